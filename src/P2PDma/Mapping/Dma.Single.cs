@@ -1,0 +1,84 @@
+using P2PDma.Addresses;
+using P2PDma.Debugging;
+using P2PDma.Memory;
+using P2PDma.Pci;
+
+namespace P2PDma.Mapping;
+
+public static partial class Dma
+{
+    /// <summary>
+    /// Maps <paramref name="size"/> bytes of <paramref name="page"/> from <paramref name="offset"/> (<c>dma_map_page_attrs</c>).
+    /// Legacy: treats the page as RAM, whatever it is. Check the result with <see cref="MappingError"/>.
+    /// </summary>
+    public static DmaAddr MapPage(PciDevice dev, Page page, ulong offset, ulong size, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None)
+    {
+        Check.Mapping(dev, size, dir);
+        Check.NotNull(page, nameof(page));
+        return MapTracked(dev, page.Phys + offset, size, dir, attrs, mmio: false, DmaMapFamily.Single);
+    }
+
+    /// <summary>Unmaps a <see cref="MapPage"/> mapping (<c>dma_unmap_page_attrs</c>).</summary>
+    public static void UnmapPage(PciDevice dev, DmaAddr address, ulong size, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None) =>
+        UnmapTracked(dev, address, size, dir, DmaMapFamily.Single);
+
+    /// <summary>Maps <paramref name="size"/> bytes of a kernel buffer from <paramref name="offset"/> (<c>dma_map_single</c>).</summary>
+    public static DmaAddr MapSingle(PciDevice dev, KernelBuffer buffer, ulong offset, ulong size, DmaDirection dir)
+    {
+        Check.Mapping(dev, size, dir);
+        Check.NotNull(buffer, nameof(buffer));
+        return MapTracked(dev, buffer.VirtToPhys(offset), size, dir, DmaAttrs.None, mmio: false, DmaMapFamily.Single);
+    }
+
+    /// <summary>Unmaps a <see cref="MapSingle"/> mapping (<c>dma_unmap_single</c>).</summary>
+    public static void UnmapSingle(PciDevice dev, DmaAddr address, ulong size, DmaDirection dir) =>
+        UnmapTracked(dev, address, size, dir, DmaMapFamily.Single);
+
+    /// <summary>
+    /// Maps a CPU physical range (<c>dma_map_phys</c>). With <see cref="DmaAttrs.Mmio"/> the range is MMIO (a BAR reached
+    /// through the host bridge): the proper call for <see cref="P2P.P2PMapType.ThruHostBridge"/>. It does not decide
+    /// the map type: a bus-address peer must not be mapped at all.
+    /// </summary>
+    public static DmaAddr MapPhys(PciDevice dev, PhysAddr phys, ulong size, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None)
+    {
+        Check.Mapping(dev, size, dir);
+        return MapTracked(dev, phys, size, dir, attrs, mmio: (attrs & DmaAttrs.Mmio) != 0, DmaMapFamily.Phys);
+    }
+
+    /// <summary>Unmaps a <see cref="MapPhys"/> mapping (<c>dma_unmap_phys</c>).</summary>
+    public static void UnmapPhys(PciDevice dev, DmaAddr address, ulong size, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None) =>
+        UnmapTracked(dev, address, size, dir, DmaMapFamily.Phys);
+
+    /// <summary>
+    /// Maps MMIO for a device (<c>dma_map_resource</c>). Legacy: knows nothing of P2P or bus offsets. Under dma-direct
+    /// it returns the CPU physical address unchanged; behind an IOMMU it maps an IOVA, which a switch between two
+    /// peers never sends to the IOMMU.
+    /// </summary>
+    public static DmaAddr MapResource(PciDevice dev, PhysAddr phys, ulong size, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None)
+    {
+        Check.Mapping(dev, size, dir);
+        return MapTracked(dev, phys, size, dir, attrs, mmio: true, DmaMapFamily.Resource);
+    }
+
+    /// <summary>Unmaps a <see cref="MapResource"/> mapping (<c>dma_unmap_resource</c>).</summary>
+    public static void UnmapResource(PciDevice dev, DmaAddr address, ulong size, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None) =>
+        UnmapTracked(dev, address, size, dir, DmaMapFamily.Resource);
+
+    private static DmaAddr MapTracked(PciDevice dev, PhysAddr phys, ulong size, DmaDirection dir, DmaAttrs attrs, bool mmio, DmaMapFamily family)
+    {
+        DmaAddr address = MapRange(dev, phys, size, dir, attrs, mmio);
+        if (address != DmaAddr.MappingError)
+        {
+            Track(dev, address, size, dir, family);
+        }
+
+        return address;
+    }
+
+    private static void UnmapTracked(PciDevice dev, DmaAddr address, ulong size, DmaDirection dir, DmaMapFamily family)
+    {
+        Check.NotNull(dev, nameof(dev));
+        dev.Topology.DmaDebug.OnUnmap(dev, address, size, dir, family);
+        UnmapRange(dev, address, size);
+    }
+}

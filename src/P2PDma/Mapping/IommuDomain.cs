@@ -1,0 +1,182 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using P2PDma.Addresses;
+using P2PDma.Pci;
+
+namespace P2PDma.Mapping;
+
+/// <summary>Permissions of an IOMMU mapping (<c>IOMMU_READ</c>, <c>IOMMU_WRITE</c>, <c>IOMMU_MMIO</c>).</summary>
+[Flags]
+public enum IommuProt
+{
+    /// <summary>No access.</summary>
+    None = 0,
+
+    /// <summary>The device may read.</summary>
+    Read = 1,
+
+    /// <summary>The device may write.</summary>
+    Write = 2,
+
+    /// <summary>The target is MMIO, not RAM.</summary>
+    Mmio = 4,
+}
+
+/// <summary>
+/// The IOMMU DMA domain of one device (<c>struct iommu_domain</c> with its <c>iova_domain</c>): an IOVA allocator that
+/// keeps clear of the host bridge's PCI windows (<c>iova_reserve_pci_windows</c>) and page-granular translations.
+/// Thread-safe.
+/// </summary>
+public sealed class IommuDomain
+{
+    private readonly object _gate = new();
+    private readonly IovaAllocator _iova = new();
+    private readonly Dictionary<ulong, (ulong PhysPfn, IommuProt Prot, bool Synced)> _ptes = new();
+
+    internal IommuDomain(PciDevice device)
+    {
+        Device = device;
+        _iova.Reserve(0, 1); // IOVA 0 is never handed out.
+        PciHostBridge host = device.HostBridge;
+        foreach (HostBridgeWindow w in host.Windows)
+        {
+            ReserveBus(w.BusStart.Raw, w.Size);
+        }
+
+        foreach (PciBar bar in device.Topology.Devices.Where(d => d.HostBridge.Domain == host.Domain).SelectMany(d => d.Bars))
+        {
+            ReserveBus(bar.BusStart.Raw, bar.Size);
+        }
+    }
+
+    /// <summary>The device whose DMA this domain translates.</summary>
+    public PciDevice Device { get; }
+
+    /// <summary>How many pages are mapped.</summary>
+    public int MappedPages
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _ptes.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Translates an IOVA as the IOMMU would for a DMA: the physical address and permissions, if a synced mapping
+    /// covers it.
+    /// </summary>
+    public bool TryTranslate(DmaAddr iova, out PhysAddr phys, out IommuProt prot)
+    {
+        lock (_gate)
+        {
+            if (_ptes.TryGetValue(iova.Raw >> Paging.PageShift, out var pte) && pte.Synced)
+            {
+                phys = PhysAddr.FromRaw((pte.PhysPfn << Paging.PageShift) | iova.PageOffset);
+                prot = pte.Prot;
+                return true;
+            }
+        }
+
+        phys = default;
+        prot = IommuProt.None;
+        return false;
+    }
+
+    /// <summary>True when a mapping covers the page of <paramref name="iova"/> but has not been synced yet.</summary>
+    public bool IsPendingSync(DmaAddr iova)
+    {
+        lock (_gate)
+        {
+            return _ptes.TryGetValue(iova.Raw >> Paging.PageShift, out var pte) && !pte.Synced;
+        }
+    }
+
+    internal static IommuProt ProtFor(DmaDirection direction, DmaAttrs attrs)
+    {
+        IommuProt prot = direction switch
+        {
+            DmaDirection.ToDevice => IommuProt.Read,
+            DmaDirection.FromDevice => IommuProt.Write,
+            _ => IommuProt.Read | IommuProt.Write,
+        };
+        return (attrs & DmaAttrs.Mmio) != 0 ? prot | IommuProt.Mmio : prot;
+    }
+
+    /// <summary>Allocates IOVA space for <paramref name="size"/> bytes ending below <paramref name="limit"/>; page aligned.</summary>
+    internal ulong? AllocIova(ulong size, ulong limit)
+    {
+        ulong pages = Paging.AlignUp(size) >> Paging.PageShift;
+        lock (_gate)
+        {
+            ulong? pfn = _iova.Allocate(pages, limit >> Paging.PageShift);
+            return pfn << Paging.PageShift;
+        }
+    }
+
+    internal void FreeIova(ulong iova)
+    {
+        lock (_gate)
+        {
+            _iova.Free(iova >> Paging.PageShift);
+        }
+    }
+
+    /// <summary>Maps the pages of [iova, iova+size) to the pages of [phys, ...); both share the same page offset.</summary>
+    internal void Map(ulong iova, PhysAddr phys, ulong size, IommuProt prot, bool synced)
+    {
+        ulong first = iova >> Paging.PageShift;
+        ulong pages = PageSpan(iova, size);
+        ulong physPfn = phys.Raw >> Paging.PageShift;
+        lock (_gate)
+        {
+            for (ulong i = 0; i < pages; i++)
+            {
+                _ptes[first + i] = (physPfn + i, prot, synced);
+            }
+        }
+    }
+
+    internal void Sync(ulong iova, ulong size) => Update(iova, size, pte => (pte.PhysPfn, pte.Prot, true));
+
+    internal void Unmap(ulong iova, ulong size)
+    {
+        ulong first = iova >> Paging.PageShift;
+        ulong pages = PageSpan(iova, size);
+        lock (_gate)
+        {
+            for (ulong i = 0; i < pages; i++)
+            {
+                _ptes.Remove(first + i);
+            }
+        }
+    }
+
+    internal static ulong PageSpan(ulong address, ulong size) =>
+        (Paging.AlignUp((address & (Paging.PageSize - 1)) + size)) >> Paging.PageShift;
+
+    private void Update(ulong iova, ulong size, Func<(ulong PhysPfn, IommuProt Prot, bool Synced), (ulong, IommuProt, bool)> change)
+    {
+        ulong first = iova >> Paging.PageShift;
+        ulong pages = PageSpan(iova, size);
+        lock (_gate)
+        {
+            for (ulong i = 0; i < pages; i++)
+            {
+                if (_ptes.TryGetValue(first + i, out var pte))
+                {
+                    _ptes[first + i] = change(pte);
+                }
+            }
+        }
+    }
+
+    private void ReserveBus(ulong busStart, ulong size)
+    {
+        ulong end = busStart + size;
+        _iova.Reserve(busStart >> Paging.PageShift, end < busStart ? ulong.MaxValue >> Paging.PageShift : Paging.AlignUp(end) >> Paging.PageShift);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using P2PDma.Pci;
+
+namespace P2PDma.P2P;
+
+/// <summary>
+/// Per-device P2PDMA state (<c>pdev-&gt;p2pdma</c>): the providers made by <c>pcim_p2pdma_init</c>, the ranges
+/// published with struct pages, and the map-type cache keyed by client (<c>p2pdma-&gt;map_types</c>).
+/// </summary>
+internal sealed class P2PDeviceState
+{
+    private readonly PciDevice _owner;
+    private readonly ConcurrentDictionary<PciDevice, P2PPath> _paths = new();
+    private readonly object _gate = new();
+    private readonly List<Addresses.PhysRange> _published = new();
+    private Dictionary<int, P2PProvider>? _providers;
+
+    public P2PDeviceState(PciDevice owner) => _owner = owner;
+
+    public bool IsInitialized
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _providers is not null;
+            }
+        }
+    }
+
+    public void Initialize()
+    {
+        lock (_gate)
+        {
+            _providers ??= _owner.Bars.ToDictionary(b => b.Index, b => new P2PProvider(b));
+        }
+    }
+
+    public P2PProvider? Provider(int bar)
+    {
+        lock (_gate)
+        {
+            return _providers is not null && _providers.TryGetValue(bar, out P2PProvider? p) ? p : null;
+        }
+    }
+
+    /// <summary>Gives the range struct pages (<c>pci_p2pdma_add_resource</c>); false when it overlaps a published one.</summary>
+    public bool Publish(Addresses.PhysRange range)
+    {
+        lock (_gate)
+        {
+            if (_published.Any(r => r.Overlaps(range)))
+            {
+                return false;
+            }
+
+            _published.Add(range);
+            return true;
+        }
+    }
+
+    /// <summary>True when <paramref name="address"/> lies in a range published with struct pages.</summary>
+    public bool IsPublished(Addresses.PhysAddr address)
+    {
+        lock (_gate)
+        {
+            return _published.Any(r => r.Contains(address));
+        }
+    }
+
+    /// <summary>The path to <paramref name="client"/>, computed once per pair; concurrent callers get the same object.</summary>
+    public P2PPath PathTo(PciDevice client) => _paths.GetOrAdd(client, c => MapTypeCalculator.Calculate(_owner, c));
+}

@@ -1,0 +1,246 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using P2PDma.Addresses;
+
+namespace P2PDma.Pci.Description;
+
+/// <summary>
+/// Validates collected declarations and assembles the topology. All checks run before anything is built, and every
+/// problem is reported, so a caller never sees a half-built topology.
+/// </summary>
+internal static class TopologyAssembler
+{
+    private static readonly PhysRange DefaultRam = new(PhysAddr.FromRaw(0), 2UL << 30);
+
+    public static PciTopology Assemble(TopologySpec spec)
+    {
+        var errors = new List<TopologyError>();
+        var hostBridges = new Dictionary<string, HostBridgeSpec>(StringComparer.Ordinal);
+        var functions = new Dictionary<string, FunctionSpec>(StringComparer.Ordinal);
+
+        CheckNames(spec, hostBridges, functions, errors);
+        foreach (HostBridgeSpec hb in spec.HostBridges)
+        {
+            SpecChecks.CheckHostBridge(hb, errors);
+        }
+
+        foreach (FunctionSpec f in spec.Functions)
+        {
+            SpecChecks.CheckFunction(f, errors);
+            CheckParent(f, hostBridges, functions, errors);
+        }
+
+        CheckCycles(spec, hostBridges, functions, errors);
+        IReadOnlyList<PhysRange> ram = spec.Ram.Count == 0 ? new[] { DefaultRam } : spec.Ram.ToArray();
+        CheckMemoryMap(spec, ram, hostBridges, functions, errors);
+        if (errors.Count > 0)
+        {
+            throw new TopologyException(errors);
+        }
+
+        var numbering = BusNumbering.Assign(spec, errors);
+        if (errors.Count > 0)
+        {
+            throw new TopologyException(errors);
+        }
+
+        return Construct(spec, ram, numbering);
+    }
+
+    private static void CheckNames(TopologySpec spec, Dictionary<string, HostBridgeSpec> hostBridges,
+        Dictionary<string, FunctionSpec> functions, List<TopologyError> errors)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (HostBridgeSpec hb in spec.HostBridges)
+        {
+            if (!SpecChecks.CheckName(hb.Name, hb.Line, $"{Keywords.HostBridge} {hb.Name}", seen, errors))
+            {
+                continue;
+            }
+
+            hostBridges[hb.Name] = hb;
+        }
+
+        foreach (FunctionSpec f in spec.Functions)
+        {
+            if (SpecChecks.CheckName(f.Name, f.Line, f.Subject, seen, errors))
+            {
+                functions[f.Name] = f;
+            }
+        }
+    }
+
+    private static void CheckParent(FunctionSpec f, Dictionary<string, HostBridgeSpec> hostBridges,
+        Dictionary<string, FunctionSpec> functions, List<TopologyError> errors)
+    {
+        PciDeviceKind? parentKind = functions.TryGetValue(f.Parent, out FunctionSpec? p) ? p.Kind : null;
+        bool parentIsHost = hostBridges.ContainsKey(f.Parent);
+        if (parentKind is null && !parentIsHost)
+        {
+            errors.Add(new TopologyError(f.Line, f.Subject, "parent", $"unknown parent '{f.Parent}'"));
+            return;
+        }
+
+        bool allowed = f.Kind switch
+        {
+            PciDeviceKind.RootPort => parentIsHost,
+            PciDeviceKind.SwitchUpstreamPort => parentKind is PciDeviceKind.RootPort or PciDeviceKind.SwitchDownstreamPort,
+            PciDeviceKind.SwitchDownstreamPort => parentKind == PciDeviceKind.SwitchUpstreamPort,
+            _ => parentIsHost || parentKind is PciDeviceKind.RootPort or PciDeviceKind.SwitchDownstreamPort,
+        };
+        if (!allowed)
+        {
+            string what = parentIsHost ? Keywords.HostBridge : Keywords.Of(parentKind!.Value);
+            errors.Add(new TopologyError(f.Line, f.Subject, "parent",
+                $"a {Keywords.Of(f.Kind)} cannot sit below {what} '{f.Parent}'"));
+        }
+    }
+
+    private static void CheckCycles(TopologySpec spec, Dictionary<string, HostBridgeSpec> hostBridges,
+        Dictionary<string, FunctionSpec> functions, List<TopologyError> errors)
+    {
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        foreach (FunctionSpec f in spec.Functions)
+        {
+            var path = new List<string>();
+            var onPath = new HashSet<string>(StringComparer.Ordinal);
+            for (FunctionSpec? cur = f; cur is not null; cur = functions.TryGetValue(cur.Parent, out FunctionSpec? up) ? up : null)
+            {
+                if (!onPath.Add(cur.Name))
+                {
+                    if (reported.Add(cur.Name))
+                    {
+                        string cycle = string.Join(" -> ", path.SkipWhile(n => n != cur.Name).Append(cur.Name));
+                        errors.Add(new TopologyError(cur.Line, cur.Subject, "parent", $"parent chain forms a cycle: {cycle}"));
+                    }
+
+                    break;
+                }
+
+                path.Add(cur.Name);
+                if (hostBridges.ContainsKey(cur.Parent))
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    private static void CheckMemoryMap(TopologySpec spec, IReadOnlyList<PhysRange> ram,
+        Dictionary<string, HostBridgeSpec> hostBridges, Dictionary<string, FunctionSpec> functions, List<TopologyError> errors)
+    {
+        var claimed = new List<(PhysRange Range, string What)>();
+        for (int i = 0; i < ram.Count; i++)
+        {
+            PhysRange r = ram[i];
+            int? line = i < spec.RamLines.Count ? spec.RamLines[i] : null;
+            if (r.Size == 0 || r.Start.Raw + r.Size < r.Start.Raw)
+            {
+                errors.Add(new TopologyError(line, Keywords.Ram, "size", "RAM size must be non-zero and fit below 2^64"));
+                continue;
+            }
+
+            Claim(r, $"RAM {r}", line, Keywords.Ram, "start", claimed, errors);
+        }
+
+        foreach (FunctionSpec f in spec.Functions)
+        {
+            HostBridgeSpec? hb = RootOf(f, hostBridges, functions);
+            foreach (BarSpec bar in f.Bars)
+            {
+                if (!SpecChecks.CheckBar(f, bar, errors))
+                {
+                    continue;
+                }
+
+                var range = new PhysRange(PhysAddr.FromRaw(bar.CpuStart), bar.Size);
+                string subject = $"{Keywords.Bar} {f.Name} {bar.Index}";
+                if (hb is not null && hb.Windows.Count > 0 && !hb.Windows.Any(w => new PhysRange(PhysAddr.FromRaw(w.CpuStart), w.Size).Contains(range.Start, range.Size)))
+                {
+                    errors.Add(new TopologyError(bar.Line ?? f.Line, subject, "cpu",
+                        $"{range} lies in no window of host bridge '{hb.Name}'"));
+                }
+
+                Claim(range, $"{f.Name} BAR{bar.Index} {range}", bar.Line ?? f.Line, subject, "cpu", claimed, errors);
+            }
+        }
+    }
+
+    private static void Claim(PhysRange range, string what, int? line, string subject, string field,
+        List<(PhysRange Range, string What)> claimed, List<TopologyError> errors)
+    {
+        foreach ((PhysRange other, string otherWhat) in claimed)
+        {
+            if (range.Overlaps(other))
+            {
+                errors.Add(new TopologyError(line, subject, field, $"{what} overlaps {otherWhat}"));
+                return;
+            }
+        }
+
+        claimed.Add((range, what));
+    }
+
+    internal static HostBridgeSpec? RootOf(FunctionSpec f, Dictionary<string, HostBridgeSpec> hostBridges,
+        Dictionary<string, FunctionSpec> functions)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (FunctionSpec cur = f; seen.Add(cur.Name);)
+        {
+            if (hostBridges.TryGetValue(cur.Parent, out HostBridgeSpec? hb))
+            {
+                return hb;
+            }
+
+            if (!functions.TryGetValue(cur.Parent, out FunctionSpec? up))
+            {
+                return null;
+            }
+
+            cur = up;
+        }
+
+        return null;
+    }
+
+    private static PciTopology Construct(TopologySpec spec, IReadOnlyList<PhysRange> ram, BusNumbering numbering)
+    {
+        var topology = new PciTopology(spec.Cpu, ram);
+        var bridges = new Dictionary<string, PciHostBridge>(StringComparer.Ordinal);
+        foreach (HostBridgeSpec hb in spec.HostBridges)
+        {
+            var windows = hb.Windows
+                .Select(w => new HostBridgeWindow(PhysAddr.FromRaw(w.CpuStart), w.Size, PciBusAddr.FromRaw(w.BusStart)))
+                .ToArray();
+            var bridge = new PciHostBridge(topology, hb.Name, hb.Domain, numbering.RootBus[hb.Name], hb.VendorId, hb.DeviceId,
+                hb.Iommu, hb.DmaOffset, windows);
+            bridges[hb.Name] = bridge;
+            topology.AddHostBridge(bridge);
+        }
+
+        var devices = new Dictionary<string, PciDevice>(StringComparer.Ordinal);
+        foreach ((FunctionSpec f, PciBdf bdf, string hostName) in numbering.Order)
+        {
+            PciHostBridge hb = bridges[hostName];
+            PciDevice? upstream = devices.TryGetValue(f.Parent, out PciDevice? up) ? up : null;
+            ulong mask = f.DmaMaskBits >= 64 ? ulong.MaxValue : (1UL << f.DmaMaskBits) - 1;
+            var device = new PciDevice(topology, hb, upstream, f.Name, f.Kind, bdf, f.VendorId, f.DeviceId, f.Acs, mask);
+            device.SetBars(f.Bars.OrderBy(b => b.Index).Select(b =>
+            {
+                var cpu = PhysAddr.FromRaw(b.CpuStart);
+                hb.TryCpuToBus(cpu, b.Size, out PciBusAddr bus);
+                return new PciBar(device, b.Index, cpu, b.Size, bus, b.Prefetchable);
+            }).ToArray());
+            if (upstream is null)
+            {
+                hb.AddRootBusDevice(device);
+            }
+
+            devices[f.Name] = device;
+        }
+
+        topology.Seal(devices.Values);
+        return topology;
+    }
+}
