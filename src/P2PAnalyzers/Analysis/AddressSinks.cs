@@ -1,0 +1,112 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>A place a value is used as an address of some space: the operand to judge, where to report, and in words.</summary>
+internal readonly record struct AddressSink(IOperation Operand, Location Location, string Description);
+
+/// <summary>
+/// Finds the sinks of one address space: the space's raw constructor (<c>DmaAddr.FromRaw</c>,
+/// <c>PciBusAddr.FromRaw</c>) and every parameter, field, property or method return annotated with the space.
+/// Shared by P2P0001 (DMA) and P2P0002 (PCI bus).
+/// </summary>
+internal static class AddressSinks
+{
+    public static bool IsCandidate(IOperation op, KnownSymbols k, Role rawConstructor, AddressSpaceAnnotation space) => op switch
+    {
+        IInvocationOperation inv => k.RoleOf(inv.TargetMethod) == rawConstructor
+            || inv.TargetMethod.Parameters.Any(p => k.AnnotationOf(p) == space),
+        IObjectCreationOperation creation => creation.Constructor?.Parameters.Any(p => k.AnnotationOf(p) == space) == true,
+        ISimpleAssignmentOperation or ICompoundAssignmentOperation => TargetSymbol(((IAssignmentOperation)op).Target) is ISymbol s && k.AnnotationOf(s) == space,
+        IReturnOperation ret => ret.ReturnedValue is not null && ReturningMethod(ret) is IMethodSymbol m && k.AnnotationOf(m) == space,
+        _ => false,
+    };
+
+    public static IEnumerable<AddressSink> Of(IOperation op, KnownSymbols k, Role rawConstructor, AddressSpaceAnnotation space)
+    {
+        string annotation = AddressSpaceAnnotations.Describe(space);
+        switch (op)
+        {
+            case IInvocationOperation inv when k.RoleOf(inv.TargetMethod) == rawConstructor && inv.Arguments.Length > 0:
+                yield return new AddressSink(inv.Arguments[0].Value, inv.Syntax.GetLocation(), RawConstructorDescription(inv));
+                break;
+            case IInvocationOperation inv:
+                foreach (AddressSink sink in Arguments(inv.Arguments, inv.TargetMethod, k, space, annotation))
+                {
+                    yield return sink;
+                }
+
+                break;
+            case IObjectCreationOperation creation when creation.Constructor is not null:
+                foreach (AddressSink sink in Arguments(creation.Arguments, creation.Constructor, k, space, annotation))
+                {
+                    yield return sink;
+                }
+
+                break;
+            case IAssignmentOperation assignment when TargetSymbol(assignment.Target) is ISymbol target:
+                string kind = target is IFieldSymbol ? "field" : "property";
+                yield return new AddressSink(assignment.Value, assignment.Value.Syntax.GetLocation(), $"{kind} '{target.Name}' is {annotation}");
+                break;
+            case IReturnOperation { ReturnedValue: IOperation value } ret when ReturningMethod(ret) is IMethodSymbol method:
+                yield return new AddressSink(value, value.Syntax.GetLocation(), $"{method.Name} returns {annotation}");
+                break;
+        }
+    }
+
+    private static IEnumerable<AddressSink> Arguments(IEnumerable<IArgumentOperation> arguments, IMethodSymbol method, KnownSymbols k,
+        AddressSpaceAnnotation space, string annotation)
+    {
+        foreach (IArgumentOperation argument in arguments)
+        {
+            if (argument.Parameter is IParameterSymbol p && k.AnnotationOf(p) == space)
+            {
+                yield return new AddressSink(argument.Value, argument.Syntax.GetLocation(), $"parameter '{p.Name}' of {method.Name} is {annotation}");
+            }
+        }
+    }
+
+    private static string RawConstructorDescription(IInvocationOperation inv)
+    {
+        string type = inv.TargetMethod.ContainingType.Name;
+        IOperation? parent = inv.Parent;
+        while (parent is IConversionOperation)
+        {
+            parent = parent.Parent;
+        }
+
+        return parent is IAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "DmaAddress" } }
+            ? "stored as a scatterlist entry's DMA address"
+            : $"{type}.FromRaw";
+    }
+
+    private static ISymbol? TargetSymbol(IOperation target) => target switch
+    {
+        IFieldReferenceOperation f => f.Field,
+        IPropertyReferenceOperation p => p.Property,
+        _ => null,
+    };
+
+    private static IMethodSymbol? ReturningMethod(IOperation op)
+    {
+        for (IOperation? p = op.Parent; p is not null; p = p.Parent)
+        {
+            if (p is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                return (p as ILocalFunctionOperation)?.Symbol;
+            }
+        }
+
+        return op.SemanticModel?.GetEnclosingSymbol(op.Syntax.SpanStart) as IMethodSymbol;
+    }
+}
+
+/// <summary>The operation kinds address sinks can be.</summary>
+internal static class AddressSinkKinds
+{
+    public static readonly System.Collections.Immutable.ImmutableArray<OperationKind> All = System.Collections.Immutable.ImmutableArray.Create(
+        OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.SimpleAssignment, OperationKind.CompoundAssignment, OperationKind.Return);
+}

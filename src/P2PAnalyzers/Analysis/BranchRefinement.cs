@@ -1,0 +1,59 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>
+/// What a branch teaches the analysis: on the edge where an entry's bus-address flag, or a P2P mapping's
+/// <c>IsBusAddress</c> / <c>MapType</c>, says "not a bus address", the value no longer may be one.
+/// </summary>
+internal static class BranchRefinement
+{
+    public static FlowState Refine(FlowState state, IOperation condition, bool holds)
+    {
+        while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+        {
+            condition = not.Operand;
+            holds = !holds;
+        }
+
+        switch (condition)
+        {
+            // if (sg.IsDmaBusAddress) / if (mapping.IsBusAddress): the false edge has no bus address.
+            case IPropertyReferenceOperation { Property.Name: "IsDmaBusAddress" or "IsBusAddress" } flag when !holds:
+                return Forget(state, flag.Instance);
+
+            // if (mapping.MapType == P2PMapType.X) / != X
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } compare
+                when MapTypeOf(compare.LeftOperand) is IOperation mapping && compare.RightOperand.ConstantValue is { HasValue: true } constant:
+                bool equals = compare.OperatorKind == BinaryOperatorKind.Equals ? holds : !holds;
+                bool busAddr = constant.Value is int value && value == BusAddrValue;
+                return equals != busAddr ? Forget(state, mapping) : state;
+            default:
+                return state;
+        }
+    }
+
+    /// <summary><c>P2PMapType.BusAddr</c>, as the library defines it (the kernel's value).</summary>
+    private const int BusAddrValue = 3;
+
+    private static IOperation? MapTypeOf(IOperation operand)
+    {
+        while (operand is IConversionOperation c)
+        {
+            operand = c.Operand;
+        }
+
+        return operand is IPropertyReferenceOperation { Property.Name: "MapType" } p ? p.Instance : null;
+    }
+
+    private static FlowState Forget(FlowState state, IOperation? instance)
+    {
+        if (Evaluator.PathOf(instance) is not AccessPath path || !state.Values.TryGetValue(path, out FlowValue value))
+        {
+            return state;
+        }
+
+        return state.Set(path, value.Where(f => f.Kind is not (FactKind.P2PEntry or FactKind.BusDma)));
+    }
+}

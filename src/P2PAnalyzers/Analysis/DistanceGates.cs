@@ -1,0 +1,132 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>A comparison of a P2P distance with 0 or -1 and the generic mapping calls only its "P2P possible" side reaches.</summary>
+internal sealed record DistanceGate(SyntaxNode Comparison, ImmutableArray<IInvocationOperation> GatedCalls);
+
+/// <summary>
+/// Finds distance checks that decide a mapping path: a branch on <c>distance &gt;= 0</c> (or <c>&lt; 0</c>, <c>!= -1</c>
+/// ...) where a generic mapping call is reachable from the "P2P possible" edge and not from the other one. Used by
+/// P2P0011 to report the gate and by P2P0010 to leave the calls it gates to P2P0011.
+/// </summary>
+internal static class DistanceGates
+{
+    public static ImmutableArray<DistanceGate> Find(MethodFlow flow, KnownSymbols symbols)
+    {
+        ControlFlowGraph graph = flow.Graph;
+        var gates = ImmutableArray.CreateBuilder<DistanceGate>();
+        foreach (BasicBlock block in graph.Blocks)
+        {
+            if (block.ConditionKind == ControlFlowConditionKind.None || block.BranchValue is not IOperation condition
+                || PossibleWhen(condition, flow) is not bool possibleWhenTrue)
+            {
+                continue;
+            }
+
+            bool conditionalIsPossible = (block.ConditionKind == ControlFlowConditionKind.WhenTrue) == possibleWhenTrue;
+            BasicBlock? possible = (conditionalIsPossible ? block.ConditionalSuccessor : block.FallThroughSuccessor)?.Destination;
+            BasicBlock? other = (conditionalIsPossible ? block.FallThroughSuccessor : block.ConditionalSuccessor)?.Destination;
+            HashSet<int> viaOther = Reach(other, block);
+            ImmutableArray<IInvocationOperation> gated = Reach(possible, block)
+                .Where(b => !viaOther.Contains(b))
+                .SelectMany(b => GenericMappingCalls(graph.Blocks[b], symbols))
+                .ToImmutableArray();
+            if (!gated.IsEmpty)
+            {
+                gates.Add(new DistanceGate(condition.Syntax, gated));
+            }
+        }
+
+        return gates.ToImmutable();
+    }
+
+    /// <summary>True/false: the comparison says "P2P possible" when it holds / fails; null: not a distance gate.</summary>
+    private static bool? PossibleWhen(IOperation condition, MethodFlow flow)
+    {
+        bool negated = false;
+        while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+        {
+            condition = not.Operand;
+            negated = !negated;
+        }
+
+        if (condition is not IBinaryOperation compare)
+        {
+            return null;
+        }
+
+        BinaryOperatorKind op = compare.OperatorKind;
+        IOperation distance = compare.LeftOperand;
+        Optional<object?> constant = compare.RightOperand.ConstantValue;
+        if (!constant.HasValue)
+        {
+            (distance, constant, op) = (compare.RightOperand, compare.LeftOperand.ConstantValue, Mirror(op));
+        }
+
+        if (!constant.HasValue || constant.Value is not int c || !flow.ValueOf(distance.Syntax).Has(FactKind.Distance))
+        {
+            return null;
+        }
+
+        bool? possible = (op, c) switch
+        {
+            (BinaryOperatorKind.GreaterThanOrEqual, 0) or (BinaryOperatorKind.GreaterThan, -1) or (BinaryOperatorKind.NotEquals, -1) => true,
+            (BinaryOperatorKind.LessThan, 0) or (BinaryOperatorKind.LessThanOrEqual, -1) or (BinaryOperatorKind.Equals, -1) => false,
+            _ => null,
+        };
+        return possible is bool p ? p != negated : null;
+    }
+
+    private static BinaryOperatorKind Mirror(BinaryOperatorKind op) => op switch
+    {
+        BinaryOperatorKind.LessThan => BinaryOperatorKind.GreaterThan,
+        BinaryOperatorKind.LessThanOrEqual => BinaryOperatorKind.GreaterThanOrEqual,
+        BinaryOperatorKind.GreaterThan => BinaryOperatorKind.LessThan,
+        BinaryOperatorKind.GreaterThanOrEqual => BinaryOperatorKind.LessThanOrEqual,
+        _ => op,
+    };
+
+    private static HashSet<int> Reach(BasicBlock? start, BasicBlock gate)
+    {
+        var seen = new HashSet<int>();
+        var work = new Stack<BasicBlock>();
+        if (start is not null)
+        {
+            work.Push(start);
+        }
+
+        while (work.Count > 0)
+        {
+            BasicBlock b = work.Pop();
+            if (b == gate || !seen.Add(b.Ordinal))
+            {
+                continue;
+            }
+
+            foreach (BasicBlock? next in new[] { b.ConditionalSuccessor?.Destination, b.FallThroughSuccessor?.Destination })
+            {
+                if (next is not null)
+                {
+                    work.Push(next);
+                }
+            }
+        }
+
+        return seen;
+    }
+
+    private static IEnumerable<IInvocationOperation> GenericMappingCalls(BasicBlock block, KnownSymbols symbols) =>
+        block.Operations.Append(block.BranchValue)
+            .Where(op => op is not null)
+            .SelectMany(op => op!.DescendantsAndSelf())
+            .OfType<IInvocationOperation>()
+            .Where(inv => IsGenericMapping(symbols.RoleOf(inv.TargetMethod)));
+
+    public static bool IsGenericMapping(Role role) => role is Role.MapResource or Role.MapPhys or Role.MapPage or Role.MapSingle or Role.MapSg;
+}

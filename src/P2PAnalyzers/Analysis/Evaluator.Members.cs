@@ -1,0 +1,279 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace P2PAnalyzers.Analysis;
+
+internal sealed partial class Evaluator
+{
+    private FlowValue Invocation(IInvocationOperation inv)
+    {
+        FlowValue receiver = Eval(inv.Instance);
+        IMethodSymbol method = inv.TargetMethod;
+        var args = new FlowValue[method.Parameters.Length];
+        foreach (IArgumentOperation argument in inv.Arguments)
+        {
+            FlowValue v = Eval(argument.Value);
+            if (argument.Parameter is IParameterSymbol p && p.Ordinal < args.Length)
+            {
+                args[p.Ordinal] = args[p.Ordinal].Union(v);
+            }
+        }
+
+        IOperation? Arg(int ordinal) => inv.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal)?.Value;
+        FlowValue ArgValue(int ordinal) => ordinal < args.Length ? args[ordinal] : FlowValue.Empty;
+        Origin origin = new(method.ContainingType.Name + "." + method.Name, inv.Syntax.GetLocation());
+
+        Role role = _k.RoleOf(method);
+        switch (role)
+        {
+            case Role.PhysFromRaw:
+                return Phys(ArgValue(0), origin);
+            case Role.DmaFromRaw:
+            case Role.MapPage:
+            case Role.MapSingle:
+            case Role.MapPhys:
+            case Role.MapResource:
+                if (role != Role.DmaFromRaw)
+                {
+                    _recorder?.RecordDecisions(inv.Syntax, State.Decisions);
+                }
+
+                return FlowValue.Of(new Fact(FactKind.Dma, origin));
+            case Role.MapSg:
+                _recorder?.RecordDecisions(inv.Syntax, State.Decisions);
+                return FlowValue.Empty;
+            case Role.BusFromRaw:
+            case Role.BusAddressOf:
+                return FlowValue.Of(new Fact(FactKind.Bus, origin));
+            case Role.MapP2P:
+                return FlowValue.Of(new Fact(FactKind.BusDma, origin, key: "maybe"));
+            case Role.BusAddrMap:
+                return FlowValue.Of(new Fact(FactKind.BusDma, origin, key: "definite"));
+            case Role.MapSgTable:
+                MarkTable(Arg(1), new Fact(FactKind.P2PTable, origin));
+                return FlowValue.Empty;
+            case Role.MapTypeQuery:
+                State = State.AddDecision(new MapTypeDecision(KeyOf(Arg(0), ArgValue(0)), KeyOf(Arg(1), ArgValue(1))));
+                return FlowValue.Empty;
+            case Role.StateQuery:
+                State = State.AddDecision(new MapTypeDecision(null, KeyOf(Arg(1), ArgValue(1))));
+                return FlowValue.Empty;
+            case Role.DescribeQuery:
+                State = State.AddDecision(new MapTypeDecision(KeyOf(Arg(0), ArgValue(0)), KeyOf(Arg(1), ArgValue(1))));
+                return FlowValue.Empty;
+            case Role.Distance:
+            case Role.DistanceMany:
+                return FlowValue.Of(new Fact(FactKind.Distance, origin));
+            case Role.DeviceBar:
+            case Role.ProviderGet:
+                return KeyOf(Arg(0), ArgValue(0)) is string device && device.StartsWith("D:", System.StringComparison.Ordinal)
+                    ? FlowValue.Of(new Fact(FactKind.Identity, origin, key: "B:" + device.Substring(2) + "#" + Identities.BarIndex(Arg(1))))
+                    : FlowValue.Empty;
+            case Role.PhysToPage:
+                return ArgValue(0).Select(f => f.Kind == FactKind.CpuPhys && f.Memory == MemoryKind.Bar ? new Fact(FactKind.PeerPage, f.Origin, f.Memory, f.Key) : null);
+            case Role.BufferVirtToPhys:
+                return FlowValue.Of(new Fact(FactKind.CpuPhys, origin, MemoryKind.Ram));
+            case Role.AttachMap:
+                return FlowValue.Of(new Fact(FactKind.ImportedTable, origin));
+            case Role.SgAlloc:
+                return FlowValue.Of(new Fact(FactKind.HandBuiltTable, origin));
+        }
+
+        if (method.MethodKind == MethodKind.LocalFunction)
+        {
+            return LocalFunctionCall(method, args);
+        }
+
+        FlowValue annotated = Annotated(method, inv.Syntax, method.Name + "()");
+        if (!annotated.IsEmpty)
+        {
+            return annotated;
+        }
+
+        // Address-type helpers keep the address (PhysAddr.PageAlignDown); tables hand their facts to entries and views.
+        if (inv.Instance is not null && _k.Is(method.ReturnType, method.ContainingType) && IsAddressType(method.ContainingType))
+        {
+            return receiver;
+        }
+
+        FlowValue source = method.IsExtensionMethod && args.Length > 0 ? args[0] : receiver;
+        return TableView(source, method.ReturnType);
+    }
+
+    private FlowValue PropertyRead(IPropertyReferenceOperation property)
+    {
+        FlowValue receiver = Eval(property.Instance);
+        foreach (IArgumentOperation a in property.Arguments)
+        {
+            Eval(a.Value);
+        }
+
+        AccessPath? path = PathOf(property);
+        if (path is not null && State.Values.TryGetValue(path, out FlowValue stored))
+        {
+            return stored;
+        }
+
+        var origin = new Origin(property.Property.ContainingType.Name + "." + property.Property.Name, property.Syntax.GetLocation());
+        switch (_k.RoleOf(property.Property))
+        {
+            case Role.PhysRaw:
+                return Phys(receiver, origin);
+            case Role.RangeStart:
+                return Phys(receiver, origin);
+            case Role.BarCpuStart:
+            case Role.BarCpuRange:
+                return FlowValue.Of(new Fact(FactKind.CpuPhys, origin, MemoryKind.Bar, BarKey(property.Instance, receiver)));
+            case Role.PagePhys:
+                FlowValue peer = receiver.Select(f => f.Kind == FactKind.PeerPage ? new Fact(FactKind.CpuPhys, f.Origin, MemoryKind.Bar, f.Key) : null);
+                return peer.IsEmpty ? FlowValue.Of(new Fact(FactKind.CpuPhys, origin)) : peer;
+            case Role.PagePfn:
+                return FlowValue.Of(new Fact(FactKind.Pfn, origin));
+            case Role.SgPhys:
+                return FlowValue.Of(new Fact(FactKind.CpuPhys, origin));
+            case Role.BufferPhys:
+                return FlowValue.Of(new Fact(FactKind.CpuPhys, origin, MemoryKind.Ram));
+            case Role.BusStart:
+                return FlowValue.Of(new Fact(FactKind.Bus, origin));
+            case Role.BusRaw:
+                FlowValue bus = receiver.Where(f => f.Kind == FactKind.Bus);
+                return bus.IsEmpty ? FlowValue.Of(new Fact(FactKind.Bus, origin)) : bus;
+            case Role.DmaRaw:
+                FlowValue dma = receiver.Where(f => f.Kind is FactKind.Dma or FactKind.BusDma);
+                return dma.IsEmpty ? FlowValue.Of(new Fact(FactKind.Dma, origin)) : dma;
+            case Role.SgDmaAddress:
+                return receiver.Has(FactKind.P2PEntry)
+                    ? FlowValue.Of(new Fact(FactKind.BusDma, receiver.First(FactKind.P2PEntry)!.Value.Origin, key: "entry"))
+                    : FlowValue.Of(new Fact(FactKind.Dma, origin));
+            case Role.MappingAddress:
+                return receiver.Where(f => f.Kind == FactKind.BusDma).Union(FlowValue.Of(new Fact(FactKind.Dma, origin)));
+            case Role.ResultValue:
+                return receiver;
+            case Role.ProviderBar:
+                return KeyOf(property.Instance, receiver) is string provider ? FlowValue.Of(new Fact(FactKind.Identity, origin, key: provider)) : FlowValue.Empty;
+        }
+
+        FlowValue annotated = Annotated(property.Property, property.Syntax, $"property '{property.Property.Name}'");
+        if (!annotated.IsEmpty)
+        {
+            return annotated;
+        }
+
+        FlowValue view = TableView(receiver, property.Type);
+        return view.IsEmpty ? IdentityOf(property, property.Type) : view;
+    }
+
+    private FlowValue FieldRead(IFieldReferenceOperation field)
+    {
+        Eval(field.Instance);
+        AccessPath? path = PathOf(field);
+        if (path is not null && State.Values.TryGetValue(path, out FlowValue stored))
+        {
+            return stored;
+        }
+
+        FlowValue annotated = Annotated(field.Field, field.Syntax, $"field '{field.Field.Name}'");
+        return annotated.IsEmpty ? IdentityOf(field, field.Type) : annotated;
+    }
+
+    /// <summary>
+    /// A call of a local function: its parameters take the arguments' facts; the call is remembered so that the function's
+    /// own sinks are checked with them, and its return value is computed with them (to a small depth).
+    /// </summary>
+    private FlowValue LocalFunctionCall(IMethodSymbol function, FlowValue[] args)
+    {
+        FlowState bound = State;
+        for (int i = 0; i < function.Parameters.Length && i < args.Length; i++)
+        {
+            bound = bound.Set(AccessPath.Of(function.Parameters[i]), args[i]);
+        }
+
+        _recorder?.RecordLocalFunctionCall(function, _graph, bound);
+        if (_depth >= MaxLocalFunctionDepth)
+        {
+            return FlowValue.Empty;
+        }
+
+        return FlowRunner.ReturnValue(_k, _graph.GetLocalFunctionControlFlowGraphInScope(function), bound, _depth + 1);
+    }
+
+    /// <summary>Facts from an address-space attribute on a parameter, field, property or method return.</summary>
+    private FlowValue Annotated(ISymbol symbol, SyntaxNode at, string what)
+    {
+        AddressSpaceAnnotation space = _k.AnnotationOf(symbol);
+        if (space == AddressSpaceAnnotation.None)
+        {
+            return FlowValue.Empty;
+        }
+
+        var origin = new Origin($"{what} is {AddressSpaceAnnotations.Describe(space)}", at.GetLocation());
+        FactKind kind = space switch
+        {
+            AddressSpaceAnnotation.CpuPhysical => FactKind.CpuPhys,
+            AddressSpaceAnnotation.PciBus => FactKind.Bus,
+            _ => FactKind.Dma,
+        };
+        return FlowValue.Of(new Fact(kind, origin));
+    }
+
+    /// <summary>A CPU physical address: the input's own CPU-physical facts, or a fresh one from <paramref name="origin"/>.</summary>
+    private static FlowValue Phys(FlowValue input, Origin origin)
+    {
+        FlowValue phys = input.Where(f => f.Kind == FactKind.CpuPhys);
+        return phys.IsEmpty ? FlowValue.Of(new Fact(FactKind.CpuPhys, origin)) : phys;
+    }
+
+    /// <summary>Entries, enumerators and views of an imported or P2P-mapped table carry the table's facts.</summary>
+    private FlowValue TableView(FlowValue source, ITypeSymbol? resultType)
+    {
+        if (!source.Facts.Any(f => IsTable(f.Kind)))
+        {
+            return FlowValue.Empty;
+        }
+
+        if (_k.Is(resultType, _k.Scatterlist))
+        {
+            return source.Select(f => f.Kind switch
+            {
+                FactKind.ImportedTable => f.With(FactKind.ImportedEntry),
+                FactKind.P2PTable => f.With(FactKind.P2PEntry),
+                FactKind.HandBuiltTable => f.With(FactKind.HandBuiltEntry),
+                _ => null,
+            });
+        }
+
+        bool sequence = _k.Is(resultType, _k.SgTable)
+            || resultType is IArrayTypeSymbol { ElementType: var e } && _k.Is(e, _k.Scatterlist)
+            || resultType is INamedTypeSymbol { TypeArguments.Length: 1 } n && (_k.Is(n.TypeArguments[0], _k.Scatterlist) || _k.Is(n.TypeArguments[0], _k.SgTable));
+        return sequence ? source.Where(f => IsTable(f.Kind)) : FlowValue.Empty;
+    }
+
+    private static bool IsTable(FactKind kind) => kind is FactKind.ImportedTable or FactKind.P2PTable or FactKind.HandBuiltTable;
+
+    private void MarkTable(IOperation? table, Fact fact)
+    {
+        if (PathOf(table) is AccessPath path)
+        {
+            State = State.Set(path, State.Get(path).Add(fact));
+        }
+    }
+
+    /// <summary>A device, provider or BAR object's identity fact, from its canonical path.</summary>
+    private FlowValue IdentityOf(IOperation op, ITypeSymbol? type)
+    {
+        string prefix = _k.Is(type, _k.PciDevice) ? "D:" : _k.Is(type, _k.P2PProvider) ? "P:" : _k.Is(type, _k.PciBar) ? "X:" : "";
+        return prefix.Length > 0 && Identities.PathText(op) is string path
+            ? FlowValue.Of(new Fact(FactKind.Identity, new Origin(path, op.Syntax.GetLocation()), key: prefix + path))
+            : FlowValue.Empty;
+    }
+
+    private static string? KeyOf(IOperation? op, FlowValue value) => value.First(FactKind.Identity)?.Key;
+
+    private static string? BarKey(IOperation? bar, FlowValue value) =>
+        KeyOf(bar, value) ?? (Identities.PathText(bar) is string path ? "X:" + path : null);
+
+    private bool IsAddressType(ITypeSymbol type) =>
+        _k.Is(type, _k.PhysAddr) || _k.Is(type, _k.PciBusAddr) || _k.Is(type, _k.DmaAddr);
+}

@@ -1,0 +1,263 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>
+/// The transfer functions of the address-provenance analysis: evaluates one operation of a control flow graph
+/// against the current <see cref="State"/>, updating it for assignments. Members, invocations and operators live
+/// in the other parts of this class.
+/// </summary>
+internal sealed partial class Evaluator
+{
+    private const int MaxLocalFunctionDepth = 2;
+
+    private readonly KnownSymbols _k;
+    private readonly FlowRecorder? _recorder;
+    private readonly ControlFlowGraph _graph;
+    private readonly int _depth;
+
+    public Evaluator(KnownSymbols symbols, ControlFlowGraph graph, FlowState state, FlowRecorder? recorder, int depth)
+    {
+        _k = symbols;
+        _graph = graph;
+        State = state;
+        _recorder = recorder;
+        _depth = depth;
+    }
+
+    public FlowState State { get; set; }
+
+    public FlowValue Eval(IOperation? op)
+    {
+        if (op is null)
+        {
+            return FlowValue.Empty;
+        }
+
+        FlowValue value = EvalCore(op);
+        if (_recorder is not null && !value.IsEmpty)
+        {
+            _recorder.Record(op.Syntax, value);
+        }
+
+        return value;
+    }
+
+    private FlowValue EvalCore(IOperation op)
+    {
+        switch (op)
+        {
+            case ILiteralOperation or IDefaultValueOperation or IInstanceReferenceOperation:
+                return FlowValue.Empty;
+            case ILocalReferenceOperation or IParameterReferenceOperation or IFlowCaptureReferenceOperation:
+                return ReadLocation(op);
+            case IConversionOperation conversion:
+                return Convert(conversion, Eval(conversion.Operand));
+            case IBinaryOperation binary:
+                return Binary(binary);
+            case IUnaryOperation unary:
+                FlowValue operand = Eval(unary.Operand);
+                return unary.OperatorKind == UnaryOperatorKind.Plus ? operand : FlowValue.Empty;
+            case IInvocationOperation invocation:
+                return Invocation(invocation);
+            case IPropertyReferenceOperation property:
+                return PropertyRead(property);
+            case IFieldReferenceOperation field:
+                return FieldRead(field);
+            case ISimpleAssignmentOperation assignment:
+                return Assign(assignment.Target, assignment.Value);
+            case ICompoundAssignmentOperation compound:
+                return CompoundAssign(compound);
+            case IIncrementOrDecrementOperation increment:
+                return Eval(increment.Target);
+            case IDeconstructionAssignmentOperation deconstruction:
+                Deconstruct(deconstruction);
+                return FlowValue.Empty;
+            case IFlowCaptureOperation capture:
+                return Assign(AccessPath.Of(capture.Id), capture.Value);
+            case IArrayElementReferenceOperation element:
+                Eval(element.ArrayReference);
+                foreach (IOperation index in element.Indices)
+                {
+                    Eval(index);
+                }
+
+                return ReadLocation(element);
+            case IObjectCreationOperation creation:
+                return ObjectCreation(creation);
+            case IFlowAnonymousFunctionOperation lambda:
+                _recorder?.Lambdas.Add((lambda, _graph, State));
+                return FlowValue.Empty;
+            default:
+                foreach (IOperation child in op.ChildOperations)
+                {
+                    Eval(child);
+                }
+
+                return FlowValue.Empty;
+        }
+    }
+
+    /// <summary>The tracked location an operation denotes, if the analysis tracks it.</summary>
+    public static AccessPath? PathOf(IOperation? op) => op switch
+    {
+        ILocalReferenceOperation l => AccessPath.Of(l.Local),
+        IParameterReferenceOperation p => AccessPath.Of(p.Parameter),
+        IFlowCaptureReferenceOperation c => AccessPath.Of(c.Id),
+        IInstanceReferenceOperation => AccessPath.This,
+        IFieldReferenceOperation f when f.Field.IsStatic => AccessPath.Of(f.Field),
+        IFieldReferenceOperation f => PathOf(f.Instance)?.Member(f.Field.CorrespondingTupleField?.Name ?? f.Field.Name),
+        IPropertyReferenceOperation p when p.Arguments.IsEmpty && !p.Property.IsStatic => PathOf(p.Instance)?.Member(p.Property.Name),
+        IArrayElementReferenceOperation a => PathOf(a.ArrayReference)?.Member(AccessPath.Element),
+        IConversionOperation c when c.OperatorMethod is null => PathOf(c.Operand),
+        _ => null,
+    };
+
+    private FlowValue ReadLocation(IOperation op)
+    {
+        AccessPath? path = PathOf(op);
+        if (path is not null && State.Values.TryGetValue(path, out FlowValue value))
+        {
+            return value;
+        }
+
+        return op switch
+        {
+            IParameterReferenceOperation p => Annotated(p.Parameter, p.Syntax, $"parameter '{p.Parameter.Name}'")
+                .Union(IdentityOf(op, p.Parameter.Type)),
+            _ => FlowValue.Empty,
+        };
+    }
+
+    private FlowValue Assign(IOperation target, IOperation value)
+    {
+        if (value is ITupleOperation tuple && PathOf(target) is AccessPath tuplePath)
+        {
+            for (int i = 0; i < tuple.Elements.Length; i++)
+            {
+                State = State.Set(tuplePath.Member("Item" + (i + 1)), Eval(tuple.Elements[i]));
+            }
+
+            return FlowValue.Empty;
+        }
+
+        FlowValue v = Eval(value);
+        EvalTargetReceiver(target);
+        if (PathOf(target) is AccessPath path)
+        {
+            Store(path, v, PathOf(value));
+        }
+
+        return v;
+    }
+
+    private FlowValue Assign(AccessPath path, IOperation value)
+    {
+        FlowValue v = Eval(value);
+        Store(path, v, PathOf(value));
+        return v;
+    }
+
+    /// <summary>Stores a value; a struct copied from another location takes that location's fields along.</summary>
+    private void Store(AccessPath path, FlowValue value, AccessPath? from)
+    {
+        if (path.Members.LastOrDefault() == AccessPath.Element)
+        {
+            value = State.Get(path).Union(value); // array elements: weak update
+        }
+
+        State = State.Set(path, value);
+        if (from is not null && !from.Equals(path))
+        {
+            foreach (var field in State.Below(from).ToList())
+            {
+                State = State.Set(from.Rebase(field.Key, path), field.Value);
+            }
+        }
+    }
+
+    private void EvalTargetReceiver(IOperation target)
+    {
+        switch (target)
+        {
+            case IPropertyReferenceOperation p:
+                Eval(p.Instance);
+                foreach (IArgumentOperation a in p.Arguments)
+                {
+                    Eval(a.Value);
+                }
+
+                break;
+            case IFieldReferenceOperation f:
+                Eval(f.Instance);
+                break;
+            case IArrayElementReferenceOperation e:
+                Eval(e.ArrayReference);
+                foreach (IOperation index in e.Indices)
+                {
+                    Eval(index);
+                }
+
+                break;
+        }
+    }
+
+    private FlowValue CompoundAssign(ICompoundAssignmentOperation compound)
+    {
+        FlowValue current = Eval(compound.Target);
+        FlowValue right = Eval(compound.Value);
+        FlowValue result = compound.OperatorMethod is null
+            ? Arithmetic(compound.OperatorKind, current, right, compound.Value.ConstantValue)
+            : AddressOperator(compound.OperatorMethod, compound.OperatorKind, current, compound.Value.Type);
+        if (PathOf(compound.Target) is AccessPath path)
+        {
+            State = State.Set(path, result);
+        }
+
+        return result;
+    }
+
+    private void Deconstruct(IDeconstructionAssignmentOperation deconstruction)
+    {
+        IOperation target = deconstruction.Target is IDeclarationExpressionOperation d ? d.Expression : deconstruction.Target;
+        if (target is not ITupleOperation targets)
+        {
+            Eval(deconstruction.Value);
+            return;
+        }
+
+        ITupleOperation? values = deconstruction.Value as ITupleOperation;
+        if (values is null)
+        {
+            Eval(deconstruction.Value);
+        }
+
+        AccessPath? source = values is null ? PathOf(deconstruction.Value) : null;
+        for (int i = 0; i < targets.Elements.Length; i++)
+        {
+            FlowValue v = values is not null ? Eval(values.Elements[i])
+                : source is not null ? State.Get(source.Member("Item" + (i + 1)))
+                : FlowValue.Empty;
+            IOperation element = targets.Elements[i] is IDeclarationExpressionOperation decl ? decl.Expression : targets.Elements[i];
+            if (PathOf(element) is AccessPath path)
+            {
+                State = State.Set(path, v);
+            }
+        }
+    }
+
+    private FlowValue ObjectCreation(IObjectCreationOperation creation)
+    {
+        FlowValue[] args = creation.Arguments.Select(a => Eval(a.Value)).ToArray();
+        if (creation.Initializer is not null)
+        {
+            Eval(creation.Initializer);
+        }
+
+        // new PhysRange(start, size): the range carries its start's facts.
+        return _k.Is(creation.Type, _k.PhysRange) && args.Length > 0 ? args[0].Where(f => f.Kind == FactKind.CpuPhys) : FlowValue.Empty;
+    }
+}

@@ -1,0 +1,114 @@
+using System;
+using Microsoft.CodeAnalysis;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>What the flow analysis knows a value to be (or, for tables and mappings, to carry).</summary>
+internal enum FactKind : byte
+{
+    /// <summary>A CPU physical address (raw or typed).</summary>
+    CpuPhys,
+
+    /// <summary>A page frame number: shifting it left by PAGE_SHIFT gives a CPU physical address.</summary>
+    Pfn,
+
+    /// <summary>A PCI bus address.</summary>
+    Bus,
+
+    /// <summary>A DMA address that came out of a mapping call (or a DmaAddr of unknown origin).</summary>
+    Dma,
+
+    /// <summary>A DMA address that is, or may be, a PCI bus address (never to be unmapped); also carried by a P2P mapping object.</summary>
+    BusDma,
+
+    /// <summary>A scatterlist table obtained by mapping a dma-buf attachment (its pages are not valid), or an enumeration of it.</summary>
+    ImportedTable,
+
+    /// <summary>An entry of an imported table.</summary>
+    ImportedEntry,
+
+    /// <summary>A table mapped with the P2P-aware sg mapping: entries may hold bus addresses.</summary>
+    P2PTable,
+
+    /// <summary>An entry of a P2P-mapped table whose bus-address flag has not been checked.</summary>
+    P2PEntry,
+
+    /// <summary>The result of pci_p2pdma_distance or distance_many.</summary>
+    Distance,
+
+    /// <summary>A device, provider or BAR object with a known canonical path (for matching decisions to calls).</summary>
+    Identity,
+
+    /// <summary>A page of peer memory (from a BAR address).</summary>
+    PeerPage,
+
+    /// <summary>A table the code allocated itself (<c>sg_alloc_table</c>), or an enumeration of it.</summary>
+    HandBuiltTable,
+
+    /// <summary>An entry of a table the code allocated itself.</summary>
+    HandBuiltEntry,
+}
+
+/// <summary>Which memory a CPU physical address points into, as far as the analysis can tell.</summary>
+internal enum MemoryKind : byte
+{
+    Unknown,
+    Bar,
+    Ram,
+}
+
+/// <summary>Where a fact came from: a short description and the source location, for messages.</summary>
+internal sealed class Origin : IEquatable<Origin>
+{
+    public Origin(string what, Location location)
+    {
+        What = what;
+        Location = location;
+    }
+
+    public string What { get; }
+
+    public Location Location { get; }
+
+    public int Line => Location.GetLineSpan().StartLinePosition.Line + 1;
+
+    /// <summary>E.g. <c>PciBar.CpuStart, line 12</c>.</summary>
+    public string Describe() => Location.IsInSource ? $"{What}, line {Line}" : What;
+
+    public bool Equals(Origin? other) => other is not null && other.What == What && other.Location == Location;
+
+    public override bool Equals(object? obj) => Equals(obj as Origin);
+
+    public override int GetHashCode() => (What.GetHashCode() * 397) ^ Location.GetHashCode();
+}
+
+/// <summary>
+/// One fact about a value. <see cref="Key"/> identifies, for a CPU physical address in a BAR, which BAR or provider it
+/// belongs to; for an identity, the canonical path of the object.
+/// </summary>
+internal readonly struct Fact : IEquatable<Fact>
+{
+    public Fact(FactKind kind, Origin origin, MemoryKind memory = MemoryKind.Unknown, string? key = null)
+    {
+        Kind = kind;
+        Origin = origin;
+        Memory = memory;
+        Key = key;
+    }
+
+    public FactKind Kind { get; }
+
+    public Origin Origin { get; }
+
+    public MemoryKind Memory { get; }
+
+    public string? Key { get; }
+
+    public Fact With(FactKind kind) => new(kind, Origin, Memory, Key);
+
+    public bool Equals(Fact other) => Kind == other.Kind && Memory == other.Memory && Key == other.Key && Origin.Equals(other.Origin);
+
+    public override bool Equals(object? obj) => obj is Fact other && Equals(other);
+
+    public override int GetHashCode() => ((int)Kind * 31 + (int)Memory) ^ Origin.GetHashCode() ^ (Key?.GetHashCode() ?? 0);
+}

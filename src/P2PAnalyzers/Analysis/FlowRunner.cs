@@ -1,0 +1,179 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>
+/// Runs the forward analysis over a control flow graph to a fixpoint, then once more to record what every expression
+/// carries; lambdas and local functions are analyzed afterwards with the state at their creation or calls.
+/// </summary>
+internal static class FlowRunner
+{
+    private const int MaxNestedRounds = 8;
+
+    public static void Analyze(KnownSymbols k, ControlFlowGraph graph, FlowState initial, FlowRecorder recorder)
+    {
+        Record(k, graph, Fixpoint(k, graph, initial, 0), recorder);
+        AnalyzeNested(k, graph, recorder);
+    }
+
+    /// <summary>The union of the values a (local) function returns when entered in <paramref name="initial"/>.</summary>
+    public static FlowValue ReturnValue(KnownSymbols k, ControlFlowGraph graph, FlowState initial, int depth)
+    {
+        FlowState?[] states = Fixpoint(k, graph, initial, depth);
+        FlowValue result = FlowValue.Empty;
+        foreach (BasicBlock block in graph.Blocks)
+        {
+            if (states[block.Ordinal] is FlowState state && IsReturn(block))
+            {
+                var evaluator = new Evaluator(k, graph, state, null, depth);
+                foreach (IOperation op in block.Operations)
+                {
+                    evaluator.Eval(op);
+                }
+
+                result = result.Union(evaluator.Eval(block.BranchValue));
+            }
+        }
+
+        return result;
+    }
+
+    private static FlowState?[] Fixpoint(KnownSymbols k, ControlFlowGraph graph, FlowState initial, int depth)
+    {
+        var states = new FlowState?[graph.Blocks.Length];
+        states[0] = initial;
+        var work = new Queue<int>();
+        work.Enqueue(0);
+        for (int round = 0; round < 3; round++)
+        {
+            Iterate(k, graph, states, work, depth);
+
+            // Blocks entered implicitly (finally and catch regions) start from everything seen so far.
+            FlowState? all = states.Where(s => s is not null).Aggregate((FlowState?)null, (acc, s) => FlowState.Join(acc, s!));
+            foreach (BasicBlock block in graph.Blocks.Where(b => b.IsReachable && states[b.Ordinal] is null && all is not null))
+            {
+                states[block.Ordinal] = all;
+                work.Enqueue(block.Ordinal);
+            }
+
+            if (work.Count == 0)
+            {
+                break;
+            }
+        }
+
+        return states;
+    }
+
+    private static void Iterate(KnownSymbols k, ControlFlowGraph graph, FlowState?[] states, Queue<int> work, int depth)
+    {
+        int budget = graph.Blocks.Length * 32;
+        while (work.Count > 0 && budget-- > 0)
+        {
+            BasicBlock block = graph.Blocks[work.Dequeue()];
+            var evaluator = new Evaluator(k, graph, states[block.Ordinal]!, null, depth);
+            (FlowState whenConditional, FlowState whenFallThrough) = Transfer(evaluator, block);
+            Propagate(block.ConditionalSuccessor, whenConditional, states, work);
+            Propagate(block.FallThroughSuccessor, whenFallThrough, states, work);
+        }
+    }
+
+    private static void Propagate(ControlFlowBranch? branch, FlowState state, FlowState?[] states, Queue<int> work)
+    {
+        if (branch?.Destination is not BasicBlock target)
+        {
+            return;
+        }
+
+        FlowState joined = FlowState.Join(states[target.Ordinal], state);
+        if (states[target.Ordinal] is null || !joined.SameAs(states[target.Ordinal]!))
+        {
+            states[target.Ordinal] = joined;
+            if (!work.Contains(target.Ordinal))
+            {
+                work.Enqueue(target.Ordinal);
+            }
+        }
+    }
+
+    /// <summary>Evaluates a block; returns the states on its conditional and fall-through edges.</summary>
+    private static (FlowState WhenConditional, FlowState WhenFallThrough) Transfer(Evaluator evaluator, BasicBlock block)
+    {
+        foreach (IOperation op in block.Operations)
+        {
+            evaluator.Eval(op);
+        }
+
+        evaluator.Eval(block.BranchValue);
+        FlowState after = evaluator.State;
+        if (block.ConditionKind == ControlFlowConditionKind.None || block.BranchValue is null)
+        {
+            return (after, after);
+        }
+
+        bool conditionalWhen = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
+        return (BranchRefinement.Refine(after, block.BranchValue, conditionalWhen),
+                BranchRefinement.Refine(after, block.BranchValue, !conditionalWhen));
+    }
+
+    private static void Record(KnownSymbols k, ControlFlowGraph graph, FlowState?[] states, FlowRecorder recorder)
+    {
+        foreach (BasicBlock block in graph.Blocks)
+        {
+            if (states[block.Ordinal] is FlowState state)
+            {
+                Transfer(new Evaluator(k, graph, state, recorder, 0), block);
+            }
+        }
+    }
+
+    private static void AnalyzeNested(KnownSymbols k, ControlFlowGraph root, FlowRecorder recorder)
+    {
+        int lambdasDone = 0;
+        var analyzed = new Dictionary<IMethodSymbol, FlowState>(SymbolEqualityComparer.Default);
+        for (int round = 0; round < MaxNestedRounds; round++)
+        {
+            bool progress = false;
+            while (lambdasDone < recorder.Lambdas.Count)
+            {
+                var (lambda, graph, state) = recorder.Lambdas[lambdasDone++];
+                ControlFlowGraph body = graph.GetAnonymousFunctionControlFlowGraphInScope(lambda);
+                Record(k, body, Fixpoint(k, body, state, 0), recorder);
+                progress = true;
+            }
+
+            foreach (var call in recorder.LocalFunctionCalls.ToList())
+            {
+                if (analyzed.TryGetValue(call.Key, out FlowState? seen) && seen.SameAs(call.Value.State))
+                {
+                    continue;
+                }
+
+                analyzed[call.Key] = call.Value.State;
+                ControlFlowGraph body = call.Value.Graph.GetLocalFunctionControlFlowGraphInScope(call.Key);
+                Record(k, body, Fixpoint(k, body, call.Value.State, 0), recorder);
+                progress = true;
+            }
+
+            if (!progress)
+            {
+                break;
+            }
+        }
+
+        // Local functions nobody calls still have their own sources and sinks.
+        foreach (IMethodSymbol function in root.LocalFunctions.Where(f => !analyzed.ContainsKey(f)))
+        {
+            ControlFlowGraph body = root.GetLocalFunctionControlFlowGraph(function);
+            Record(k, body, Fixpoint(k, body, FlowState.Entry, 0), recorder);
+        }
+    }
+
+    private static bool IsReturn(BasicBlock block) =>
+        block.BranchValue is not null && block.ConditionKind == ControlFlowConditionKind.None
+        && block.FallThroughSuccessor is { Destination.Kind: BasicBlockKind.Exit, Semantics: ControlFlowBranchSemantics.Regular or ControlFlowBranchSemantics.Return };
+}

@@ -1,0 +1,87 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>A decision on the map type for a (provider, device) pair: a <c>pci_p2pdma_map_type</c>-style query.</summary>
+internal readonly record struct MapTypeDecision(string? ProviderKey, string? DeviceKey);
+
+/// <summary>
+/// The analysis state at one program point: the facts of every tracked location (may: joined by union) and the
+/// map-type decisions made on every path here (must: joined by intersection; null stands for "not reached yet").
+/// </summary>
+internal sealed class FlowState
+{
+    public static readonly FlowState Entry = new(ImmutableDictionary<AccessPath, FlowValue>.Empty, ImmutableHashSet<MapTypeDecision>.Empty);
+
+    public FlowState(ImmutableDictionary<AccessPath, FlowValue> values, ImmutableHashSet<MapTypeDecision>? decisions)
+    {
+        Values = values;
+        Decisions = decisions;
+    }
+
+    public ImmutableDictionary<AccessPath, FlowValue> Values { get; }
+
+    public ImmutableHashSet<MapTypeDecision>? Decisions { get; }
+
+    public FlowValue Get(AccessPath path) => Values.TryGetValue(path, out FlowValue v) ? v : FlowValue.Empty;
+
+    public FlowState Set(AccessPath path, FlowValue value)
+    {
+        // A strong update of a location also forgets what was known below it (a struct overwritten as a whole).
+        ImmutableDictionary<AccessPath, FlowValue> values = Values;
+        foreach (AccessPath below in Values.Keys.Where(k => !k.Equals(path) && path.IsPrefixOf(k)))
+        {
+            values = values.Remove(below);
+        }
+
+        values = value.IsEmpty ? values.Remove(path) : values.SetItem(path, value);
+        return new FlowState(values, Decisions);
+    }
+
+    public FlowState AddDecision(MapTypeDecision decision) =>
+        new(Values, (Decisions ?? ImmutableHashSet<MapTypeDecision>.Empty).Add(decision));
+
+    public IEnumerable<KeyValuePair<AccessPath, FlowValue>> Below(AccessPath path) =>
+        Values.Where(kv => !kv.Key.Equals(path) && path.IsPrefixOf(kv.Key));
+
+    public static FlowState Join(FlowState? a, FlowState b)
+    {
+        if (a is null)
+        {
+            return b;
+        }
+
+        ImmutableDictionary<AccessPath, FlowValue> values = a.Values;
+        foreach (KeyValuePair<AccessPath, FlowValue> kv in b.Values)
+        {
+            values = values.SetItem(kv.Key, a.Get(kv.Key).Union(kv.Value));
+        }
+
+        ImmutableHashSet<MapTypeDecision>? decisions =
+            a.Decisions is null ? b.Decisions : b.Decisions is null ? a.Decisions : a.Decisions.Intersect(b.Decisions);
+        return new FlowState(values, decisions);
+    }
+
+    public bool SameAs(FlowState other)
+    {
+        if (Values.Count != other.Values.Count || !SameDecisions(other))
+        {
+            return false;
+        }
+
+        foreach (KeyValuePair<AccessPath, FlowValue> kv in Values)
+        {
+            if (!other.Values.TryGetValue(kv.Key, out FlowValue v) || !v.Equals(kv.Value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool SameDecisions(FlowState other) =>
+        Decisions is null ? other.Decisions is null : other.Decisions is not null && Decisions.SetEquals(other.Decisions);
+}

@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>
+/// The companion library's symbols and the address-space attributes, resolved once per compilation and shared by every
+/// rule. Null when the compilation has neither, so that rules register nothing.
+/// </summary>
+internal sealed class KnownSymbols
+{
+    public const string Namespace = "P2PDma";
+    public const string CpuPhysicalAttribute = "P2PDma.Addresses.CpuPhysicalAddressAttribute";
+    public const string PciBusAttribute = "P2PDma.Addresses.PciBusAddressAttribute";
+    public const string DmaAttribute = "P2PDma.Addresses.DmaAddressAttribute";
+
+    private static readonly ConditionalWeakTable<Compilation, Holder> Cache = new();
+
+    private readonly Dictionary<ISymbol, Role> _roles = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, AddressSpaceAnnotation> _annotations = new(SymbolEqualityComparer.Default);
+
+    private KnownSymbols(Compilation compilation)
+    {
+        Compilation = compilation;
+        PhysAddr = Type("P2PDma.Addresses.PhysAddr");
+        PciBusAddr = Type("P2PDma.Addresses.PciBusAddr");
+        DmaAddr = Type("P2PDma.Addresses.DmaAddr");
+        PhysRange = Type("P2PDma.Addresses.PhysRange");
+        PciBar = Type("P2PDma.Pci.PciBar");
+        PciDevice = Type("P2PDma.Pci.PciDevice");
+        P2PProvider = Type("P2PDma.P2P.P2PProvider");
+        PciP2PDma = Type("P2PDma.P2P.PciP2PDma");
+        P2PMapType = Type("P2PDma.P2P.P2PMapType");
+        Page = Type("P2PDma.Memory.Page");
+        Dma = Type("P2PDma.Mapping.Dma");
+        DmaAttrs = Type("P2PDma.Mapping.DmaAttrs");
+        Scatterlist = Type("P2PDma.Mapping.Scatterlist");
+        SgTable = Type("P2PDma.Mapping.SgTable");
+        P2PDmaMapping = Type("P2PDma.Mapping.P2PDmaMapping");
+        DmaResult = Type("P2PDma.Mapping.DmaResult`1");
+        DmaBufOps = Type("P2PDma.DmaBuf.DmaBufOps");
+        DmaBufAttachment = Type("P2PDma.DmaBuf.DmaBufAttachment");
+        DmaBufMapping = Type("P2PDma.DmaBuf.DmaBufMapping");
+        HasAttributes = new[] { CpuPhysicalAttribute, PciBusAttribute, DmaAttribute }.Any(n => !compilation.GetTypesByMetadataName(n).IsEmpty);
+        RoleTable.Fill(this, _roles);
+    }
+
+    public Compilation Compilation { get; }
+
+    public INamedTypeSymbol? PhysAddr { get; }
+    public INamedTypeSymbol? PciBusAddr { get; }
+    public INamedTypeSymbol? DmaAddr { get; }
+    public INamedTypeSymbol? PhysRange { get; }
+    public INamedTypeSymbol? PciBar { get; }
+    public INamedTypeSymbol? PciDevice { get; }
+    public INamedTypeSymbol? P2PProvider { get; }
+    public INamedTypeSymbol? PciP2PDma { get; }
+    public INamedTypeSymbol? P2PMapType { get; }
+    public INamedTypeSymbol? Page { get; }
+    public INamedTypeSymbol? Dma { get; }
+    public INamedTypeSymbol? DmaAttrs { get; }
+    public INamedTypeSymbol? Scatterlist { get; }
+    public INamedTypeSymbol? SgTable { get; }
+    public INamedTypeSymbol? P2PDmaMapping { get; }
+    public INamedTypeSymbol? DmaResult { get; }
+    public INamedTypeSymbol? DmaBufOps { get; }
+    public INamedTypeSymbol? DmaBufAttachment { get; }
+    public INamedTypeSymbol? DmaBufMapping { get; }
+
+    /// <summary>True when the companion library is referenced.</summary>
+    public bool HasLibrary => DmaAddr is not null && Dma is not null;
+
+    /// <summary>True when the address-space attributes exist (the library's or a project's own copy).</summary>
+    public bool HasAttributes { get; }
+
+    /// <summary>The shared instance for <paramref name="compilation"/>, or null when there is nothing to analyze.</summary>
+    public static KnownSymbols? TryGet(Compilation compilation)
+    {
+        KnownSymbols symbols = Cache.GetValue(compilation, c => new Holder(new KnownSymbols(c))).Symbols;
+        return symbols.HasLibrary || symbols.HasAttributes ? symbols : null;
+    }
+
+    /// <summary>The role of a library member (methods and properties, compared by original definition).</summary>
+    public Role RoleOf(ISymbol? member) =>
+        member is not null && _roles.TryGetValue(member.OriginalDefinition, out Role role) ? role : Role.None;
+
+    /// <summary>The address space a parameter, field, property or method return is annotated with (cached).</summary>
+    public AddressSpaceAnnotation AnnotationOf(ISymbol symbol) =>
+        _annotations.GetOrAdd(symbol, s => s switch
+        {
+            IMethodSymbol m => AddressSpaceAnnotations.From(m.GetReturnTypeAttributes()),
+            _ => AddressSpaceAnnotations.From(s.GetAttributes()),
+        });
+
+    public bool Is(ITypeSymbol? type, INamedTypeSymbol? known) =>
+        type is not null && known is not null && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, known);
+
+    private INamedTypeSymbol? Type(string metadataName) => Compilation.GetTypeByMetadataName(metadataName);
+
+    private sealed class Holder
+    {
+        public Holder(KnownSymbols symbols) => Symbols = symbols;
+
+        public KnownSymbols Symbols { get; }
+    }
+}

@@ -1,0 +1,74 @@
+using System;
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>
+/// The address-provenance analysis of one method body (with its lambdas and local functions), computed once and
+/// shared by every rule that asks. Rules ask by syntax node: the facts an expression carries, the map-type decisions
+/// made on every path to a call.
+/// </summary>
+internal sealed class MethodFlow
+{
+    private static readonly ConditionalWeakTable<IOperation, MethodFlow> Cache = new();
+
+    private readonly FlowRecorder _recorder;
+    private ImmutableArray<DistanceGate> _gates;
+
+    private MethodFlow(ControlFlowGraph graph, FlowRecorder recorder)
+    {
+        Graph = graph;
+        _recorder = recorder;
+    }
+
+    public ControlFlowGraph Graph { get; }
+
+    /// <summary>The analysis of the body <paramref name="root"/> (a top-level operation block), computed on first use.</summary>
+    public static MethodFlow Of(IOperation root, KnownSymbols symbols, Func<IOperation, ControlFlowGraph> graphOf) =>
+        Cache.GetValue(root, r =>
+        {
+            ControlFlowGraph graph = graphOf(r);
+            var recorder = new FlowRecorder();
+            FlowRunner.Analyze(symbols, graph, FlowState.Entry, recorder);
+            return new MethodFlow(graph, recorder);
+        });
+
+    /// <summary>The operation block of <paramref name="blocks"/> that holds <paramref name="operation"/>.</summary>
+    public static IOperation? BlockOf(IOperation operation, ImmutableArray<IOperation> blocks)
+    {
+        for (IOperation? op = operation; op is not null; op = op.Parent)
+        {
+            foreach (IOperation block in blocks)
+            {
+                if (ReferenceEquals(block, op))
+                {
+                    return block;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Everything the expression may carry, on any path.</summary>
+    public FlowValue ValueOf(SyntaxNode expression) =>
+        _recorder.Values.TryGetValue(expression, out FlowValue value) ? value : FlowValue.Empty;
+
+    /// <summary>The distance checks in the method that gate a generic mapping call (computed once).</summary>
+    public ImmutableArray<DistanceGate> DistanceGates(KnownSymbols symbols)
+    {
+        if (_gates.IsDefault)
+        {
+            ImmutableInterlocked.InterlockedInitialize(ref _gates, Analysis.DistanceGates.Find(this, symbols));
+        }
+
+        return _gates;
+    }
+
+    /// <summary>The map-type decisions made on every path to the call, or null when the call was not reached.</summary>
+    public ImmutableHashSet<MapTypeDecision>? DecisionsAt(SyntaxNode call) =>
+        _recorder.Decisions.TryGetValue(call, out var decisions) ? decisions : null;
+}

@@ -1,0 +1,72 @@
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>What a member of the companion library means to the analysis.</summary>
+internal enum Role : byte
+{
+    None,
+
+    // Sources of CPU physical addresses.
+    PhysRaw,
+    PhysFromRaw,
+    BarCpuStart,
+    BarCpuRange,
+    PagePhys,
+    PagePfn,
+    SgPhys,
+    SgPage,
+    BufferPhys,
+    BufferVirtToPhys,
+    PhysToPage,
+    RangeStart,
+
+    // Bus and DMA addresses.
+    BusStart,
+    BusAddressOf,
+    BusRaw,
+    BusFromRaw,
+    DmaRaw,
+    DmaFromRaw,
+
+    // Generic (legacy) mapping calls.
+    MapResource,
+    MapPhys,
+    MapPage,
+    MapSingle,
+    MapSg,
+
+    // Proper mapping calls.
+    MapP2P,
+    MapSgTable,
+    BusAddrMap,
+    MappingAddress,
+    MappingIsBusAddress,
+    MappingMapType,
+    PhysVecToSgt,
+
+    // Map-type decisions and distances.
+    MapTypeQuery,
+    StateQuery,
+    DescribeQuery,
+    Distance,
+    DistanceMany,
+
+    // Unmaps.
+    UnmapPage,
+    UnmapSingle,
+    UnmapPhys,
+    UnmapResource,
+    UnmapSg,
+    UnmapSgTable,
+
+    // Tables, dma-buf and objects.
+    SgAlloc,
+    SgDmaAddress,
+    SgIsBusAddress,
+    SgSetPage,
+    AttachMap,
+    ResultValue,
+    ProviderBar,
+    DeviceBar,
+    ProviderGet,
+    MappingError,
+}

@@ -1,0 +1,81 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>Which library member plays which role; the one table the analysis consults.</summary>
+internal static class RoleTable
+{
+    public static void Fill(KnownSymbols k, Dictionary<ISymbol, Role> roles)
+    {
+        void Add(INamedTypeSymbol? type, string member, Role role)
+        {
+            if (type is null)
+            {
+                return;
+            }
+
+            foreach (ISymbol symbol in type.GetMembers(member))
+            {
+                roles[symbol] = role;
+            }
+        }
+
+        Add(k.PhysAddr, "Raw", Role.PhysRaw);
+        Add(k.PhysAddr, "FromRaw", Role.PhysFromRaw);
+        Add(k.PciBusAddr, "Raw", Role.BusRaw);
+        Add(k.PciBusAddr, "FromRaw", Role.BusFromRaw);
+        Add(k.DmaAddr, "Raw", Role.DmaRaw);
+        Add(k.DmaAddr, "FromRaw", Role.DmaFromRaw);
+        Add(k.PhysRange, "Start", Role.RangeStart);
+
+        Add(k.PciBar, "CpuStart", Role.BarCpuStart);
+        Add(k.PciBar, "CpuRange", Role.BarCpuRange);
+        Add(k.PciBar, "BusStart", Role.BusStart);
+        Add(k.PciBar, "BusAddressOf", Role.BusAddressOf);
+        Add(k.PciDevice, "Bar", Role.DeviceBar);
+        Add(k.P2PProvider, "Bar", Role.ProviderBar);
+
+        Add(k.Page, "Phys", Role.PagePhys);
+        Add(k.Page, "Pfn", Role.PagePfn);
+        Add(k.Compilation.GetTypeByMetadataName("P2PDma.Memory.KernelBuffer"), "Phys", Role.BufferPhys);
+        Add(k.Compilation.GetTypeByMetadataName("P2PDma.Memory.KernelBuffer"), "VirtToPhys", Role.BufferVirtToPhys);
+        Add(k.Compilation.GetTypeByMetadataName("P2PDma.Memory.SystemMemory"), "PhysToPage", Role.PhysToPage);
+
+        Add(k.Dma, "MapResource", Role.MapResource);
+        Add(k.Dma, "MapPhys", Role.MapPhys);
+        Add(k.Dma, "MapPage", Role.MapPage);
+        Add(k.Dma, "MapSingle", Role.MapSingle);
+        Add(k.Dma, "MapSg", Role.MapSg);
+        Add(k.Dma, "MapP2P", Role.MapP2P);
+        Add(k.Dma, "MapSgTable", Role.MapSgTable);
+        Add(k.Dma, "UnmapPage", Role.UnmapPage);
+        Add(k.Dma, "UnmapSingle", Role.UnmapSingle);
+        Add(k.Dma, "UnmapPhys", Role.UnmapPhys);
+        Add(k.Dma, "UnmapResource", Role.UnmapResource);
+        Add(k.Dma, "UnmapSg", Role.UnmapSg);
+        Add(k.Dma, "UnmapSgTable", Role.UnmapSgTable);
+        Add(k.Dma, "MappingError", Role.MappingError);
+        Add(k.P2PDmaMapping, "Address", Role.MappingAddress);
+        Add(k.P2PDmaMapping, "IsBusAddress", Role.MappingIsBusAddress);
+        Add(k.P2PDmaMapping, "MapType", Role.MappingMapType);
+
+        Add(k.PciP2PDma, "BusAddrMap", Role.BusAddrMap);
+        Add(k.PciP2PDma, "MapType", Role.MapTypeQuery);
+        Add(k.PciP2PDma, "State", Role.StateQuery);
+        Add(k.PciP2PDma, "Describe", Role.DescribeQuery);
+        Add(k.PciP2PDma, "Distance", Role.Distance);
+        Add(k.PciP2PDma, "DistanceMany", Role.DistanceMany);
+        Add(k.PciP2PDma, "Provider", Role.ProviderGet);
+
+        Add(k.Scatterlist, "Phys", Role.SgPhys);
+        Add(k.Scatterlist, "Page", Role.SgPage);
+        Add(k.Scatterlist, "DmaAddress", Role.SgDmaAddress);
+        Add(k.Scatterlist, "IsDmaBusAddress", Role.SgIsBusAddress);
+        Add(k.Scatterlist, "SetPage", Role.SgSetPage);
+        Add(k.SgTable, "Alloc", Role.SgAlloc);
+        Add(k.DmaBufAttachment, "Map", Role.AttachMap);
+        Add(k.DmaResult, "Value", Role.ResultValue);
+        Add(k.DmaBufMapping, "PhysVecToSgt", Role.PhysVecToSgt);
+    }
+}

@@ -1,0 +1,58 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using P2PAnalyzers.Analysis;
+
+namespace P2PAnalyzers.Rules;
+
+/// <summary>
+/// P2P0010: a generic mapping call (<c>Dma.MapResource</c>, <c>MapPhys</c>, <c>MapPage</c>) applied to a P2P provider's
+/// BAR memory where no map-type decision for that provider and device is made on every path to the call (amdgpu, xe,
+/// habanalabs, the 2022 VFIO RFC). Calls gated by a distance check are P2P0011's.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class P2P0010PeerMemoryMappedWithoutMapTypeAnalyzer : FlowRuleAnalyzer
+{
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.P2P0010PeerMemoryMappedWithoutMapType);
+
+    private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
+
+    private protected override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
+        operation is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) is Role.MapResource or Role.MapPhys or Role.MapPage;
+
+    private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
+    {
+        var inv = (IInvocationOperation)candidate;
+        IOperation? device = Argument(inv, 0);
+        IOperation? memory = Argument(inv, 1);
+        if (device is null || memory is null
+            || PeerMemory(flow.ValueOf(memory.Syntax)) is not Fact peer
+            || flow.DecisionsAt(inv.Syntax) is not ImmutableHashSet<MapTypeDecision> decisions
+            || flow.DistanceGates(symbols).Any(g => g.GatedCalls.Any(c => c.Syntax == inv.Syntax)))
+        {
+            return;
+        }
+
+        string? deviceKey = flow.ValueOf(device.Syntax).First(FactKind.Identity)?.Key;
+        if (decisions.Any(d => Identities.MayMatch(d.ProviderKey, peer.Key) && Identities.MayMatch(d.DeviceKey, deviceKey)))
+        {
+            return;
+        }
+
+        report(Diagnostic.Create(Descriptors.P2P0010PeerMemoryMappedWithoutMapType, inv.Syntax.GetLocation(), Reporting.SourceProperties(peer),
+            $"Dma.{inv.TargetMethod.Name}", peer.Origin.Describe(), Reporting.Text(device.Syntax)));
+    }
+
+    /// <summary>The earliest fact that says the value is BAR memory: a BAR's CPU physical address or a peer page.</summary>
+    internal static Fact? PeerMemory(FlowValue value) =>
+        value.Facts.Where(f => (f.Kind == FactKind.CpuPhys && f.Memory == MemoryKind.Bar) || f.Kind == FactKind.PeerPage)
+            .OrderBy(f => f.Origin.Location.SourceSpan.Start).Cast<Fact?>().FirstOrDefault();
+
+    internal static IOperation? Argument(IInvocationOperation inv, int ordinal) =>
+        inv.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal)?.Value;
+}

@@ -1,0 +1,43 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using P2PAnalyzers.Analysis;
+
+namespace P2PAnalyzers.Rules;
+
+/// <summary>
+/// P2P0011: a distance (<c>PciP2PDma.Distance</c>, <c>DistanceMany</c>) compared with 0 or -1 decides a path that maps
+/// with a generic call. A non-negative distance covers both bus-address and through-host-bridge peers.
+/// The gated calls are the diagnostic's additional locations, for the fix.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class P2P0011DistanceAsMappingDecisionAnalyzer : FlowRuleAnalyzer
+{
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.P2P0011DistanceAsMappingDecision);
+
+    private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Binary);
+
+    private protected override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
+        operation is IBinaryOperation b
+        && (b.LeftOperand.ConstantValue is { HasValue: true, Value: 0 or -1 } || b.RightOperand.ConstantValue is { HasValue: true, Value: 0 or -1 });
+
+    private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
+    {
+        DistanceGate? gate = flow.DistanceGates(symbols).FirstOrDefault(g => g.Comparison == candidate.Syntax);
+        if (gate is null)
+        {
+            return;
+        }
+
+        IInvocationOperation first = gate.GatedCalls.OrderBy(c => c.Syntax.SpanStart).First();
+        string calls = $"Dma.{first.TargetMethod.Name}, line {first.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1}";
+        report(Diagnostic.Create(Descriptors.P2P0011DistanceAsMappingDecision, candidate.Syntax.GetLocation(),
+            gate.GatedCalls.OrderBy(c => c.Syntax.SpanStart).Select(c => c.Syntax.GetLocation()),
+            Reporting.Text(candidate.Syntax), calls));
+    }
+}

@@ -1,0 +1,75 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using P2PAnalyzers.Analysis;
+
+namespace P2PAnalyzers.Rules;
+
+/// <summary>
+/// P2P0013: a bus address is unmapped: a <c>Dma.Unmap*</c> of an address from <c>PciP2PDma.BusAddrMap</c> or from a
+/// P2P mapping that may be a bus address, of an entry of a P2P-mapped table whose bus-address flag was not checked
+/// (the nvme <c>IOD_P2P_BUS_ADDR</c> lesson), or a legacy <c>Dma.UnmapSg</c> of a P2P-mapped table.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class P2P0013BusAddressUnmappedAnalyzer : FlowRuleAnalyzer
+{
+    /// <summary>Diagnostic property <see cref="PropertyNames.Kind"/> values, read by the fix.</summary>
+    internal const string Definite = "Definite";
+    internal const string FromMapping = "FromMapping";
+    internal const string FromEntry = "FromEntry";
+    internal const string LegacyUnmapSg = "LegacyUnmapSg";
+
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.P2P0013BusAddressUnmapped);
+
+    private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
+
+    private protected override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
+        operation is IInvocationOperation inv
+        && symbols.RoleOf(inv.TargetMethod) is Role.UnmapPage or Role.UnmapSingle or Role.UnmapPhys or Role.UnmapResource or Role.UnmapSg;
+
+    private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
+    {
+        var inv = (IInvocationOperation)candidate;
+        IOperation? operand = inv.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 1)?.Value;
+        if (operand is null)
+        {
+            return;
+        }
+
+        FlowValue value = flow.ValueOf(operand.Syntax);
+        string kind;
+        string which;
+        if (symbols.RoleOf(inv.TargetMethod) == Role.UnmapSg)
+        {
+            if (Reporting.Earliest(value, FactKind.P2PTable) is not Fact table)
+            {
+                return;
+            }
+
+            kind = LegacyUnmapSg;
+            which = $"was mapped P2P-aware ({table.Origin.Describe()}) and may hold bus-address entries; use Dma.UnmapSgTable";
+        }
+        else if (Reporting.Earliest(value, FactKind.BusDma) is Fact bus)
+        {
+            bool definite = bus.Key == "definite";
+            bool fromEntry = bus.Key == "entry";
+            kind = definite ? Definite : fromEntry ? FromEntry : FromMapping;
+            which = definite ? $"is a PCI bus address ({bus.Origin.Describe()})"
+                : fromEntry ? $"may be a PCI bus address: its table was mapped P2P-aware ({bus.Origin.Describe()}) and the entry's IsDmaBusAddress is not checked"
+                : $"may be a PCI bus address ({bus.Origin.Describe()}): undo the mapping with its Unmap()";
+        }
+        else
+        {
+            return;
+        }
+
+        report(Diagnostic.Create(Descriptors.P2P0013BusAddressUnmapped, inv.Syntax.GetLocation(),
+            ImmutableDictionary<string, string?>.Empty.Add(PropertyNames.Kind, kind),
+            $"Dma.{inv.TargetMethod.Name}", Reporting.Text(operand.Syntax), which));
+    }
+}

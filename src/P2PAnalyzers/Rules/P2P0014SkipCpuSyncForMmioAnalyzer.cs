@@ -1,0 +1,58 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using P2PAnalyzers.Analysis;
+
+namespace P2PAnalyzers.Rules;
+
+/// <summary>
+/// P2P0014: BAR or peer memory mapped with <c>DmaAttrs.SkipCpuSync</c> (amdgpu, habanalabs, the VFIO RFC) instead of
+/// <c>DmaAttrs.Mmio</c>. <c>Dma.MapResource</c> always maps MMIO; <c>MapPhys</c> and <c>MapPage</c> only when the
+/// address is known to be a BAR's.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class P2P0014SkipCpuSyncForMmioAnalyzer : FlowRuleAnalyzer
+{
+    /// <summary>The value of <c>DmaAttrs.SkipCpuSync</c> (<c>DMA_ATTR_SKIP_CPU_SYNC</c>).</summary>
+    internal const int SkipCpuSync = 1 << 5;
+
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.P2P0014SkipCpuSyncForMmio);
+
+    private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
+
+    private protected override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
+        operation is IInvocationOperation inv
+        && symbols.RoleOf(inv.TargetMethod) is Role.MapResource or Role.MapPhys or Role.MapPage
+        && Attrs(inv) is { ConstantValue: { HasValue: true, Value: int attrs } } && (attrs & SkipCpuSync) != 0;
+
+    private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
+    {
+        var inv = (IInvocationOperation)candidate;
+        string what;
+        if (symbols.RoleOf(inv.TargetMethod) == Role.MapResource)
+        {
+            what = "MMIO (a resource)";
+        }
+        else if (inv.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 1)?.Value is IOperation memory
+            && flow.ValueOf(memory.Syntax).Facts.FirstOrDefault(f => f.Memory == MemoryKind.Bar) is { Origin: not null } bar)
+        {
+            what = $"BAR memory ({bar.Origin.Describe()})";
+        }
+        else
+        {
+            return;
+        }
+
+        IOperation attrs = Attrs(inv)!;
+        report(Diagnostic.Create(Descriptors.P2P0014SkipCpuSyncForMmio, attrs.Syntax.GetLocation(),
+            $"Dma.{inv.TargetMethod.Name}", what));
+    }
+
+    private static IOperation? Attrs(IInvocationOperation inv) =>
+        inv.Arguments.FirstOrDefault(a => a.Parameter?.Name == "attrs" && a.ArgumentKind == ArgumentKind.Explicit)?.Value;
+}
