@@ -59,9 +59,11 @@ internal sealed class LineFields
             return null;
         }
 
-        if (!TryParseNumber(text, out ulong value))
+        if (!TryParseNumber(text, out ulong value, out bool tooLarge))
         {
-            Bad(key, $"'{text}' is not a number (decimal, 0x hex, optional K/M/G/T suffix)");
+            Bad(key, tooLarge
+                ? $"{text} is too large: numbers must fit in 64 bits (at most 0x{ulong.MaxValue:x})"
+                : $"'{text}' is not a number (decimal, 0x hex, optional K/M/G/T suffix)");
             return null;
         }
 
@@ -162,9 +164,13 @@ internal sealed class LineFields
         ["dt"] = Pci.AcsControl.DirectTranslated,
     };
 
-    internal static bool TryParseNumber(string text, out ulong value)
+    internal static bool TryParseNumber(string text, out ulong value) => TryParseNumber(text, out value, out _);
+
+    /// <summary>As <see cref="TryParseNumber(string, out ulong)"/>; <paramref name="tooLarge"/> tells a well-formed number that overflows 64 bits from a malformed one.</summary>
+    internal static bool TryParseNumber(string text, out ulong value, out bool tooLarge)
     {
         value = 0;
+        tooLarge = false;
         string digits = text.Replace("_", "");
         int shift = 0;
         if (digits.Length > 1 && "KMGT".IndexOf(char.ToUpperInvariant(digits[digits.Length - 1])) is int unit and >= 0
@@ -179,12 +185,19 @@ internal sealed class LineFields
             : digits.Length > 0 && digits.All(char.IsDigit) && ulong.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out value);
         if (!ok || (shift > 0 && value > ulong.MaxValue >> shift))
         {
+            tooLarge = ok || IsWellFormed(digits);
             return false;
         }
 
         value <<= shift;
         return true;
     }
+
+    /// <summary>True for digits that only fail to parse because their value exceeds 64 bits.</summary>
+    private static bool IsWellFormed(string digits) =>
+        digits.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? digits.Length > 2 && digits.Skip(2).All(Uri.IsHexDigit)
+            : digits.Length > 0 && digits.All(c => c is >= '0' and <= '9');
 
     private string? Get(string key, bool required)
     {

@@ -109,10 +109,13 @@ internal static class TopologyAssembler
             {
                 if (!onPath.Add(cur.Name))
                 {
-                    if (reported.Add(cur.Name))
+                    // Every member of the cycle is marked, so the same cycle entered elsewhere is not reported again.
+                    List<string> members = path.SkipWhile(n => n != cur.Name).ToList();
+                    if (!reported.Contains(cur.Name))
                     {
-                        string cycle = string.Join(" -> ", path.SkipWhile(n => n != cur.Name).Append(cur.Name));
+                        string cycle = string.Join(" -> ", members.Append(cur.Name));
                         errors.Add(new TopologyError(cur.Line, cur.Subject, "parent", $"parent chain forms a cycle: {cycle}"));
+                        reported.UnionWith(members);
                     }
 
                     break;
