@@ -83,7 +83,18 @@ internal sealed partial class Evaluator
 
         if (method.MethodKind == MethodKind.LocalFunction)
         {
+            if (_k.AsksMapType(method, inv.SemanticModel))
+            {
+                State = State.AddDecision(new MapTypeDecision(null, null));
+            }
+
             return LocalFunctionCall(method, args);
+        }
+
+        if (_k.AsksMapType(method, inv.SemanticModel))
+        {
+            // A helper that asks the map type decides; which provider and device it asks for is not followed.
+            State = State.AddDecision(new MapTypeDecision(null, null));
         }
 
         FlowValue annotated = Annotated(method, inv.Syntax, method.Name + "()");

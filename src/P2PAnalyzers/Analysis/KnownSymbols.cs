@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace P2PAnalyzers.Analysis;
 
@@ -21,6 +22,7 @@ internal sealed class KnownSymbols
 
     private readonly Dictionary<ISymbol, Role> _roles = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ISymbol, AddressSpaceAnnotation> _annotations = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, bool> _asksMapType = new(SymbolEqualityComparer.Default);
 
     private KnownSymbols(Compilation compilation)
     {
@@ -94,6 +96,33 @@ internal sealed class KnownSymbols
             IMethodSymbol m => AddressSpaceAnnotations.From(m.GetReturnTypeAttributes()),
             _ => AddressSpaceAnnotations.From(s.GetAttributes()),
         });
+
+    /// <summary>
+    /// True when <paramref name="method"/> is declared in the tree of <paramref name="model"/> and asks the map type
+    /// itself (a helper such as <c>bool UsesBusAddress(...) =&gt; MapType(...) == BusAddr</c>). Cached.
+    /// </summary>
+    public bool AsksMapType(IMethodSymbol method, SemanticModel? model)
+    {
+        if (model is null || method.DeclaringSyntaxReferences.IsEmpty)
+        {
+            return false;
+        }
+
+        return _asksMapType.GetOrAdd(method, m =>
+        {
+            foreach (SyntaxReference reference in m.DeclaringSyntaxReferences)
+            {
+                if (reference.SyntaxTree == model.SyntaxTree && model.GetOperation(reference.GetSyntax()) is IOperation body
+                    && body.DescendantsAndSelf().OfType<IInvocationOperation>()
+                        .Any(i => RoleOf(i.TargetMethod) is Role.MapTypeQuery or Role.StateQuery or Role.DescribeQuery))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        });
+    }
 
     public bool Is(ITypeSymbol? type, INamedTypeSymbol? known) =>
         type is not null && known is not null && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, known);
