@@ -67,10 +67,9 @@ internal sealed partial class Evaluator
             case Role.DistanceMany:
                 return FlowValue.Of(new Fact(FactKind.Distance, origin));
             case Role.DeviceBar:
+                return BarIdentity(KeyOf(inv.Instance, receiver), Arg(0), origin);
             case Role.ProviderGet:
-                return KeyOf(Arg(0), ArgValue(0)) is string device && device.StartsWith("D:", System.StringComparison.Ordinal)
-                    ? FlowValue.Of(new Fact(FactKind.Identity, origin, key: "B:" + device.Substring(2) + "#" + Identities.BarIndex(Arg(1))))
-                    : FlowValue.Empty;
+                return BarIdentity(KeyOf(Arg(0), ArgValue(0)), Arg(1), origin);
             case Role.PhysToPage:
                 return ArgValue(0).Select(f => f.Kind == FactKind.CpuPhys && f.Memory == MemoryKind.Bar ? new Fact(FactKind.PeerPage, f.Origin, f.Memory, f.Key) : null);
             case Role.BufferVirtToPhys:
@@ -279,6 +278,12 @@ internal sealed partial class Evaluator
             ? FlowValue.Of(new Fact(FactKind.Identity, new Origin(path, op.Syntax.GetLocation()), key: prefix + path))
             : FlowValue.Empty;
     }
+
+    /// <summary>BAR <paramref name="index"/> of the device named by <paramref name="device"/>: <c>B:devpath#index</c>.</summary>
+    private static FlowValue BarIdentity(string? device, IOperation? index, Origin origin) =>
+        device is not null && device.StartsWith("D:", System.StringComparison.Ordinal)
+            ? FlowValue.Of(new Fact(FactKind.Identity, origin, key: "B:" + device.Substring(2) + "#" + Identities.BarIndex(index)))
+            : FlowValue.Empty;
 
     private static string? KeyOf(IOperation? op, FlowValue value) => value.First(FactKind.Identity)?.Key;
 

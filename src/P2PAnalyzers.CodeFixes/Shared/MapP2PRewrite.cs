@@ -1,0 +1,164 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace P2PAnalyzers.CodeFixes.Shared;
+
+/// <summary>
+/// Rewrites a generic mapping of peer memory, <c>DmaAddr a = Dma.MapResource(dev, phys, size, dir);</c>, into the one-call
+/// P2P mapping: <c>P2PDmaMapping aMapping = Dma.MapP2P(dev, provider, phys, size, dir); DmaAddr a = aMapping.Address;</c>,
+/// with the error check if the code had none, and every unmap of <c>a</c> in the function becoming
+/// <c>aMapping.Unmap()</c> (a bus address must never be unmapped). Declined unless the address stays inside the
+/// function: stored, returned or handed to code outside the library, it could be unmapped where the fix cannot see.
+/// </summary>
+internal static class MapP2PRewrite
+{
+    private static readonly HashSet<string> Unmaps = new() { "UnmapResource", "UnmapPhys", "UnmapPage", "UnmapSingle" };
+
+    /// <summary>One planned rewrite: the statements to replace and what replaces them.</summary>
+    internal sealed class Plan
+    {
+        public Plan(LocalDeclarationStatementSyntax declaration, IReadOnlyList<StatementSyntax> replacement, IReadOnlyList<(StatementSyntax Unmap, StatementSyntax With)> unmaps)
+        {
+            Declaration = declaration;
+            Replacement = replacement;
+            UnmapEdits = unmaps;
+        }
+
+        public LocalDeclarationStatementSyntax Declaration { get; }
+
+        public IReadOnlyList<StatementSyntax> Replacement { get; }
+
+        public IReadOnlyList<(StatementSyntax Unmap, StatementSyntax With)> UnmapEdits { get; }
+    }
+
+    public static Plan? Prepare(SemanticModel model, InvocationExpressionSyntax call, string? sourceKey, CancellationToken cancellationToken)
+    {
+        if (model.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol { Name: "MapResource" or "MapPhys" } method
+            || method.ContainingType.ToDisplayString() != "P2PDma.Mapping.Dma"
+            || call.ArgumentList.Arguments.Count < 4 || call.ArgumentList.Arguments.Any(a => a.NameColon is not null || !a.RefKindKeyword.IsKind(SyntaxKind.None))
+            || call.Parent is not EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }
+            || declarator.Parent is not VariableDeclarationSyntax { Variables.Count: 1 } declaration
+            || declaration.Parent is not LocalDeclarationStatementSyntax statement
+            || statement.Parent is not BlockSyntax and not SwitchSectionSyntax
+            || model.GetDeclaredSymbol(declarator, cancellationToken) is not ILocalSymbol local
+            || Body(statement) is not SyntaxNode body)
+        {
+            return null;
+        }
+
+        INamedTypeSymbol? providerType = model.Compilation.GetTypeByMetadataName("P2PDma.P2P.P2PProvider");
+        ExpressionSyntax? provider = SourceExpressions.Provider(sourceKey);
+        if (provider is null || !Scope.BindsTo(model, call.SpanStart, provider, providerType))
+        {
+            provider = Scope.Unique(model, call.SpanStart, providerType);
+        }
+
+        if (provider is null || Uses(model, body, local, cancellationToken) is not (var unmaps, bool hasErrorCheck))
+        {
+            return null;
+        }
+
+        string mappingName = Scope.FreeName(model, call.SpanStart, local.Name + "Mapping");
+        SeparatedSyntaxList<ArgumentSyntax> args = call.ArgumentList.Arguments;
+        string text = $"{Names.P2PDmaMapping} {mappingName} = {Names.Dma}.MapP2P({args[0]}, {provider}, {args[1]}, {args[2]}, {args[3]}{ExtraAttrs(args)});";
+        var replacement = new List<StatementSyntax>
+        {
+            FixDocument.Generated(SyntaxFactory.ParseStatement(text)).WithLeadingTrivia(statement.GetLeadingTrivia()),
+            statement.ReplaceNode(call, SyntaxFactory.ParseExpression($"{mappingName}.Address").WithTriviaFrom(call))
+                .WithLeadingTrivia(SyntaxFactory.ElasticMarker).WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation),
+        };
+        if (!hasErrorCheck)
+        {
+            ExpressionSyntax error = SyntaxFactory.ParseExpression($"{mappingName}.Error");
+            replacement.Add(FixDocument.Generated(SyntaxFactory.IfStatement(SyntaxFactory.ParseExpression($"{mappingName}.Failed"),
+                SyntaxFactory.Block(ErrorPath.For(model, call, error)))));
+        }
+
+        StatementSyntax unmap = SyntaxFactory.ParseStatement($"{mappingName}.Unmap();");
+        return new Plan(statement, replacement, unmaps.Select(u => (u, unmap.WithTriviaFrom(u))).ToList());
+    }
+
+    /// <summary>Applies plans to one root; the nodes they name must come from it.</summary>
+    public static SyntaxNode Apply(SyntaxNode root, IReadOnlyList<Plan> plans)
+    {
+        var edits = new Dictionary<SyntaxNode, IReadOnlyList<SyntaxNode>>();
+        foreach (Plan plan in plans)
+        {
+            edits[plan.Declaration] = plan.Replacement;
+            foreach ((StatementSyntax unmap, StatementSyntax with) in plan.UnmapEdits)
+            {
+                edits[unmap] = new[] { with };
+            }
+        }
+
+        SyntaxNode tracked = root.TrackNodes(edits.Keys);
+        foreach (KeyValuePair<SyntaxNode, IReadOnlyList<SyntaxNode>> edit in edits)
+        {
+            tracked = tracked.ReplaceNode(tracked.GetCurrentNode(edit.Key)!, edit.Value);
+        }
+
+        return tracked;
+    }
+
+    /// <summary>
+    /// The unmap statements of <paramref name="local"/> and whether its mapping error is checked; null when the address
+    /// is used anywhere the fix cannot vouch for.
+    /// </summary>
+    private static (List<StatementSyntax>, bool)? Uses(SemanticModel model, SyntaxNode body, ILocalSymbol local, CancellationToken cancellationToken)
+    {
+        var unmaps = new List<StatementSyntax>();
+        bool checkedError = false;
+        foreach (IdentifierNameSyntax use in body.DescendantNodes().OfType<IdentifierNameSyntax>().Where(n => n.Identifier.ValueText == local.Name))
+        {
+            if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(use, cancellationToken).Symbol, local))
+            {
+                continue;
+            }
+
+            if (use.Parent is not ArgumentSyntax { RefKindKeyword.RawKind: 0, Parent.Parent: InvocationExpressionSyntax invocation } argument
+                || model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol target
+                || !target.ContainingNamespace.ToDisplayString().StartsWith("P2PDma", System.StringComparison.Ordinal)
+                || use.Ancestors().Any(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
+            {
+                return null;
+            }
+
+            if (target.Name == "MappingError")
+            {
+                checkedError = true;
+            }
+            else if (Unmaps.Contains(target.Name) && target.ContainingType.Name == "Dma")
+            {
+                if (invocation.Parent is not ExpressionStatementSyntax unmap || invocation.ArgumentList.Arguments.IndexOf(argument) != 1)
+                {
+                    return null;
+                }
+
+                unmaps.Add(unmap);
+            }
+        }
+
+        return (unmaps, checkedError);
+    }
+
+    private static SyntaxNode? Body(SyntaxNode statement) =>
+        statement.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax);
+
+    /// <summary>MapP2P maps MMIO itself; other attributes (weak ordering) carry over, SkipCpuSync and Mmio do not.</summary>
+    private static string ExtraAttrs(SeparatedSyntaxList<ArgumentSyntax> args)
+    {
+        if (args.Count < 5)
+        {
+            return "";
+        }
+
+        string attrs = args[4].Expression.ToString();
+        return attrs.EndsWith("SkipCpuSync", System.StringComparison.Ordinal) || attrs.EndsWith("Mmio", System.StringComparison.Ordinal) || attrs.EndsWith("None", System.StringComparison.Ordinal)
+            ? ""
+            : ", " + attrs;
+    }
+}
