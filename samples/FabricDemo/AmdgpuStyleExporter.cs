@@ -47,7 +47,8 @@ internal sealed class AmdgpuStyleExporter : DmaBufOps
             return DmaError.NotSupported;
         }
 
-        // amdgpu_vram_mgr_alloc_sgt: one entry per VRAM block (sg_alloc_table).
+        // amdgpu_vram_mgr_alloc_sgt: one entry per VRAM block. sg_alloc_table sets nents = orig_nents = the block
+        // count, and amdgpu relies on that: it never sets nents itself.
         IReadOnlyList<PhysRange> blocks = _vram.Blocks;
         SgTable table = SgTable.Alloc(blocks.Count);
         for (int i = 0; i < blocks.Count; i++)
@@ -73,8 +74,6 @@ internal sealed class AmdgpuStyleExporter : DmaBufOps
             sg.DmaLength = size;
         }
 
-        // sg_alloc_table sets nents = orig_nents; SgTable.Alloc leaves Nents 0 (an unmapped table), so set it here.
-        table.Nents = blocks.Count;
         return table;
     }
 

@@ -300,6 +300,23 @@ public sealed class DmaDebugTests
     }
 
     [Fact]
+    public void UnbindForgetsTheLeakedMappings_SoASecondUnbindReportsNothingMore()
+    {
+        (PciTopology t, PciDevice nic) = Debugged(iommu: true);
+        DmaAddr a = Dma.MapSingle(nic, t.Memory.Kmalloc(0x1000), 0, 0x1000, DmaDirection.ToDevice);
+        Assert.False(Dma.MappingError(nic, a));
+        nic.Unbind();
+        Assert.Single(t.DmaDebug.Findings);
+
+        nic.Bind();
+        nic.Unbind();
+
+        Assert.Single(t.DmaDebug.Findings);
+        Assert.Equal(0, t.DmaDebug.LiveMappings(nic));
+        Assert.Equal(1, nic.IommuDomain!.MappedPages); // the IOMMU mapping itself really leaked
+    }
+
+    [Fact]
     public void ImporterReadingThePagesOfAnImportedTable_IsReported()
     {
         PciTopology t = Topologies.SwitchSiblings();

@@ -277,4 +277,103 @@ public sealed class DmaMappingTests
         Assert.Equal(iovas.Count, iovas.Distinct().Count());
         Assert.Equal(32, nic.IommuDomain!.MappedPages);
     }
+
+    /// <summary>
+    /// A host bridge whose window takes bus 0x10_0000-0xFFFF_FFFF, so that below 4 GiB only the first MiB (page 0
+    /// excepted) is free IOVA space.
+    /// </summary>
+    private static PciTopology Low4GiBAlmostFull() =>
+        new PciTopologyBuilder()
+            .HostBridge("hb0", hb => hb.Iommu().Window(0x10_0000_0000, 0xFFF0_0000, 0x10_0000))
+            .RootPort("rp0", "hb0")
+            .Endpoint("nic", "rp0")
+            .Build();
+
+    [Fact]
+    public void Iova_64BitDevice_ComesFromBelow4GiBFirst_InEveryMappingCall()
+    {
+        // iommu_dma_alloc_iova tries DMA_BIT_MASK(32) first for a PCI device whose limit is larger.
+        PciTopology t = Topologies.SingleDevice(iommu: true);
+        PciDevice nic = t.Device("nic");
+        Assert.Equal(DmaError.None, Dma.SetMaskAndCoherent(nic, Dma.BitMask(64)));
+
+        DmaAddr single = Dma.MapSingle(nic, t.Memory.Kmalloc(0x1000), 0, 0x1000, DmaDirection.ToDevice);
+        var state = new DmaIovaState();
+        Assert.True(Dma.IovaTryAlloc(nic, state, PhysAddr.FromRaw(0), 0x2000));
+        SgTable table = SgTable.FromPages(t.Memory.AllocPages(2));
+        Assert.Equal(1, Dma.MapSg(nic, table, 2, DmaDirection.ToDevice));
+
+        Assert.True(single.Raw + 0xFFF <= 0xFFFF_FFFF, $"MapSingle IOVA {single} is above 4 GiB");
+        Assert.True(state.Addr.Raw + 0x1FFF <= 0xFFFF_FFFF, $"IovaTryAlloc IOVA {state.Addr} is above 4 GiB");
+        Assert.True(table[0].DmaAddress.Raw + 0x1FFF <= 0xFFFF_FFFF, $"MapSg IOVA {table[0].DmaAddress} is above 4 GiB");
+    }
+
+    [Fact]
+    public void Iova_WhenBelow4GiBIsFull_FallsBackToTheFullLimit_CappedByThe48BitAperture()
+    {
+        PciTopology t = Low4GiBAlmostFull();
+        PciDevice nic = t.Device("nic");
+        Assert.Equal(DmaError.None, Dma.SetMaskAndCoherent(nic, Dma.BitMask(64)));
+
+        // 2 MiB does not fit in the free MiB below 4 GiB: the allocation comes from just below the aperture's end.
+        DmaAddr big = Dma.MapPhys(nic, PhysAddr.FromRaw(0x1_0000_0000), 0x20_0000, DmaDirection.ToDevice, DmaAttrs.Mmio);
+
+        Assert.False(Dma.MappingError(nic, big));
+        Assert.Equal(0xFFFF_FFE0_0000UL, big.Raw); // 2^48 - 2 MiB
+
+        // Like the kernel's pci_32bit_workaround, the first failure below 4 GiB ends the trick for the device.
+        DmaAddr small = Dma.MapSingle(nic, t.Memory.Kmalloc(0x1000), 0, 0x1000, DmaDirection.ToDevice);
+        Assert.True(small.Raw > 0xFFFF_FFFF, $"IOVA {small} should come from above 4 GiB once the 32-bit space ran out");
+        Assert.True(small.Raw <= 0xFFFF_FFFF_FFFFUL);
+    }
+
+    [Fact]
+    public void Iova_32BitDevice_WhenItsSpaceIsFull_FailsWithMappingError()
+    {
+        PciTopology t = Low4GiBAlmostFull();
+        PciDevice nic = t.Device("nic");
+
+        DmaAddr big = Dma.MapPhys(nic, PhysAddr.FromRaw(0x1_0000_0000), 0x20_0000, DmaDirection.ToDevice, DmaAttrs.Mmio);
+        DmaAddr small = Dma.MapSingle(nic, t.Memory.Kmalloc(0x1000), 0, 0x1000, DmaDirection.ToDevice);
+
+        Assert.True(Dma.MappingError(nic, big));
+        Assert.False(Dma.MappingError(nic, small));
+        Assert.True(small.Raw < 0x10_0000);
+    }
+
+    [Fact]
+    public void Iova_IgnoresTheBarsOfAnotherHostBridgeInTheSamePciDomain()
+    {
+        // iova_reserve_pci_windows reserves the device's own host bridge's windows; hb1's BAR is not on hb0's bus.
+        PciTopology t = new PciTopologyBuilder()
+            .HostBridge("hb0", hb => hb.Iommu())
+            .HostBridge("hb1")
+            .RootPort("rp0", "hb0")
+            .RootPort("rp1", "hb1")
+            .Endpoint("nic", "rp0")
+            .Endpoint("other", "rp1", f => f.Bar(0, 0xFFF0_0000, 0x10_0000))
+            .Build();
+        PciDevice nic = t.Device("nic");
+        Assert.Equal(t.HostBridge("hb0").Domain, t.HostBridge("hb1").Domain);
+
+        DmaAddr dma = Dma.MapSingle(nic, t.Memory.Kmalloc(0x1000), 0, 0x1000, DmaDirection.ToDevice);
+
+        Assert.Equal(0xFFFF_F000UL, dma.Raw);
+    }
+
+    [Fact]
+    public void MapSingle_SizePastTheEndOfTheBuffer_Throws_NamingTheSizes()
+    {
+        PciTopology t = Topologies.SingleDevice();
+        PciDevice nic = t.Device("nic");
+        KernelBuffer buffer = t.Memory.Kmalloc(0x1000);
+
+        var ex = Assert.Throws<System.ArgumentOutOfRangeException>(() => Dma.MapSingle(nic, buffer, 0x800, 0x1000, DmaDirection.ToDevice));
+
+        Assert.Equal("size", ex.ParamName);
+        Assert.Contains("0x1000 bytes at offset 0x800", ex.Message, System.StringComparison.Ordinal);
+        Assert.Contains("buffer of 0x1000 bytes", ex.Message, System.StringComparison.Ordinal);
+        Assert.Throws<System.ArgumentOutOfRangeException>(() => Dma.MapSingle(nic, buffer, 0x1000, 1, DmaDirection.ToDevice));
+        Assert.False(Dma.MappingError(nic, Dma.MapSingle(nic, buffer, 0x800, 0x800, DmaDirection.ToDevice)));
+    }
 }

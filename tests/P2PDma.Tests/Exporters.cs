@@ -95,7 +95,6 @@ internal sealed class MapResourceExporter : DmaBufOps
         table[0].SetPage(null, _range.Size, 0);
         table[0].DmaAddress = address;
         table[0].DmaLength = _range.Size;
-        table.Nents = 1;
         return table;
     }
 

@@ -32,7 +32,6 @@ public sealed class FabricTests
         table[0].SetPage(null, size, 0);
         table[0].DmaAddress = address;
         table[0].DmaLength = size;
-        table.Nents = 1;
         return table[0].DmaAddress;
     }
 
@@ -420,5 +419,53 @@ public sealed class FabricTests
         Assert.Single(route.Segments);
         Assert.Equal(0x3000UL, route.Segments[0].Length);
         Assert.True(route.LandsInRam(PhysAddr.FromRaw(0x10_0800)));
+    }
+
+    [Fact]
+    public void MapP2P_ThruHostBridge_DmaDirectWithInboundOffsetAndTranslatingWindow_LandsOnTheIntendedBar()
+    {
+        // Under dma-direct an MMIO mapping is the CPU physical address, without the inbound RAM offset
+        // (dma_direct_map_resource): the root complex must take it as MMIO, not subtract the offset.
+        PciTopology t = new PciTopologyBuilder()
+            .HostBridge("hb0", hb => hb.Identity(Ids.Intel, Ids.SkylakeE).DmaOffset(0x1000_0000)
+                .Window(Topologies.OffsetWindowCpu, Topologies.OffsetWindowSize, Topologies.OffsetWindowBus))
+            .RootPort("rp0", "hb0")
+            .RootPort("rp1", "hb0")
+            .Endpoint("gpu", "rp0", f => f.Bar(0, Topologies.OffsetGpuBarCpu, Topologies.OffsetBarSize))
+            .Endpoint("nic", "rp1", f => f.Bar(0, Topologies.OffsetNicBarCpu, 0x10_0000))
+            .Build();
+        PciDevice nic = t.Device("nic");
+        PciBar gpuBar = t.Device("gpu").Bar(0);
+        byte[] data = Topologies.Pattern(Length, 0x3C);
+        t.Memory.Write(gpuBar.CpuStart + 0x1000, data);
+
+        P2PDmaMapping m = Dma.MapP2P(nic, Topologies.GpuProvider(t), gpuBar.CpuStart + 0x1000, Length, DmaDirection.ToDevice);
+        Assert.False(m.Failed);
+        DmaTransfer read = t.Fabric.Read(nic, m.Address, Length);
+
+        Assert.Equal(P2PMapType.ThruHostBridge, m.MapType);
+        Assert.Equal(gpuBar.CpuStart.Raw + 0x1000, m.Address.Raw);
+        Assert.True(read.Route.LandsOn(gpuBar, 0x1000), read.Route.ToString());
+        Assert.Equal(data, read.Data);
+        Assert.Contains("root complex forwarded", read.Route.Segments[0].Landing.Hops, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DmaDirectWithInboundOffset_RamStillWins_OverABarAtTheSameInboundAddress()
+    {
+        // An inbound address that is RAM once the offset is removed goes to RAM, even if a BAR sits at that number.
+        PciTopology t = new PciTopologyBuilder()
+            .HostBridge("hb0", hb => hb.Identity(Ids.Intel, Ids.SkylakeE).DmaOffset(0x9000_0000))
+            .RootPort("rp0", "hb0")
+            .RootPort("rp1", "hb0")
+            .Endpoint("gpu", "rp0", f => f.Bar(0, 0x9000_0000, 0x1000_0000))
+            .Endpoint("nic", "rp1")
+            .Build();
+        PciDevice nic = t.Device("nic");
+        KernelBuffer buffer = t.Memory.Kmalloc(0x1000);
+        DmaAddr dma = Dma.MapSingle(nic, buffer, 0, 0x1000, DmaDirection.ToDevice);
+        Assert.NotNull(t.FindBar(PhysAddr.FromRaw(dma.Raw)));
+
+        Assert.True(t.Fabric.Route(nic, dma, 0x1000).LandsInRam(buffer.Phys));
     }
 }

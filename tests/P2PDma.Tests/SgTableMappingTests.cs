@@ -328,4 +328,90 @@ public sealed class SgTableMappingTests
         Assert.Equal(DmaError.Invalid, PciP2PDma.AddResource(gpu, 0, size: 0x1000, offset: 0x1000)); // overlaps
         Assert.Equal(DmaError.None, PciP2PDma.AddResource(gpu, 0, size: 0x1000, offset: 0x2000));
     }
+
+    [Fact]
+    public void Alloc_SetsNentsAndOrigNents_AsSgAllocTableDoes()
+    {
+        PciTopology t = Topologies.SingleDevice();
+
+        SgTable allocated = SgTable.Alloc(3);
+        SgTable fromPages = SgTable.FromPages(t.Memory.AllocPages(2));
+
+        Assert.Equal(3, allocated.OrigNents);
+        Assert.Equal(3, allocated.Nents);
+        Assert.Equal(3, allocated.DmaSegments.Count());
+        Assert.Equal(2, fromPages.OrigNents);
+        Assert.Equal(2, fromPages.Nents);
+    }
+
+    [Fact]
+    public void MapSgTable_Failure_LeavesNentsAsItWas()
+    {
+        // dma_map_sgtable sets sgt->nents only on success.
+        PciTopology t = Topologies.AcrossRootPorts(Ids.PlainHost(iommu: true));
+        Page[] ram = t.Memory.AllocPages(2);
+        SgTable table = SgTable.FromPages(new[] { ram[0], ram[1], Topologies.GpuP2PPage(t) });
+
+        Assert.Equal(DmaError.RemoteIo, Dma.MapSgTable(t.Device("nic"), table, DmaDirection.ToDevice));
+
+        Assert.Equal(3, table.Nents);
+        Assert.Equal(3, table.OrigNents);
+    }
+
+    [Fact]
+    public void MapSg_BehindIommu_EntriesBeyondTheMergedSegments_GetTheErrorAddressAndLengthZero()
+    {
+        // __finalise_sg: every entry of the nents given starts as DMA_MAPPING_ERROR / 0; only the segments are filled.
+        PciTopology t = Topologies.SingleDevice(iommu: true);
+        PciDevice nic = t.Device("nic");
+        SgTable table = SgTable.FromPages(t.Memory.AllocPages(5));
+
+        Assert.Equal(1, Dma.MapSg(nic, table, 4, DmaDirection.ToDevice));
+
+        Assert.Equal(0x4000UL, table[0].DmaLength);
+        for (int i = 1; i < 4; i++)
+        {
+            Assert.Equal(DmaAddr.MappingError, table[i].DmaAddress);
+            Assert.Equal(0UL, table[i].DmaLength);
+        }
+
+        Assert.Equal(default, table[4].DmaAddress); // beyond the nents given: untouched
+        Dma.UnmapSg(nic, table, 4, DmaDirection.ToDevice);
+        Assert.Equal(0, nic.IommuDomain!.MappedPages);
+    }
+
+    [Fact]
+    public void MapSgTable_OutOfIovaSpace_FailsWithNoMemory()
+    {
+        // iommu_dma_map_sg returns -ENOMEM when the IOVA allocation fails. Below 4 GiB only the first MiB is free.
+        PciTopology t = new PciTopologyBuilder()
+            .HostBridge("hb0", hb => hb.Iommu().Window(0x10_0000_0000, 0xFFF0_0000, 0x10_0000))
+            .RootPort("rp0", "hb0")
+            .Endpoint("nic", "rp0")
+            .Build();
+        PciDevice nic = t.Device("nic");
+        Page first = t.Memory.AllocPages(1)[0];
+        KernelBuffer big = t.Memory.Kmalloc(0x20_0000);
+        SgTable table = SgTable.Alloc(2);
+        table[0].SetPage(first, 0x1000, 0);
+        table[1].SetPage(big.Page, 0x20_0000, 0);
+
+        Assert.Equal(DmaError.NoMemory, Dma.MapSgTable(nic, table, DmaDirection.ToDevice));
+        Assert.Equal(0, nic.IommuDomain!.MappedPages); // the first entry was undone
+    }
+
+    [Fact]
+    public void MapSgTable_DmaDirectBeyondTheMask_FailsWithIo()
+    {
+        // dma_direct_map_sg: a page the device cannot address is -EIO, not -ENOMEM.
+        PciTopology t = new PciTopologyBuilder()
+            .Ram(0x1_0000_0000, 0x1000_0000)
+            .HostBridge("hb0")
+            .RootPort("rp0", "hb0")
+            .Endpoint("nic", "rp0")
+            .Build();
+        SgTable table = SgTable.FromPages(t.Memory.AllocPages(1));
+
+        Assert.Equal(DmaError.Io, Dma.MapSgTable(t.Device("nic"), table, DmaDirection.ToDevice));
+    }
 }

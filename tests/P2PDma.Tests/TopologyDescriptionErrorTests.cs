@@ -339,6 +339,170 @@ public sealed class TopologyDescriptionErrorTests
     }
 
     [Fact]
+    public void WrongParentKind_UsesTheRightArticle()
+    {
+        TopologyException ex = Fails("host-bridge hb0", "root-port rp0 parent=hb0", "switch-up sw0 parent=rp0", "endpoint e parent=sw0");
+        HasError(ex, 4, "parent", "an endpoint cannot sit below switch-up 'sw0'");
+    }
+
+    [Fact]
+    public void BarErrorsWhileReading_NameTheOwnerAndIndex_AsAssemblyDoes()
+    {
+        TopologyException ex = Fails(
+            "host-bridge hb0",
+            "root-port rp0 parent=hb0",
+            "endpoint a parent=rp0",
+            "bar a index=1 cpu=0x9000_0000 size=lots prefetch=maybe",
+            "bar a index=2 cpu",
+            "bar ghost index=3 cpu=0x9000_0000 size=64K",
+            "bar a cpu=0x9000_0000 size=64K");
+
+        Assert.Equal("bar a 1", HasError(ex, 4, "size", "is not a number").Subject);
+        Assert.Equal("bar a 1", HasError(ex, 4, "prefetch", "is not one of").Subject);
+        Assert.Equal("bar a 2", HasError(ex, 5, "cpu", "not of the form key=value").Subject);
+        Assert.Equal("bar ghost 3", HasError(ex, 6, "owner", "unknown function 'ghost'").Subject);
+        Assert.Equal("bar a", HasError(ex, 7, "index", "required field 'index' is missing").Subject); // index unknown
+    }
+
+    [Fact]
+    public void RepeatedCpuLine_IsAnError_NamingTheFirstLine()
+    {
+        TopologyException ex = Fails("cpu vendor=amd family=0x19", "host-bridge hb0", "cpu vendor=intel family=6");
+        TopologyError error = HasError(ex, 3, "keyword", "already declared on line 1");
+        Assert.Equal("cpu", error.Subject);
+    }
+
+    [Fact]
+    public void WindowsOverlappingEachOtherOnTheCpuSide_AreAnError_AcrossHostBridgesToo()
+    {
+        TopologyException ex = Fails(
+            "host-bridge hb0",
+            "window hb0 cpu=0x80_0000_0000 size=4G bus=0",
+            "window hb0 cpu=0x80_8000_0000 size=4G bus=0x1_0000_0000",
+            "host-bridge hb1",
+            "window hb1 cpu=0x80_c000_0000 size=1G bus=0");
+        HasError(ex, 3, "cpu", "overlaps window of hb0");
+        HasError(ex, 5, "cpu", "overlaps window of hb0");
+    }
+
+    [Fact]
+    public void WindowOverlappingRam_IsAnError()
+    {
+        TopologyException ex = Fails("ram start=0 size=4G", "host-bridge hb0", "window hb0 cpu=0xC000_0000 size=1G bus=0xC000_0000");
+        HasError(ex, 3, "cpu", "overlaps RAM");
+    }
+
+    [Fact]
+    public void WindowBusRangesOverlappingWithinOneHostBridge_AreAnError_ButNotAcrossHostBridges()
+    {
+        TopologyException ex = Fails(
+            "host-bridge hb0",
+            "window hb0 cpu=0x80_0000_0000 size=4G bus=0x4000_0000",
+            "window hb0 cpu=0x90_0000_0000 size=1G bus=0x8000_0000");
+        HasError(ex, 3, "bus", "overlaps the bus range of window");
+
+        PciTopology ok = PciTopology.Parse(Lines(
+            "host-bridge hb0",
+            "window hb0 cpu=0x80_0000_0000 size=4G bus=0x4000_0000",
+            "host-bridge hb1 domain=1",
+            "window hb1 cpu=0x90_0000_0000 size=1G bus=0x4000_0000"));
+        Assert.Equal(2, ok.HostBridges.Count);
+    }
+
+    [Fact]
+    public void AutomaticSlots_SkipSlotsTakenExplicitlyBySiblings()
+    {
+        PciTopology t = PciTopology.Parse(Lines(
+            "host-bridge hb0",
+            "endpoint a parent=hb0 slot=1",
+            "endpoint b parent=hb0",
+            "root-port rp0 parent=hb0",
+            "root-port rp1 parent=hb0 slot=3",
+            "switch-up sw0 parent=rp0",
+            "switch-down dp0 parent=sw0",
+            "switch-down dp1 parent=sw0 slot=0"));
+
+        Assert.Equal(1, t.Device("a").Bdf.Device);
+        Assert.Equal(2, t.Device("b").Bdf.Device);
+        Assert.Equal(4, t.Device("rp0").Bdf.Device); // 3 is rp1's, declared later
+        Assert.Equal(3, t.Device("rp1").Bdf.Device);
+        Assert.Equal(1, t.Device("dp0").Bdf.Device); // switch internal bus: 0 is dp1's
+        Assert.Equal(0, t.Device("dp1").Bdf.Device);
+    }
+
+    [Fact]
+    public void BusNumbers_AreDepthFirstPerHostBridge()
+    {
+        // Firmware numbers a host bridge's root bus, then everything below it, then the next host bridge.
+        PciTopology t = PciTopology.Parse(Lines(
+            "host-bridge hb0",
+            "host-bridge hb1",
+            "root-port rp0 parent=hb0",
+            "endpoint e0 parent=rp0",
+            "root-port rp1 parent=hb1",
+            "endpoint e1 parent=rp1"));
+
+        Assert.Equal(0, t.HostBridge("hb0").RootBus);
+        Assert.Equal("0000:00:01.0", t.Device("rp0").Bdf.ToString());
+        Assert.Equal("0000:01:00.0", t.Device("e0").Bdf.ToString());
+        Assert.Equal(2, t.HostBridge("hb1").RootBus);
+        Assert.Equal("0000:02:01.0", t.Device("rp1").Bdf.ToString());
+        Assert.Equal("0000:03:00.0", t.Device("e1").Bdf.ToString());
+    }
+
+    [Fact]
+    public void BusNumbers_ExplicitRootBusesAreKeptFree_AndTheirSubtreesFollowThem()
+    {
+        PciTopology t = PciTopology.Parse(Lines(
+            "host-bridge hb0",
+            "host-bridge hb1 bus=1",
+            "host-bridge hb2",
+            "root-port rp0 parent=hb0",
+            "endpoint e0 parent=rp0",
+            "root-port rp1 parent=hb1",
+            "endpoint e1 parent=rp1",
+            "root-port rp2 parent=hb2"));
+
+        Assert.Equal(0, t.HostBridge("hb0").RootBus);
+        Assert.Equal("0000:02:00.0", t.Device("e0").Bdf.ToString()); // bus 1 is kept for hb1
+        Assert.Equal(1, t.HostBridge("hb1").RootBus);
+        Assert.Equal("0000:01:01.0", t.Device("rp1").Bdf.ToString());
+        Assert.Equal("0000:03:00.0", t.Device("e1").Bdf.ToString());
+        Assert.Equal(4, t.HostBridge("hb2").RootBus);
+        Assert.Equal("0000:04:01.0", t.Device("rp2").Bdf.ToString());
+    }
+
+    [Fact]
+    public void DuplicateName_IsReportedAtTheLaterDeclaration_WhateverTheKinds()
+    {
+        TopologyException ex = Fails("host-bridge hb0", "endpoint x parent=hb0", "host-bridge x");
+        TopologyError error = HasError(ex, 3, "name", "'x' is declared more than once");
+        Assert.Equal("host-bridge x", error.Subject);
+        Assert.DoesNotContain(ex.Errors, e => e.Line == 2);
+    }
+
+    [Fact]
+    public void Builder_CpuFamilyAbove0xff_IsAnError()
+    {
+        var ex = Assert.Throws<TopologyException>(() => new PciTopologyBuilder().Cpu(CpuVendor.Amd, 0x100).HostBridge("hb0").Build());
+
+        TopologyError error = HasError(ex, null, "family", "0x100 is outside 0..0xff");
+        Assert.Equal("cpu", error.Subject);
+    }
+
+    [Fact]
+    public void DmaOffsetOverflow_IsReportedAsTooLarge()
+    {
+        TopologyException ex = Fails(
+            "host-bridge hb0 dma-offset=0x8000_0000_0000_0000",
+            "host-bridge hb1 dma-offset=-0x1_0000_0000_0000_0000",
+            "host-bridge hb2 dma-offset=+5");
+        HasError(ex, 1, "dma-offset", "0x8000_0000_0000_0000 is too large");
+        HasError(ex, 2, "dma-offset", "-0x1_0000_0000_0000_0000 is too large");
+        HasError(ex, 3, "dma-offset", "'+5' is not a signed number");
+    }
+
+    [Fact]
     public void TopologyException_NeedsAtLeastOneError() =>
         Assert.Throws<ArgumentException>(() => new TopologyException(Array.Empty<TopologyError>()));
 

@@ -243,10 +243,12 @@ public sealed class DmaDebug
             return;
         }
 
+        // Reported once, then forgotten: the driver that owned them is gone (see PciDevice.Unbind).
         DmaDebugEntry[] leaked;
         lock (_gate)
         {
             leaked = _live.Where(e => e.Device == device).ToArray();
+            _live.RemoveAll(e => e.Device == device);
         }
 
         Report(device, leaked.FirstOrDefault()?.Address ?? default, leaked

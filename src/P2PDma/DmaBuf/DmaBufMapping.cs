@@ -159,8 +159,7 @@ public static class DmaBufMapping
             table[i].DmaLength = pieces[i].Item2;
         }
 
-        table.OrigNents = 0;
-        table.Nents = pieces.Count;
+        table.OrigNents = 0; // a DMA-only table has no CPU entries; Alloc already set Nents to the piece count
         table.ExporterState = exported;
         return table;
     }

@@ -14,8 +14,10 @@ namespace P2PDma.Fabric;
 /// <list type="number">
 /// <item>A switch on the way up decodes the address as a PCI bus address: if it falls in a BAR below the nearest common
 /// upstream device and no ACS redirect sits on the path, the transaction goes there and never meets the IOMMU.</item>
-/// <item>Otherwise it reaches the root complex: the device's IOMMU domain translates it (no mapping: IOMMU fault), or
-/// under dma-direct the inbound offset is removed.</item>
+/// <item>Otherwise it reaches the root complex: the device's IOMMU domain translates it (no mapping: IOMMU fault).
+/// Under dma-direct, an address that is RAM once the host bridge's inbound offset is removed goes to RAM; any other
+/// address is taken as a CPU physical address, because that is what dma-direct hands out for MMIO
+/// (<c>dma_direct_map_resource</c>, <c>dma_map_phys</c> with <c>DMA_ATTR_MMIO</c>: no offset).</item>
 /// <item>The physical address then hits RAM, or a BAR if the root complex forwards peer-to-peer (the same CPU and
 /// allowlist rule as <c>calc_map_type_and_dist</c>), or nothing (unclaimed).</item>
 /// </list>
@@ -116,31 +118,46 @@ public sealed class DmaFabric
         }
 
         PciHostBridge host = initiator.HostBridge;
-        PhysAddr phys;
-        if (initiator.IommuDomain is IommuDomain domain)
+        if (initiator.IommuDomain is not IommuDomain domain)
         {
-            var iova = DmaAddr.FromRaw(address);
-            if (!domain.TryTranslate(iova, out phys, out IommuProt prot))
-            {
-                string why = domain.IsPendingSync(iova) ? "linked but not yet synced" : "not mapped";
-                return Fault(DmaFaultKind.IommuFault, Join(hops, $"IOMMU of {host.Name}: IOVA 0x{address:x} {why} for {initiator.Name}"));
-            }
-
-            IommuProt needed = access == DmaAccess.Read ? IommuProt.Read : IommuProt.Write;
-            if ((prot & needed) == 0)
-            {
-                return Fault(DmaFaultKind.IommuPermission, Join(hops, $"IOMMU of {host.Name}: {access} to IOVA 0x{address:x} not permitted ({prot})"));
-            }
-
-            hops.Add($"IOMMU of {host.Name} translated IOVA 0x{address:x} to {phys}");
+            return DirectInbound(initiator, host, address, length, hops);
         }
-        else
+
+        var iova = DmaAddr.FromRaw(address);
+        if (!domain.TryTranslate(iova, out PhysAddr phys, out IommuProt prot))
         {
-            phys = PhysAddr.FromRaw(unchecked(address - (ulong)host.DmaOffset));
+            string why = domain.IsPendingSync(iova) ? "linked but not yet synced" : "not mapped";
+            return Fault(DmaFaultKind.IommuFault, Join(hops, $"IOMMU of {host.Name}: IOVA 0x{address:x} {why} for {initiator.Name}"));
+        }
+
+        IommuProt needed = access == DmaAccess.Read ? IommuProt.Read : IommuProt.Write;
+        if ((prot & needed) == 0)
+        {
+            return Fault(DmaFaultKind.IommuPermission, Join(hops, $"IOMMU of {host.Name}: {access} to IOVA 0x{address:x} not permitted ({prot})"));
+        }
+
+        hops.Add($"IOMMU of {host.Name} translated IOVA 0x{address:x} to {phys}");
+        return _topology.IsRam(phys, length) ? Ram(phys, hops) : ResolveMmio(initiator, phys, length, hops);
+    }
+
+    /// <summary>
+    /// The root complex under dma-direct. RAM is reached at <c>phys + DmaOffset</c> (<c>phys_to_dma</c>), but MMIO at
+    /// its CPU physical address (<c>dma_direct_map_resource</c> adds no offset), so the offset is removed only when
+    /// that gives RAM; any other address can only be a BAR's CPU physical address.
+    /// </summary>
+    private DmaLanding DirectInbound(PciDevice initiator, PciHostBridge host, ulong address, ulong length, List<string> hops)
+    {
+        var ram = PhysAddr.FromRaw(unchecked(address - (ulong)host.DmaOffset));
+        if (_topology.IsRam(ram, length))
+        {
             hops.Add(host.DmaOffset == 0 ? $"root complex {host.Name} (dma-direct)" : $"root complex {host.Name} removed inbound offset 0x{host.DmaOffset:x}");
+            return Ram(ram, hops);
         }
 
-        return ResolvePhys(initiator, phys, length, hops);
+        hops.Add(host.DmaOffset == 0
+            ? $"root complex {host.Name} (dma-direct)"
+            : $"root complex {host.Name} (dma-direct): not RAM after removing inbound offset 0x{host.DmaOffset:x}, so MMIO at its CPU physical address");
+        return ResolveMmio(initiator, PhysAddr.FromRaw(address), length, hops);
     }
 
     /// <summary>A switch (or port) on the way up claims the bus address for a BAR below it, unless ACS redirects.</summary>
@@ -171,13 +188,11 @@ public sealed class DmaFabric
         return new DmaLanding(target.CpuAddressOf(bus), target, null, string.Join("; ", hops));
     }
 
-    private DmaLanding ResolvePhys(PciDevice initiator, PhysAddr phys, ulong length, List<string> hops)
-    {
-        if (_topology.IsRam(phys, length))
-        {
-            return new DmaLanding(phys, null, null, string.Join("; ", hops));
-        }
+    private static DmaLanding Ram(PhysAddr phys, List<string> hops) => new(phys, null, null, string.Join("; ", hops));
 
+    /// <summary>A physical address that is not RAM: a BAR, if the root complex forwards peer-to-peer to it, or nothing.</summary>
+    private DmaLanding ResolveMmio(PciDevice initiator, PhysAddr phys, ulong length, List<string> hops)
+    {
         if (_topology.FindBar(phys) is PciBar bar && bar.Contains(phys, length))
         {
             bool forwards = _topology.Cpu.SupportsP2PDma || HostBridgeAllowlist.Allows(initiator, bar.Device);

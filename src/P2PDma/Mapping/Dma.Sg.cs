@@ -12,8 +12,10 @@ public static partial class Dma
     /// <summary>
     /// Maps the first <paramref name="nents"/> entries of <paramref name="table"/> (<c>dma_map_sg_attrs</c>) and returns
     /// the number of DMA segments, or 0 on failure. Legacy: every page is mapped as RAM, P2P pages included (the
-    /// behaviour before P2P-aware mapping); behind an IOMMU the entries share one IOVA range and are merged.
-    /// Unmap with the same <paramref name="nents"/>, not the returned count.
+    /// behaviour before P2P-aware mapping); behind an IOMMU the entries share one IOVA range and are merged, and the
+    /// entries past the returned count (up to <paramref name="nents"/>) get <see cref="DmaAddr.MappingError"/> and
+    /// length 0 (<c>__finalise_sg</c>). Does not set <see cref="SgTable.Nents"/>. Unmap with the same
+    /// <paramref name="nents"/>, not the returned count.
     /// </summary>
     public static int MapSg(PciDevice dev, SgTable table, int nents, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None)
     {
@@ -36,13 +38,15 @@ public static partial class Dma
         Check.NotNull(dev, nameof(dev));
         Check.NotNull(table, nameof(table));
         dev.Topology.DmaDebug.OnUnmapSg(dev, table, nents, dir);
-        UnmapTable(dev, table, skipBusAddresses: false);
+        UnmapTable(dev, table, nents, skipBusAddresses: false);
     }
 
     /// <summary>
     /// Maps a whole table, P2P-aware (<c>dma_map_sgtable</c>): RAM maps normally; a P2P page whose provider the device
     /// reaches by bus address gets <c>pci_p2pdma_bus_addr_map</c> and the bus-address mark; through the host bridge it
-    /// maps as MMIO; an unsupported peer fails the whole call with <see cref="DmaError.RemoteIo"/>. Sets <see cref="SgTable.Nents"/>.
+    /// maps as MMIO; an unsupported peer fails the whole call with <see cref="DmaError.RemoteIo"/>. Running out of IOVA
+    /// space is <see cref="DmaError.NoMemory"/> (<c>-ENOMEM</c>), a range dma-direct cannot reach <see cref="DmaError.Io"/>.
+    /// Sets <see cref="SgTable.Nents"/> on success; on failure undoes what it mapped and leaves it alone.
     /// </summary>
     public static DmaError MapSgTable(PciDevice dev, SgTable table, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None)
     {
@@ -54,6 +58,7 @@ public static partial class Dma
             Memory.Page page = sg.RawPage ?? throw new InvalidOperationException($"entry {i} has no page; only CPU tables can be mapped.");
             PhysAddr phys = page.Phys + sg.Offset;
             DmaAddr address;
+            DmaError error = DmaError.None;
             switch (PciP2PDma.State(state, dev, page))
             {
                 case P2PMapType.BusAddr:
@@ -61,22 +66,21 @@ public static partial class Dma
                     sg.MarkBusAddress();
                     break;
                 case P2PMapType.ThruHostBridge:
-                    address = MapRange(dev, phys, sg.Length, dir, attrs | DmaAttrs.Mmio, mmio: true);
+                    address = MapRange(dev, phys, sg.Length, dir, attrs | DmaAttrs.Mmio, mmio: true, out error);
                     break;
                 case P2PMapType.None:
-                    address = MapRange(dev, phys, sg.Length, dir, attrs, mmio: false);
+                    address = MapRange(dev, phys, sg.Length, dir, attrs, mmio: false, out error);
                     break;
                 default:
-                    table.Nents = i;
-                    UnmapTable(dev, table, skipBusAddresses: true);
+                    UnmapTable(dev, table, i, skipBusAddresses: true);
                     return DmaError.RemoteIo;
             }
 
             if (address == DmaAddr.MappingError)
             {
-                table.Nents = i;
-                UnmapTable(dev, table, skipBusAddresses: true);
-                return DmaError.Io;
+                // dma_map_sgtable sets sgt->nents only on success: undo the first i entries and leave it alone.
+                UnmapTable(dev, table, i, skipBusAddresses: true);
+                return error;
             }
 
             sg.DmaAddress = address;
@@ -97,7 +101,7 @@ public static partial class Dma
         Check.NotNull(dev, nameof(dev));
         Check.NotNull(table, nameof(table));
         dev.Topology.DmaDebug.OnUnmapSg(dev, table, table.OrigNents, dir);
-        UnmapTable(dev, table, skipBusAddresses: true);
+        UnmapTable(dev, table, table.OrigNents, skipBusAddresses: true);
     }
 
     private static void CheckTable(PciDevice dev, SgTable? table, int nents, DmaDirection dir)
@@ -166,10 +170,13 @@ public static partial class Dma
             cursor += Paging.AlignUp(phys.PageOffset + sg.Length);
         }
 
-        for (int i = 0; i < segments.Count; i++)
+        // __finalise_sg: the entries past the merged segments say so (error address, length 0), which is where
+        // iommu_dma_unmap_sg and for_each_sg walkers stop.
+        for (int i = 0; i < nents; i++)
         {
-            table[i].DmaAddress = DmaAddr.FromRaw(segments[i].Start);
-            table[i].DmaLength = segments[i].Length;
+            bool segment = i < segments.Count;
+            table[i].DmaAddress = segment ? DmaAddr.FromRaw(segments[i].Start) : DmaAddr.MappingError;
+            table[i].DmaLength = segment ? segments[i].Length : 0;
         }
 
         table.SgIova = (iova.Value, total);
@@ -179,7 +186,8 @@ public static partial class Dma
     private static PhysAddr PhysOf(Scatterlist sg) =>
         (sg.RawPage ?? throw new InvalidOperationException($"entry {sg.Index} has no page; only CPU tables can be mapped.")).Phys + sg.Offset;
 
-    private static void UnmapTable(PciDevice dev, SgTable table, bool skipBusAddresses)
+    /// <summary>Undoes the mapping of the first <paramref name="count"/> entries (the nents given to the map call).</summary>
+    private static void UnmapTable(PciDevice dev, SgTable table, int count, bool skipBusAddresses)
     {
         if (table.SgIova is (ulong iova, ulong size) && dev.IommuDomain is IommuDomain domain)
         {
@@ -189,8 +197,9 @@ public static partial class Dma
             return;
         }
 
-        foreach (Scatterlist sg in table.DmaSegments)
+        for (int i = 0; i < Math.Min(count, table.Count); i++)
         {
+            Scatterlist sg = table[i];
             if (sg.IsDmaBusAddress)
             {
                 if (!skipBusAddresses && dev.Topology.DmaDebug.Enabled)
@@ -201,6 +210,11 @@ public static partial class Dma
 
                 sg.UnmarkBusAddress();
                 continue;
+            }
+
+            if (sg.DmaLength == 0)
+            {
+                continue; // nothing was mapped for this entry
             }
 
             UnmapRange(dev, sg.DmaAddress, sg.DmaLength);

@@ -1,3 +1,4 @@
+using System;
 using P2PDma.Addresses;
 using P2PDma.Debugging;
 using P2PDma.Memory;
@@ -23,11 +24,21 @@ public static partial class Dma
         UnmapTracked(dev, address, size, dir, DmaMapFamily.Single);
 
     /// <summary>Maps <paramref name="size"/> bytes of a kernel buffer from <paramref name="offset"/> (<c>dma_map_single</c>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range does not lie inside the buffer.</exception>
     public static DmaAddr MapSingle(PciDevice dev, KernelBuffer buffer, ulong offset, ulong size, DmaDirection dir)
     {
         Check.Mapping(dev, size, dir);
         Check.NotNull(buffer, nameof(buffer));
-        return MapTracked(dev, buffer.VirtToPhys(offset), size, dir, DmaAttrs.None, mmio: false, DmaMapFamily.Single);
+        PhysAddr phys = buffer.VirtToPhys(offset);
+
+        // The kernel would map whatever follows the buffer; a range that overruns it is a caller bug.
+        if (size > buffer.Size - offset)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size),
+                $"0x{size:x} bytes at offset 0x{offset:x} do not fit a buffer of 0x{buffer.Size:x} bytes.");
+        }
+
+        return MapTracked(dev, phys, size, dir, DmaAttrs.None, mmio: false, DmaMapFamily.Single);
     }
 
     /// <summary>Unmaps a <see cref="MapSingle"/> mapping (<c>dma_unmap_single</c>).</summary>

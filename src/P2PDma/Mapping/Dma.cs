@@ -51,16 +51,27 @@ public static partial class Dma
 
     /// <summary>
     /// Maps [phys, phys+size) for <paramref name="dev"/>: an IOVA behind an IOMMU, else the physical address (plus the
-    /// host bridge's inbound offset for RAM). Knows nothing of P2P.
+    /// host bridge's inbound offset for RAM). Knows nothing of P2P. <see cref="DmaAddr.MappingError"/> on failure.
     /// </summary>
-    internal static DmaAddr MapRange(PciDevice dev, PhysAddr phys, ulong size, DmaDirection dir, DmaAttrs attrs, bool mmio)
+    internal static DmaAddr MapRange(PciDevice dev, PhysAddr phys, ulong size, DmaDirection dir, DmaAttrs attrs, bool mmio) =>
+        MapRange(dev, phys, size, dir, attrs, mmio, out _);
+
+    /// <summary>
+    /// As <see cref="MapRange(PciDevice, PhysAddr, ulong, DmaDirection, DmaAttrs, bool)"/>, saying why a mapping failed
+    /// the way the sg paths report it: <see cref="DmaError.NoMemory"/> when no IOVA space is left
+    /// (<c>iommu_dma_map_sg</c>), <see cref="DmaError.Io"/> when dma-direct cannot reach the range
+    /// (<c>dma_direct_map_sg</c>).
+    /// </summary>
+    internal static DmaAddr MapRange(PciDevice dev, PhysAddr phys, ulong size, DmaDirection dir, DmaAttrs attrs, bool mmio, out DmaError error)
     {
+        error = DmaError.None;
         if (dev.IommuDomain is IommuDomain domain)
         {
             ulong offset = phys.PageOffset;
             ulong? iova = domain.AllocIova(offset + size, dev.DmaMask);
             if (iova is null)
             {
+                error = DmaError.NoMemory;
                 return DmaAddr.MappingError;
             }
 
@@ -70,7 +81,13 @@ public static partial class Dma
 
         // dma-direct: MMIO keeps its physical address (dma_direct_map_resource); RAM goes through phys_to_dma.
         ulong dma = mmio ? phys.Raw : unchecked(phys.Raw + (ulong)dev.HostBridge.DmaOffset);
-        return IsCapable(dev, dma, size) ? DmaAddr.FromRaw(dma) : DmaAddr.MappingError;
+        if (!IsCapable(dev, dma, size))
+        {
+            error = DmaError.Io;
+            return DmaAddr.MappingError;
+        }
+
+        return DmaAddr.FromRaw(dma);
     }
 
     internal static void UnmapRange(PciDevice dev, DmaAddr address, ulong size)

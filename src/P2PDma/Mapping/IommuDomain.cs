@@ -25,14 +25,30 @@ public enum IommuProt
 
 /// <summary>
 /// The IOMMU DMA domain of one device (<c>struct iommu_domain</c> with its <c>iova_domain</c>): an IOVA allocator that
-/// keeps clear of the host bridge's PCI windows (<c>iova_reserve_pci_windows</c>) and page-granular translations.
-/// Thread-safe.
+/// keeps clear of the device's own host bridge's PCI windows (<c>iova_reserve_pci_windows</c>), and page-granular
+/// translations. IOVAs come from below 4 GiB first, then from the rest of the device's DMA mask, capped by the
+/// IOMMU's 48-bit input address width (<c>iommu_dma_alloc_iova</c>). Thread-safe.
 /// </summary>
 public sealed class IommuDomain
 {
+    /// <summary>
+    /// The last IOVA the IOMMU translates (<c>domain-&gt;geometry.aperture_end</c>): the common 48-bit input address
+    /// width of 4-level page tables with 4 KiB pages.
+    /// </summary>
+    internal const ulong ApertureEnd = (1UL << 48) - 1;
+
+    /// <summary><c>DMA_BIT_MASK(32)</c>: the space tried first for PCI devices.</summary>
+    private const ulong Low4GiB = 0xFFFF_FFFF;
+
     private readonly object _gate = new();
     private readonly IovaAllocator _iova = new();
     private readonly Dictionary<ulong, (ulong PhysPfn, IommuProt Prot, bool Synced)> _ptes = new();
+
+    /// <summary>
+    /// <c>dev-&gt;iommu-&gt;pci_32bit_workaround</c>: set for every PCI device (no <c>iommu.forcedac</c>), cleared the
+    /// first time the space below 4 GiB has no room, after which the device gets IOVAs from its whole mask.
+    /// </summary>
+    private bool _pci32BitWorkaround = true;
 
     internal IommuDomain(PciDevice device)
     {
@@ -44,7 +60,10 @@ public sealed class IommuDomain
             ReserveBus(w.BusStart.Raw, w.Size);
         }
 
-        foreach (PciBar bar in device.Topology.Devices.Where(d => d.HostBridge.Domain == host.Domain).SelectMany(d => d.Bars))
+        // A bridge without declared windows passes bus = CPU addresses; its BARs stand in for the windows the kernel
+        // would reserve. Only this host bridge's hierarchy: another root complex's BARs are not on this device's bus,
+        // even in the same PCI domain, so an IOVA with their address still goes up to this IOMMU.
+        foreach (PciBar bar in host.Devices.SelectMany(d => d.Bars))
         {
             ReserveBus(bar.BusStart.Raw, bar.Size);
         }
@@ -106,12 +125,30 @@ public sealed class IommuDomain
         return (attrs & DmaAttrs.Mmio) != 0 ? prot | IommuProt.Mmio : prot;
     }
 
-    /// <summary>Allocates IOVA space for <paramref name="size"/> bytes ending below <paramref name="limit"/>; page aligned.</summary>
+    /// <summary>
+    /// Allocates page-aligned IOVA space for <paramref name="size"/> bytes at or below <paramref name="limit"/> (the
+    /// device's DMA mask), as <c>iommu_dma_alloc_iova</c> does: the limit is capped by the aperture, and a PCI device
+    /// whose limit lies above 4 GiB is first given an address below 4 GiB. Null when no space is left (the caller's
+    /// -ENOMEM).
+    /// </summary>
     internal ulong? AllocIova(ulong size, ulong limit)
     {
         ulong pages = Paging.AlignUp(size) >> Paging.PageShift;
+        limit = Math.Min(limit, ApertureEnd);
         lock (_gate)
         {
+            // The SAC trick: enough hardware mishandles addresses above 32 bits that 64-bit space is used only
+            // once the 32-bit space is full.
+            if (limit > Low4GiB && _pci32BitWorkaround)
+            {
+                if (_iova.Allocate(pages, Low4GiB >> Paging.PageShift) is ulong low)
+                {
+                    return low << Paging.PageShift;
+                }
+
+                _pci32BitWorkaround = false;
+            }
+
             ulong? pfn = _iova.Allocate(pages, limit >> Paging.PageShift);
             return pfn << Paging.PageShift;
         }

@@ -19,12 +19,17 @@ public sealed class SgTable : IReadOnlyList<Scatterlist>
     {
         _entries = Enumerable.Range(0, nents).Select(i => new Scatterlist(this, i)).ToArray();
         OrigNents = nents;
+        Nents = nents;
     }
 
     /// <summary>CPU entries (<c>orig_nents</c>); zero in a DMA-only table.</summary>
     public int OrigNents { get; set; }
 
-    /// <summary>Mapped DMA segments (<c>nents</c>).</summary>
+    /// <summary>
+    /// DMA segments (<c>nents</c>): <see cref="Alloc"/> sets it to the entry count, as <c>sg_alloc_table</c> does, and
+    /// <see cref="Dma.MapSgTable"/> to the mapped count, so an exporter that fills one DMA segment per allocated entry
+    /// (amdgpu's <c>amdgpu_vram_mgr_alloc_sgt</c>) need not set it.
+    /// </summary>
     public int Nents { get; set; }
 
     /// <summary>Allocated entries.</summary>
@@ -47,7 +52,10 @@ public sealed class SgTable : IReadOnlyList<Scatterlist>
     /// <summary>The entry at <paramref name="index"/>.</summary>
     public Scatterlist this[int index] => _entries[index];
 
-    /// <summary>Allocates a table of <paramref name="nents"/> empty entries (<c>sg_alloc_table</c>).</summary>
+    /// <summary>
+    /// Allocates a table of <paramref name="nents"/> empty entries (<c>sg_alloc_table</c>), with
+    /// <see cref="Nents"/> = <see cref="OrigNents"/> = <paramref name="nents"/>.
+    /// </summary>
     public static SgTable Alloc(int nents) =>
         nents > 0 ? new SgTable(nents) : throw new ArgumentOutOfRangeException(nameof(nents), $"a table needs at least one entry, not {nents}.");
 

@@ -93,8 +93,16 @@ public sealed class PciDevice
 
     /// <summary>
     /// Unbinds the driver: with DMA debugging on, every mapping still live is reported
-    /// ("pending DMA allocations while released from device").
+    /// ("pending DMA allocations while released from device"), and then forgotten by the debug tracker, so a later
+    /// unbind (after <see cref="Bind"/>) reports only what the new driver leaks.
     /// </summary>
+    /// <remarks>
+    /// <c>CONFIG_DMA_API_DEBUG</c> (<c>dma_debug_device_change</c> on <c>BUS_NOTIFY_UNBOUND_DRIVER</c>) prints one
+    /// warning with the count and keeps the entries, so a later unbind would count them again; in practice
+    /// <c>err_printk</c> prints only the first error unless <c>all_errors</c> is set. The model forgets them
+    /// instead: the driver that could unmap them is gone, and blaming the next driver for them would mislead. The
+    /// leaked IOMMU mappings themselves stay in place, as on real hardware.
+    /// </remarks>
     public void Unbind()
     {
         IsBound = false;

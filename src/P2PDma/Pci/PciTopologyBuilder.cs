@@ -25,7 +25,10 @@ public sealed class PciTopologyBuilder
 {
     private readonly TopologySpec _spec = new();
 
-    /// <summary>Sets the boot CPU (default: a generic CPU without P2P forwarding).</summary>
+    /// <summary>
+    /// Sets the boot CPU (default: a generic CPU without P2P forwarding); a later call replaces an earlier one. The
+    /// family must lie in 0..0xff, as in a description (checked by <see cref="Build"/>).
+    /// </summary>
     public PciTopologyBuilder Cpu(CpuVendor vendor, int family)
     {
         _spec.Cpu = new CpuInfo(vendor, family);
@@ -43,7 +46,7 @@ public sealed class PciTopologyBuilder
     /// <summary>Adds a host bridge (root complex).</summary>
     public PciTopologyBuilder HostBridge(string name, Action<HostBridgeOptions>? configure = null)
     {
-        var spec = new HostBridgeSpec { Name = name };
+        var spec = new HostBridgeSpec { Name = name, Order = _spec.NextOrder() };
         configure?.Invoke(new HostBridgeOptions(spec));
         _spec.HostBridges.Add(spec);
         return this;
@@ -76,7 +79,7 @@ public sealed class PciTopologyBuilder
 
     private PciTopologyBuilder Function(PciDeviceKind kind, string name, string parent, Action<FunctionOptions>? configure)
     {
-        var spec = new FunctionSpec { Name = name, Kind = kind, Parent = parent };
+        var spec = new FunctionSpec { Name = name, Kind = kind, Parent = parent, Order = _spec.NextOrder() };
         configure?.Invoke(new FunctionOptions(spec));
         _spec.Functions.Add(spec);
         return this;

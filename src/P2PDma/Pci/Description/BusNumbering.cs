@@ -5,12 +5,17 @@ using System.Linq;
 namespace P2PDma.Pci.Description;
 
 /// <summary>
-/// Enumerates the hierarchy the way firmware does: depth first, each bridge taking the next free bus number in its
-/// domain. Produces every function's address and a parent-first order to construct them in.
+/// Enumerates the hierarchy the way firmware does: host bridge by host bridge, depth first, each bridge taking the next
+/// free bus number in its domain, so a host bridge's root bus and everything below it are numbered before the next
+/// host bridge. Root buses given explicitly are kept free from the start. Produces every function's address and a
+/// parent-first order to construct them in.
 /// </summary>
 internal sealed class BusNumbering
 {
-    private readonly Dictionary<int, int> _nextBus = new();
+    private const int MaxBus = 0xff;
+
+    private readonly Dictionary<int, HashSet<int>> _usedBuses = new();
+    private readonly Dictionary<int, int> _lastBus = new();
     private readonly Dictionary<PciBdf, FunctionSpec> _taken = new();
     private readonly ILookup<string, FunctionSpec> _children;
     private readonly List<TopologyError> _errors;
@@ -28,24 +33,39 @@ internal sealed class BusNumbering
     public static BusNumbering Assign(TopologySpec spec, List<TopologyError> errors)
     {
         var numbering = new BusNumbering(spec, errors);
-        var rootBuses = new HashSet<(int, int)>();
-        foreach (HostBridgeSpec hb in spec.HostBridges)
+        var explicitRoots = new HashSet<HostBridgeSpec>();
+        foreach (HostBridgeSpec hb in spec.HostBridges.Where(h => h.RootBus is not null))
         {
-            int bus = hb.RootBus ?? numbering.NextBus(hb.Domain);
-            if (!rootBuses.Add((hb.Domain, bus)))
+            if (!numbering.Used(hb.Domain).Add(hb.RootBus!.Value))
             {
                 errors.Add(new TopologyError(hb.Line, $"{Keywords.HostBridge} {hb.Name}", "bus",
-                    $"root bus {hb.Domain:x4}:{bus:x2} is already used by another host bridge"));
+                    $"root bus {hb.Domain:x4}:{hb.RootBus:x2} is already used by another host bridge"));
                 continue;
             }
 
-            numbering.Reserve(hb.Domain, bus);
-            numbering.RootBus[hb.Name] = bus;
+            explicitRoots.Add(hb);
         }
 
-        foreach (HostBridgeSpec hb in spec.HostBridges.Where(h => numbering.RootBus.ContainsKey(h.Name)))
+        foreach (HostBridgeSpec hb in spec.HostBridges)
         {
-            numbering.PlaceChildren(hb.Name, hb.Domain, numbering.RootBus[hb.Name], firstAutoSlot: 1, sequentialSlots: true, hb.Name);
+            int bus;
+            if (explicitRoots.Contains(hb))
+            {
+                // The subtree follows its own root bus, wherever earlier host bridges ended.
+                bus = hb.RootBus!.Value;
+                numbering._lastBus[hb.Domain] = bus;
+            }
+            else if (hb.RootBus is null && numbering.TakeNextBus(hb.Domain, hb.Line, $"{Keywords.HostBridge} {hb.Name}", "bus") is int next)
+            {
+                bus = next;
+            }
+            else
+            {
+                continue;
+            }
+
+            numbering.RootBus[hb.Name] = bus;
+            numbering.PlaceChildren(hb.Name, hb.Domain, bus, firstAutoSlot: 1, sequentialSlots: true, hb.Name);
         }
 
         numbering.CheckFunctionZero();
@@ -54,10 +74,30 @@ internal sealed class BusNumbering
 
     private void PlaceChildren(string parent, int domain, int bus, int firstAutoSlot, bool sequentialSlots, string hostBridge)
     {
+        // Automatic slots step over the slots siblings take explicitly, wherever those siblings are declared.
+        var explicitSlots = new HashSet<int>(_children[parent].Where(c => c.Slot is not null).Select(c => c.Slot!.Value));
         int nextSlot = firstAutoSlot;
         foreach (FunctionSpec child in _children[parent])
         {
-            int slot = child.Slot ?? (sequentialSlots ? nextSlot++ : 0);
+            int slot;
+            if (child.Slot is int given)
+            {
+                slot = given;
+            }
+            else if (sequentialSlots)
+            {
+                while (explicitSlots.Contains(nextSlot))
+                {
+                    nextSlot++;
+                }
+
+                slot = nextSlot++;
+            }
+            else
+            {
+                slot = 0; // below a root port or downstream port: the one device on the link
+            }
+
             var bdf = new PciBdf(domain, bus, slot, child.Function);
             if (_taken.TryGetValue(bdf, out FunctionSpec? other))
             {
@@ -73,22 +113,47 @@ internal sealed class BusNumbering
                 continue;
             }
 
-            int secondary = NextBus(domain);
-            if (secondary > 0xff)
+            if (TakeNextBus(domain, child.Line, child.Subject, "parent") is not int secondary)
             {
-                _errors.Add(new TopologyError(child.Line, child.Subject, "parent", $"domain {domain:x4} has run out of bus numbers"));
                 continue;
             }
 
-            Reserve(domain, secondary);
             bool internalBus = child.Kind == PciDeviceKind.SwitchUpstreamPort;
             PlaceChildren(child.Name, domain, secondary, firstAutoSlot: 0, sequentialSlots: internalBus, hostBridge);
         }
     }
 
-    private int NextBus(int domain) => _nextBus.TryGetValue(domain, out int next) ? next : 0;
+    private HashSet<int> Used(int domain)
+    {
+        if (!_usedBuses.TryGetValue(domain, out HashSet<int>? used))
+        {
+            used = new HashSet<int>();
+            _usedBuses[domain] = used;
+        }
 
-    private void Reserve(int domain, int bus) => _nextBus[domain] = Math.Max(NextBus(domain), bus + 1);
+        return used;
+    }
+
+    /// <summary>The first bus number after the last one assigned in the domain that nothing uses or keeps; null (and an error) past 0xff.</summary>
+    private int? TakeNextBus(int domain, int? line, string subject, string field)
+    {
+        HashSet<int> used = Used(domain);
+        int bus = _lastBus.TryGetValue(domain, out int last) ? last + 1 : 0;
+        while (used.Contains(bus))
+        {
+            bus++;
+        }
+
+        if (bus > MaxBus)
+        {
+            _errors.Add(new TopologyError(line, subject, field, $"domain {domain:x4} has run out of bus numbers"));
+            return null;
+        }
+
+        used.Add(bus);
+        _lastBus[domain] = bus;
+        return bus;
+    }
 
     private void CheckFunctionZero()
     {

@@ -85,7 +85,14 @@ internal sealed class LineFields
         }
 
         bool negative = text.StartsWith("-", StringComparison.Ordinal);
-        if (!TryParseNumber(negative ? text.Substring(1) : text, out ulong magnitude) || magnitude > long.MaxValue)
+        bool parsed = TryParseNumber(negative ? text.Substring(1) : text, out ulong magnitude, out bool tooLarge);
+        if (tooLarge || (parsed && magnitude > long.MaxValue))
+        {
+            Bad(key, $"{text} is too large: signed numbers must lie within -0x{long.MaxValue:x}..0x{long.MaxValue:x}");
+            return null;
+        }
+
+        if (!parsed)
         {
             Bad(key, $"'{text}' is not a signed number");
             return null;

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 
 namespace P2PDma.Pci.Description;
@@ -23,6 +24,21 @@ internal static class SpecChecks
         return true;
     }
 
+    /// <summary>The family of a CPU built in code; a description's reader already caps it at 0xff.</summary>
+    public static void CheckCpu(TopologySpec spec, List<TopologyError> errors)
+    {
+        int family = spec.Cpu.Family;
+        if (family is < 0 or > 0xff)
+        {
+            string shown = family < 0 ? family.ToString(CultureInfo.InvariantCulture) : $"0x{family:x}";
+            errors.Add(new TopologyError(spec.CpuLine, Keywords.Cpu, "family", $"{shown} is outside 0..0xff"));
+        }
+    }
+
+    /// <summary>A window of non-zero size that fits below 2^64 on both sides; others are reported and not placed.</summary>
+    public static bool WindowFits(WindowSpec w) =>
+        w.Size != 0 && w.CpuStart + w.Size >= w.CpuStart && w.BusStart + w.Size >= w.BusStart;
+
     public static void CheckHostBridge(HostBridgeSpec hb, List<TopologyError> errors)
     {
         string subject = $"{Keywords.HostBridge} {hb.Name}";
@@ -38,7 +54,7 @@ internal static class SpecChecks
 
         foreach (WindowSpec w in hb.Windows)
         {
-            if (w.Size == 0 || w.CpuStart + w.Size < w.CpuStart || w.BusStart + w.Size < w.BusStart)
+            if (!WindowFits(w))
             {
                 errors.Add(new TopologyError(w.Line ?? hb.Line, $"{Keywords.Window} {hb.Name}", "size",
                     "window size must be non-zero and the window must fit below 2^64 on both sides"));
@@ -71,7 +87,7 @@ internal static class SpecChecks
         foreach (var dup in f.Bars.GroupBy(b => b.Index).Where(g => g.Count() > 1))
         {
             BarSpec second = dup.ElementAt(1);
-            errors.Add(new TopologyError(second.Line ?? f.Line, $"{Keywords.Bar} {f.Name} {dup.Key}", "index",
+            errors.Add(new TopologyError(second.Line ?? f.Line, Keywords.BarSubject(f.Name, dup.Key), "index",
                 $"BAR {dup.Key} of '{f.Name}' is declared more than once"));
         }
     }
@@ -79,7 +95,7 @@ internal static class SpecChecks
     /// <summary>Checks one BAR's own fields; false when it is too broken to place in the memory map.</summary>
     public static bool CheckBar(FunctionSpec f, BarSpec bar, List<TopologyError> errors)
     {
-        string subject = $"{Keywords.Bar} {f.Name} {bar.Index}";
+        string subject = Keywords.BarSubject(f.Name, bar.Index);
         int? line = bar.Line ?? f.Line;
         if (bar.Index is < 0 or > 5)
         {

@@ -19,6 +19,7 @@ internal static class TopologyAssembler
         var hostBridges = new Dictionary<string, HostBridgeSpec>(StringComparer.Ordinal);
         var functions = new Dictionary<string, FunctionSpec>(StringComparer.Ordinal);
 
+        SpecChecks.CheckCpu(spec, errors);
         CheckNames(spec, hostBridges, functions, errors);
         foreach (HostBridgeSpec hb in spec.HostBridges)
         {
@@ -48,25 +49,23 @@ internal static class TopologyAssembler
         return Construct(spec, ram, numbering);
     }
 
+    /// <summary>
+    /// Host bridges and functions share one namespace; they are checked together in declaration order, so a repeated
+    /// name is reported at its later declaration whichever kinds are involved, and the first one stays valid.
+    /// </summary>
     private static void CheckNames(TopologySpec spec, Dictionary<string, HostBridgeSpec> hostBridges,
         Dictionary<string, FunctionSpec> functions, List<TopologyError> errors)
     {
+        var declarations = spec.HostBridges
+            .Select(hb => (hb.Order, hb.Name, hb.Line, Subject: $"{Keywords.HostBridge} {hb.Name}", Keep: (Action)(() => hostBridges[hb.Name] = hb)))
+            .Concat(spec.Functions.Select(f => (f.Order, f.Name, f.Line, f.Subject, Keep: (Action)(() => functions[f.Name] = f))))
+            .OrderBy(d => d.Order);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (HostBridgeSpec hb in spec.HostBridges)
+        foreach (var d in declarations)
         {
-            if (!SpecChecks.CheckName(hb.Name, hb.Line, $"{Keywords.HostBridge} {hb.Name}", seen, errors))
+            if (SpecChecks.CheckName(d.Name, d.Line, d.Subject, seen, errors))
             {
-                continue;
-            }
-
-            hostBridges[hb.Name] = hb;
-        }
-
-        foreach (FunctionSpec f in spec.Functions)
-        {
-            if (SpecChecks.CheckName(f.Name, f.Line, f.Subject, seen, errors))
-            {
-                functions[f.Name] = f;
+                d.Keep();
             }
         }
     }
@@ -92,8 +91,9 @@ internal static class TopologyAssembler
         if (!allowed)
         {
             string what = parentIsHost ? Keywords.HostBridge : Keywords.Of(parentKind!.Value);
+            string kind = Keywords.Of(f.Kind);
             errors.Add(new TopologyError(f.Line, f.Subject, "parent",
-                $"a {Keywords.Of(f.Kind)} cannot sit below {what} '{f.Parent}'"));
+                $"{Keywords.Article(kind)} {kind} cannot sit below {what} '{f.Parent}'"));
         }
     }
 
@@ -147,6 +147,7 @@ internal static class TopologyAssembler
             Claim(r, $"RAM {r}", line, Keywords.Ram, "start", claimed, errors);
         }
 
+        CheckWindows(spec, claimed, errors);
         foreach (FunctionSpec f in spec.Functions)
         {
             HostBridgeSpec? hb = RootOf(f, hostBridges, functions);
@@ -158,7 +159,7 @@ internal static class TopologyAssembler
                 }
 
                 var range = new PhysRange(PhysAddr.FromRaw(bar.CpuStart), bar.Size);
-                string subject = $"{Keywords.Bar} {f.Name} {bar.Index}";
+                string subject = Keywords.BarSubject(f.Name, bar.Index);
                 if (hb is not null && hb.Windows.Count > 0 && !hb.Windows.Any(w => new PhysRange(PhysAddr.FromRaw(w.CpuStart), w.Size).Contains(range.Start, range.Size)))
                 {
                     errors.Add(new TopologyError(bar.Line ?? f.Line, subject, "cpu",
@@ -170,8 +171,38 @@ internal static class TopologyAssembler
         }
     }
 
+    /// <summary>
+    /// Windows, host bridge by host bridge. On the CPU side they may overlap neither RAM nor each other (two root
+    /// complexes cannot both decode an address). On the bus side one host bridge's windows may not overlap, or a bus
+    /// address would stand for two CPU addresses; different host bridges are separate hierarchies and may reuse bus
+    /// addresses. BARs are claimed apart: they lie inside windows by design.
+    /// </summary>
+    private static void CheckWindows(TopologySpec spec, List<(PhysRange Range, string What)> ram, List<TopologyError> errors)
+    {
+        var cpuSide = new List<(PhysRange Range, string What)>(ram);
+        foreach (HostBridgeSpec hb in spec.HostBridges)
+        {
+            string subject = $"{Keywords.Window} {hb.Name}";
+            var busSide = new List<(PhysRange Range, string What)>();
+            foreach (WindowSpec w in hb.Windows.Where(SpecChecks.WindowFits))
+            {
+                var cpu = new PhysRange(PhysAddr.FromRaw(w.CpuStart), w.Size);
+                var bus = new PhysRange(PhysAddr.FromRaw(w.BusStart), w.Size);
+                string busText = $"[bus 0x{w.BusStart:x}-0x{w.BusStart + (w.Size - 1):x}]";
+                int? line = w.Line ?? hb.Line;
+                Claim(cpu, $"window of {hb.Name} {cpu}", line, subject, "cpu", cpuSide, errors);
+                Claim(bus, busText, line, subject, "bus", busSide, errors,
+                    $"the bus range of window cpu=0x{w.CpuStart:x} {busText}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reports <paramref name="range"/> if it overlaps an earlier claim, else claims it as <paramref name="claimAs"/>
+    /// (by default <paramref name="what"/>), the words later overlaps will name it by.
+    /// </summary>
     private static void Claim(PhysRange range, string what, int? line, string subject, string field,
-        List<(PhysRange Range, string What)> claimed, List<TopologyError> errors)
+        List<(PhysRange Range, string What)> claimed, List<TopologyError> errors, string? claimAs = null)
     {
         foreach ((PhysRange other, string otherWhat) in claimed)
         {
@@ -182,7 +213,7 @@ internal static class TopologyAssembler
             }
         }
 
-        claimed.Add((range, what));
+        claimed.Add((range, claimAs ?? what));
     }
 
     internal static HostBridgeSpec? RootOf(FunctionSpec f, Dictionary<string, HostBridgeSpec> hostBridges,

@@ -27,7 +27,7 @@ internal sealed class TopologyParser
     private readonly TopologySpec _spec = new();
     private readonly List<TopologyError> _errors = new();
     private readonly List<(int Line, string Owner, WindowSpec Window)> _windows = new();
-    private readonly List<(int Line, string Owner, BarSpec Bar)> _bars = new();
+    private readonly List<(int Line, string Owner, string Subject, BarSpec Bar)> _bars = new();
 
     public static PciTopology Parse(string description)
     {
@@ -71,6 +71,11 @@ internal sealed class TopologyParser
             return;
         }
 
+        if (keyword == Keywords.Cpu && RepeatsCpu(line))
+        {
+            return;
+        }
+
         bool named = keyword is not (Keywords.Cpu or Keywords.Ram);
         string name = named && tokens.Length > 1 && !tokens[1].Contains('=') ? tokens[1] : "";
         string subject = named ? $"{keyword} {name}".TrimEnd() : keyword;
@@ -78,6 +83,11 @@ internal sealed class TopologyParser
         {
             Error(line, subject, keyword is Keywords.Window or Keywords.Bar ? "owner" : "name", $"'{keyword}' needs a name after the keyword");
             return;
+        }
+
+        if (keyword == Keywords.Bar && KnownBarIndex(tokens) is int index)
+        {
+            subject = Keywords.BarSubject(name, index);
         }
 
         var fields = new LineFields(line, subject, _errors);
@@ -105,6 +115,7 @@ internal sealed class TopologyParser
                 {
                     Name = name,
                     Line = line,
+                    Order = _spec.NextOrder(),
                     Domain = (int)(fields.Number("domain", max: 0xffff) ?? 0),
                     RootBus = (int?)fields.Number("bus", max: 0xff),
                     VendorId = (ushort)(fields.Number("vendor", max: 0xffff) ?? DefaultIds.HostBridgeVendor),
@@ -123,7 +134,7 @@ internal sealed class TopologyParser
                 }));
                 break;
             case Keywords.Bar:
-                _bars.Add((line, name, new BarSpec
+                _bars.Add((line, name, subject, new BarSpec
                 {
                     Line = line,
                     Index = (int)(fields.Number("index", true, max: 5) ?? 0),
@@ -133,7 +144,9 @@ internal sealed class TopologyParser
                 }));
                 break;
             default:
-                _spec.Functions.Add(ParseFunction(keyword, name, line, fields));
+                FunctionSpec function = ParseFunction(keyword, name, line, fields);
+                function.Order = _spec.NextOrder();
+                _spec.Functions.Add(function);
                 break;
         }
     }
@@ -172,17 +185,43 @@ internal sealed class TopologyParser
             hb.Windows.Add(window);
         }
 
-        foreach ((int line, string owner, BarSpec bar) in _bars)
+        foreach ((int line, string owner, string subject, BarSpec bar) in _bars)
         {
             FunctionSpec? f = _spec.Functions.FirstOrDefault(x => x.Name == owner);
             if (f is null)
             {
-                Error(line, $"{Keywords.Bar} {owner}", "owner", $"unknown function '{owner}'");
+                Error(line, subject, "owner", $"unknown function '{owner}'");
                 continue;
             }
 
             f.Bars.Add(bar);
         }
+    }
+
+    /// <summary>One boot CPU: a second <c>cpu</c> line is a mistake, not an override, and is not read.</summary>
+    private bool RepeatsCpu(int line)
+    {
+        if (_spec.CpuLine is int first)
+        {
+            Error(line, Keywords.Cpu, "keyword", $"'{Keywords.Cpu}' is already declared on line {first}");
+            return true;
+        }
+
+        _spec.CpuLine = line;
+        return false;
+    }
+
+    /// <summary>
+    /// The BAR index of a <c>bar</c> line when it is given once and valid, so that every error of the line can name
+    /// the BAR as the assembler does (<c>bar gpu0 0</c>); null while the index is unknown.
+    /// </summary>
+    private static int? KnownBarIndex(string[] tokens)
+    {
+        const string Key = "index=";
+        string[] given = tokens.Skip(2).Where(t => t.StartsWith(Key, StringComparison.Ordinal)).ToArray();
+        return given.Length == 1 && LineFields.TryParseNumber(given[0].Substring(Key.Length), out ulong index) && index <= 5
+            ? (int)index
+            : null;
     }
 
     private void Error(int line, string subject, string field, string message) =>

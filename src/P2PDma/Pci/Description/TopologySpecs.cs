@@ -4,12 +4,14 @@ using P2PDma.Addresses;
 namespace P2PDma.Pci.Description;
 
 // The declarations a builder or a parsed description collects before the topology is validated and assembled.
-// Line is the source line of the declaration (null when built in code).
+// Line is the source line of the declaration (null when built in code); Order is its place among the host bridges and
+// functions, in file or call order, so that "the later declaration" means the same whatever the kinds.
 
 internal sealed class HostBridgeSpec
 {
     public string Name = "";
     public int? Line;
+    public int Order;
     public int Domain;
     public int? RootBus;
     public ushort VendorId = DefaultIds.HostBridgeVendor;
@@ -31,6 +33,7 @@ internal sealed class FunctionSpec
 {
     public string Name = "";
     public int? Line;
+    public int Order;
     public PciDeviceKind Kind;
     public string Parent = "";
     public ushort VendorId = DefaultIds.FunctionVendor;
@@ -55,11 +58,17 @@ internal sealed class BarSpec
 
 internal sealed class TopologySpec
 {
+    private int _declarations;
+
     public CpuInfo Cpu = CpuInfo.Generic;
+    public int? CpuLine;
     public readonly List<PhysRange> Ram = new();
     public readonly List<int?> RamLines = new();
     public readonly List<HostBridgeSpec> HostBridges = new();
     public readonly List<FunctionSpec> Functions = new();
+
+    /// <summary>The next declaration's <c>Order</c>.</summary>
+    public int NextOrder() => _declarations++;
 }
 
 /// <summary>IDs used when a description gives none: QEMU's (Red Hat) IDs, which no allowlist contains.</summary>
@@ -91,4 +100,10 @@ internal static class Keywords
         PciDeviceKind.SwitchDownstreamPort => SwitchDown,
         _ => Endpoint,
     };
+
+    /// <summary>The subject of every error about a BAR once its index is known, in parser and assembler alike: <c>bar gpu0 0</c>.</summary>
+    public static string BarSubject(string owner, int index) => $"{Bar} {owner} {index}";
+
+    /// <summary>"an" before a keyword that starts with a vowel sound (all of ours are spelt as they sound), else "a".</summary>
+    public static string Article(string keyword) => "aeiou".IndexOf(keyword[0]) >= 0 ? "an" : "a";
 }
