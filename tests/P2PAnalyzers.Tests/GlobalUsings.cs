@@ -1,2 +1,3 @@
 global using System.Threading.Tasks;
 global using System.Linq;
+global using System.Collections.Generic;

@@ -5,6 +5,41 @@ namespace P2PAnalyzers.Tests.Fixes;
 
 public sealed class P2P0002CodeFixTests
 {
+    internal const string Before = """
+        using P2PDma.Addresses;
+        using P2PDma.Pci;
+
+        public static class Scenario
+        {
+            // A driver on an ARM/POWER host bridge gives its switch-local peer the BAR's CPU address as a bus address.
+            public static byte[] ReadPeer(PciTopology t, PciDevice client, PciDevice peer, int length)
+            {
+                ulong cpu = peer.Bar(0).CpuStart.Raw;
+                PciBusAddr bus = {|P2P0002:PciBusAddr.FromRaw(cpu)|};
+                return t.Fabric.Read(client, DmaAddr.FromRaw(bus.Raw), length).Data;
+            }
+        }
+        """;
+
+    internal const string After = """
+        using P2PDma.Addresses;
+        using P2PDma.Pci;
+
+        public static class Scenario
+        {
+            // A driver on an ARM/POWER host bridge gives its switch-local peer the BAR's CPU address as a bus address.
+            public static byte[] ReadPeer(PciTopology t, PciDevice client, PciDevice peer, int length)
+            {
+                ulong cpu = peer.Bar(0).CpuStart.Raw;
+                PciBusAddr bus = peer.Bar(0).BusAddressOf(PhysAddr.FromRaw(cpu));
+                return t.Fabric.Read(client, DmaAddr.FromRaw(bus.Raw), length).Data;
+            }
+        }
+        """;
+
+    [Fact]
+    public Task ArmHostBridgeScenario_UsesBusAddressOf() => Verifier.CodeFix<P2P0002PhysicalAddressAsBusAddressCodeFix>(Before, After);
+
     [Fact]
     public Task RawConstructorOfBarAddress_UsesBusAddressOf() => Verifier.CodeFix<P2P0002PhysicalAddressAsBusAddressCodeFix>("""
         using P2PDma.Addresses;

@@ -15,17 +15,17 @@ public sealed class P2P0010CodeFixTests
 
         public static class Scenario
         {
-            // The 2022 VFIO RFC: dma_map_resource() of the peer's BAR, never asking the map type.
+            // The 2022 VFIO RFC: dma_map_resource() of the peer's BAR, never asking the map type; the client device reads it.
             public static byte[] ReadPeer(PciTopology t, PciDevice client, P2PProvider provider, int length)
             {
-                DmaAddr addr = {|P2P0010:Dma.MapResource(client, provider.Bar.CpuStart, (ulong)length, DmaDirection.FromDevice)|};
+                DmaAddr addr = {|P2P0010:Dma.MapResource(client, provider.Bar.CpuStart, (ulong)length, DmaDirection.ToDevice)|};
                 if (Dma.MappingError(client, addr))
                 {
                     return Array.Empty<byte>();
                 }
 
                 DmaTransfer transfer = t.Fabric.Read(client, addr, length);
-                Dma.UnmapResource(client, addr, (ulong)length, DmaDirection.FromDevice);
+                Dma.UnmapResource(client, addr, (ulong)length, DmaDirection.ToDevice);
                 return transfer.Data;
             }
         }
@@ -41,10 +41,10 @@ public sealed class P2P0010CodeFixTests
 
         public static class Scenario
         {
-            // The 2022 VFIO RFC: dma_map_resource() of the peer's BAR, never asking the map type.
+            // The 2022 VFIO RFC: dma_map_resource() of the peer's BAR, never asking the map type; the client device reads it.
             public static byte[] ReadPeer(PciTopology t, PciDevice client, P2PProvider provider, int length)
             {
-                P2PDmaMapping addrMapping = Dma.MapP2P(client, provider, provider.Bar.CpuStart, (ulong)length, DmaDirection.FromDevice);
+                P2PDmaMapping addrMapping = Dma.MapP2P(client, provider, provider.Bar.CpuStart, (ulong)length, DmaDirection.ToDevice);
                 DmaAddr addr = addrMapping.Address;
                 if (Dma.MappingError(client, addr))
                 {

@@ -22,7 +22,7 @@ public sealed class P2P0012CodeFixTests
                 {
                     case P2PMapType.BusAddr:
                     case P2PMapType.ThruHostBridge:
-                        addr = Dma.MapPhys(client, provider.Bar.CpuStart, (ulong)length, DmaDirection.FromDevice, DmaAttrs.Mmio);
+                        addr = Dma.MapPhys(client, provider.Bar.CpuStart, (ulong)length, DmaDirection.ToDevice, DmaAttrs.Mmio);
                         break;
                     case P2PMapType.None:
                         break;
@@ -57,7 +57,7 @@ public sealed class P2P0012CodeFixTests
                         addr = PciP2PDma.BusAddrMap(provider, provider.Bar.CpuStart);
                         break;
                     case P2PMapType.ThruHostBridge:
-                        addr = Dma.MapPhys(client, provider.Bar.CpuStart, (ulong)length, DmaDirection.FromDevice, DmaAttrs.Mmio);
+                        addr = Dma.MapPhys(client, provider.Bar.CpuStart, (ulong)length, DmaDirection.ToDevice, DmaAttrs.Mmio);
                         break;
                     case P2PMapType.None:
                         break;

@@ -1,4 +1,5 @@
 using P2PAnalyzers.CodeFixes.Fixes;
+using P2PAnalyzers.Tests.Infrastructure;
 using Verifier = P2PAnalyzers.Tests.Infrastructure.Verify<P2PAnalyzers.Rules.P2P0013BusAddressUnmappedAnalyzer>;
 
 namespace P2PAnalyzers.Tests.Fixes;
@@ -99,4 +100,12 @@ public sealed class P2P0013CodeFixTests
             }
         }
         """);
+}
+
+public sealed class P2P0013ProofScenarioFixTests
+{
+    [Fact]
+    public Task NvmeStyleScenario_BecomesMappingUnmap() =>
+        Verify<P2PAnalyzers.Rules.P2P0013BusAddressUnmappedAnalyzer>.CodeFix<P2PAnalyzers.CodeFixes.Fixes.P2P0013BusAddressUnmappedCodeFix>(
+            P2P0013ProofScenario.Before, P2P0013ProofScenario.After);
 }

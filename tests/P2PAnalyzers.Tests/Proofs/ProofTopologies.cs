@@ -48,6 +48,36 @@ internal static class ProofTopologies
         bar nvme0 index=0 cpu=0x7f_8000_0000 size=16K prefetch=no
         """));
 
+    /// <summary>
+    /// gpu0 and nic0 below different root ports of an allowlisted Skylake-E host bridge with an IOMMU (map type
+    /// ThruHostBridge): only an IOVA mapped for the BAR reaches it; a raw CPU address faults in the IOMMU.
+    /// </summary>
+    public static PciTopology CrossRootPortIommu() => Filled(PciTopology.Parse("""
+        cpu vendor=intel family=6
+        ram start=0 size=2G
+        host-bridge hb0 vendor=0x8086 device=0x2030 iommu=on
+        root-port rp0 parent=hb0
+        root-port rp1 parent=hb0
+        endpoint gpu0 parent=rp0
+        bar gpu0 index=0 cpu=0xc000_0000 size=256M
+        endpoint nic0 parent=rp1
+        """));
+
+    /// <summary>
+    /// gpu0 and nic0 below different root ports of an AMD Zen system without an IOMMU, whose host bridge reaches RAM
+    /// at an inbound offset (dma-direct adds it for RAM, never for MMIO).
+    /// </summary>
+    public static PciTopology CrossRootPortDmaOffset() => Filled(PciTopology.Parse("""
+        cpu vendor=amd family=0x19
+        ram start=0 size=2G
+        host-bridge hb0 dma-offset=0x10_0000_0000
+        root-port rp0 parent=hb0
+        root-port rp1 parent=hb0
+        endpoint gpu0 parent=rp0
+        bar gpu0 index=0 cpu=0xc000_0000 size=256M
+        endpoint nic0 parent=rp1 dma-mask=64
+        """));
+
     /// <summary>The first <paramref name="length"/> bytes that <paramref name="bar"/> was filled with.</summary>
     public static byte[] Pattern(PciBar bar, int length) =>
         Enumerable.Range(0, length).Select(i => (byte)($"{bar.Device.Name} BAR{bar.Index} "[i % (bar.Device.Name.Length + 6)])).ToArray();
