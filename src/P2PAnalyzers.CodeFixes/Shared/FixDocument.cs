@@ -18,6 +18,12 @@ internal static class FixDocument
         where TNode : SyntaxNode =>
         node.WithAdditionalAnnotations(Simplifier.AddImportsAnnotation, Simplifier.Annotation, Formatter.Annotation);
 
+    /// <summary>A new statement on its own line, indented by the formatter.</summary>
+    public static Microsoft.CodeAnalysis.CSharp.Syntax.StatementSyntax Statement(string text) =>
+        Generated(Microsoft.CodeAnalysis.CSharp.SyntaxFactory.ParseStatement(text)
+            .WithLeadingTrivia(Microsoft.CodeAnalysis.CSharp.SyntaxFactory.ElasticMarker)
+            .WithTrailingTrivia(Microsoft.CodeAnalysis.CSharp.SyntaxFactory.ElasticMarker));
+
     public static async Task<Document> ReplaceRootAsync(Document document, SyntaxNode newRoot, CancellationToken cancellationToken)
     {
         Document changed = document.WithSyntaxRoot(newRoot);

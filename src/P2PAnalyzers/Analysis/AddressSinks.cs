@@ -25,13 +25,16 @@ internal static class AddressSinks
         _ => false,
     };
 
-    public static IEnumerable<AddressSink> Of(IOperation op, KnownSymbols k, Role rawConstructor, AddressSpaceAnnotation space)
+    public static IEnumerable<AddressSink> Of(IOperation op, KnownSymbols k, Role rawConstructor, AddressSpaceAnnotation space) =>
+        Sinks(op, k, rawConstructor, space).Where(s => s.Operand is not IInvalidOperation && !s.Operand.Syntax.ContainsDiagnostics);
+
+    private static IEnumerable<AddressSink> Sinks(IOperation op, KnownSymbols k, Role rawConstructor, AddressSpaceAnnotation space)
     {
         string annotation = AddressSpaceAnnotations.Describe(space);
         switch (op)
         {
             case IInvocationOperation inv when k.RoleOf(inv.TargetMethod) == rawConstructor && inv.Arguments.Length > 0:
-                yield return new AddressSink(inv.Arguments[0].Value, inv.Syntax.GetLocation(), RawConstructorDescription(inv));
+                yield return new AddressSink(inv.Arguments[0].Value, inv.Syntax.GetLocation(), RawConstructorDescription(inv, k));
                 break;
             case IInvocationOperation inv:
                 foreach (AddressSink sink in Arguments(inv.Arguments, inv.TargetMethod, k, space, annotation))
@@ -69,16 +72,16 @@ internal static class AddressSinks
         }
     }
 
-    private static string RawConstructorDescription(IInvocationOperation inv)
+    private static string RawConstructorDescription(IInvocationOperation inv, KnownSymbols k)
     {
         string type = inv.TargetMethod.ContainingType.Name;
         IOperation? parent = inv.Parent;
-        while (parent is IConversionOperation)
+        while (parent is IConversionOperation or IConditionalOperation or ICoalesceOperation)
         {
             parent = parent.Parent;
         }
 
-        return parent is IAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "DmaAddress" } }
+        return parent is IAssignmentOperation { Target: IPropertyReferenceOperation p } && k.RoleOf(p.Property) == Role.SgDmaAddress
             ? "stored as a scatterlist entry's DMA address"
             : $"{type}.FromRaw";
     }

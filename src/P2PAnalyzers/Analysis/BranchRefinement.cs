@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -19,6 +20,11 @@ internal static class BranchRefinement
 
         switch (condition)
         {
+            // if (!p2pBusAddr) ...: where the flag is false, the bus addresses it was set for are not here.
+            case ILocalReferenceOperation or IFieldReferenceOperation or IParameterReferenceOperation when !holds
+                && Evaluator.PathOf(condition) is AccessPath flag && state.Get(flag).Has(FactKind.BusFlag):
+                return ForgetFlagged(state, state.Get(flag));
+
             // if (sg.IsDmaBusAddress) / if (mapping.IsBusAddress): the false edge has no bus address.
             case IPropertyReferenceOperation { Property.Name: "IsDmaBusAddress" or "IsBusAddress" } flag when !holds:
                 return Forget(state, flag.Instance);
@@ -45,6 +51,20 @@ internal static class BranchRefinement
         }
 
         return operand is IPropertyReferenceOperation { Property.Name: "MapType" } p ? p.Instance : null;
+    }
+
+    private static FlowState ForgetFlagged(FlowState state, FlowValue flag)
+    {
+        var origins = flag.Facts.Where(f => f.Kind == FactKind.BusFlag).Select(f => f.Origin).ToList();
+        foreach (var kv in state.Values.ToList())
+        {
+            if (kv.Value.Facts.Any(f => f.Kind == FactKind.BusDma && origins.Contains(f.Origin)))
+            {
+                state = state.Set(kv.Key, kv.Value.Where(f => !(f.Kind == FactKind.BusDma && origins.Contains(f.Origin))));
+            }
+        }
+
+        return state;
     }
 
     private static FlowState Forget(FlowState state, IOperation? instance)

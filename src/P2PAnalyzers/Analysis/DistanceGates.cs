@@ -33,9 +33,11 @@ internal static class DistanceGates
             BasicBlock? possible = (conditionalIsPossible ? block.ConditionalSuccessor : block.FallThroughSuccessor)?.Destination;
             BasicBlock? other = (conditionalIsPossible ? block.FallThroughSuccessor : block.ConditionalSuccessor)?.Destination;
             HashSet<int> viaOther = Reach(other, block);
+            // A call that a map-type decision covers is decided by the map type; the distance only said "possible".
             ImmutableArray<IInvocationOperation> gated = Reach(possible, block)
                 .Where(b => !viaOther.Contains(b))
                 .SelectMany(b => GenericMappingCalls(graph.Blocks[b], symbols))
+                .Where(call => !MapTypeDecisions.Cover(flow, call))
                 .ToImmutableArray();
             if (!gated.IsEmpty)
             {

@@ -14,6 +14,13 @@ internal sealed partial class Evaluator
         var args = new FlowValue[method.Parameters.Length];
         foreach (IArgumentOperation argument in inv.Arguments)
         {
+            if (Lambda(argument.Value) is IFlowAnonymousFunctionOperation lambda)
+            {
+                // items.Select(sg => ...): the lambda's parameter is an element of what the call enumerates.
+                RecordLambda(lambda, method.IsExtensionMethod && args.Length > 0 && argument.Parameter?.Ordinal != 0 ? args[0] : receiver);
+                continue;
+            }
+
             FlowValue v = Eval(argument.Value);
             if (argument.Parameter is IParameterSymbol p && p.Ordinal < args.Length)
             {
@@ -78,11 +85,13 @@ internal sealed partial class Evaluator
                 return FlowValue.Of(new Fact(FactKind.ImportedTable, origin));
             case Role.SgAlloc:
                 return FlowValue.Of(new Fact(FactKind.HandBuiltTable, origin));
+            case Role.ResultOk:
+                return ArgValue(0);
         }
 
         if (method.MethodKind == MethodKind.LocalFunction)
         {
-            if (_k.AsksMapType(method, inv.SemanticModel))
+            if (_k.AsksMapType(method, _context.Model))
             {
                 State = State.AddDecision(new MapTypeDecision(null, null));
             }
@@ -90,7 +99,7 @@ internal sealed partial class Evaluator
             return LocalFunctionCall(method, args);
         }
 
-        if (_k.AsksMapType(method, inv.SemanticModel))
+        if (_k.AsksMapType(method, _context.Model))
         {
             // A helper that asks the map type decides; which provider and device it asks for is not followed.
             State = State.AddDecision(new MapTypeDecision(null, null));
@@ -100,6 +109,24 @@ internal sealed partial class Evaluator
         if (!annotated.IsEmpty)
         {
             return annotated;
+        }
+
+        if (_context.HelperSummaries && HandBuiltTables.BuiltBy(method, _context, _k) is HelperTable built)
+        {
+            // A helper of this class that hands back a table it filled by hand (amdgpu_vram_mgr_alloc_sgt).
+            var fact = new Fact(FactKind.HandBuiltTable, origin, key: HandBuiltTables.HelperKey + method.Name);
+            foreach (int outParameter in built.OutParameters)
+            {
+                if (inv.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == outParameter)?.Value is IOperation target && PathOf(target) is AccessPath path)
+                {
+                    State = State.Set(path, FlowValue.Of(fact));
+                }
+            }
+
+            if (built.Returns)
+            {
+                return FlowValue.Of(fact);
+            }
         }
 
         // Address-type helpers keep the address (PhysAddr.PageAlignDown); tables hand their facts to entries and views.
@@ -161,6 +188,8 @@ internal sealed partial class Evaluator
                 return receiver.Where(f => f.Kind == FactKind.BusDma).Union(FlowValue.Of(new Fact(FactKind.Dma, origin)));
             case Role.ResultValue:
                 return receiver;
+            case Role.BusOffset:
+                return FlowValue.Of(new Fact(FactKind.BusOffset, origin));
             case Role.ProviderBar:
                 return KeyOf(property.Instance, receiver) is string provider ? FlowValue.Of(new Fact(FactKind.Identity, origin, key: provider)) : FlowValue.Empty;
         }
@@ -206,7 +235,29 @@ internal sealed partial class Evaluator
             return FlowValue.Empty;
         }
 
-        return FlowRunner.ReturnValue(_k, _graph.GetLocalFunctionControlFlowGraphInScope(function), bound, _depth + 1);
+        return FlowRunner.ReturnValue(_context, _graph.GetLocalFunctionControlFlowGraphInScope(function), bound, _depth + 1);
+    }
+
+    private static IFlowAnonymousFunctionOperation? Lambda(IOperation value)
+    {
+        while (value is IConversionOperation or IDelegateCreationOperation)
+        {
+            value = value is IConversionOperation c ? c.Operand : ((IDelegateCreationOperation)value).Target;
+        }
+
+        return value as IFlowAnonymousFunctionOperation;
+    }
+
+    private void RecordLambda(IFlowAnonymousFunctionOperation lambda, FlowValue source)
+    {
+        FlowState state = State;
+        if (lambda.Symbol.Parameters.Length > 0)
+        {
+            IParameterSymbol first = lambda.Symbol.Parameters[0];
+            state = state.Set(AccessPath.Of(first), TableView(source, first.Type));
+        }
+
+        _recorder?.Lambdas.Add((lambda, _graph, state));
     }
 
     /// <summary>Facts from an address-space attribute on a parameter, field, property or method return.</summary>

@@ -10,6 +10,8 @@ internal sealed partial class Evaluator
 
     private const int PageShift = 12;
 
+    private const ulong PageSize = 1UL << PageShift;
+
     private FlowValue Convert(IConversionOperation conversion, FlowValue operand)
     {
         // Numeric, identity and boxing conversions keep the address; user-defined ones only for the library's
@@ -31,6 +33,11 @@ internal sealed partial class Evaluator
             return AddressOperator(method, binary.OperatorKind, left, binary.RightOperand.Type);
         }
 
+        if (binary.OperatorKind == BinaryOperatorKind.Or && _k.Is(binary.Type, _k.DmaAttrs))
+        {
+            return left.Union(right).Where(f => f.Kind == FactKind.SkipCpuSyncAttrs);
+        }
+
         Optional<object?> constant = binary.RightOperand.ConstantValue.HasValue ? binary.RightOperand.ConstantValue : binary.LeftOperand.ConstantValue;
         return Arithmetic(binary.OperatorKind, left, right, constant);
     }
@@ -40,8 +47,14 @@ internal sealed partial class Evaluator
     {
         switch (kind)
         {
+            // cpu + bus_offset is the bus address (pci_p2pdma_bus_addr_map); cpu - bus_offset stays a CPU address.
+            case BinaryOperatorKind.Add when left.Has(FactKind.BusOffset) || right.Has(FactKind.BusOffset):
+                FlowValue cpu = (left.Has(FactKind.BusOffset) ? right : left).Where(f => f.Kind == FactKind.CpuPhys);
+                return cpu.IsEmpty ? OneSided(left, right) : cpu.Select(f => f.With(FactKind.Bus));
             case BinaryOperatorKind.Add or BinaryOperatorKind.Or or BinaryOperatorKind.ExclusiveOr:
                 return OneSided(left, right);
+            case BinaryOperatorKind.Multiply when constant.HasValue && ToUInt64(constant.Value) == PageSize:
+                return (left.Has(FactKind.Pfn) ? left : right).Select(f => f.Kind == FactKind.Pfn ? f.With(FactKind.CpuPhys) : null);
             case BinaryOperatorKind.Subtract:
                 return Addresses(right).IsEmpty ? Addresses(left) : FlowValue.Empty;
             case BinaryOperatorKind.And:

@@ -14,14 +14,19 @@ internal sealed partial class Evaluator
 {
     private const int MaxLocalFunctionDepth = 2;
 
+    /// <summary><c>DmaAttrs.SkipCpuSync</c> (<c>DMA_ATTR_SKIP_CPU_SYNC</c>).</summary>
+    private const int SkipCpuSyncBit = 1 << 5;
+
+    private readonly FlowContext _context;
     private readonly KnownSymbols _k;
     private readonly FlowRecorder? _recorder;
     private readonly ControlFlowGraph _graph;
     private readonly int _depth;
 
-    public Evaluator(KnownSymbols symbols, ControlFlowGraph graph, FlowState state, FlowRecorder? recorder, int depth)
+    public Evaluator(FlowContext context, ControlFlowGraph graph, FlowState state, FlowRecorder? recorder, int depth)
     {
-        _k = symbols;
+        _context = context;
+        _k = context.Symbols;
         _graph = graph;
         State = state;
         _recorder = recorder;
@@ -38,6 +43,17 @@ internal sealed partial class Evaluator
         }
 
         FlowValue value = EvalCore(op);
+        if (op.ConstantValue is { HasValue: true, Value: int attrs } && (attrs & SkipCpuSyncBit) != 0 && _k.Is(op.Type, _k.DmaAttrs))
+        {
+            value = value.Add(new Fact(FactKind.SkipCpuSyncAttrs, new Origin("DmaAttrs.SkipCpuSync", op.Syntax.GetLocation())));
+        }
+
+        if (IsMapTypeFromElsewhere(op))
+        {
+            // A map type from elsewhere (a field set at attach time, a helper's result): decided where the analysis cannot look.
+            State = State.AddDecision(new MapTypeDecision(null, null));
+        }
+
         if (_recorder is not null && !value.IsEmpty)
         {
             _recorder.Record(op.Syntax, value);
@@ -79,13 +95,14 @@ internal sealed partial class Evaluator
             case IFlowCaptureOperation capture:
                 return Assign(AccessPath.Of(capture.Id), capture.Value);
             case IArrayElementReferenceOperation element:
-                Eval(element.ArrayReference);
+                FlowValue array = Eval(element.ArrayReference);
                 foreach (IOperation index in element.Indices)
                 {
                     Eval(index);
                 }
 
-                return ReadLocation(element);
+                // An element of an array made from a table's entries is one of those entries.
+                return ReadLocation(element).Union(TableView(array, element.Type));
             case IObjectCreationOperation creation:
                 return ObjectCreation(creation);
             case IFlowAnonymousFunctionOperation lambda:
@@ -101,6 +118,20 @@ internal sealed partial class Evaluator
         }
     }
 
+    /// <summary>
+    /// A map type the method did not ask for itself: a field or parameter, or a property or a helper's result, as opposed
+    /// to a constant, the library's own queries (recorded as decisions with their keys) and their results.
+    /// </summary>
+    private bool IsMapTypeFromElsewhere(IOperation op) =>
+        !op.ConstantValue.HasValue && _k.Is(op.Type, _k.P2PMapType) && op switch
+        {
+            IFieldReferenceOperation or IParameterReferenceOperation => true,
+            IPropertyReferenceOperation p => p.Instance is not IInvocationOperation && _k.RoleOf(p.Property) == Role.None,
+            IInvocationOperation call => _k.RoleOf(call.TargetMethod) == Role.None
+                && call.TargetMethod.ContainingNamespace?.ToDisplayString().StartsWith(KnownSymbols.Namespace, System.StringComparison.Ordinal) != true,
+            _ => false,
+        };
+
     /// <summary>The tracked location an operation denotes, if the analysis tracks it.</summary>
     public static AccessPath? PathOf(IOperation? op) => op switch
     {
@@ -113,6 +144,7 @@ internal sealed partial class Evaluator
         IPropertyReferenceOperation p when p.Arguments.IsEmpty && !p.Property.IsStatic => PathOf(p.Instance)?.Member(p.Property.Name),
         IArrayElementReferenceOperation a => PathOf(a.ArrayReference)?.Member(AccessPath.Element),
         IConversionOperation c when c.OperatorMethod is null => PathOf(c.Operand),
+        IDeclarationExpressionOperation d => PathOf(d.Expression),
         _ => null,
     };
 
@@ -134,7 +166,7 @@ internal sealed partial class Evaluator
 
     private FlowValue Assign(IOperation target, IOperation value)
     {
-        if (value is ITupleOperation tuple && PathOf(target) is AccessPath tuplePath)
+        if (WithoutConversions(value) is ITupleOperation tuple && PathOf(target) is AccessPath tuplePath)
         {
             for (int i = 0; i < tuple.Elements.Length; i++)
             {
@@ -145,6 +177,11 @@ internal sealed partial class Evaluator
         }
 
         FlowValue v = Eval(value);
+        if (target.Type?.SpecialType == SpecialType.System_Boolean && value.ConstantValue is { HasValue: true, Value: true })
+        {
+            v = BusFlagFor(State);
+        }
+
         EvalTargetReceiver(target);
         if (PathOf(target) is AccessPath path)
         {
@@ -152,6 +189,18 @@ internal sealed partial class Evaluator
         }
 
         return v;
+    }
+
+    /// <summary>A flag set where bus addresses live: remembers which (see <see cref="FactKind.BusFlag"/>).</summary>
+    private static FlowValue BusFlagFor(FlowState state)
+    {
+        FlowValue flag = FlowValue.Empty;
+        foreach (FlowValue value in state.Values.Values)
+        {
+            flag = flag.Union(value.Select(f => f.Kind == FactKind.BusDma ? f.With(FactKind.BusFlag) : null));
+        }
+
+        return flag;
     }
 
     private FlowValue Assign(AccessPath path, IOperation value)
@@ -229,7 +278,7 @@ internal sealed partial class Evaluator
             return;
         }
 
-        ITupleOperation? values = deconstruction.Value as ITupleOperation;
+        ITupleOperation? values = WithoutConversions(deconstruction.Value) as ITupleOperation;
         if (values is null)
         {
             Eval(deconstruction.Value);
@@ -247,6 +296,17 @@ internal sealed partial class Evaluator
                 State = State.Set(path, v);
             }
         }
+    }
+
+    /// <summary>The operand under conversions that have no operator method (a tuple literal converted to its target type).</summary>
+    private static IOperation WithoutConversions(IOperation op)
+    {
+        while (op is IConversionOperation { OperatorMethod: null } conversion)
+        {
+            op = conversion.Operand;
+        }
+
+        return op;
     }
 
     private FlowValue ObjectCreation(IObjectCreationOperation creation)

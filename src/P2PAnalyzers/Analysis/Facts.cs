@@ -47,6 +47,18 @@ internal enum FactKind : byte
 
     /// <summary>An entry of a table the code allocated itself.</summary>
     HandBuiltEntry,
+
+    /// <summary>
+    /// A bool the code set to true where a bus address was handed out (nvme's <c>IOD_P2P_BUS_ADDR</c>): its origin is
+    /// that bus address's, so that a branch on the flag being false can drop it.
+    /// </summary>
+    BusFlag,
+
+    /// <summary>A BAR's or provider's bus offset: CPU physical + bus offset is a bus address (<c>pci_p2pdma_bus_addr_map</c>).</summary>
+    BusOffset,
+
+    /// <summary>DMA attributes that include <c>DmaAttrs.SkipCpuSync</c>.</summary>
+    SkipCpuSyncAttrs,
 }
 
 /// <summary>Which memory a CPU physical address points into, as far as the analysis can tell.</summary>

@@ -48,7 +48,8 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
         block.RegisterOperationAction(
             op =>
             {
-                if (AnalysisGuard.Run(() => IsCandidate(op.Operation, symbols)))
+                // Half-typed code (a missing parenthesis or operand) is judged once it is written, not while it is typed.
+                if (!op.Operation.Syntax.ContainsDiagnostics && AnalysisGuard.Run(() => IsCandidate(op.Operation, symbols)))
                 {
                     candidates.Enqueue(op.Operation);
                 }

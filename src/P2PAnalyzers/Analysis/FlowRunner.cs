@@ -14,14 +14,14 @@ internal static class FlowRunner
 {
     private const int MaxNestedRounds = 8;
 
-    public static void Analyze(KnownSymbols k, ControlFlowGraph graph, FlowState initial, FlowRecorder recorder)
+    public static void Analyze(FlowContext k, ControlFlowGraph graph, FlowState initial, FlowRecorder recorder)
     {
         Record(k, graph, Fixpoint(k, graph, initial, 0), recorder);
         AnalyzeNested(k, graph, recorder);
     }
 
     /// <summary>The union of the values a (local) function returns when entered in <paramref name="initial"/>.</summary>
-    public static FlowValue ReturnValue(KnownSymbols k, ControlFlowGraph graph, FlowState initial, int depth)
+    public static FlowValue ReturnValue(FlowContext k, ControlFlowGraph graph, FlowState initial, int depth)
     {
         FlowState?[] states = Fixpoint(k, graph, initial, depth);
         FlowValue result = FlowValue.Empty;
@@ -42,7 +42,7 @@ internal static class FlowRunner
         return result;
     }
 
-    private static FlowState?[] Fixpoint(KnownSymbols k, ControlFlowGraph graph, FlowState initial, int depth)
+    private static FlowState?[] Fixpoint(FlowContext k, ControlFlowGraph graph, FlowState initial, int depth)
     {
         var states = new FlowState?[graph.Blocks.Length];
         states[0] = initial;
@@ -69,7 +69,7 @@ internal static class FlowRunner
         return states;
     }
 
-    private static void Iterate(KnownSymbols k, ControlFlowGraph graph, FlowState?[] states, Queue<int> work, int depth)
+    private static void Iterate(FlowContext k, ControlFlowGraph graph, FlowState?[] states, Queue<int> work, int depth)
     {
         int budget = graph.Blocks.Length * 32;
         while (work.Count > 0 && budget-- > 0)
@@ -120,7 +120,7 @@ internal static class FlowRunner
                 BranchRefinement.Refine(after, block.BranchValue, !conditionalWhen));
     }
 
-    private static void Record(KnownSymbols k, ControlFlowGraph graph, FlowState?[] states, FlowRecorder recorder)
+    private static void Record(FlowContext k, ControlFlowGraph graph, FlowState?[] states, FlowRecorder recorder)
     {
         foreach (BasicBlock block in graph.Blocks)
         {
@@ -131,7 +131,7 @@ internal static class FlowRunner
         }
     }
 
-    private static void AnalyzeNested(KnownSymbols k, ControlFlowGraph root, FlowRecorder recorder)
+    private static void AnalyzeNested(FlowContext k, ControlFlowGraph root, FlowRecorder recorder)
     {
         int lambdasDone = 0;
         var analyzed = new Dictionary<IMethodSymbol, FlowState>(SymbolEqualityComparer.Default);

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace P2PAnalyzers.Analysis;
@@ -112,7 +113,16 @@ internal sealed class KnownSymbols
         {
             foreach (SyntaxReference reference in m.DeclaringSyntaxReferences)
             {
-                if (reference.SyntaxTree == model.SyntaxTree && model.GetOperation(reference.GetSyntax()) is IOperation body
+                SyntaxNode declaration = reference.GetSyntax();
+                if (reference.SyntaxTree != model.SyntaxTree)
+                {
+                    // No semantic model for another file here (RS1030): a syntactic look errs towards "decided", i.e. silence.
+                    if (declaration.DescendantNodes().OfType<MemberAccessExpressionSyntax>().Any(IsMapTypeQuerySyntax))
+                    {
+                        return true;
+                    }
+                }
+                else if (model.GetOperation(declaration) is IOperation body
                     && body.DescendantsAndSelf().OfType<IInvocationOperation>()
                         .Any(i => RoleOf(i.TargetMethod) is Role.MapTypeQuery or Role.StateQuery or Role.DescribeQuery))
                 {
@@ -123,6 +133,10 @@ internal sealed class KnownSymbols
             return false;
         });
     }
+
+    private static bool IsMapTypeQuerySyntax(MemberAccessExpressionSyntax access) =>
+        access.Name.Identifier.ValueText is "MapType" or "State" or "Describe"
+        && access.Expression is SimpleNameSyntax { Identifier.ValueText: "PciP2PDma" } or MemberAccessExpressionSyntax { Name.Identifier.ValueText: "PciP2PDma" };
 
     public bool Is(ITypeSymbol? type, INamedTypeSymbol? known) =>
         type is not null && known is not null && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, known);

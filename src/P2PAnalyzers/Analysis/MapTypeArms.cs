@@ -23,6 +23,15 @@ internal sealed class MapTypeArm
     public IInvocationOperation? GenericMappingCall(KnownSymbols symbols) =>
         Body.SelectMany(b => b.DescendantsAndSelf()).OfType<IInvocationOperation>()
             .FirstOrDefault(i => DistanceGates.IsGenericMapping(symbols.RoleOf(i.TargetMethod)));
+
+    /// <summary>True when the arm maps or picks a DMA address itself (bus-address map, P2P mapping, IOVA link).</summary>
+    public bool MapsOrPicksAddress(KnownSymbols symbols) =>
+        Body.SelectMany(b => b.DescendantsAndSelf()).OfType<IInvocationOperation>()
+            .Any(i => symbols.RoleOf(i.TargetMethod) is Role.BusAddrMap or Role.MapP2P or Role.PhysVecToSgt or Role.MapSgTable
+                || DistanceGates.IsGenericMapping(symbols.RoleOf(i.TargetMethod)));
+
+    /// <summary>True when the arm leaves the function itself (return or throw) instead of continuing after the dispatch.</summary>
+    public bool Leaves => Body.SelectMany(b => b.DescendantsAndSelf()).Any(o => o is IReturnOperation or IThrowOperation);
 }
 
 /// <summary>
@@ -39,9 +48,11 @@ internal sealed class MapTypeArms
     public const string MissingNotSupported = "MissingNotSupported";
     public const string NotSupportedMapped = "NotSupportedMapped";
 
-    private MapTypeArms(IOperation construct, string what, Location location, IOperation governing, List<MapTypeArm> arms, MapTypeArm? @default)
+    private MapTypeArms(IOperation construct, string what, Location location, IOperation governing, List<MapTypeArm> arms, MapTypeArm? @default,
+        ImmutableHashSet<int>? guarded = null)
     {
         Construct = construct;
+        Guarded = guarded ?? ImmutableHashSet<int>.Empty;
         What = what;
         Location = location;
         Governing = governing;
@@ -61,29 +72,66 @@ internal sealed class MapTypeArms
 
     public MapTypeArm? Default { get; }
 
+    /// <summary>Values that only arms with a <c>when</c> guard take: handled in part, so never "missing".</summary>
+    public ImmutableHashSet<int> Guarded { get; }
+
     public MapTypeArm? Arm(int value) => Arms.FirstOrDefault(a => a.Values.Contains(value));
 
-    /// <summary>True when an arm maps (or picks a DMA address), or a generic mapping call follows in the same block.</summary>
-    public bool DecidesMapping(KnownSymbols symbols)
-    {
-        bool armMaps = Arms.Concat(Default is null ? Enumerable.Empty<MapTypeArm>() : new[] { Default })
+    /// <summary>True when an arm maps (or picks a DMA address), or a generic mapping of memory that may be a peer's follows.</summary>
+    public bool DecidesMapping(KnownSymbols symbols, MethodFlow flow) =>
+        Arms.Concat(Default is null ? Enumerable.Empty<MapTypeArm>() : new[] { Default })
             .SelectMany(a => a.Body).SelectMany(b => b.DescendantsAndSelf()).OfType<IInvocationOperation>()
-            .Any(i => IsMappingRole(symbols.RoleOf(i.TargetMethod)));
-        if (armMaps)
-        {
-            return true;
-        }
+            .Any(i => IsMappingRole(symbols.RoleOf(i.TargetMethod)))
+        || FollowingGenericCall(symbols, flow) is not null;
 
+    /// <summary>
+    /// The first generic mapping call after the dispatch in its block, outside any further branch, of memory not known to
+    /// be RAM: where an arm that neither maps nor leaves sends its map type.
+    /// </summary>
+    public IInvocationOperation? FollowingGenericCall(KnownSymbols symbols, MethodFlow flow)
+    {
         IOperation statement = Construct;
         while (statement.Parent is not null and not IBlockOperation)
         {
             statement = statement.Parent;
         }
 
-        return statement.Parent is IBlockOperation block
-            && block.Operations.SkipWhile(o => o != statement).Skip(1)
-                .SelectMany(o => o.DescendantsAndSelf()).OfType<IInvocationOperation>()
-                .Any(i => DistanceGates.IsGenericMapping(symbols.RoleOf(i.TargetMethod)));
+        if (statement.Parent is not IBlockOperation block)
+        {
+            return null;
+        }
+
+        return block.Operations.SkipWhile(o => o != statement).Skip(1)
+            .SelectMany(Unconditional)
+            .OfType<IInvocationOperation>()
+            .FirstOrDefault(i => symbols.RoleOf(i.TargetMethod) is Role.MapResource or Role.MapPhys or Role.MapPage or Role.MapSg
+                && !IsRam(i, flow));
+    }
+
+    private static bool IsRam(IInvocationOperation call, MethodFlow flow)
+    {
+        FlowValue memory = MapTypeDecisions.Argument(call, 1) is IOperation m ? flow.ValueOf(m.Syntax) : FlowValue.Empty;
+        var phys = memory.Facts.Where(f => f.Kind == FactKind.CpuPhys).ToList();
+        return phys.Count > 0 && phys.All(f => f.Memory == MemoryKind.Ram);
+    }
+
+    /// <summary>An operation and its descendants, not entering branches, loops' bodies excepted, or functions.</summary>
+    private static IEnumerable<IOperation> Unconditional(IOperation op)
+    {
+        yield return op;
+        foreach (IOperation child in op.ChildOperations)
+        {
+            if (child is IConditionalOperation or ISwitchOperation or ISwitchExpressionOperation or ICoalesceOperation
+                or IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                continue;
+            }
+
+            foreach (IOperation d in Unconditional(child))
+            {
+                yield return d;
+            }
+        }
     }
 
     public static MapTypeArms? Of(IOperation op, INamedTypeSymbol mapType, KnownSymbols symbols)
@@ -126,7 +174,8 @@ internal sealed class MapTypeArms
         }
 
         Location location = s.Syntax is SwitchStatementSyntax syntax ? syntax.SwitchKeyword.GetLocation() : s.Syntax.GetLocation();
-        return new MapTypeArms(s, "switch", location, s.Value, arms, @default);
+        var guarded = s.Cases.SelectMany(c => c.Clauses).SelectMany(GuardedValues).ToImmutableHashSet();
+        return new MapTypeArms(s, "switch", location, s.Value, arms, @default, guarded);
     }
 
     private static MapTypeArms FromSwitchExpression(ISwitchExpressionOperation e)
@@ -148,7 +197,8 @@ internal sealed class MapTypeArms
         }
 
         Location location = e.Syntax is SwitchExpressionSyntax syntax ? syntax.SwitchKeyword.GetLocation() : e.Syntax.GetLocation();
-        return new MapTypeArms(e, "switch expression", location, e.Value, arms, @default);
+        var guarded = e.Arms.Where(a => a.Guard is not null).SelectMany(a => PatternValues(a.Pattern)).ToImmutableHashSet();
+        return new MapTypeArms(e, "switch expression", location, e.Value, arms, @default, guarded);
     }
 
     private static MapTypeArms? FromIfChain(IConditionalOperation head, INamedTypeSymbol mapType)
@@ -176,6 +226,9 @@ internal sealed class MapTypeArms
     }
 
     private static bool IsElseIf(IConditionalOperation c) => c.Parent is IConditionalOperation parent && parent.WhenFalse == c;
+
+    private static IEnumerable<int> GuardedValues(ICaseClauseOperation clause) =>
+        clause is IPatternCaseClauseOperation { Guard: not null } p ? PatternValues(p.Pattern) : Enumerable.Empty<int>();
 
     private static IEnumerable<int> ClauseValues(ICaseClauseOperation clause) => clause switch
     {

@@ -28,13 +28,19 @@ internal sealed class MethodFlow
 
     /// <summary>The analysis of the body <paramref name="root"/> (a top-level operation block), computed on first use.</summary>
     public static MethodFlow Of(IOperation root, KnownSymbols symbols, Func<IOperation, ControlFlowGraph> graphOf) =>
-        Cache.GetValue(root, r =>
-        {
-            ControlFlowGraph graph = graphOf(r);
-            var recorder = new FlowRecorder();
-            FlowRunner.Analyze(symbols, graph, FlowState.Entry, recorder);
-            return new MethodFlow(graph, recorder);
-        });
+        Cache.GetValue(root, r => Analyze(r, new FlowContext(symbols, r), graphOf));
+
+    /// <summary>A helper's analysis, followed no deeper (not cached with the rules' analyses).</summary>
+    public static MethodFlow OfHelper(IOperation root, KnownSymbols symbols, Func<IOperation, ControlFlowGraph> graphOf) =>
+        Analyze(root, new FlowContext(symbols, root, helperSummaries: false), graphOf);
+
+    private static MethodFlow Analyze(IOperation root, FlowContext context, Func<IOperation, ControlFlowGraph> graphOf)
+    {
+        ControlFlowGraph graph = graphOf(root);
+        var recorder = new FlowRecorder();
+        FlowRunner.Analyze(context, graph, FlowState.Entry, recorder);
+        return new MethodFlow(graph, recorder);
+    }
 
     /// <summary>The operation block of <paramref name="blocks"/> that holds <paramref name="operation"/>.</summary>
     public static IOperation? BlockOf(IOperation operation, ImmutableArray<IOperation> blocks)

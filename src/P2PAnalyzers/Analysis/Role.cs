@@ -69,4 +69,6 @@ internal enum Role : byte
     DeviceBar,
     ProviderGet,
     MappingError,
+    BusOffset,
+    ResultOk,
 }

@@ -77,5 +77,9 @@ internal static class RoleTable
         Add(k.DmaBufAttachment, "Map", Role.AttachMap);
         Add(k.DmaResult, "Value", Role.ResultValue);
         Add(k.DmaBufMapping, "PhysVecToSgt", Role.PhysVecToSgt);
+        Add(k.DmaResult, "Ok", Role.ResultOk);
+        Add(k.PciBar, "BusOffset", Role.BusOffset);
+        Add(k.P2PProvider, "BusOffset", Role.BusOffset);
+        Add(k.Compilation.GetTypeByMetadataName("P2PDma.P2P.P2PMapState"), "BusOffset", Role.BusOffset);
     }
 }

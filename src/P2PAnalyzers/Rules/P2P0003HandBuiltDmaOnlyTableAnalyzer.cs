@@ -31,64 +31,24 @@ public sealed class P2P0003HandBuiltDmaOnlyTableAnalyzer : FlowRuleAnalyzer
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
-        IOperation value = Unwrap(((IReturnOperation)candidate).ReturnedValue!);
-        string? builder = null;
-        if (HandBuilt(flow, value, symbols, candidate) is not null)
+        IOperation value = ((IReturnOperation)candidate).ReturnedValue!;
+        IOperation body = candidate;
+        while (body.Parent is not null)
         {
-            builder = EnclosingMethod(candidate)?.Name;
-        }
-        else if (value is IInvocationOperation helper && HelperFlow(helper, symbols) is (MethodFlow helperFlow, IOperation body)
-            && body.DescendantsAndSelf().OfType<IReturnOperation>().Any(r => r.ReturnedValue is IOperation v && HandBuilt(helperFlow, Unwrap(v), symbols, body) is not null))
-        {
-            builder = helper.TargetMethod.Name;
+            body = body.Parent;
         }
 
-        if (builder is not null)
+        // The table is either filled here, or handed back by a helper of this class (its name is in the fact's key).
+        if (HandBuiltTables.Of(flow, body, flow.ValueOf(value.Syntax), symbols) is not Fact table)
         {
-            report(Diagnostic.Create(Descriptors.P2P0003HandBuiltDmaOnlyTable, value.Syntax.GetLocation(),
-                ImmutableDictionary<string, string?>.Empty.Add(BuilderProperty, builder), builder));
-        }
-    }
-
-    /// <summary>The table's allocation when <paramref name="value"/> is a table allocated here whose entries get DMA addresses by hand.</summary>
-    private static Fact? HandBuilt(MethodFlow flow, IOperation value, KnownSymbols symbols, IOperation anywhereInMethod)
-    {
-        if (Reporting.Earliest(flow.ValueOf(value.Syntax), FactKind.HandBuiltTable) is not Fact table)
-        {
-            return null;
+            return;
         }
 
-        IOperation root = anywhereInMethod;
-        while (root.Parent is not null)
-        {
-            root = root.Parent;
-        }
-
-        bool filled = root.DescendantsAndSelf().OfType<IAssignmentOperation>().Any(a =>
-            a.Target is IPropertyReferenceOperation { Instance: IOperation entry } p
-            && symbols.RoleOf(p.Property) == Role.SgDmaAddress
-            && flow.ValueOf(entry.Syntax).Facts.Any(f => f.Kind == FactKind.HandBuiltEntry && f.Origin.Equals(table.Origin)));
-        return filled ? table : null;
-    }
-
-    /// <summary>The flow of a helper of the same class declared in the same file, if the call targets one.</summary>
-    private static (MethodFlow, IOperation)? HelperFlow(IInvocationOperation call, KnownSymbols symbols)
-    {
-        IMethodSymbol target = call.TargetMethod;
-        SemanticModel? model = call.SemanticModel;
-        if (model is null || !SymbolEqualityComparer.Default.Equals(target.ContainingType, EnclosingMethod(call)?.ContainingType))
-        {
-            return null;
-        }
-
-        SyntaxNode? declaration = target.DeclaringSyntaxReferences
-            .Where(r => r.SyntaxTree == model.SyntaxTree).Select(r => r.GetSyntax()).FirstOrDefault();
-        if (declaration is null || model.GetOperation(declaration) is not IMethodBodyOperation body)
-        {
-            return null;
-        }
-
-        return (MethodFlow.Of(body, symbols, b => ControlFlowGraph.Create((IMethodBodyOperation)b)), body);
+        string builder = table.Key?.StartsWith(HandBuiltTables.HelperKey, StringComparison.Ordinal) == true
+            ? table.Key.Substring(HandBuiltTables.HelperKey.Length)
+            : EnclosingMethod(candidate)?.Name ?? "MapDmaBuf";
+        report(Diagnostic.Create(Descriptors.P2P0003HandBuiltDmaOnlyTable, value.Syntax.GetLocation(),
+            ImmutableDictionary<string, string?>.Empty.Add(BuilderProperty, builder), builder));
     }
 
     private static bool IsMapCallback(IReturnOperation ret, KnownSymbols symbols)
@@ -117,5 +77,4 @@ public sealed class P2P0003HandBuiltDmaOnlyTableAnalyzer : FlowRuleAnalyzer
         return op.SemanticModel?.GetEnclosingSymbol(op.Syntax.SpanStart) as IMethodSymbol;
     }
 
-    private static IOperation Unwrap(IOperation value) => value is IConversionOperation c ? c.Operand : value;
 }

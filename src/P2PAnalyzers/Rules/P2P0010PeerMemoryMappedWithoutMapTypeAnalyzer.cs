@@ -28,18 +28,13 @@ public sealed class P2P0010PeerMemoryMappedWithoutMapTypeAnalyzer : FlowRuleAnal
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
         var inv = (IInvocationOperation)candidate;
-        IOperation? device = Argument(inv, 0);
-        IOperation? memory = Argument(inv, 1);
+        IOperation? device = MapTypeDecisions.Argument(inv, 0);
+        IOperation? memory = MapTypeDecisions.Argument(inv, 1);
         if (device is null || memory is null
-            || PeerMemory(flow.ValueOf(memory.Syntax)) is not Fact peer
-            || flow.DecisionsAt(inv.Syntax) is not ImmutableHashSet<MapTypeDecision> decisions
+            || MapTypeDecisions.PeerMemory(flow.ValueOf(memory.Syntax)) is not Fact peer
+            || flow.DecisionsAt(inv.Syntax) is null
+            || MapTypeDecisions.Cover(flow, inv)
             || flow.DistanceGates(symbols).Any(g => g.GatedCalls.Any(c => c.Syntax == inv.Syntax)))
-        {
-            return;
-        }
-
-        string? deviceKey = flow.ValueOf(device.Syntax).First(FactKind.Identity)?.Key;
-        if (decisions.Any(d => Identities.MayMatch(d.ProviderKey, peer.Key) && Identities.MayMatch(d.DeviceKey, deviceKey)))
         {
             return;
         }
@@ -47,12 +42,4 @@ public sealed class P2P0010PeerMemoryMappedWithoutMapTypeAnalyzer : FlowRuleAnal
         report(Diagnostic.Create(Descriptors.P2P0010PeerMemoryMappedWithoutMapType, inv.Syntax.GetLocation(), Reporting.SourceProperties(peer),
             $"Dma.{inv.TargetMethod.Name}", peer.Origin.Describe(), Reporting.Text(device.Syntax)));
     }
-
-    /// <summary>The earliest fact that says the value is BAR memory: a BAR's CPU physical address or a peer page.</summary>
-    internal static Fact? PeerMemory(FlowValue value) =>
-        value.Facts.Where(f => (f.Kind == FactKind.CpuPhys && f.Memory == MemoryKind.Bar) || f.Kind == FactKind.PeerPage)
-            .OrderBy(f => f.Origin.Location.SourceSpan.Start).Cast<Fact?>().FirstOrDefault();
-
-    internal static IOperation? Argument(IInvocationOperation inv, int ordinal) =>
-        inv.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal)?.Value;
 }

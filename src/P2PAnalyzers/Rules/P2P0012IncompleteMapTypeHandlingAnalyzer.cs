@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -11,68 +10,58 @@ namespace P2PAnalyzers.Rules;
 
 /// <summary>
 /// P2P0012: a switch statement, switch expression or if-chain on the P2P map type that has no arm for
-/// <c>BusAddr</c>, leaves <c>NotSupported</c> unhandled, or sends either into a generic mapping call. Only constructs
-/// that decide a mapping are judged: an arm maps, or a generic mapping call follows in the same block.
+/// <c>BusAddr</c>, leaves <c>NotSupported</c> unhandled, or sends either into a generic mapping call (in the arm, or
+/// after the dispatch when the arm neither maps nor leaves). Only dispatches that decide a mapping are judged: an arm
+/// maps, or a generic mapping of memory that may be a peer's follows in the same block.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class P2P0012IncompleteMapTypeHandlingAnalyzer : DiagnosticAnalyzer
+public sealed class P2P0012IncompleteMapTypeHandlingAnalyzer : FlowRuleAnalyzer
 {
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.P2P0012IncompleteMapTypeHandling);
 
-    /// <inheritdoc/>
-    public override void Initialize(AnalysisContext context)
+    private protected override ImmutableArray<OperationKind> CandidateKinds { get; } =
+        ImmutableArray.Create(OperationKind.Switch, OperationKind.SwitchExpression, OperationKind.Conditional);
+
+    private protected override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
+        symbols.P2PMapType is INamedTypeSymbol mapType && MapTypeArms.Of(operation, mapType, symbols) is not null;
+
+    private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (KnownSymbols.TryGet(start.Compilation) is not { HasLibrary: true, P2PMapType: INamedTypeSymbol mapType } symbols)
-            {
-                return;
-            }
-
-            start.RegisterOperationAction(
-                op => AnalysisGuard.Run(() =>
-                {
-                    if (MapTypeArms.Of(op.Operation, mapType, symbols) is MapTypeArms arms)
-                    {
-                        Report(arms, symbols, op.ReportDiagnostic);
-                    }
-
-                    return true;
-                }),
-                OperationKind.Switch, OperationKind.SwitchExpression, OperationKind.Conditional);
-        });
-    }
-
-    private static void Report(MapTypeArms arms, KnownSymbols symbols, Action<Diagnostic> report)
-    {
-        if (!arms.DecidesMapping(symbols))
+        if (MapTypeArms.Of(candidate, symbols.P2PMapType!, symbols) is not MapTypeArms arms || !arms.DecidesMapping(symbols, flow))
         {
             return;
         }
 
         var findings = new List<(string Kind, string Text)>();
+        IInvocationOperation? after = arms.FollowingGenericCall(symbols, flow);
         MapTypeArm? bus = arms.Arm(MapTypeArms.BusAddr);
         MapTypeArm? notSupported = arms.Arm(MapTypeArms.NotSupported) ?? arms.Default;
-        if (bus is null)
+        if (bus is null && !arms.Guarded.Contains(MapTypeArms.BusAddr))
         {
             findings.Add((MapTypeArms.MissingBusAddr, "has no arm for BusAddr: a switch-local peer needs its bus address (PciP2PDma.BusAddrMap)"));
         }
-        else if (bus.GenericMappingCall(symbols) is IInvocationOperation call)
+        else if (bus?.GenericMappingCall(symbols) is IInvocationOperation call)
         {
             findings.Add((MapTypeArms.BusAddrMapped, $"sends BusAddr into Dma.{call.TargetMethod.Name}: a bus-address peer must get its bus address, not a mapping"));
         }
+        else if (bus is not null && !bus.Leaves && !bus.MapsOrPicksAddress(symbols) && after is not null)
+        {
+            findings.Add((MapTypeArms.BusAddrMapped, $"sends BusAddr into Dma.{after.TargetMethod.Name} after it: a bus-address peer must get its bus address, not a mapping"));
+        }
 
-        if (notSupported is null)
+        if (notSupported is null && !arms.Guarded.Contains(MapTypeArms.NotSupported))
         {
             findings.Add((MapTypeArms.MissingNotSupported, "has no arm for NotSupported and no default: an unsupported peer must fail the mapping"));
         }
-        else if (notSupported.GenericMappingCall(symbols) is IInvocationOperation call)
+        else if (notSupported?.GenericMappingCall(symbols) is IInvocationOperation call)
         {
             findings.Add((MapTypeArms.NotSupportedMapped, $"sends NotSupported into Dma.{call.TargetMethod.Name}: an unsupported peer must fail the mapping"));
+        }
+        else if (notSupported is not null && !notSupported.Leaves && after is not null)
+        {
+            findings.Add((MapTypeArms.NotSupportedMapped, $"sends NotSupported into Dma.{after.TargetMethod.Name} after it: an unsupported peer must fail the mapping"));
         }
 
         foreach ((string kind, string text) in findings)

@@ -21,6 +21,7 @@ public sealed class P2P0013BusAddressUnmappedAnalyzer : FlowRuleAnalyzer
     internal const string FromMapping = "FromMapping";
     internal const string FromEntry = "FromEntry";
     internal const string LegacyUnmapSg = "LegacyUnmapSg";
+    internal const string Mixed = "Mixed";
 
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
@@ -56,12 +57,15 @@ public sealed class P2P0013BusAddressUnmappedAnalyzer : FlowRuleAnalyzer
         }
         else if (Reporting.Earliest(value, FactKind.BusDma) is Fact bus)
         {
-            bool definite = bus.Key == "definite";
+            // Definite only when every path gives a bus address; a mix with real mappings must keep its unmap.
+            bool definite = value.Facts.All(f => f.Kind != FactKind.Dma && (f.Kind != FactKind.BusDma || f.Key == "definite"));
             bool fromEntry = bus.Key == "entry";
-            kind = definite ? Definite : fromEntry ? FromEntry : FromMapping;
+            bool fromMapping = bus.Key == "maybe";
+            kind = definite ? Definite : fromEntry ? FromEntry : fromMapping ? FromMapping : Mixed;
             which = definite ? $"is a PCI bus address ({bus.Origin.Describe()})"
                 : fromEntry ? $"may be a PCI bus address: its table was mapped P2P-aware ({bus.Origin.Describe()}) and the entry's IsDmaBusAddress is not checked"
-                : $"may be a PCI bus address ({bus.Origin.Describe()}): undo the mapping with its Unmap()";
+                : fromMapping ? $"may be a PCI bus address ({bus.Origin.Describe()}): undo the mapping with its Unmap()"
+                : $"is a PCI bus address on some paths ({bus.Origin.Describe()}): unmap only what was mapped";
         }
         else
         {

@@ -28,11 +28,18 @@ public sealed class P2P0014SkipCpuSyncForMmioAnalyzer : FlowRuleAnalyzer
     private protected override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
         operation is IInvocationOperation inv
         && symbols.RoleOf(inv.TargetMethod) is Role.MapResource or Role.MapPhys or Role.MapPage
-        && Attrs(inv) is { ConstantValue: { HasValue: true, Value: int attrs } } && (attrs & SkipCpuSync) != 0;
+        && Attrs(inv) is IOperation attrs && (attrs.ConstantValue is not { HasValue: true, Value: int value } || (value & SkipCpuSync) != 0);
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
         var inv = (IInvocationOperation)candidate;
+        IOperation attrs = Attrs(inv)!;
+        if (!flow.ValueOf(attrs.Syntax).Has(FactKind.SkipCpuSyncAttrs)
+            && !(attrs.ConstantValue is { HasValue: true, Value: int value } && (value & SkipCpuSync) != 0))
+        {
+            return;
+        }
+
         string what;
         if (symbols.RoleOf(inv.TargetMethod) == Role.MapResource)
         {
@@ -48,7 +55,6 @@ public sealed class P2P0014SkipCpuSyncForMmioAnalyzer : FlowRuleAnalyzer
             return;
         }
 
-        IOperation attrs = Attrs(inv)!;
         report(Diagnostic.Create(Descriptors.P2P0014SkipCpuSyncForMmio, attrs.Syntax.GetLocation(),
             $"Dma.{inv.TargetMethod.Name}", what));
     }

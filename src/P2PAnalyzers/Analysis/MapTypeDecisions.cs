@@ -1,0 +1,35 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>
+/// Whether a map-type decision covers a generic mapping call: one made on every path to it, for a provider and device
+/// that may be the call's (both named and different means "another provider or device", which does not count).
+/// </summary>
+internal static class MapTypeDecisions
+{
+    public static bool Cover(MethodFlow flow, IInvocationOperation call)
+    {
+        if (flow.DecisionsAt(call.Syntax) is not ImmutableHashSet<MapTypeDecision> decisions || decisions.IsEmpty)
+        {
+            return false;
+        }
+
+        IOperation? device = Argument(call, 0);
+        IOperation? memory = Argument(call, 1);
+        string? deviceKey = device is null ? null : flow.ValueOf(device.Syntax).First(FactKind.Identity)?.Key;
+        string? providerKey = memory is null ? null : PeerMemory(flow.ValueOf(memory.Syntax))?.Key;
+        return decisions.Any(d => Identities.MayMatch(d.ProviderKey, providerKey) && Identities.MayMatch(d.DeviceKey, deviceKey));
+    }
+
+    /// <summary>The earliest fact that says the value is BAR memory: a BAR's CPU physical address or a peer page.</summary>
+    public static Fact? PeerMemory(FlowValue value) =>
+        value.Facts.Where(f => (f.Kind == FactKind.CpuPhys && f.Memory == MemoryKind.Bar) || f.Kind == FactKind.PeerPage)
+            .OrderBy(f => f.Origin.Location.SourceSpan.Start).Cast<Fact?>().FirstOrDefault();
+
+    public static IOperation? Argument(IInvocationOperation call, int ordinal) =>
+        call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal)?.Value;
+}
