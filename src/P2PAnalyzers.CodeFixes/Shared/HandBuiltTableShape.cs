@@ -101,6 +101,16 @@ internal sealed class HandBuiltTableShape
                     phys = map.ArgumentList.Arguments[1].Expression;
                     length = map.ArgumentList.Arguments[2].Expression;
                     break;
+                // What P2P0001's fix leaves behind: Dma.MapP2P(dev, provider, phys, length, dir) with its error check.
+                case LocalDeclarationStatementSyntax { Declaration.Variables: [var v] } when v.Initializer?.Value is InvocationExpressionSyntax map
+                    && Is(model, map, "Dma", "MapP2P", cancellationToken) && map.ArgumentList.Arguments.Count >= 4:
+                    mapped = v.Identifier.ValueText;
+                    phys = map.ArgumentList.Arguments[2].Expression;
+                    length = map.ArgumentList.Arguments[3].Expression;
+                    break;
+                case IfStatementSyntax { Condition: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Failed", Expression: IdentifierNameSyntax failed } }
+                    when mapped is not null && failed.Identifier.ValueText == mapped:
+                    break;
                 case LocalDeclarationStatementSyntax { Declaration.Variables: [var v] } when v.Initializer?.Value is ElementAccessExpressionSyntax { Expression: IdentifierNameSyntax t }
                     && t.Identifier.ValueText == table:
                     entries.Add(v.Identifier.ValueText);
@@ -126,7 +136,8 @@ internal sealed class HandBuiltTableShape
                     {
                         phys = SyntaxFactory.ParseExpression($"{Names.PhysAddr}.FromRaw({raw.Expression.WithoutTrivia()})");
                     }
-                    else if (assign.Right is not IdentifierNameSyntax { Identifier.ValueText: var v } || v != mapped)
+                    else if (!(assign.Right is IdentifierNameSyntax { Identifier.ValueText: var v } && v == mapped)
+                        && !(assign.Right is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Address", Expression: IdentifierNameSyntax m2 } && m2.Identifier.ValueText == mapped))
                     {
                         return null;
                     }
