@@ -21,32 +21,17 @@ namespace P2PAnalyzers.CodeFixes.Fixes;
 /// and direction must each be unambiguous in scope; otherwise the diagnostic stands without a fix.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0001PhysicalAddressAsDmaAddressCodeFix)), Shared]
-public sealed class P2P0001PhysicalAddressAsDmaAddressCodeFix : CodeFixProvider
+public sealed class P2P0001PhysicalAddressAsDmaAddressCodeFix : P2PCodeFix
 {
-    /// <inheritdoc/>
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.PhysicalAddressAsDmaAddress);
+    private protected override string RuleId => RuleIdentifiers.PhysicalAddressAsDmaAddress;
 
-    /// <inheritdoc/>
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    private protected override string Title(Diagnostic diagnostic) => "Map the address before storing it";
 
-    /// <inheritdoc/>
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        Diagnostic diagnostic = context.Diagnostics[0];
-        if (root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not InvocationExpressionSyntax { ArgumentList.Arguments.Count: 1 } fromRaw
-            || model is null
-            || Rewrite(model, fromRaw, diagnostic.Properties, context.CancellationToken) is not (StatementSyntax store, StatementSyntax[] replacement))
-        {
-            return;
-        }
-
-        SyntaxNode newRoot = root.ReplaceNode(store, replacement);
-        context.RegisterCodeFix(
-            CodeAction.Create("Map the address before storing it", ct => FixDocument.ReplaceRootAsync(context.Document, newRoot, ct), RuleIdentifiers.PhysicalAddressAsDmaAddress),
-            diagnostic);
-    }
+    private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax { ArgumentList.Arguments.Count: 1 } fromRaw
+        && Rewrite(model, fromRaw, diagnostic.Properties, cancellationToken) is (StatementSyntax store, StatementSyntax[] replacement)
+            ? root.ReplaceNode(store, replacement)
+            : null;
 
     private static (StatementSyntax, StatementSyntax[])? Rewrite(SemanticModel model, InvocationExpressionSyntax fromRaw,
         ImmutableDictionary<string, string?> properties, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Composition;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -17,25 +18,18 @@ namespace P2PAnalyzers.CodeFixes.Fixes;
 /// BAR the address came from is known and reachable where the sink is.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0002PhysicalAddressAsBusAddressCodeFix)), Shared]
-public sealed class P2P0002PhysicalAddressAsBusAddressCodeFix : CodeFixProvider
+public sealed class P2P0002PhysicalAddressAsBusAddressCodeFix : P2PCodeFix
 {
-    /// <inheritdoc/>
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.PhysicalAddressAsBusAddress);
+    private protected override string RuleId => RuleIdentifiers.PhysicalAddressAsBusAddress;
 
-    /// <inheritdoc/>
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    private protected override string Title(Diagnostic diagnostic) => "Use the BAR's bus address";
 
-    /// <inheritdoc/>
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-        SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        Diagnostic diagnostic = context.Diagnostics[0];
-        if (root is null || model is null
-            || SourceExpressions.Bar(diagnostic.Properties.GetValueOrDefault(PropertyNames.SourceKey)) is not ExpressionSyntax bar
+        if (SourceExpressions.Bar(diagnostic.Properties.GetValueOrDefault(PropertyNames.SourceKey)) is not ExpressionSyntax bar
             || !Scope.BindsTo(model, diagnostic.Location.SourceSpan.Start, bar, model.Compilation.GetTypeByMetadataName("P2PDma.Pci.PciBar")))
         {
-            return;
+            return null;
         }
 
         SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
@@ -46,15 +40,7 @@ public sealed class P2P0002PhysicalAddressAsBusAddressCodeFix : CodeFixProvider
             ExpressionSyntax value => (value, Raw(BusAddressOf(bar, value))),
             _ => null,
         };
-        if (edit is not var (target, replacement))
-        {
-            return;
-        }
-
-        SyntaxNode newRoot = root.ReplaceNode(target, replacement.WithTriviaFrom(target));
-        context.RegisterCodeFix(
-            CodeAction.Create("Use the BAR's bus address", ct => FixDocument.ReplaceRootAsync(context.Document, newRoot, ct), RuleIdentifiers.PhysicalAddressAsBusAddress),
-            diagnostic);
+        return edit is var (target, replacement) ? root.ReplaceNode(target, replacement.WithTriviaFrom(target)) : null;
     }
 
     private static ExpressionSyntax BusAddressOf(ExpressionSyntax bar, ExpressionSyntax raw) => FixDocument.Generated(

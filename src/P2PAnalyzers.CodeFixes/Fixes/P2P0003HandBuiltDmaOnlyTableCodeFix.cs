@@ -20,33 +20,18 @@ namespace P2PAnalyzers.CodeFixes.Fixes;
 /// <c>UnmapDmaBuf</c> becomes <c>DmaBufMapping.FreeSgt(attach, table, dir)</c>. Needs one P2P provider in scope.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0003HandBuiltDmaOnlyTableCodeFix)), Shared]
-public sealed class P2P0003HandBuiltDmaOnlyTableCodeFix : CodeFixProvider
+public sealed class P2P0003HandBuiltDmaOnlyTableCodeFix : P2PCodeFix
 {
-    /// <inheritdoc/>
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.HandBuiltDmaOnlyTable);
+    private protected override string RuleId => RuleIdentifiers.HandBuiltDmaOnlyTable;
 
-    /// <inheritdoc/>
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    private protected override string Title(Diagnostic diagnostic) => "Build the table with DmaBufMapping.PhysVecToSgt";
 
-    /// <inheritdoc/>
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        Diagnostic diagnostic = context.Diagnostics[0];
-        if (root is null || model is null
-            || root.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<TypeDeclarationSyntax>() is not TypeDeclarationSyntax type
-            || !diagnostic.Properties.TryGetValue(P2P0003HandBuiltDmaOnlyTableAnalyzer.BuilderProperty, out string? builderName)
-            || Rewrite(model, type, builderName!, context.CancellationToken) is not SyntaxNode newType)
-        {
-            return;
-        }
-
-        SyntaxNode newRoot = root.ReplaceNode(type, newType);
-        context.RegisterCodeFix(
-            CodeAction.Create("Build the table with DmaBufMapping.PhysVecToSgt", ct => FixDocument.ReplaceRootAsync(context.Document, newRoot, ct), RuleIdentifiers.HandBuiltDmaOnlyTable),
-            diagnostic);
-    }
+    private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        root.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<TypeDeclarationSyntax>() is TypeDeclarationSyntax type
+        && diagnostic.Properties.TryGetValue(P2P0003HandBuiltDmaOnlyTableAnalyzer.BuilderProperty, out string? builderName)
+        && Rewrite(model, type, builderName!, cancellationToken) is SyntaxNode newType
+            ? root.ReplaceNode(type, newType)
+            : null;
 
     private static SyntaxNode? Rewrite(SemanticModel model, TypeDeclarationSyntax type, string builderName, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Composition;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -12,29 +13,15 @@ namespace P2PAnalyzers.CodeFixes.Fixes;
 
 /// <summary>P2P0010: maps the peer memory with <c>Dma.MapP2P</c>, which asks the map type and applies the bus offset (<see cref="MapP2PRewrite"/>).</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0010PeerMemoryMappedWithoutMapTypeCodeFix)), Shared]
-public sealed class P2P0010PeerMemoryMappedWithoutMapTypeCodeFix : CodeFixProvider
+public sealed class P2P0010PeerMemoryMappedWithoutMapTypeCodeFix : P2PCodeFix
 {
-    /// <inheritdoc/>
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.PeerMemoryMappedWithoutMapType);
+    private protected override string RuleId => RuleIdentifiers.PeerMemoryMappedWithoutMapType;
 
-    /// <inheritdoc/>
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    private protected override string Title(Diagnostic diagnostic) => "Map with Dma.MapP2P";
 
-    /// <inheritdoc/>
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        Diagnostic diagnostic = context.Diagnostics[0];
-        if (root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not InvocationExpressionSyntax call || model is null
-            || MapP2PRewrite.Prepare(model, call, diagnostic.Properties.GetValueOrDefault(PropertyNames.SourceKey), context.CancellationToken) is not MapP2PRewrite.Plan plan)
-        {
-            return;
-        }
-
-        SyntaxNode newRoot = MapP2PRewrite.Apply(root, new[] { plan });
-        context.RegisterCodeFix(
-            CodeAction.Create("Map with Dma.MapP2P", ct => FixDocument.ReplaceRootAsync(context.Document, newRoot, ct), RuleIdentifiers.PeerMemoryMappedWithoutMapType),
-            diagnostic);
-    }
+    private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax call
+        && MapP2PRewrite.Prepare(model, call, diagnostic.Properties.GetValueOrDefault(PropertyNames.SourceKey), cancellationToken) is MapP2PRewrite.Plan plan
+            ? MapP2PRewrite.Apply(root, new[] { plan })
+            : null;
 }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -16,40 +17,31 @@ namespace P2PAnalyzers.CodeFixes.Fixes;
 /// unless every gated call can be rewritten.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0011DistanceAsMappingDecisionCodeFix)), Shared]
-public sealed class P2P0011DistanceAsMappingDecisionCodeFix : CodeFixProvider
+public sealed class P2P0011DistanceAsMappingDecisionCodeFix : P2PCodeFix
 {
-    /// <inheritdoc/>
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.DistanceAsMappingDecision);
+    private protected override string RuleId => RuleIdentifiers.DistanceAsMappingDecision;
 
-    /// <inheritdoc/>
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    private protected override string Title(Diagnostic diagnostic) => "Map with Dma.MapP2P";
 
-    /// <inheritdoc/>
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-        SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        Diagnostic diagnostic = context.Diagnostics[0];
-        if (root is null || model is null || diagnostic.AdditionalLocations.Count == 0)
+        if (diagnostic.AdditionalLocations.Count == 0)
         {
-            return;
+            return null;
         }
 
         var plans = new List<MapP2PRewrite.Plan>();
         foreach (Location gated in diagnostic.AdditionalLocations)
         {
             if (root.FindNode(gated.SourceSpan, getInnermostNodeForTie: true) is not InvocationExpressionSyntax call
-                || MapP2PRewrite.Prepare(model, call, null, context.CancellationToken) is not MapP2PRewrite.Plan plan)
+                || MapP2PRewrite.Prepare(model, call, null, cancellationToken) is not MapP2PRewrite.Plan plan)
             {
-                return;
+                return null;
             }
 
             plans.Add(plan);
         }
 
-        SyntaxNode newRoot = MapP2PRewrite.Apply(root, plans);
-        context.RegisterCodeFix(
-            CodeAction.Create("Map with Dma.MapP2P", ct => FixDocument.ReplaceRootAsync(context.Document, newRoot, ct), RuleIdentifiers.DistanceAsMappingDecision),
-            diagnostic);
+        return MapP2PRewrite.Apply(root, plans);
     }
 }

@@ -20,39 +20,27 @@ namespace P2PAnalyzers.CodeFixes.Fixes;
 /// <c>DmaError.RemoteIo</c>. Switch expressions and if-chains are reported without a fix.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0012IncompleteMapTypeHandlingCodeFix)), Shared]
-public sealed class P2P0012IncompleteMapTypeHandlingCodeFix : CodeFixProvider
+public sealed class P2P0012IncompleteMapTypeHandlingCodeFix : P2PCodeFix
 {
-    /// <inheritdoc/>
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.IncompleteMapTypeHandling);
+    private protected override string RuleId => RuleIdentifiers.IncompleteMapTypeHandling;
 
-    /// <inheritdoc/>
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    private protected override string Title(Diagnostic diagnostic) => diagnostic.Properties.GetValueOrDefault(PropertyNames.Kind) is MapTypeArms.MissingBusAddr or MapTypeArms.BusAddrMapped
+        ? "Add the BusAddr arm"
+        : "Add the NotSupported arm";
 
-    /// <inheritdoc/>
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-        SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        Diagnostic diagnostic = context.Diagnostics[0];
-        if (root?.FindToken(diagnostic.Location.SourceSpan.Start).Parent is not SwitchStatementSyntax @switch || model is null
-            || !diagnostic.Properties.TryGetValue(PropertyNames.Kind, out string? kind))
+        if (root.FindToken(diagnostic.Location.SourceSpan.Start).Parent is not SwitchStatementSyntax @switch)
         {
-            return;
+            return null;
         }
 
-        SyntaxNode? newRoot = kind switch
+        return diagnostic.Properties.GetValueOrDefault(PropertyNames.Kind) switch
         {
-            MapTypeArms.MissingBusAddr or MapTypeArms.BusAddrMapped => AddBusAddrArm(root, model, @switch, context.CancellationToken),
+            MapTypeArms.MissingBusAddr or MapTypeArms.BusAddrMapped => AddBusAddrArm(root, model, @switch, cancellationToken),
             MapTypeArms.MissingNotSupported or MapTypeArms.NotSupportedMapped => AddNotSupportedArm(root, model, @switch),
             _ => null,
         };
-        if (newRoot is null)
-        {
-            return;
-        }
-
-        string title = kind is MapTypeArms.MissingBusAddr or MapTypeArms.BusAddrMapped ? "Add the BusAddr arm" : "Add the NotSupported arm";
-        context.RegisterCodeFix(CodeAction.Create(title, ct => FixDocument.ReplaceRootAsync(context.Document, newRoot, ct), RuleIdentifiers.IncompleteMapTypeHandling), diagnostic);
     }
 
     private static SyntaxNode? AddNotSupportedArm(SyntaxNode root, SemanticModel model, SwitchStatementSyntax @switch)

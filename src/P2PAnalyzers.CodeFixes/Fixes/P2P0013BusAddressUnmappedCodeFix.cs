@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -19,27 +20,27 @@ namespace P2PAnalyzers.CodeFixes.Fixes;
 /// <c>!sg.IsDmaBusAddress</c>. A legacy <c>Dma.UnmapSg</c> of a P2P-mapped table: <c>Dma.UnmapSgTable</c>.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0013BusAddressUnmappedCodeFix)), Shared]
-public sealed class P2P0013BusAddressUnmappedCodeFix : CodeFixProvider
+public sealed class P2P0013BusAddressUnmappedCodeFix : P2PCodeFix
 {
-    /// <inheritdoc/>
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.BusAddressUnmapped);
+    private protected override string RuleId => RuleIdentifiers.BusAddressUnmapped;
 
-    /// <inheritdoc/>
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc/>
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override string Title(Diagnostic diagnostic) => diagnostic.Properties.GetValueOrDefault(PropertyNames.Kind) switch
     {
-        SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        Diagnostic diagnostic = context.Diagnostics[0];
-        if (root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not InvocationExpressionSyntax call
-            || call.Parent is not ExpressionStatementSyntax statement
-            || !diagnostic.Properties.TryGetValue(PropertyNames.Kind, out string? kind))
+        P2P0013BusAddressUnmappedAnalyzer.Definite => "Remove the unmap of a bus address",
+        P2P0013BusAddressUnmappedAnalyzer.FromMapping => "Undo the mapping with its Unmap()",
+        P2P0013BusAddressUnmappedAnalyzer.FromEntry => "Skip bus-address entries",
+        _ => "Use Dma.UnmapSgTable",
+    };
+
+    private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not InvocationExpressionSyntax call
+            || call.Parent is not ExpressionStatementSyntax statement)
         {
-            return;
+            return null;
         }
 
-        SyntaxNode? newRoot = kind switch
+        return diagnostic.Properties.GetValueOrDefault(PropertyNames.Kind) switch
         {
             P2P0013BusAddressUnmappedAnalyzer.Definite when statement.Parent is BlockSyntax or SwitchSectionSyntax =>
                 Statements.Remove(root, statement),
@@ -51,20 +52,6 @@ public sealed class P2P0013BusAddressUnmappedCodeFix : CodeFixProvider
                 root.ReplaceNode(call, replacement),
             _ => null,
         };
-        if (newRoot is null)
-        {
-            return;
-        }
-
-        string title = kind switch
-        {
-            P2P0013BusAddressUnmappedAnalyzer.Definite => "Remove the unmap of a bus address",
-            P2P0013BusAddressUnmappedAnalyzer.FromMapping => "Undo the mapping with its Unmap()",
-            P2P0013BusAddressUnmappedAnalyzer.FromEntry => "Skip bus-address entries",
-            _ => "Use Dma.UnmapSgTable",
-        };
-        // One equivalence key for every shape, so that Fix All handles all of them at once.
-        context.RegisterCodeFix(CodeAction.Create(title, ct => FixDocument.ReplaceRootAsync(context.Document, newRoot, ct), RuleIdentifiers.BusAddressUnmapped), diagnostic);
     }
 
     private static ExpressionSyntax? Address(InvocationExpressionSyntax call) =>

@@ -17,44 +17,30 @@ namespace P2PAnalyzers.CodeFixes.Fixes;
 /// (or drops it where <c>Mmio</c> is already there). Attributes held in a variable are left alone.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0014SkipCpuSyncForMmioCodeFix)), Shared]
-public sealed class P2P0014SkipCpuSyncForMmioCodeFix : CodeFixProvider
+public sealed class P2P0014SkipCpuSyncForMmioCodeFix : P2PCodeFix
 {
-    /// <inheritdoc/>
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.SkipCpuSyncForMmio);
+    private protected override string RuleId => RuleIdentifiers.SkipCpuSyncForMmio;
 
-    /// <inheritdoc/>
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    private protected override string Title(Diagnostic diagnostic) => "Use DmaAttrs.Mmio";
 
-    /// <inheritdoc/>
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-        SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root?.FindNode(context.Span, getInnermostNodeForTie: true) is not ExpressionSyntax attrs || model is null)
+        if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax attrs)
         {
-            return;
+            return null;
         }
 
         MemberAccessExpressionSyntax? skip = attrs.DescendantNodesAndSelf().OfType<MemberAccessExpressionSyntax>()
-            .FirstOrDefault(m => IsAttr(m, "SkipCpuSync", model, context.CancellationToken));
+            .FirstOrDefault(m => IsAttr(m, "SkipCpuSync", model, cancellationToken));
         if (skip is null)
         {
-            return;
+            return null;
         }
 
-        context.RegisterCodeFix(
-            CodeAction.Create("Use DmaAttrs.Mmio", ct => FixAsync(context.Document, root, attrs, skip, model, ct), nameof(P2P0014SkipCpuSyncForMmioCodeFix)),
-            context.Diagnostics);
-    }
-
-    private static Task<Document> FixAsync(Document document, SyntaxNode root, ExpressionSyntax attrs, MemberAccessExpressionSyntax skip,
-        SemanticModel model, CancellationToken cancellationToken)
-    {
         bool hasMmio = attrs.DescendantNodesAndSelf().OfType<MemberAccessExpressionSyntax>().Any(m => IsAttr(m, "Mmio", model, cancellationToken));
-        SyntaxNode newRoot = hasMmio && skip.Parent is BinaryExpressionSyntax { RawKind: (int)SyntaxKind.BitwiseOrExpression } or
+        return hasMmio && skip.Parent is BinaryExpressionSyntax { RawKind: (int)SyntaxKind.BitwiseOrExpression } or
             ? root.ReplaceNode(or, (or.Left == skip ? or.Right : or.Left).WithTriviaFrom(or))
             : root.ReplaceNode(skip.Name, SyntaxFactory.IdentifierName("Mmio").WithTriviaFrom(skip.Name));
-        return Task.FromResult(document.WithSyntaxRoot(newRoot));
     }
 
     private static bool IsAttr(MemberAccessExpressionSyntax access, string name, SemanticModel model, CancellationToken cancellationToken) =>

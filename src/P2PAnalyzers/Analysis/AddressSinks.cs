@@ -113,3 +113,39 @@ internal static class AddressSinkKinds
     public static readonly System.Collections.Immutable.ImmutableArray<OperationKind> All = System.Collections.Immutable.ImmutableArray.Create(
         OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.SimpleAssignment, OperationKind.CompoundAssignment, OperationKind.Return);
 }
+
+/// <summary>
+/// A rule that reports CPU physical addresses reaching the sinks of one address space (P2P0001: DMA, P2P0002: PCI bus).
+/// </summary>
+public abstract class AddressSinkAnalyzer : FlowRuleAnalyzer
+{
+    private protected abstract DiagnosticDescriptor Descriptor { get; }
+
+    private protected abstract Role RawConstructor { get; }
+
+    private protected abstract AddressSpaceAnnotation Space { get; }
+
+    /// <inheritdoc/>
+    public sealed override System.Collections.Immutable.ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics =>
+        System.Collections.Immutable.ImmutableArray.Create(Descriptor);
+
+    /// <summary>The attributes alone are enough: a project's own annotated wrappers are analysed without the library.</summary>
+    private protected sealed override bool NeedsLibrary => false;
+
+    private protected sealed override System.Collections.Immutable.ImmutableArray<OperationKind> CandidateKinds => AddressSinkKinds.All;
+
+    private protected sealed override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
+        AddressSinks.IsCandidate(operation, symbols, RawConstructor, Space);
+
+    private protected sealed override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, System.Action<Diagnostic> report)
+    {
+        foreach (AddressSink sink in AddressSinks.Of(candidate, symbols, RawConstructor, Space))
+        {
+            if (Reporting.Earliest(flow.ValueOf(sink.Operand.Syntax), FactKind.CpuPhys) is Fact source)
+            {
+                report(Diagnostic.Create(Descriptor, sink.Location, Reporting.SourceProperties(source),
+                    Reporting.Text(sink.Operand.Syntax), source.Origin.Describe(), sink.Description));
+            }
+        }
+    }
+}

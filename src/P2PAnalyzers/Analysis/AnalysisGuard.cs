@@ -22,4 +22,17 @@ internal static class AnalysisGuard
             return false;
         }
     }
+
+    /// <summary>As <see cref="Run(Func{bool})"/>, for hot paths: a static callback and its state, so that nothing is allocated per call.</summary>
+    public static bool Run<TState>(TState state, Func<TState, bool> action)
+    {
+        try
+        {
+            return action(state);
+        }
+        catch (Exception e) when (!Rethrow && e is not OperationCanceledException)
+        {
+            return false;
+        }
+    }
 }

@@ -1,5 +1,3 @@
-using System;
-using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using P2PAnalyzers.Analysis;
@@ -11,28 +9,11 @@ namespace P2PAnalyzers.Rules;
 /// annotated <c>[PciBusAddress]</c>): the host bridge's bus offset is ignored.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class P2P0002PhysicalAddressAsBusAddressAnalyzer : FlowRuleAnalyzer
+public sealed class P2P0002PhysicalAddressAsBusAddressAnalyzer : AddressSinkAnalyzer
 {
-    /// <inheritdoc/>
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(Descriptors.P2P0002PhysicalAddressAsBusAddress);
+    private protected override DiagnosticDescriptor Descriptor => Descriptors.P2P0002PhysicalAddressAsBusAddress;
 
-    private protected override bool NeedsLibrary => false;
+    private protected override Role RawConstructor => Role.BusFromRaw;
 
-    private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = AddressSinkKinds.All;
-
-    private protected override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
-        AddressSinks.IsCandidate(operation, symbols, Role.BusFromRaw, AddressSpaceAnnotation.PciBus);
-
-    private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
-    {
-        foreach (AddressSink sink in AddressSinks.Of(candidate, symbols, Role.BusFromRaw, AddressSpaceAnnotation.PciBus))
-        {
-            if (Reporting.Earliest(flow.ValueOf(sink.Operand.Syntax), FactKind.CpuPhys) is Fact source)
-            {
-                report(Diagnostic.Create(Descriptors.P2P0002PhysicalAddressAsBusAddress, sink.Location, Reporting.SourceProperties(source),
-                    Reporting.Text(sink.Operand.Syntax), source.Origin.Describe(), sink.Description));
-            }
-        }
-    }
+    private protected override AddressSpaceAnnotation Space => AddressSpaceAnnotation.PciBus;
 }

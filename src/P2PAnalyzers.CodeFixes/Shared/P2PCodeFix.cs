@@ -1,0 +1,62 @@
+using System;
+using System.Collections.Immutable;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using P2PAnalyzers.Analysis;
+
+namespace P2PAnalyzers.CodeFixes.Shared;
+
+/// <summary>
+/// What every P2P fix shares: one rule, Fix All by batching, one equivalence key per rule (so Fix All applies every
+/// shape of the fix at once), the rewrite computed up front so that a fix is offered only when it applies, and a guard
+/// so that a fix that cannot finish is simply not offered (fixes never throw into the IDE).
+/// </summary>
+public abstract class P2PCodeFix : CodeFixProvider
+{
+    /// <summary>The rule this fix answers.</summary>
+    private protected abstract string RuleId { get; }
+
+    /// <inheritdoc/>
+    public sealed override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleId);
+
+    /// <inheritdoc/>
+    public sealed override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    /// <inheritdoc/>
+    public sealed override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return;
+        }
+
+        foreach (Diagnostic diagnostic in context.Diagnostics)
+        {
+            SyntaxNode? newRoot = null;
+            string? title = null;
+            AnalysisGuard.Run(() =>
+            {
+                newRoot = Rewrite(root, model, diagnostic, context.CancellationToken);
+                title = newRoot is null ? null : Title(diagnostic);
+                return true;
+            });
+            if (newRoot is not null && title is not null)
+            {
+                Document document = context.Document;
+                SyntaxNode fixedRoot = newRoot;
+                context.RegisterCodeFix(CodeAction.Create(title, ct => FixDocument.ReplaceRootAsync(document, fixedRoot, ct), RuleId), diagnostic);
+            }
+        }
+    }
+
+    /// <summary>The document's new root, or null when the fix does not apply soundly here.</summary>
+    private protected abstract SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken);
+
+    /// <summary>The light-bulb title for this diagnostic.</summary>
+    private protected abstract string Title(Diagnostic diagnostic);
+}
