@@ -235,7 +235,9 @@ internal sealed partial class Evaluator
             return FlowValue.Empty;
         }
 
-        return FlowRunner.ReturnValue(_context, _graph.GetLocalFunctionControlFlowGraphInScope(function), bound, _depth + 1);
+        return FlowRunner.LocalFunctionGraph(_graph, function) is ControlFlowGraph body
+            ? FlowRunner.ReturnValue(_context, body, bound, _depth + 1)
+            : FlowValue.Empty;
     }
 
     private static IFlowAnonymousFunctionOperation? Lambda(IOperation value)

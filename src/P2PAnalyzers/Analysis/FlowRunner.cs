@@ -154,8 +154,11 @@ internal static class FlowRunner
                 }
 
                 analyzed[call.Key] = call.Value.State;
-                ControlFlowGraph body = call.Value.Graph.GetLocalFunctionControlFlowGraphInScope(call.Key);
-                Record(k, body, Fixpoint(k, body, call.Value.State, 0), recorder);
+                if (LocalFunctionGraph(call.Value.Graph, call.Key) is ControlFlowGraph body)
+                {
+                    Record(k, body, Fixpoint(k, body, call.Value.State, 0), recorder);
+                }
+
                 progress = true;
             }
 
@@ -171,6 +174,23 @@ internal static class FlowRunner
             ControlFlowGraph body = root.GetLocalFunctionControlFlowGraph(function);
             Record(k, body, Fixpoint(k, body, FlowState.Entry, 0), recorder);
         }
+    }
+
+    /// <summary>
+    /// The graph of a local function declared in <paramref name="graph"/> or a graph enclosing it; null when the call
+    /// targets one declared elsewhere (only in code with errors, such as a top-level local function called from a class).
+    /// </summary>
+    public static ControlFlowGraph? LocalFunctionGraph(ControlFlowGraph graph, IMethodSymbol function)
+    {
+        for (ControlFlowGraph? scope = graph; scope is not null; scope = scope.Parent)
+        {
+            if (scope.LocalFunctions.Contains(function, SymbolEqualityComparer.Default))
+            {
+                return scope.GetLocalFunctionControlFlowGraph(function);
+            }
+        }
+
+        return null;
     }
 
     private static bool IsReturn(BasicBlock block) =>
