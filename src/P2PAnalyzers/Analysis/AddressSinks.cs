@@ -17,13 +17,26 @@ internal static class AddressSinks
 {
     public static bool IsCandidate(IOperation op, KnownSymbols k, Role rawConstructor, AddressSpaceAnnotation space) => op switch
     {
-        IInvocationOperation inv => k.RoleOf(inv.TargetMethod) == rawConstructor
-            || inv.TargetMethod.Parameters.Any(p => k.AnnotationOf(p) == space),
-        IObjectCreationOperation creation => creation.Constructor?.Parameters.Any(p => k.AnnotationOf(p) == space) == true,
+        IInvocationOperation inv => k.RoleOf(inv.TargetMethod) == rawConstructor || AnyParameter(inv.TargetMethod.Parameters, k, space),
+        IObjectCreationOperation creation => creation.Constructor is IMethodSymbol constructor && AnyParameter(constructor.Parameters, k, space),
         ISimpleAssignmentOperation or ICompoundAssignmentOperation => TargetSymbol(((IAssignmentOperation)op).Target) is ISymbol s && k.AnnotationOf(s) == space,
         IReturnOperation ret => ret.ReturnedValue is not null && ReturningMethod(ret) is IMethodSymbol m && k.AnnotationOf(m) == space,
         _ => false,
     };
+
+    // Called for every call the compilation makes: a plain loop, nothing allocated.
+    private static bool AnyParameter(System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters, KnownSymbols k, AddressSpaceAnnotation space)
+    {
+        foreach (IParameterSymbol p in parameters)
+        {
+            if (k.AnnotationOf(p) == space)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public static IEnumerable<AddressSink> Of(IOperation op, KnownSymbols k, Role rawConstructor, AddressSpaceAnnotation space) =>
         Sinks(op, k, rawConstructor, space).Where(s => s.Operand is not IInvalidOperation && !s.Operand.Syntax.ContainsDiagnostics);

@@ -30,13 +30,15 @@ internal sealed partial class Evaluator
 
         IOperation? Arg(int ordinal) => inv.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal)?.Value;
         FlowValue ArgValue(int ordinal) => ordinal < args.Length ? args[ordinal] : FlowValue.Empty;
-        Origin origin = new(method.ContainingType.Name + "." + method.Name, inv.Syntax.GetLocation());
+        // Made only when a fact needs it: most calls a body evaluates (often several times) are not the library's.
+        Origin? here = null;
+        Origin At() => here ??= new(method.ContainingType.Name + "." + method.Name, inv.Syntax.GetLocation());
 
         Role role = _k.RoleOf(method);
         switch (role)
         {
             case Role.PhysFromRaw:
-                return Phys(ArgValue(0), origin);
+                return Phys(ArgValue(0), At());
             case Role.DmaFromRaw:
             case Role.MapPage:
             case Role.MapSingle:
@@ -47,19 +49,19 @@ internal sealed partial class Evaluator
                     _recorder?.RecordDecisions(inv.Syntax, State.Decisions);
                 }
 
-                return FlowValue.Of(new Fact(FactKind.Dma, origin));
+                return FlowValue.Of(new Fact(FactKind.Dma, At()));
             case Role.MapSg:
                 _recorder?.RecordDecisions(inv.Syntax, State.Decisions);
                 return FlowValue.Empty;
             case Role.BusFromRaw:
             case Role.BusAddressOf:
-                return FlowValue.Of(new Fact(FactKind.Bus, origin));
+                return FlowValue.Of(new Fact(FactKind.Bus, At()));
             case Role.MapP2P:
-                return FlowValue.Of(new Fact(FactKind.BusDma, origin, key: "maybe"));
+                return FlowValue.Of(new Fact(FactKind.BusDma, At(), key: "maybe"));
             case Role.BusAddrMap:
-                return FlowValue.Of(new Fact(FactKind.BusDma, origin, key: "definite"));
+                return FlowValue.Of(new Fact(FactKind.BusDma, At(), key: "definite"));
             case Role.MapSgTable:
-                MarkTable(Arg(1), new Fact(FactKind.P2PTable, origin));
+                MarkTable(Arg(1), new Fact(FactKind.P2PTable, At()));
                 return FlowValue.Empty;
             case Role.MapTypeQuery:
                 State = State.AddDecision(new MapTypeDecision(KeyOf(Arg(0), ArgValue(0)), KeyOf(Arg(1), ArgValue(1))));
@@ -72,19 +74,19 @@ internal sealed partial class Evaluator
                 return FlowValue.Empty;
             case Role.Distance:
             case Role.DistanceMany:
-                return FlowValue.Of(new Fact(FactKind.Distance, origin));
+                return FlowValue.Of(new Fact(FactKind.Distance, At()));
             case Role.DeviceBar:
-                return BarIdentity(KeyOf(inv.Instance, receiver), Arg(0), origin);
+                return BarIdentity(KeyOf(inv.Instance, receiver), Arg(0), At());
             case Role.ProviderGet:
-                return BarIdentity(KeyOf(Arg(0), ArgValue(0)), Arg(1), origin);
+                return BarIdentity(KeyOf(Arg(0), ArgValue(0)), Arg(1), At());
             case Role.PhysToPage:
                 return ArgValue(0).Select(f => f.Kind == FactKind.CpuPhys && f.Memory == MemoryKind.Bar ? new Fact(FactKind.PeerPage, f.Origin, f.Memory, f.Key) : null);
             case Role.BufferVirtToPhys:
-                return FlowValue.Of(new Fact(FactKind.CpuPhys, origin, MemoryKind.Ram));
+                return FlowValue.Of(new Fact(FactKind.CpuPhys, At(), MemoryKind.Ram));
             case Role.AttachMap:
-                return FlowValue.Of(new Fact(FactKind.ImportedTable, origin));
+                return FlowValue.Of(new Fact(FactKind.ImportedTable, At()));
             case Role.SgAlloc:
-                return FlowValue.Of(new Fact(FactKind.HandBuiltTable, origin));
+                return FlowValue.Of(new Fact(FactKind.HandBuiltTable, At()));
             case Role.ResultOk:
                 return ArgValue(0);
         }
@@ -114,7 +116,7 @@ internal sealed partial class Evaluator
         if (_context.HelperSummaries && HandBuiltTables.BuiltBy(method, _context, _k) is HelperTable built)
         {
             // A helper of this class that hands back a table it filled by hand (amdgpu_vram_mgr_alloc_sgt).
-            var fact = new Fact(FactKind.HandBuiltTable, origin, key: HandBuiltTables.HelperKey + method.Name);
+            var fact = new Fact(FactKind.HandBuiltTable, At(), key: HandBuiltTables.HelperKey + method.Name);
             foreach (int outParameter in built.OutParameters)
             {
                 if (inv.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == outParameter)?.Value is IOperation target && PathOf(target) is AccessPath path)
@@ -153,45 +155,46 @@ internal sealed partial class Evaluator
             return stored;
         }
 
-        var origin = new Origin(property.Property.ContainingType.Name + "." + property.Property.Name, property.Syntax.GetLocation());
+        Origin? here = null;
+        Origin At() => here ??= new(property.Property.ContainingType.Name + "." + property.Property.Name, property.Syntax.GetLocation());
         switch (_k.RoleOf(property.Property))
         {
             case Role.PhysRaw:
-                return Phys(receiver, origin);
+                return Phys(receiver, At());
             case Role.RangeStart:
-                return Phys(receiver, origin);
+                return Phys(receiver, At());
             case Role.BarCpuStart:
             case Role.BarCpuRange:
-                return FlowValue.Of(new Fact(FactKind.CpuPhys, origin, MemoryKind.Bar, BarKey(property.Instance, receiver)));
+                return FlowValue.Of(new Fact(FactKind.CpuPhys, At(), MemoryKind.Bar, BarKey(property.Instance, receiver)));
             case Role.PagePhys:
                 FlowValue peer = receiver.Select(f => f.Kind == FactKind.PeerPage ? new Fact(FactKind.CpuPhys, f.Origin, MemoryKind.Bar, f.Key) : null);
-                return peer.IsEmpty ? FlowValue.Of(new Fact(FactKind.CpuPhys, origin)) : peer;
+                return peer.IsEmpty ? FlowValue.Of(new Fact(FactKind.CpuPhys, At())) : peer;
             case Role.PagePfn:
-                return FlowValue.Of(new Fact(FactKind.Pfn, origin));
+                return FlowValue.Of(new Fact(FactKind.Pfn, At()));
             case Role.SgPhys:
-                return FlowValue.Of(new Fact(FactKind.CpuPhys, origin));
+                return FlowValue.Of(new Fact(FactKind.CpuPhys, At()));
             case Role.BufferPhys:
-                return FlowValue.Of(new Fact(FactKind.CpuPhys, origin, MemoryKind.Ram));
+                return FlowValue.Of(new Fact(FactKind.CpuPhys, At(), MemoryKind.Ram));
             case Role.BusStart:
-                return FlowValue.Of(new Fact(FactKind.Bus, origin));
+                return FlowValue.Of(new Fact(FactKind.Bus, At()));
             case Role.BusRaw:
                 FlowValue bus = receiver.Where(f => f.Kind == FactKind.Bus);
-                return bus.IsEmpty ? FlowValue.Of(new Fact(FactKind.Bus, origin)) : bus;
+                return bus.IsEmpty ? FlowValue.Of(new Fact(FactKind.Bus, At())) : bus;
             case Role.DmaRaw:
                 FlowValue dma = receiver.Where(f => f.Kind is FactKind.Dma or FactKind.BusDma);
-                return dma.IsEmpty ? FlowValue.Of(new Fact(FactKind.Dma, origin)) : dma;
+                return dma.IsEmpty ? FlowValue.Of(new Fact(FactKind.Dma, At())) : dma;
             case Role.SgDmaAddress:
                 return receiver.Has(FactKind.P2PEntry)
                     ? FlowValue.Of(new Fact(FactKind.BusDma, receiver.First(FactKind.P2PEntry)!.Value.Origin, key: "entry"))
-                    : FlowValue.Of(new Fact(FactKind.Dma, origin));
+                    : FlowValue.Of(new Fact(FactKind.Dma, At()));
             case Role.MappingAddress:
-                return receiver.Where(f => f.Kind == FactKind.BusDma).Union(FlowValue.Of(new Fact(FactKind.Dma, origin)));
+                return receiver.Where(f => f.Kind == FactKind.BusDma).Union(FlowValue.Of(new Fact(FactKind.Dma, At())));
             case Role.ResultValue:
                 return receiver;
             case Role.BusOffset:
-                return FlowValue.Of(new Fact(FactKind.BusOffset, origin));
+                return FlowValue.Of(new Fact(FactKind.BusOffset, At()));
             case Role.ProviderBar:
-                return KeyOf(property.Instance, receiver) is string provider ? FlowValue.Of(new Fact(FactKind.Identity, origin, key: provider)) : FlowValue.Empty;
+                return KeyOf(property.Instance, receiver) is string provider ? FlowValue.Of(new Fact(FactKind.Identity, At(), key: provider)) : FlowValue.Empty;
         }
 
         FlowValue annotated = Annotated(property.Property, property.Syntax, $"property '{property.Property.Name}'");

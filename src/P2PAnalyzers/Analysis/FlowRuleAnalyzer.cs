@@ -2,22 +2,25 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Linq;
-using System.Threading;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace P2PAnalyzers.Analysis;
 
 /// <summary>
 /// The scaffolding every flow-based rule shares: register nothing unless the compilation references the companion
-/// library or the address-space attributes; in each method, collect candidate operations with a cheap symbol check;
-/// only if there are any, run (or reuse) the method's flow analysis and let the rule judge each candidate.
+/// library or the address-space attributes; judge each operation with a cheap symbol check; only for a candidate, run
+/// (or reuse) the flow analysis of the body it is in and let the rule judge it.
 /// </summary>
 /// <remarks>
-/// Two optional pre-filters keep the flow analysis out of methods that cannot matter to a rule (see
-/// docs/performance.md): <see cref="MayMatter"/> judges the method itself before anything is registered for it, and
-/// <see cref="IsPrerequisite"/> names operations without which no candidate of the method can be reported (the facts
-/// the rule needs are only ever created by such an operation), so candidates are judged only where one was seen.
+/// Performance (docs/performance.md): candidates are found by plain operation actions, so a body without one costs
+/// no per-body registration, state or block-end callback; the flow analysis of a body is computed once for all rules
+/// (<see cref="MethodFlow.Of"/>). Two optional pre-filters keep it out of bodies that cannot matter to a rule:
+/// <see cref="MayMatter"/> judges the member that contains the operation, and <see cref="IsPrerequisite"/> names
+/// operations without which no candidate of a body can be reported (the facts the rule needs are only ever created
+/// by such an operation in the body itself), so candidates are judged only in bodies that have one.
 /// </remarks>
 public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
 {
@@ -33,7 +36,7 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
     /// <summary>True when the rule needs the library itself, not just the attributes.</summary>
     private protected virtual bool NeedsLibrary => true;
 
-    /// <summary>False when nothing in a body owned by <paramref name="owner"/> can be reported by the rule.</summary>
+    /// <summary>False when nothing in a body of <paramref name="owner"/> can be reported by the rule.</summary>
     private protected virtual bool MayMatter(ISymbol owner, KnownSymbols symbols) => true;
 
     /// <summary>The operation kinds a prerequisite can be; empty when the rule has none.</summary>
@@ -47,8 +50,6 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
     {
         context.EnableConcurrentExecution();
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        ImmutableArray<OperationKind> kinds = CandidateKinds.Union(PrerequisiteKinds).ToImmutableArray();
-        bool hasPrerequisite = !PrerequisiteKinds.IsEmpty;
         context.RegisterCompilationStartAction(start =>
         {
             KnownSymbols? symbols = KnownSymbols.TryGet(start.Compilation);
@@ -57,78 +58,42 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            start.RegisterOperationBlockStartAction(block =>
-            {
-                if (AnalysisGuard.Run((this, block.OwningSymbol, symbols), static s => s.Item1.MayMatter(s.OwningSymbol, s.symbols)))
-                {
-                    OnBlock(block, symbols, kinds, hasPrerequisite);
-                }
-            });
+            start.RegisterOperationAction(op => OnOperation(op, symbols), CandidateKinds);
         });
     }
 
-    private void OnBlock(OperationBlockStartAnalysisContext block, KnownSymbols symbols, ImmutableArray<OperationKind> kinds, bool hasPrerequisite)
+    private void OnOperation(OperationAnalysisContext context, KnownSymbols symbols)
     {
-        var state = new BlockState(this, symbols);
-        block.RegisterOperationAction(op => state.Observe(op.Operation), kinds);
-        block.RegisterOperationBlockEndAction(end =>
+        // Half-typed code (a missing parenthesis or operand) is judged once it is written, not while it is typed. (The
+        // state tuple holds the operation, not the context: copying that large struct per operation showed in profiles.)
+        if (context.Operation.Syntax.ContainsDiagnostics
+            || !AnalysisGuard.Run((Rule: this, context.Operation, context.ContainingSymbol, Symbols: symbols),
+                static s => s.Rule.MayMatter(s.ContainingSymbol, s.Symbols) && s.Rule.IsCandidate(s.Operation, s.Symbols)))
         {
-            if (state.Candidates.IsEmpty || (hasPrerequisite && state.PrerequisiteSeen == 0))
-            {
-                return;
-            }
+            return;
+        }
 
-            AnalysisGuard.Run(() =>
+        AnalysisGuard.Run(() =>
+        {
+            IOperation candidate = context.Operation;
+            IOperation root = MethodFlow.RootOf(candidate);
+            if (!PrerequisiteKinds.IsEmpty && !Prerequisites.Present(root, this, symbols))
             {
-                foreach (IOperation candidate in state.Candidates)
-                {
-                    if (MethodFlow.BlockOf(candidate, end.OperationBlocks) is IOperation root)
-                    {
-                        Check(candidate, MethodFlow.Of(root, symbols, end.GetControlFlowGraph), symbols, end.ReportDiagnostic);
-                    }
-                }
-
                 return true;
-            });
+            }
+
+            Check(candidate, MethodFlow.Of(root, symbols, _ => context.GetControlFlowGraph()), symbols, context.ReportDiagnostic);
+            return true;
         });
     }
 
-    /// <summary>What one body's operation actions collect for its block-end action.</summary>
-    private sealed class BlockState
+    /// <summary>Whether a body has a rule's prerequisite: one walk of the body per rule, cached with the body's operations.</summary>
+    private static class Prerequisites
     {
-        private readonly FlowRuleAnalyzer _rule;
-        private readonly KnownSymbols _symbols;
-        private int _prerequisiteSeen;
+        private static readonly ConditionalWeakTable<IOperation, ConcurrentDictionary<FlowRuleAnalyzer, bool>> Cache = new();
 
-        public BlockState(FlowRuleAnalyzer rule, KnownSymbols symbols)
-        {
-            _rule = rule;
-            _symbols = symbols;
-        }
-
-        public ConcurrentQueue<IOperation> Candidates { get; } = new();
-
-        public int PrerequisiteSeen => Volatile.Read(ref _prerequisiteSeen);
-
-        public void Observe(IOperation operation)
-        {
-            // Half-typed code (a missing parenthesis or operand) is judged once it is written, not while it is typed.
-            if (operation.Syntax.ContainsDiagnostics)
-            {
-                return;
-            }
-
-            if (_rule.CandidateKinds.Contains(operation.Kind)
-                && AnalysisGuard.Run((_rule, operation, _symbols), static s => s._rule.IsCandidate(s.operation, s._symbols)))
-            {
-                Candidates.Enqueue(operation);
-            }
-
-            if (_prerequisiteSeen == 0 && _rule.PrerequisiteKinds.Contains(operation.Kind)
-                && AnalysisGuard.Run((_rule, operation, _symbols), static s => s._rule.IsPrerequisite(s.operation, s._symbols)))
-            {
-                Volatile.Write(ref _prerequisiteSeen, 1);
-            }
-        }
+        public static bool Present(IOperation root, FlowRuleAnalyzer rule, KnownSymbols symbols) =>
+            Cache.GetValue(root, _ => new ConcurrentDictionary<FlowRuleAnalyzer, bool>())
+                .GetOrAdd(rule, r => root.DescendantsAndSelf().Any(op => r.PrerequisiteKinds.Contains(op.Kind) && r.IsPrerequisite(op, symbols)));
     }
 }

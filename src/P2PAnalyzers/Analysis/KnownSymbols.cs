@@ -92,6 +92,8 @@ internal sealed class KnownSymbols
 
     /// <summary>The address space a parameter, field, property or method return is annotated with (cached).</summary>
     public AddressSpaceAnnotation AnnotationOf(ISymbol symbol) =>
+        // Most parameters and members carry no attribute at all: that is read off the symbol, with no lookup.
+        (symbol is IMethodSymbol method ? method.GetReturnTypeAttributes() : symbol.GetAttributes()).IsEmpty ? AddressSpaceAnnotation.None :
         _annotations.GetOrAdd(symbol, s => s switch
         {
             IMethodSymbol m => AddressSpaceAnnotations.From(m.GetReturnTypeAttributes()),

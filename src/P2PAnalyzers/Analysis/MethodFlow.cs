@@ -13,7 +13,7 @@ namespace P2PAnalyzers.Analysis;
 /// </summary>
 internal sealed class MethodFlow
 {
-    private static readonly ConditionalWeakTable<IOperation, MethodFlow> Cache = new();
+    private static readonly ConditionalWeakTable<IOperation, Slot> Cache = new();
 
     private readonly FlowRecorder _recorder;
     private ImmutableArray<DistanceGate> _gates;
@@ -26,9 +26,19 @@ internal sealed class MethodFlow
 
     public ControlFlowGraph Graph { get; }
 
-    /// <summary>The analysis of the body <paramref name="root"/> (a top-level operation block), computed on first use.</summary>
-    public static MethodFlow Of(IOperation root, KnownSymbols symbols, Func<IOperation, ControlFlowGraph> graphOf) =>
-        Cache.GetValue(root, r => Analyze(r, new FlowContext(symbols, r), graphOf));
+    /// <summary>
+    /// The analysis of the body <paramref name="root"/> (a top-level operation block), computed on first use and once:
+    /// the rules that ask for the same body at the same time wait for one analysis instead of each running their own.
+    /// </summary>
+    public static MethodFlow Of(IOperation root, KnownSymbols symbols, Func<IOperation, ControlFlowGraph> graphOf)
+    {
+        Slot slot = Cache.GetValue(root, _ => new Slot());
+        lock (slot)
+        {
+            // Left empty when the analysis throws (or is cancelled), so that a later request computes it afresh.
+            return slot.Flow ??= Analyze(root, new FlowContext(symbols, root), graphOf);
+        }
+    }
 
     /// <summary>A helper's analysis, followed no deeper (not cached with the rules' analyses).</summary>
     public static MethodFlow OfHelper(IOperation root, KnownSymbols symbols, Func<IOperation, ControlFlowGraph> graphOf) =>
@@ -42,21 +52,21 @@ internal sealed class MethodFlow
         return new MethodFlow(graph, recorder);
     }
 
-    /// <summary>The operation block of <paramref name="blocks"/> that holds <paramref name="operation"/>.</summary>
-    public static IOperation? BlockOf(IOperation operation, ImmutableArray<IOperation> blocks)
+    /// <summary>The top-level operation block (method body, initializer) that holds <paramref name="operation"/>.</summary>
+    public static IOperation RootOf(IOperation operation)
     {
-        for (IOperation? op = operation; op is not null; op = op.Parent)
+        IOperation root = operation;
+        while (root.Parent is IOperation parent)
         {
-            foreach (IOperation block in blocks)
-            {
-                if (ReferenceEquals(block, op))
-                {
-                    return block;
-                }
-            }
+            root = parent;
         }
 
-        return null;
+        return root;
+    }
+
+    private sealed class Slot
+    {
+        public MethodFlow? Flow;
     }
 
     /// <summary>Everything the expression may carry, on any path.</summary>

@@ -26,6 +26,9 @@ public sealed class P2P0003HandBuiltDmaOnlyTableAnalyzer : FlowRuleAnalyzer
 
     private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Return);
 
+    // Only a MapDmaBuf callback's own returns are candidates: other bodies register nothing.
+    private protected override bool MayMatter(ISymbol owner, KnownSymbols symbols) => owner is IMethodSymbol method && IsMapCallback(method, symbols);
+
     private protected override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
         operation is IReturnOperation { ReturnedValue: not null } ret && IsMapCallback(ret, symbols);
 
@@ -51,9 +54,12 @@ public sealed class P2P0003HandBuiltDmaOnlyTableAnalyzer : FlowRuleAnalyzer
             ImmutableDictionary<string, string?>.Empty.Add(BuilderProperty, builder), builder));
     }
 
-    private static bool IsMapCallback(IReturnOperation ret, KnownSymbols symbols)
+    private static bool IsMapCallback(IReturnOperation ret, KnownSymbols symbols) =>
+        EnclosingMethod(ret) is IMethodSymbol method && IsMapCallback(method, symbols);
+
+    private static bool IsMapCallback(IMethodSymbol method, KnownSymbols symbols)
     {
-        for (IMethodSymbol? m = EnclosingMethod(ret); m is not null; m = m.OverriddenMethod)
+        for (IMethodSymbol? m = method; m is not null; m = m.OverriddenMethod)
         {
             if (m.Name == "MapDmaBuf" && symbols.Is(m.ContainingType, symbols.DmaBufOps))
             {
