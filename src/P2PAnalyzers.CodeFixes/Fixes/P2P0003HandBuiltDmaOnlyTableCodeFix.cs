@@ -35,8 +35,9 @@ public sealed class P2P0003HandBuiltDmaOnlyTableCodeFix : P2PCodeFix
 
     private static SyntaxNode? Rewrite(SemanticModel model, TypeDeclarationSyntax type, string builderName, CancellationToken cancellationToken)
     {
-        MethodDeclarationSyntax? builder = type.Members.OfType<MethodDeclarationSyntax>().SingleOrDefault(m => m.Identifier.ValueText == builderName);
-        MethodDeclarationSyntax? unmap = type.Members.OfType<MethodDeclarationSyntax>().SingleOrDefault(m => m.Identifier.ValueText == "UnmapDmaBuf" && m.ParameterList.Parameters.Count == 3);
+        // Half-typed or pasted code can declare a method twice: then the builder is ambiguous and the fix declines.
+        MethodDeclarationSyntax? builder = OnlyOne(type.Members.OfType<MethodDeclarationSyntax>().Where(m => m.Identifier.ValueText == builderName));
+        MethodDeclarationSyntax? unmap = OnlyOne(type.Members.OfType<MethodDeclarationSyntax>().Where(m => m.Identifier.ValueText == "UnmapDmaBuf" && m.ParameterList.Parameters.Count == 3));
         if (builder?.Body is not BlockSyntax body || unmap is null
             || model.GetDeclaredSymbol(builder, cancellationToken)?.ReturnType.OriginalDefinition.ToDisplayString() != "P2PDma.Mapping.DmaResult<T>"
             || HandBuiltTableShape.Of(body, model, cancellationToken) is not HandBuiltTableShape shape)
@@ -87,6 +88,13 @@ public sealed class P2P0003HandBuiltDmaOnlyTableCodeFix : P2PCodeFix
         tracked = tracked.ReplaceNode(tracked.GetCurrentNode(shape.Allocation)!, prologue);
         MethodDeclarationSyntax currentUnmap = tracked.GetCurrentNode(unmap)!;
         return tracked.ReplaceNode(currentUnmap, FreeSgt(currentUnmap));
+    }
+
+    private static T? OnlyOne<T>(IEnumerable<T> candidates)
+        where T : class
+    {
+        T[] found = candidates.Take(2).ToArray();
+        return found.Length == 1 ? found[0] : null;
     }
 
     private static BlockSyntax Block(StatementSyntax original, List<StatementSyntax> statements) =>
