@@ -213,7 +213,13 @@ public sealed class IommuDomain
 
     private void ReserveBus(ulong busStart, ulong size)
     {
-        ulong end = busStart + size;
-        _iova.Reserve(busStart >> Paging.PageShift, end < busStart ? ulong.MaxValue >> Paging.PageShift : Paging.AlignUp(end) >> Paging.PageShift);
+        // Page frame numbers, rounded outwards; computed on the last byte so a range ending at 2^64 cannot overflow.
+        if (size == 0)
+        {
+            return;
+        }
+
+        ulong lastByte = busStart + Math.Min(size - 1, ulong.MaxValue - busStart);
+        _iova.Reserve(busStart >> Paging.PageShift, (lastByte >> Paging.PageShift) + 1);
     }
 }
