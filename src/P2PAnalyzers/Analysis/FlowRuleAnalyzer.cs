@@ -17,8 +17,9 @@ namespace P2PAnalyzers.Analysis;
 /// <remarks>
 /// Performance (docs/performance.md): candidates are found by plain operation actions, so a body without one costs
 /// no per-body registration, state or block-end callback; the flow analysis of a body is computed once for all rules
-/// (<see cref="MethodFlow.Of"/>). Two optional pre-filters keep it out of bodies that cannot matter to a rule:
-/// <see cref="MayMatter"/> judges the member that contains the operation, and <see cref="IsPrerequisite"/> names
+/// (<see cref="MethodFlow.Of"/>). Optional pre-filters keep it out of bodies that cannot matter to a rule:
+/// <see cref="MayMatter"/> judges the member that contains the operation, <see cref="MayReport"/> the candidate
+/// itself, and <see cref="IsPrerequisite"/> names
 /// operations without which no candidate of a body can be reported (the facts the rule needs are only ever created
 /// by such an operation in the body itself), so candidates are judged only in bodies that have one.
 /// </remarks>
@@ -38,6 +39,12 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
 
     /// <summary>False when nothing in a body of <paramref name="owner"/> can be reported by the rule.</summary>
     private protected virtual bool MayMatter(ISymbol owner, KnownSymbols symbols) => true;
+
+    /// <summary>
+    /// False when the candidate alone (its syntax and symbols) shows that the rule cannot report it, whatever the flow
+    /// analysis would say; checked before the body's flow analysis is asked for.
+    /// </summary>
+    private protected virtual bool MayReport(IOperation candidate, KnownSymbols symbols) => true;
 
     /// <summary>The operation kinds a prerequisite can be; empty when the rule has none.</summary>
     private protected virtual ImmutableArray<OperationKind> PrerequisiteKinds => ImmutableArray<OperationKind>.Empty;
@@ -77,7 +84,7 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
         {
             IOperation candidate = context.Operation;
             IOperation root = MethodFlow.RootOf(candidate);
-            if (!PrerequisiteKinds.IsEmpty && !Prerequisites.Present(root, this, symbols))
+            if (!MayReport(candidate, symbols) || (!PrerequisiteKinds.IsEmpty && !Prerequisites.Present(root, this, symbols)))
             {
                 return true;
             }

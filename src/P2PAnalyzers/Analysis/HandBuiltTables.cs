@@ -66,6 +66,12 @@ internal static class HandBuiltTables
         return returns || !outs.IsEmpty ? new HelperTable(returns, outs) : null;
     }
 
+    /// <summary>Whether <paramref name="call"/> of <paramref name="method"/> may be summarised by <see cref="BuiltBy"/>.</summary>
+    public static bool MayBeHelper(IMethodSymbol method, IOperation call, KnownSymbols symbols) =>
+        method.MethodKind == MethodKind.Ordinary && MayHandBackTable(method, symbols)
+        && call.SemanticModel?.GetEnclosingSymbol(call.Syntax.SpanStart)?.ContainingType is INamedTypeSymbol caller
+        && SymbolEqualityComparer.Default.Equals(method.ContainingType, caller);
+
     private static bool MayHandBackTable(IMethodSymbol method, KnownSymbols symbols) =>
         IsTable(method.ReturnType, symbols) || method.Parameters.Any(p => p.RefKind == RefKind.Out && IsTable(p.Type, symbols));
 

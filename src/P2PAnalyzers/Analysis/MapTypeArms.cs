@@ -78,7 +78,7 @@ internal sealed class MapTypeArms
     public MapTypeArm? Arm(int value) => Arms.FirstOrDefault(a => a.Values.Contains(value));
 
     /// <summary>True when an arm maps (or picks a DMA address), or a generic mapping of memory that may be a peer's follows.</summary>
-    public bool DecidesMapping(KnownSymbols symbols, MethodFlow flow) =>
+    public bool DecidesMapping(KnownSymbols symbols, MethodFlow? flow) =>
         Arms.Concat(Default is null ? Enumerable.Empty<MapTypeArm>() : new[] { Default })
             .SelectMany(a => a.Body).SelectMany(b => b.DescendantsAndSelf()).OfType<IInvocationOperation>()
             .Any(i => IsMappingRole(symbols.RoleOf(i.TargetMethod)))
@@ -86,9 +86,10 @@ internal sealed class MapTypeArms
 
     /// <summary>
     /// The first generic mapping call after the dispatch in its block, outside any further branch, of memory not known to
-    /// be RAM: where an arm that neither maps nor leaves sends its map type.
+    /// be RAM: where an arm that neither maps nor leaves sends its map type. Without <paramref name="flow"/>, any such
+    /// call (what memory it maps is not known yet).
     /// </summary>
-    public IInvocationOperation? FollowingGenericCall(KnownSymbols symbols, MethodFlow flow)
+    public IInvocationOperation? FollowingGenericCall(KnownSymbols symbols, MethodFlow? flow)
     {
         IOperation statement = Construct;
         while (statement.Parent is not null and not IBlockOperation)
@@ -105,7 +106,7 @@ internal sealed class MapTypeArms
             .SelectMany(Unconditional)
             .OfType<IInvocationOperation>()
             .FirstOrDefault(i => symbols.RoleOf(i.TargetMethod) is Role.MapResource or Role.MapPhys or Role.MapPage or Role.MapSg
-                && !IsRam(i, flow));
+                && (flow is null || !IsRam(i, flow)));
     }
 
     private static bool IsRam(IInvocationOperation call, MethodFlow flow)

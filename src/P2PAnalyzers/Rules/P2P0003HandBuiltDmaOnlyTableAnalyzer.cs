@@ -32,6 +32,14 @@ public sealed class P2P0003HandBuiltDmaOnlyTableAnalyzer : FlowRuleAnalyzer
     private protected override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
         operation is IReturnOperation { ReturnedValue: not null } ret && IsMapCallback(ret, symbols);
 
+    // Hand-built tables are made only by SgTable.Alloc or by a helper of the same class that hands a table back, called
+    // in the callback itself: without such a call, a callback's returns cost no flow analysis.
+    private protected override ImmutableArray<OperationKind> PrerequisiteKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
+
+    private protected override bool IsPrerequisite(IOperation operation, KnownSymbols symbols) =>
+        operation is IInvocationOperation inv
+        && (symbols.RoleOf(inv.TargetMethod) == Role.SgAlloc || HandBuiltTables.MayBeHelper(inv.TargetMethod, inv, symbols));
+
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
         IOperation value = ((IReturnOperation)candidate).ReturnedValue!;

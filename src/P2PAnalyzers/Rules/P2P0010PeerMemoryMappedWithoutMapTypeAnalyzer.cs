@@ -25,6 +25,13 @@ public sealed class P2P0010PeerMemoryMappedWithoutMapTypeAnalyzer : FlowRuleAnal
     private protected override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
         operation is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) is Role.MapResource or Role.MapPhys or Role.MapPage;
 
+    // BAR-memory facts (a BAR's CPU address, a peer page made from one) are made only by reading a BAR's CpuStart or
+    // CpuRange in the body itself: without one, the generic mappings of a body (of RAM, mostly) cost no flow analysis.
+    private protected override ImmutableArray<OperationKind> PrerequisiteKinds { get; } = ImmutableArray.Create(OperationKind.PropertyReference);
+
+    private protected override bool IsPrerequisite(IOperation operation, KnownSymbols symbols) =>
+        operation is IPropertyReferenceOperation p && symbols.RoleOf(p.Property) is Role.BarCpuStart or Role.BarCpuRange;
+
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
         var inv = (IInvocationOperation)candidate;

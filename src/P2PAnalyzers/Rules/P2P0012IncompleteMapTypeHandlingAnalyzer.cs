@@ -27,6 +27,11 @@ public sealed class P2P0012IncompleteMapTypeHandlingAnalyzer : FlowRuleAnalyzer
     private protected override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
         symbols.P2PMapType is INamedTypeSymbol mapType && MapTypeArms.Of(operation, mapType, symbols) is not null;
 
+    // The arms alone show whether anything can be wrong: a complete switch whose arms map properly (the canonical
+    // blk_dma_map_iter_start and dma_buf_phys_vec_to_sgt shapes) costs no flow analysis.
+    private protected override bool MayReport(IOperation candidate, KnownSymbols symbols) =>
+        MapTypeArms.Of(candidate, symbols.P2PMapType!, symbols) is MapTypeArms arms && Findings(arms, symbols, flow: null).Count > 0;
+
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
         if (MapTypeArms.Of(candidate, symbols.P2PMapType!, symbols) is not MapTypeArms arms || !arms.DecidesMapping(symbols, flow))
@@ -34,6 +39,16 @@ public sealed class P2P0012IncompleteMapTypeHandlingAnalyzer : FlowRuleAnalyzer
             return;
         }
 
+        foreach ((string kind, string text) in Findings(arms, symbols, flow))
+        {
+            report(Diagnostic.Create(Descriptors.P2P0012IncompleteMapTypeHandling, arms.Location,
+                ImmutableDictionary<string, string?>.Empty.Add(PropertyNames.Kind, kind), arms.What, text));
+        }
+    }
+
+    /// <summary>What is wrong with the arms; without <paramref name="flow"/>, everything that may turn out wrong.</summary>
+    private static List<(string Kind, string Text)> Findings(MapTypeArms arms, KnownSymbols symbols, MethodFlow? flow)
+    {
         var findings = new List<(string Kind, string Text)>();
         IInvocationOperation? after = arms.FollowingGenericCall(symbols, flow);
         MapTypeArm? bus = arms.Arm(MapTypeArms.BusAddr);
@@ -64,10 +79,6 @@ public sealed class P2P0012IncompleteMapTypeHandlingAnalyzer : FlowRuleAnalyzer
             findings.Add((MapTypeArms.NotSupportedMapped, $"sends NotSupported into Dma.{after.TargetMethod.Name} after it: an unsupported peer must fail the mapping"));
         }
 
-        foreach ((string kind, string text) in findings)
-        {
-            report(Diagnostic.Create(Descriptors.P2P0012IncompleteMapTypeHandling, arms.Location,
-                ImmutableDictionary<string, string?>.Empty.Add(PropertyNames.Kind, kind), arms.What, text));
-        }
+        return findings;
     }
 }

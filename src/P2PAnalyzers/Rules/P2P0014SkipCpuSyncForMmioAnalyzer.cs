@@ -30,6 +30,14 @@ public sealed class P2P0014SkipCpuSyncForMmioAnalyzer : FlowRuleAnalyzer
         && symbols.RoleOf(inv.TargetMethod) is Role.MapResource or Role.MapPhys or Role.MapPage
         && Attrs(inv) is IOperation attrs && (attrs.ConstantValue is not { HasValue: true, Value: int value } || (value & SkipCpuSync) != 0);
 
+    // The skip-CPU-sync attribute is known only from a constant with its bit in the body itself (the argument, or what a
+    // local was given): without one, a body's mappings with attributes from elsewhere cost no flow analysis.
+    private protected override ImmutableArray<OperationKind> PrerequisiteKinds { get; } =
+        ImmutableArray.Create(OperationKind.FieldReference, OperationKind.Literal, OperationKind.Conversion, OperationKind.Binary);
+
+    private protected override bool IsPrerequisite(IOperation operation, KnownSymbols symbols) =>
+        operation.ConstantValue is { HasValue: true, Value: int value } && (value & SkipCpuSync) != 0 && symbols.Is(operation.Type, symbols.DmaAttrs);
+
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
         var inv = (IInvocationOperation)candidate;
