@@ -1,5 +1,5 @@
 using System;
-using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Runtime.CompilerServices;
@@ -97,10 +97,22 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
     /// <summary>Whether a body has a rule's prerequisite: one walk of the body per rule, cached with the body's operations.</summary>
     private static class Prerequisites
     {
-        private static readonly ConditionalWeakTable<IOperation, ConcurrentDictionary<FlowRuleAnalyzer, bool>> Cache = new();
+        private static readonly ConditionalWeakTable<IOperation, Dictionary<FlowRuleAnalyzer, bool>> Cache = new();
 
-        public static bool Present(IOperation root, FlowRuleAnalyzer rule, KnownSymbols symbols) =>
-            Cache.GetValue(root, _ => new ConcurrentDictionary<FlowRuleAnalyzer, bool>())
-                .GetOrAdd(rule, r => root.DescendantsAndSelf().Any(op => r.PrerequisiteKinds.Contains(op.Kind) && r.IsPrerequisite(op, symbols)));
+        public static bool Present(IOperation root, FlowRuleAnalyzer rule, KnownSymbols symbols)
+        {
+            // A plain dictionary under a lock: a few rules per body, and far less to allocate than a concurrent one.
+            Dictionary<FlowRuleAnalyzer, bool> seen = Cache.GetValue(root, _ => new Dictionary<FlowRuleAnalyzer, bool>());
+            lock (seen)
+            {
+                if (!seen.TryGetValue(rule, out bool present))
+                {
+                    present = root.DescendantsAndSelf().Any(op => rule.PrerequisiteKinds.Contains(op.Kind) && rule.IsPrerequisite(op, symbols));
+                    seen.Add(rule, present);
+                }
+
+                return present;
+            }
+        }
     }
 }

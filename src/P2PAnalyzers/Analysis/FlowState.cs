@@ -53,15 +53,29 @@ internal sealed class FlowState
             return b;
         }
 
+        if (ReferenceEquals(a, b))
+        {
+            return a;
+        }
+
+        // Only what b adds is written: a join that changes nothing allocates nothing and returns a itself.
         ImmutableDictionary<AccessPath, FlowValue> values = a.Values;
         foreach (KeyValuePair<AccessPath, FlowValue> kv in b.Values)
         {
-            values = values.SetItem(kv.Key, a.Get(kv.Key).Union(kv.Value));
+            FlowValue known = a.Get(kv.Key);
+            FlowValue joined = known.Union(kv.Value);
+            if (!joined.Equals(known))
+            {
+                values = values.SetItem(kv.Key, joined);
+            }
         }
 
         ImmutableHashSet<MapTypeDecision>? decisions =
-            a.Decisions is null ? b.Decisions : b.Decisions is null ? a.Decisions : a.Decisions.Intersect(b.Decisions);
-        return new FlowState(values, decisions);
+            a.Decisions is null ? b.Decisions
+            : b.Decisions is null || ReferenceEquals(a.Decisions, b.Decisions) ? a.Decisions
+            : a.Decisions.IsSubsetOf(b.Decisions) ? a.Decisions
+            : a.Decisions.Intersect(b.Decisions);
+        return ReferenceEquals(values, a.Values) && ReferenceEquals(decisions, a.Decisions) ? a : new FlowState(values, decisions);
     }
 
     public bool SameAs(FlowState other)

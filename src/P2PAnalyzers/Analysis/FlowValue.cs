@@ -73,6 +73,22 @@ internal readonly struct FlowValue : IEquatable<FlowValue>
             return other;
         }
 
+        // Joins at loop heads mostly bring nothing new: then no array is built.
+        bool adds = false;
+        foreach (Fact f in other._facts)
+        {
+            if (!_facts.Contains(f))
+            {
+                adds = true;
+                break;
+            }
+        }
+
+        if (!adds || _facts.Length >= MaxFacts)
+        {
+            return this;
+        }
+
         var builder = _facts.ToBuilder();
         foreach (Fact f in other._facts)
         {

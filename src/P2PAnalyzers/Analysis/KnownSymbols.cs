@@ -22,6 +22,11 @@ internal sealed class KnownSymbols
     private static readonly ConditionalWeakTable<Compilation, Holder> Cache = new();
 
     private readonly Dictionary<ISymbol, Role> _roles = new(SymbolEqualityComparer.Default);
+
+    // The library's assembly: every member with a role is declared there (null when the library is not referenced;
+    // should roles ever span assemblies, _anyAssembly turns the shortcut off).
+    private readonly IAssemblySymbol? _roleAssembly;
+    private readonly bool _anyAssembly;
     private readonly ConcurrentDictionary<ISymbol, AddressSpaceAnnotation> _annotations = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _asksMapType = new(SymbolEqualityComparer.Default);
 
@@ -49,6 +54,9 @@ internal sealed class KnownSymbols
         DmaBufMapping = Type("P2PDma.DmaBuf.DmaBufMapping");
         HasAttributes = new[] { CpuPhysicalAttribute, PciBusAttribute, DmaAttribute }.Any(n => !compilation.GetTypesByMetadataName(n).IsEmpty);
         RoleTable.Fill(this, _roles);
+        var assemblies = _roles.Keys.Select(k => k.ContainingAssembly).Distinct(SymbolEqualityComparer.Default).ToList();
+        _roleAssembly = assemblies.Count == 1 ? (IAssemblySymbol?)assemblies[0] : null;
+        _anyAssembly = assemblies.Count > 1;
     }
 
     public Compilation Compilation { get; }
@@ -88,7 +96,10 @@ internal sealed class KnownSymbols
 
     /// <summary>The role of a library member (methods and properties, compared by original definition).</summary>
     public Role RoleOf(ISymbol? member) =>
-        member is not null && _roles.TryGetValue(member.OriginalDefinition, out Role role) ? role : Role.None;
+        // Asked for every call and property read of the compilation: members of other assemblies are answered by one
+        // reference comparison, without hashing the symbol.
+        member is not null && (_anyAssembly || ReferenceEquals(member.ContainingAssembly, _roleAssembly))
+        && _roles.TryGetValue(member.OriginalDefinition, out Role role) ? role : Role.None;
 
     /// <summary>The address space a parameter, field, property or method return is annotated with (cached).</summary>
     public AddressSpaceAnnotation AnnotationOf(ISymbol symbol) =>

@@ -204,6 +204,12 @@ internal sealed class MapTypeArms
 
     private static MapTypeArms? FromIfChain(IConditionalOperation head, INamedTypeSymbol mapType)
     {
+        // Called for every if statement of the compilation: nothing is allocated until the first condition matches.
+        if (head.Condition is not IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } first || !IsMapType(first.LeftOperand, mapType))
+        {
+            return null;
+        }
+
         var arms = new List<MapTypeArm>();
         IOperation? governing = null;
         IOperation? current = head;
