@@ -15,12 +15,15 @@ internal readonly record struct AddressSink(IOperation Operand, Location Locatio
 /// </summary>
 internal static class AddressSinks
 {
-    public static bool IsCandidate(IOperation op, KnownSymbols k, Role rawConstructor, AddressSpaceAnnotation space) => op switch
+    /// <summary>Whether <paramref name="op"/>, in a body of <paramref name="containingSymbol"/>, is a sink of the space.</summary>
+    public static bool IsCandidate(IOperation op, ISymbol containingSymbol, KnownSymbols k, Role rawConstructor, AddressSpaceAnnotation space) => op switch
     {
         IInvocationOperation inv => k.RoleOf(inv.TargetMethod) == rawConstructor || AnyParameter(inv.TargetMethod.Parameters, k, space),
         IObjectCreationOperation creation => creation.Constructor is IMethodSymbol constructor && AnyParameter(constructor.Parameters, k, space),
         ISimpleAssignmentOperation or ICompoundAssignmentOperation => TargetSymbol(((IAssignmentOperation)op).Target) is ISymbol s && k.AnnotationOf(s) == space,
-        IReturnOperation ret => ret.ReturnedValue is not null && ReturningMethod(ret) is IMethodSymbol m && k.AnnotationOf(m) == space,
+        // Asked for every return of the compilation: the containing member stands in for the semantic model's lookup.
+        IReturnOperation ret => ret.ReturnedValue is not null && ReturningMethod(ret, containingSymbol as IMethodSymbol) is IMethodSymbol m
+            && k.AnnotationOf(m) == space,
         _ => false,
     };
 
@@ -106,7 +109,8 @@ internal static class AddressSinks
         _ => null,
     };
 
-    private static IMethodSymbol? ReturningMethod(IOperation op)
+    /// <summary>The method a return leaves: a local function, nothing for a lambda, else the containing member.</summary>
+    private static IMethodSymbol? ReturningMethod(IOperation op, IMethodSymbol? containing = null)
     {
         for (IOperation? p = op.Parent; p is not null; p = p.Parent)
         {
@@ -116,7 +120,7 @@ internal static class AddressSinks
             }
         }
 
-        return op.SemanticModel?.GetEnclosingSymbol(op.Syntax.SpanStart) as IMethodSymbol;
+        return containing ?? op.SemanticModel?.GetEnclosingSymbol(op.Syntax.SpanStart) as IMethodSymbol;
     }
 }
 
@@ -147,8 +151,8 @@ public abstract class AddressSinkAnalyzer : FlowRuleAnalyzer
 
     private protected sealed override System.Collections.Immutable.ImmutableArray<OperationKind> CandidateKinds => AddressSinkKinds.All;
 
-    private protected sealed override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
-        AddressSinks.IsCandidate(operation, symbols, RawConstructor, Space);
+    private protected sealed override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
+        AddressSinks.IsCandidate(operation, containingSymbol, symbols, RawConstructor, Space);
 
     // CPU-physical facts are made only by these reads and calls in the body itself (a PFN only by a page's PFN, which
     // becomes an address by arithmetic): without one, a body's address sinks cost no flow analysis.

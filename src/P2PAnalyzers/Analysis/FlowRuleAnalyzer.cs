@@ -28,8 +28,11 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
     /// <summary>The operation kinds that may be candidates.</summary>
     private protected abstract ImmutableArray<OperationKind> CandidateKinds { get; }
 
-    /// <summary>The cheap pre-filter: could this operation be what the rule looks for?</summary>
-    private protected abstract bool IsCandidate(IOperation operation, KnownSymbols symbols);
+    /// <summary>
+    /// The cheap pre-filter, asked for every operation of the candidate kinds: could this operation (in a body of
+    /// <paramref name="containingSymbol"/>) be what the rule looks for?
+    /// </summary>
+    private protected abstract bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols);
 
     /// <summary>Judges one candidate with the method's flow facts.</summary>
     private protected abstract void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report);
@@ -75,7 +78,7 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
         // state tuple holds the operation, not the context: copying that large struct per operation showed in profiles.)
         if (context.Operation.Syntax.ContainsDiagnostics
             || !AnalysisGuard.Run((Rule: this, context.Operation, context.ContainingSymbol, Symbols: symbols),
-                static s => s.Rule.MayMatter(s.ContainingSymbol, s.Symbols) && s.Rule.IsCandidate(s.Operation, s.Symbols)))
+                static s => s.Rule.MayMatter(s.ContainingSymbol, s.Symbols) && s.Rule.IsCandidate(s.Operation, s.ContainingSymbol, s.Symbols)))
         {
             return;
         }

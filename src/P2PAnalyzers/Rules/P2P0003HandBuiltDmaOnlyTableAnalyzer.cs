@@ -29,7 +29,7 @@ public sealed class P2P0003HandBuiltDmaOnlyTableAnalyzer : FlowRuleAnalyzer
     // Only a MapDmaBuf callback's own returns are candidates: other bodies register nothing.
     private protected override bool MayMatter(ISymbol owner, KnownSymbols symbols) => owner is IMethodSymbol method && IsMapCallback(method, symbols);
 
-    private protected override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
+    private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
         operation is IReturnOperation { ReturnedValue: not null } ret && IsMapCallback(ret, symbols);
 
     // Hand-built tables are made only by SgTable.Alloc or by a helper of the same class that hands a table back, called

@@ -20,7 +20,7 @@ public sealed class P2P0004ImporterReadsPagesAnalyzer : FlowRuleAnalyzer
 
     private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.PropertyReference);
 
-    private protected override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
+    private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
         operation is IPropertyReferenceOperation p && symbols.RoleOf(p.Property) is Role.SgPage or Role.SgPhys;
 
     // Imported-entry facts are made only by DmaBufAttachment.Map calls in the body itself: without one, reading the page

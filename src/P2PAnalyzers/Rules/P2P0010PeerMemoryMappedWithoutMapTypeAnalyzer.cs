@@ -22,7 +22,7 @@ public sealed class P2P0010PeerMemoryMappedWithoutMapTypeAnalyzer : FlowRuleAnal
 
     private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
 
-    private protected override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
+    private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
         operation is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) is Role.MapResource or Role.MapPhys or Role.MapPage;
 
     // BAR-memory facts (a BAR's CPU address, a peer page made from one) are made only by reading a BAR's CpuStart or

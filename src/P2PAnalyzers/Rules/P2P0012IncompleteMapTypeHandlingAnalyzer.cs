@@ -24,7 +24,7 @@ public sealed class P2P0012IncompleteMapTypeHandlingAnalyzer : FlowRuleAnalyzer
     private protected override ImmutableArray<OperationKind> CandidateKinds { get; } =
         ImmutableArray.Create(OperationKind.Switch, OperationKind.SwitchExpression, OperationKind.Conditional);
 
-    private protected override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
+    private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
         symbols.P2PMapType is INamedTypeSymbol mapType && MapTypeArms.Of(operation, mapType, symbols) is not null;
 
     // The arms alone show whether anything can be wrong: a complete switch whose arms map properly (the canonical

@@ -29,7 +29,7 @@ public sealed class P2P0013BusAddressUnmappedAnalyzer : FlowRuleAnalyzer
 
     private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
 
-    private protected override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
+    private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
         operation is IInvocationOperation inv
         && symbols.RoleOf(inv.TargetMethod) is Role.UnmapPage or Role.UnmapSingle or Role.UnmapPhys or Role.UnmapResource or Role.UnmapSg;
 

@@ -25,7 +25,7 @@ public sealed class P2P0014SkipCpuSyncForMmioAnalyzer : FlowRuleAnalyzer
 
     private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
 
-    private protected override bool IsCandidate(IOperation operation, KnownSymbols symbols) =>
+    private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
         operation is IInvocationOperation inv
         && symbols.RoleOf(inv.TargetMethod) is Role.MapResource or Role.MapPhys or Role.MapPage
         && Attrs(inv) is IOperation attrs && (attrs.ConstantValue is not { HasValue: true, Value: int value } || (value & SkipCpuSync) != 0);
