@@ -154,6 +154,28 @@ public abstract class AddressSinkAnalyzer : FlowRuleAnalyzer
     private protected sealed override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
         AddressSinks.IsCandidate(operation, containingSymbol, symbols, RawConstructor, Space);
 
+    // A sink given a DMA or bus address's raw value, or a constant, cannot receive a CPU physical address: DmaAddr.Raw and
+    // PciBusAddr.Raw keep only their own space's facts (the ring and descriptor writes of correct drivers).
+    private protected sealed override bool MayReport(IOperation candidate, KnownSymbols symbols)
+    {
+        foreach (AddressSink sink in AddressSinks.Of(candidate, symbols, RawConstructor, Space))
+        {
+            IOperation operand = sink.Operand;
+            while (operand is IConversionOperation { OperatorMethod: null } conversion)
+            {
+                operand = conversion.Operand;
+            }
+
+            if (!operand.ConstantValue.HasValue
+                && !(operand is IPropertyReferenceOperation p && symbols.RoleOf(p.Property) is Role.DmaRaw or Role.BusRaw))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     // CPU-physical facts are made only by these reads and calls in the body itself (a PFN only by a page's PFN, which
     // becomes an address by arithmetic): without one, a body's address sinks cost no flow analysis.
     private protected sealed override System.Collections.Immutable.ImmutableArray<OperationKind> PrerequisiteKinds { get; } =
