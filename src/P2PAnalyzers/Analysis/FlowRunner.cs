@@ -46,18 +46,23 @@ internal static class FlowRunner
     {
         var states = new FlowState?[graph.Blocks.Length];
         states[0] = initial;
-        var work = new Queue<int>();
-        work.Enqueue(0);
+        // Lowest ordinal first: Roslyn numbers blocks in source order, so a block without a back edge into it is
+        // evaluated once, after all its predecessors, instead of once per predecessor that reaches it first.
+        var work = new SortedSet<int> { 0 };
         for (int round = 0; round < 3; round++)
         {
             Iterate(k, graph, states, work, depth);
 
-            // Blocks entered implicitly (finally and catch regions) start from everything seen so far.
-            FlowState? all = states.Where(s => s is not null).Aggregate((FlowState?)null, (acc, s) => FlowState.Join(acc, s!));
-            foreach (BasicBlock block in graph.Blocks.Where(b => b.IsReachable && states[b.Ordinal] is null && all is not null))
+            // Blocks entered implicitly (finally and catch regions) start from everything seen so far. Most bodies have
+            // none: then nothing is joined.
+            if (graph.Blocks.Any(b => b.IsReachable && states[b.Ordinal] is null))
             {
-                states[block.Ordinal] = all;
-                work.Enqueue(block.Ordinal);
+                FlowState? all = states.Where(s => s is not null).Aggregate((FlowState?)null, (acc, s) => FlowState.Join(acc, s!));
+                foreach (BasicBlock block in graph.Blocks.Where(b => b.IsReachable && states[b.Ordinal] is null && all is not null))
+                {
+                    states[block.Ordinal] = all;
+                    work.Add(block.Ordinal);
+                }
             }
 
             if (work.Count == 0)
@@ -69,12 +74,14 @@ internal static class FlowRunner
         return states;
     }
 
-    private static void Iterate(FlowContext k, ControlFlowGraph graph, FlowState?[] states, Queue<int> work, int depth)
+    private static void Iterate(FlowContext k, ControlFlowGraph graph, FlowState?[] states, SortedSet<int> work, int depth)
     {
         int budget = graph.Blocks.Length * 32;
         while (work.Count > 0 && budget-- > 0)
         {
-            BasicBlock block = graph.Blocks[work.Dequeue()];
+            int next = work.Min;
+            work.Remove(next);
+            BasicBlock block = graph.Blocks[next];
             var evaluator = new Evaluator(k, graph, states[block.Ordinal]!, null, depth);
             (FlowState whenConditional, FlowState whenFallThrough) = Transfer(evaluator, block);
             Propagate(block.ConditionalSuccessor, whenConditional, states, work);
@@ -82,7 +89,7 @@ internal static class FlowRunner
         }
     }
 
-    private static void Propagate(ControlFlowBranch? branch, FlowState state, FlowState?[] states, Queue<int> work)
+    private static void Propagate(ControlFlowBranch? branch, FlowState state, FlowState?[] states, SortedSet<int> work)
     {
         if (branch?.Destination is not BasicBlock target)
         {
@@ -93,10 +100,7 @@ internal static class FlowRunner
         if (states[target.Ordinal] is null || !joined.SameAs(states[target.Ordinal]!))
         {
             states[target.Ordinal] = joined;
-            if (!work.Contains(target.Ordinal))
-            {
-                work.Enqueue(target.Ordinal);
-            }
+            work.Add(target.Ordinal);
         }
     }
 
