@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using P2PAnalyzers.Corpus;
+
+namespace P2PAnalyzers.Benchmarks.Infrastructure;
+
+/// <summary>Parses generated corpora into compilations (once per corpus and process) against .NET 10 and, for driver code, the library.</summary>
+public static class CorpusCompilations
+{
+    private static readonly ConcurrentDictionary<string, (GeneratedCorpus Corpus, CSharpCompilation Compilation)> Cache = new();
+
+    public static MetadataReference Library { get; } = MetadataReference.CreateFromFile(typeof(P2PDma.Addresses.PhysAddr).Assembly.Location);
+
+    public static ImmutableArray<MetadataReference> Framework { get; } =
+        Basic.Reference.Assemblies.Net100.References.All.Cast<MetadataReference>().ToImmutableArray();
+
+    public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest);
+
+    public static (GeneratedCorpus Corpus, CSharpCompilation Compilation) Driver(int files) =>
+        Cache.GetOrAdd("driver-" + files, _ => Compile(DriverCorpus.Generate(files)));
+
+    public static (GeneratedCorpus Corpus, CSharpCompilation Compilation) Plain(int files) =>
+        Cache.GetOrAdd("plain-" + files, _ => Compile(PlainCorpus.Generate(files)));
+
+    /// <summary>The editor scenario: the driver corpus of <paramref name="files"/> files plus one large open document.</summary>
+    public static (GeneratedCorpus Corpus, GeneratedCorpus Large, CSharpCompilation Compilation, SyntaxTree Document) Editor(int files, int lines)
+    {
+        (GeneratedCorpus corpus, CSharpCompilation compilation) = Driver(files);
+        GeneratedCorpus large = DriverCorpus.LargeFile(lines);
+        SyntaxTree document = Parse(large.Files[0]);
+        return (corpus, large, compilation.AddSyntaxTrees(document), document);
+    }
+
+    /// <summary>Drops the cached corpora (a benchmark's cleanup), so that the next benchmark's GC does not trace them.</summary>
+    public static void Clear() => Cache.Clear();
+
+    public static CSharpCompilation Compile(IEnumerable<SyntaxTree> trees, bool withLibrary) => CSharpCompilation.Create(
+        "Corpus",
+        trees,
+        withLibrary ? Framework.Add(Library) : Framework,
+        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Disable, concurrentBuild: true));
+
+    private static (GeneratedCorpus, CSharpCompilation) Compile(GeneratedCorpus corpus) =>
+        (corpus, Compile(corpus.Files.Select(Parse).ToList(), corpus.ReferencesLibrary));
+
+    private static SyntaxTree Parse(CorpusFile file) => CSharpSyntaxTree.ParseText(file.Text, ParseOptions, path: file.Path);
+}
