@@ -61,6 +61,9 @@ internal sealed class KnownSymbols
 
     public Compilation Compilation { get; }
 
+    /// <summary>The flow analyses of the bodies analysed last, shared by the rules (see <see cref="MethodFlow.Of"/>).</summary>
+    public RecentFlows RecentFlows { get; } = new();
+
     public INamedTypeSymbol? PhysAddr { get; }
     public INamedTypeSymbol? PciBusAddr { get; }
     public INamedTypeSymbol? DmaAddr { get; }

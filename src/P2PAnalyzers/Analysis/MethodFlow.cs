@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 
@@ -13,8 +12,6 @@ namespace P2PAnalyzers.Analysis;
 /// </summary>
 internal sealed class MethodFlow
 {
-    private static readonly ConditionalWeakTable<IOperation, Slot> Cache = new();
-
     private readonly FlowRecorder _recorder;
     private ImmutableArray<DistanceGate> _gates;
 
@@ -32,7 +29,7 @@ internal sealed class MethodFlow
     /// </summary>
     public static MethodFlow Of(IOperation root, KnownSymbols symbols, Func<IOperation, ControlFlowGraph> graphOf)
     {
-        Slot slot = Cache.GetValue(root, _ => new Slot());
+        RecentFlows.Slot slot = symbols.RecentFlows.For(root);
         lock (slot)
         {
             // Left empty when the analysis throws (or is cancelled), so that a later request computes it afresh.
@@ -64,10 +61,6 @@ internal sealed class MethodFlow
         return root;
     }
 
-    private sealed class Slot
-    {
-        public MethodFlow? Flow;
-    }
 
     /// <summary>Everything the expression may carry, on any path.</summary>
     public FlowValue ValueOf(SyntaxNode expression) =>
