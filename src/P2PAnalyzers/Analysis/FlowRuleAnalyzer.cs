@@ -19,9 +19,9 @@ namespace P2PAnalyzers.Analysis;
 /// no per-body registration, state or block-end callback; the flow analysis of a body is computed once for all rules
 /// (<see cref="MethodFlow.Of"/>). Optional pre-filters keep it out of bodies that cannot matter to a rule:
 /// <see cref="MayMatter"/> judges the member that contains the operation, <see cref="MayReport"/> the candidate
-/// itself, and <see cref="IsPrerequisite"/> names
-/// operations without which no candidate of a body can be reported (the facts the rule needs are only ever created
-/// by such an operation in the body itself), so candidates are judged only in bodies that have one.
+/// itself, and <see cref="IsPrerequisite"/> names operations without which no candidate of a body can be reported (the
+/// facts the rule needs are only ever created by such an operation in the body itself), so candidates are judged only
+/// in bodies that have one.
 /// </remarks>
 public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
 {

@@ -55,14 +55,13 @@ internal static class FlowRunner
 
             // Blocks entered implicitly (finally and catch regions) start from everything seen so far. Most bodies have
             // none: then nothing is joined.
-            if (graph.Blocks.Any(b => b.IsReachable && states[b.Ordinal] is null))
+            var unreached = graph.Blocks.Where(b => b.IsReachable && states[b.Ordinal] is null).ToList();
+            FlowState? all = unreached.Count == 0 ? null
+                : states.Where(s => s is not null).Aggregate((FlowState?)null, (acc, s) => FlowState.Join(acc, s!));
+            foreach (BasicBlock block in all is null ? Enumerable.Empty<BasicBlock>() : unreached)
             {
-                FlowState? all = states.Where(s => s is not null).Aggregate((FlowState?)null, (acc, s) => FlowState.Join(acc, s!));
-                foreach (BasicBlock block in graph.Blocks.Where(b => b.IsReachable && states[b.Ordinal] is null && all is not null))
-                {
-                    states[block.Ordinal] = all;
-                    work.Add(block.Ordinal);
-                }
+                states[block.Ordinal] = all;
+                work.Add(block.Ordinal);
             }
 
             if (work.Count == 0)

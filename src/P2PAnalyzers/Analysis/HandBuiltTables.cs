@@ -41,7 +41,7 @@ internal static class HandBuiltTables
     public static HelperTable? BuiltBy(IMethodSymbol method, FlowContext context, KnownSymbols symbols)
     {
         SemanticModel? model = context.Model;
-        if (model is null || method.MethodKind != MethodKind.Ordinary || !MayHandBackTable(method, symbols)
+        if (model is null || !IsHelperShaped(method, symbols)
             || !SymbolEqualityComparer.Default.Equals(method.ContainingType, context.Owner?.ContainingType))
         {
             return null;
@@ -68,9 +68,12 @@ internal static class HandBuiltTables
 
     /// <summary>Whether <paramref name="call"/> of <paramref name="method"/> may be summarised by <see cref="BuiltBy"/>.</summary>
     public static bool MayBeHelper(IMethodSymbol method, IOperation call, KnownSymbols symbols) =>
-        method.MethodKind == MethodKind.Ordinary && MayHandBackTable(method, symbols)
-        && call.SemanticModel?.GetEnclosingSymbol(call.Syntax.SpanStart)?.ContainingType is INamedTypeSymbol caller
-        && SymbolEqualityComparer.Default.Equals(method.ContainingType, caller);
+        IsHelperShaped(method, symbols)
+        && SymbolEqualityComparer.Default.Equals(method.ContainingType, call.SemanticModel?.GetEnclosingSymbol(call.Syntax.SpanStart)?.ContainingType);
+
+    /// <summary>An ordinary method whose result or an out parameter is a table; <see cref="BuiltBy"/> also needs the caller's class.</summary>
+    private static bool IsHelperShaped(IMethodSymbol method, KnownSymbols symbols) =>
+        method.MethodKind == MethodKind.Ordinary && MayHandBackTable(method, symbols);
 
     private static bool MayHandBackTable(IMethodSymbol method, KnownSymbols symbols) =>
         IsTable(method.ReturnType, symbols) || method.Parameters.Any(p => p.RefKind == RefKind.Out && IsTable(p.Type, symbols));

@@ -29,8 +29,10 @@ public sealed class P2P0003HandBuiltDmaOnlyTableAnalyzer : FlowRuleAnalyzer
     // Only a MapDmaBuf callback's own returns are candidates: other bodies register nothing.
     private protected override bool MayMatter(ISymbol owner, KnownSymbols symbols) => owner is IMethodSymbol method && IsMapCallback(method, symbols);
 
+    // MayMatter has already seen that the containing member is a MapDmaBuf callback: its own returns are the candidates,
+    // not those of lambdas or local functions in it.
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
-        operation is IReturnOperation { ReturnedValue: not null } ret && IsMapCallback(ret, symbols);
+        operation is IReturnOperation { ReturnedValue: not null } ret && EnclosingMethod(ret, containingSymbol) is not null;
 
     // Hand-built tables are made only by SgTable.Alloc or by a helper of the same class that hands a table back, called
     // in the callback itself: without such a call, a callback's returns cost no flow analysis.
@@ -43,11 +45,7 @@ public sealed class P2P0003HandBuiltDmaOnlyTableAnalyzer : FlowRuleAnalyzer
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
         IOperation value = ((IReturnOperation)candidate).ReturnedValue!;
-        IOperation body = candidate;
-        while (body.Parent is not null)
-        {
-            body = body.Parent;
-        }
+        IOperation body = MethodFlow.RootOf(candidate);
 
         // The table is either filled here, or handed back by a helper of this class (its name is in the fact's key).
         if (HandBuiltTables.Of(flow, body, flow.ValueOf(value.Syntax), symbols) is not Fact table)
@@ -62,9 +60,6 @@ public sealed class P2P0003HandBuiltDmaOnlyTableAnalyzer : FlowRuleAnalyzer
             ImmutableDictionary<string, string?>.Empty.Add(BuilderProperty, builder), builder));
     }
 
-    private static bool IsMapCallback(IReturnOperation ret, KnownSymbols symbols) =>
-        EnclosingMethod(ret) is IMethodSymbol method && IsMapCallback(method, symbols);
-
     private static bool IsMapCallback(IMethodSymbol method, KnownSymbols symbols)
     {
         for (IMethodSymbol? m = method; m is not null; m = m.OverriddenMethod)
@@ -78,7 +73,8 @@ public sealed class P2P0003HandBuiltDmaOnlyTableAnalyzer : FlowRuleAnalyzer
         return false;
     }
 
-    private static IMethodSymbol? EnclosingMethod(IOperation op)
+    /// <summary>The method whose return <paramref name="op"/> is: none inside a lambda or local function.</summary>
+    private static IMethodSymbol? EnclosingMethod(IOperation op, ISymbol? containing = null)
     {
         for (IOperation? p = op.Parent; p is not null; p = p.Parent)
         {
@@ -88,7 +84,6 @@ public sealed class P2P0003HandBuiltDmaOnlyTableAnalyzer : FlowRuleAnalyzer
             }
         }
 
-        return op.SemanticModel?.GetEnclosingSymbol(op.Syntax.SpanStart) as IMethodSymbol;
+        return (containing ?? op.SemanticModel?.GetEnclosingSymbol(op.Syntax.SpanStart)) as IMethodSymbol;
     }
-
 }
