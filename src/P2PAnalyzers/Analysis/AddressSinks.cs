@@ -192,6 +192,8 @@ public abstract class AddressSinkAnalyzer : FlowRuleAnalyzer
         _ => false,
     };
 
+    private protected sealed override bool Needs(Fact fact) => fact.Kind is FactKind.CpuPhys or FactKind.Pfn;
+
     private static bool IsCpuPhysical(ISymbol symbol, KnownSymbols symbols) => symbols.AnnotationOf(symbol) == AddressSpaceAnnotation.CpuPhysical;
 
     private protected sealed override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, System.Action<Diagnostic> report)
@@ -200,7 +202,7 @@ public abstract class AddressSinkAnalyzer : FlowRuleAnalyzer
         {
             if (Reporting.Earliest(flow.ValueOf(sink.Operand.Syntax), FactKind.CpuPhys) is Fact source)
             {
-                report(Diagnostic.Create(Descriptor, sink.Location, Reporting.SourceProperties(source),
+                report(Diagnostic.Create(Descriptor, sink.Location, Reporting.Origins(source), Reporting.SourceProperties(source),
                     Reporting.Text(sink.Operand.Syntax), source.Origin.Describe(), sink.Description));
             }
         }

@@ -107,10 +107,11 @@ internal sealed partial class Evaluator
             State = State.AddDecision(new MapTypeDecision(null, null));
         }
 
+        FlowValue fromProgram = CallOfSource(inv, args);
         FlowValue annotated = Annotated(method, inv.Syntax, method.Name + "()");
         if (!annotated.IsEmpty)
         {
-            return annotated;
+            return annotated.Union(fromProgram);
         }
 
         if (_context.HelperSummaries && HandBuiltTables.BuiltBy(method, _context, _k) is HelperTable built)
@@ -129,6 +130,11 @@ internal sealed partial class Evaluator
             {
                 return FlowValue.Of(fact);
             }
+        }
+
+        if (!fromProgram.IsEmpty)
+        {
+            return fromProgram;
         }
 
         // Address-type helpers keep the address (PhysAddr.PageAlignDown); tables hand their facts to entries and views.
@@ -204,7 +210,7 @@ internal sealed partial class Evaluator
         }
 
         FlowValue view = TableView(receiver, property.Type);
-        return view.IsEmpty ? IdentityOf(property, property.Type) : view;
+        return (view.IsEmpty ? IdentityOf(property, property.Type) : view).Union(ArrivingAt(property.Property));
     }
 
     private FlowValue FieldRead(IFieldReferenceOperation field)
@@ -217,7 +223,7 @@ internal sealed partial class Evaluator
         }
 
         FlowValue annotated = Annotated(field.Field, field.Syntax, $"field '{field.Field.Name}'");
-        return annotated.IsEmpty ? IdentityOf(field, field.Type) : annotated;
+        return (annotated.IsEmpty ? IdentityOf(field, field.Type) : annotated).Union(ArrivingAt(field.Field));
     }
 
     /// <summary>

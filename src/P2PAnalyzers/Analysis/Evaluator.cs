@@ -159,7 +159,8 @@ internal sealed partial class Evaluator
         return op switch
         {
             IParameterReferenceOperation p => Annotated(p.Parameter, p.Syntax, $"parameter '{p.Parameter.Name}'")
-                .Union(IdentityOf(op, p.Parameter.Type)),
+                .Union(IdentityOf(op, p.Parameter.Type))
+                .Union(ArrivingAt(p.Parameter)),
             _ => FlowValue.Empty,
         };
     }
@@ -188,6 +189,7 @@ internal sealed partial class Evaluator
             Store(path, v, PathOf(value));
         }
 
+        Hand(target, v);
         return v;
     }
 
@@ -266,6 +268,7 @@ internal sealed partial class Evaluator
             State = State.Set(path, result);
         }
 
+        Hand(compound.Target, result);
         return result;
     }
 

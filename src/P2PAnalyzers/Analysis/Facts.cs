@@ -1,4 +1,7 @@
 using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace P2PAnalyzers.Analysis;
@@ -69,29 +72,111 @@ internal enum MemoryKind : byte
     Ram,
 }
 
-/// <summary>Where a fact came from: a short description and the source location, for messages.</summary>
+/// <summary>
+/// Where a fact came from: a short description and the source location, and, for a fact that crossed method
+/// boundaries, the steps it took (stored into a field, passed as a parameter, returned by a method).
+/// </summary>
 internal sealed class Origin : IEquatable<Origin>
 {
+    /// <summary>A chain longer than this keeps its first steps: a message names where the value came from, not every hop.</summary>
+    private const int MaxSteps = 4;
+
     public Origin(string what, Location location)
+        : this(what, location, ImmutableArray<OriginStep>.Empty)
+    {
+    }
+
+    private Origin(string what, Location location, ImmutableArray<OriginStep> steps)
     {
         What = what;
         Location = location;
+        Steps = steps;
     }
 
     public string What { get; }
 
     public Location Location { get; }
 
-    public int Line => Location.GetLineSpan().StartLinePosition.Line + 1;
+    /// <summary>The hops across methods, oldest first; empty for a fact made in the method analysed.</summary>
+    public ImmutableArray<OriginStep> Steps { get; }
 
-    /// <summary>E.g. <c>PciBar.CpuStart, line 12</c>.</summary>
-    public string Describe() => Location.IsInSource ? $"{What}, line {Line}" : What;
+    /// <summary>
+    /// This origin one hop further. A hop through a node the chain already went through adds nothing, so that values
+    /// that go round a cycle of fields or calls come back equal and the whole-program fixpoint ends.
+    /// </summary>
+    public Origin Through(OriginStep step)
+    {
+        foreach (OriginStep s in Steps)
+        {
+            if (s.Node.Equals(step.Node))
+            {
+                return this;
+            }
+        }
 
-    public bool Equals(Origin? other) => other is not null && other.What == What && other.Location == Location;
+        return Steps.Length >= MaxSteps ? this : new Origin(What, Location, Steps.Add(step));
+    }
+
+    /// <summary>
+    /// E.g. <c>PciBar.CpuStart</c>, or <c>PciBar.CpuStart, stored into AmdgpuGmc.AperBase in GmcMcInit</c>. No line
+    /// numbers: a message must not change when unrelated lines move (baselines, SARIF diffs and the ruling depend on it).
+    /// </summary>
+    public string Describe()
+    {
+        if (Steps.IsEmpty)
+        {
+            return What;
+        }
+
+        var text = new System.Text.StringBuilder(What);
+        foreach (OriginStep step in Steps)
+        {
+            text.Append(", ").Append(step.Text);
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The source location and the location of every hop: a diagnostic's additional locations.</summary>
+    public IEnumerable<Location> Locations()
+    {
+        yield return Location;
+        foreach (OriginStep step in Steps)
+        {
+            yield return step.Location;
+        }
+    }
+
+    public bool Equals(Origin? other) =>
+        other is not null && other.What == What && other.Location == Location && other.Steps.SequenceEqual(Steps);
 
     public override bool Equals(object? obj) => Equals(obj as Origin);
 
-    public override int GetHashCode() => (What.GetHashCode() * 397) ^ Location.GetHashCode();
+    public override int GetHashCode() => (What.GetHashCode() * 397) ^ Location.GetHashCode() ^ Steps.Length;
+}
+
+/// <summary>One hop of a value across a method boundary: through which node, in words, and where.</summary>
+internal sealed class OriginStep : IEquatable<OriginStep>
+{
+    public OriginStep(SummaryNode node, string text, Location location)
+    {
+        Node = node;
+        Text = text;
+        Location = location;
+    }
+
+    public SummaryNode Node { get; }
+
+    /// <summary>E.g. <c>stored into AmdgpuGmc.AperBase in GmcMcInit</c>.</summary>
+    public string Text { get; }
+
+    public Location Location { get; }
+
+    public bool Equals(OriginStep? other) => other is not null && other.Node.Equals(Node) && other.Text == Text && other.Location == Location;
+
+    public override bool Equals(object? obj) => Equals(obj as OriginStep);
+
+    public override int GetHashCode() => Node.GetHashCode() ^ Location.GetHashCode();
 }
 
 /// <summary>
@@ -117,6 +202,13 @@ internal readonly struct Fact : IEquatable<Fact>
     public string? Key { get; }
 
     public Fact With(FactKind kind) => new(kind, Origin, Memory, Key);
+
+    /// <summary>
+    /// This fact as it arrives in another method through <paramref name="step"/>. Keys name objects by their path in the
+    /// method that made the fact, which means nothing in another method: they are dropped, except a builder's name.
+    /// </summary>
+    public Fact Through(OriginStep step) =>
+        new(Kind, Origin.Through(step), Memory, Key is not null && Key.StartsWith(HandBuiltTables.HelperKey, StringComparison.Ordinal) ? Key : null);
 
     public bool Equals(Fact other) => Kind == other.Kind && Memory == other.Memory && Key == other.Key && Origin.Equals(other.Origin);
 

@@ -55,6 +55,13 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
     /// <summary>True for an operation that must occur in the body before any candidate there can be reported.</summary>
     private protected virtual bool IsPrerequisite(IOperation operation, KnownSymbols symbols) => false;
 
+    /// <summary>
+    /// The facts the rule needs, when they may also arrive from the rest of the program (a field set at probe, a
+    /// parameter, a helper's result): a body without a local prerequisite is still judged when it reads a node that
+    /// brings one. By default none does: the rule's facts are made in the body itself only.
+    /// </summary>
+    private protected virtual bool Needs(Fact fact) => false;
+
     /// <inheritdoc/>
     public sealed override void Initialize(AnalysisContext context)
     {
@@ -110,7 +117,9 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
             {
                 if (!seen.TryGetValue(rule, out bool present))
                 {
-                    present = root.DescendantsAndSelf().Any(op => rule.PrerequisiteKinds.Contains(op.Kind) && rule.IsPrerequisite(op, symbols));
+                    present = root.DescendantsAndSelf().Any(op => rule.PrerequisiteKinds.Contains(op.Kind) && rule.IsPrerequisite(op, symbols))
+                        || root.DescendantsAndSelf().Any(op => op.Kind is OperationKind.FieldReference or OperationKind.PropertyReference
+                            or OperationKind.ParameterReference or OperationKind.Invocation && symbols.Program.Brings(op, symbols, rule.Needs));
                     seen.Add(rule, present);
                 }
 

@@ -14,10 +14,13 @@ internal static class FlowRunner
 {
     private const int MaxNestedRounds = 8;
 
-    public static void Analyze(FlowContext k, ControlFlowGraph graph, FlowState initial, FlowRecorder recorder)
+    /// <summary>Analyses the graph and records what every expression carries; returns the state at entry of each block.</summary>
+    public static FlowState?[] Analyze(FlowContext k, ControlFlowGraph graph, FlowState initial, FlowRecorder recorder)
     {
-        Record(k, graph, Fixpoint(k, graph, initial, 0), recorder);
+        FlowState?[] states = Fixpoint(k, graph, initial, 0);
+        Record(k, graph, states, recorder, k.Summary);
         AnalyzeNested(k, graph, recorder);
+        return states;
     }
 
     /// <summary>The union of the values a (local) function returns when entered in <paramref name="initial"/>.</summary>
@@ -123,13 +126,20 @@ internal static class FlowRunner
                 BranchRefinement.Refine(after, block.BranchValue, !conditionalWhen));
     }
 
-    private static void Record(FlowContext k, ControlFlowGraph graph, FlowState?[] states, FlowRecorder recorder)
+    private static void Record(FlowContext k, ControlFlowGraph graph, FlowState?[] states, FlowRecorder recorder, SummaryRecorder? returns = null)
     {
         foreach (BasicBlock block in graph.Blocks)
         {
             if (states[block.Ordinal] is FlowState state)
             {
-                Transfer(new Evaluator(k, graph, state, recorder, 0), block);
+                var evaluator = new Evaluator(k, graph, state, recorder, 0);
+                Transfer(evaluator, block);
+                if (returns is not null && IsReturn(block))
+                {
+                    // The root graph's returns (not a lambda's or local function's) are the method's, for the summary.
+                    returns.Return(recorder.Values.TryGetValue(block.BranchValue!.Syntax, out FlowValue v) ? v : FlowValue.Empty,
+                        block.BranchValue.Syntax.GetLocation());
+                }
             }
         }
     }

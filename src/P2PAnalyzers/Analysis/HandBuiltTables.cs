@@ -53,7 +53,7 @@ internal static class HandBuiltTables
             return null;
         }
 
-        MethodFlow flow = MethodFlow.OfHelper(body, symbols, b => ControlFlowGraph.Create((IMethodBodyOperation)b));
+        MethodFlow flow = MethodFlow.OfHelper(body, context, b => ControlFlowGraph.Create((IMethodBodyOperation)b));
         bool returns = body.DescendantsAndSelf().OfType<IReturnOperation>()
             .Any(r => r.ReturnedValue is IOperation v && Of(flow, body, flow.ValueOf(v.Syntax), symbols) is not null);
         ImmutableArray<int> outs = method.Parameters

@@ -29,6 +29,7 @@ internal sealed class KnownSymbols
     private readonly bool _anyAssembly;
     private readonly ConcurrentDictionary<ISymbol, AddressSpaceAnnotation> _annotations = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _asksMapType = new(SymbolEqualityComparer.Default);
+    private readonly System.Lazy<ProgramSummary> _program;
 
     private KnownSymbols(Compilation compilation)
     {
@@ -57,9 +58,19 @@ internal sealed class KnownSymbols
         var assemblies = _roles.Keys.Select(k => k.ContainingAssembly).Distinct(SymbolEqualityComparer.Default).ToList();
         _roleAssembly = assemblies.Count == 1 ? (IAssemblySymbol?)assemblies[0] : null;
         _anyAssembly = assemblies.Count > 1;
+        _program = new System.Lazy<ProgramSummary>(() => ProgramBuilder.Build(this), System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
+    /// <summary>True when <paramref name="symbol"/> is declared in the compilation's own source (it has a summary node).</summary>
+    public bool IsSource(ISymbol symbol) => SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, Compilation.Assembly);
+
     public Compilation Compilation { get; }
+
+    /// <summary>
+    /// The whole-program summary of the compilation, solved on first use (by the first rule that analyses a body) and
+    /// shared by all rules; every analysis waits for the one solution.
+    /// </summary>
+    public ProgramSummary Program => _program.Value;
 
     /// <summary>The flow analyses of the bodies analysed last, shared by the rules (see <see cref="MethodFlow.Of"/>).</summary>
     public RecentFlows RecentFlows { get; } = new();

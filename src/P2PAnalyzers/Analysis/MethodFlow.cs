@@ -15,13 +15,17 @@ internal sealed class MethodFlow
     private readonly FlowRecorder _recorder;
     private ImmutableArray<DistanceGate> _gates;
 
-    private MethodFlow(ControlFlowGraph graph, FlowRecorder recorder)
+    private MethodFlow(ControlFlowGraph graph, FlowRecorder recorder, FlowState?[] states)
     {
         Graph = graph;
         _recorder = recorder;
+        States = states;
     }
 
     public ControlFlowGraph Graph { get; }
+
+    /// <summary>The state at the entry of each block of <see cref="Graph"/> (null: not reached); the last block is the exit.</summary>
+    public FlowState?[] States { get; }
 
     /// <summary>
     /// The analysis of the body <paramref name="root"/> (a top-level operation block), computed on first use and once:
@@ -33,20 +37,20 @@ internal sealed class MethodFlow
         lock (slot)
         {
             // Left empty when the analysis throws (or is cancelled), so that a later request computes it afresh.
-            return slot.Flow ??= Analyze(root, new FlowContext(symbols, root), graphOf);
+            return slot.Flow ??= Analyze(root, new FlowContext(symbols, root, symbols.Program), graphOf);
         }
     }
 
     /// <summary>A helper's analysis, followed no deeper (not cached with the rules' analyses).</summary>
-    public static MethodFlow OfHelper(IOperation root, KnownSymbols symbols, Func<IOperation, ControlFlowGraph> graphOf) =>
-        Analyze(root, new FlowContext(symbols, root, helperSummaries: false), graphOf);
+    public static MethodFlow OfHelper(IOperation root, FlowContext caller, Func<IOperation, ControlFlowGraph> graphOf) =>
+        Analyze(root, new FlowContext(caller.Symbols, root, caller.Program, helperSummaries: false), graphOf);
 
     private static MethodFlow Analyze(IOperation root, FlowContext context, Func<IOperation, ControlFlowGraph> graphOf)
     {
         ControlFlowGraph graph = graphOf(root);
         var recorder = new FlowRecorder();
-        FlowRunner.Analyze(context, graph, FlowState.Entry, recorder);
-        return new MethodFlow(graph, recorder);
+        FlowState?[] states = FlowRunner.Analyze(context, graph, FlowState.Entry, recorder);
+        return new MethodFlow(graph, recorder, states);
     }
 
     /// <summary>The top-level operation block (method body, initializer) that holds <paramref name="operation"/>.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -17,6 +18,13 @@ internal static class Reporting
             .ThenBy(f => f.Origin.What, System.StringComparer.Ordinal)
             .Cast<Fact?>()
             .FirstOrDefault();
+
+    /// <summary>
+    /// The additional locations that show where a fact came from: none for a fact made in the method reported (the
+    /// message names it), else its source and every hop across methods (the store at probe, the call, the return).
+    /// </summary>
+    public static IEnumerable<Location> Origins(Fact fact) =>
+        fact.Origin.Steps.IsEmpty ? Enumerable.Empty<Location>() : fact.Origin.Locations().Where(l => l.IsInSource);
 
     /// <summary>Source text of an operand, on one line and shortened for a message.</summary>
     public static string Text(SyntaxNode node)

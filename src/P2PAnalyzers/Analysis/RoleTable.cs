@@ -6,6 +6,23 @@ namespace P2PAnalyzers.Analysis;
 /// <summary>Which library member plays which role; the one table the analysis consults.</summary>
 internal static class RoleTable
 {
+    /// <summary>
+    /// The names of the library members the table knows: a body that names none of them (in a file that uses the
+    /// library) makes no fact itself, so the whole-program summary starts from the bodies that do.
+    /// </summary>
+    public static HashSet<string> MemberNames(KnownSymbols k)
+    {
+        var roles = new Dictionary<ISymbol, Role>(SymbolEqualityComparer.Default);
+        Fill(k, roles);
+        var names = new HashSet<string>(System.StringComparer.Ordinal);
+        foreach (ISymbol member in roles.Keys)
+        {
+            names.Add(member.Name);
+        }
+
+        return names;
+    }
+
     public static void Fill(KnownSymbols k, Dictionary<ISymbol, Role> roles)
     {
         void Add(INamedTypeSymbol? type, string member, Role role)

@@ -42,6 +42,8 @@ public sealed class P2P0003HandBuiltDmaOnlyTableAnalyzer : FlowRuleAnalyzer
         operation is IInvocationOperation inv
         && (symbols.RoleOf(inv.TargetMethod) == Role.SgAlloc || HandBuiltTables.MayBeHelper(inv.TargetMethod, inv, symbols));
 
+    private protected override bool Needs(Fact fact) => fact.Kind == FactKind.HandBuiltTable;
+
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
         IOperation value = ((IReturnOperation)candidate).ReturnedValue!;

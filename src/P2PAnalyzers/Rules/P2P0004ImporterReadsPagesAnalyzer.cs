@@ -30,6 +30,8 @@ public sealed class P2P0004ImporterReadsPagesAnalyzer : FlowRuleAnalyzer
     private protected override bool IsPrerequisite(IOperation operation, KnownSymbols symbols) =>
         operation is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) == Role.AttachMap;
 
+    private protected override bool Needs(Fact fact) => fact.Kind is FactKind.ImportedTable or FactKind.ImportedEntry;
+
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
         var property = (IPropertyReferenceOperation)candidate;
@@ -40,7 +42,7 @@ public sealed class P2P0004ImporterReadsPagesAnalyzer : FlowRuleAnalyzer
         }
 
         string what = symbols.RoleOf(property.Property) == Role.SgPage ? "the page" : "the CPU physical address";
-        report(Diagnostic.Create(Descriptors.P2P0004ImporterReadsPages, property.Syntax.GetLocation(),
+        report(Diagnostic.Create(Descriptors.P2P0004ImporterReadsPages, property.Syntax.GetLocation(), Reporting.Origins(imported),
             Reporting.Text(property.Instance.Syntax), what, imported.Origin.Describe()));
     }
 

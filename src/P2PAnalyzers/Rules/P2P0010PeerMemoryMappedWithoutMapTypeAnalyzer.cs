@@ -32,6 +32,8 @@ public sealed class P2P0010PeerMemoryMappedWithoutMapTypeAnalyzer : FlowRuleAnal
     private protected override bool IsPrerequisite(IOperation operation, KnownSymbols symbols) =>
         operation is IPropertyReferenceOperation p && symbols.RoleOf(p.Property) is Role.BarCpuStart or Role.BarCpuRange;
 
+    private protected override bool Needs(Fact fact) => (fact.Kind == FactKind.CpuPhys && fact.Memory == MemoryKind.Bar) || fact.Kind == FactKind.PeerPage;
+
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
         var inv = (IInvocationOperation)candidate;
@@ -46,7 +48,7 @@ public sealed class P2P0010PeerMemoryMappedWithoutMapTypeAnalyzer : FlowRuleAnal
             return;
         }
 
-        report(Diagnostic.Create(Descriptors.P2P0010PeerMemoryMappedWithoutMapType, inv.Syntax.GetLocation(), Reporting.SourceProperties(peer),
+        report(Diagnostic.Create(Descriptors.P2P0010PeerMemoryMappedWithoutMapType, inv.Syntax.GetLocation(), Reporting.Origins(peer), Reporting.SourceProperties(peer),
             $"Dma.{inv.TargetMethod.Name}", peer.Origin.Describe(), Reporting.Text(device.Syntax)));
     }
 }

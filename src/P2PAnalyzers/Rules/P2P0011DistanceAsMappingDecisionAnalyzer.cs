@@ -33,6 +33,8 @@ public sealed class P2P0011DistanceAsMappingDecisionAnalyzer : FlowRuleAnalyzer
     private protected override bool IsPrerequisite(IOperation operation, KnownSymbols symbols) =>
         operation is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) is Role.Distance or Role.DistanceMany;
 
+    private protected override bool Needs(Fact fact) => fact.Kind == FactKind.Distance;
+
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
         DistanceGate? gate = flow.DistanceGates(symbols).FirstOrDefault(g => g.Comparison == candidate.Syntax);
@@ -42,7 +44,7 @@ public sealed class P2P0011DistanceAsMappingDecisionAnalyzer : FlowRuleAnalyzer
         }
 
         IInvocationOperation first = gate.GatedCalls.OrderBy(c => c.Syntax.SpanStart).First();
-        string calls = $"Dma.{first.TargetMethod.Name}, line {first.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1}";
+        string calls = $"Dma.{first.TargetMethod.Name}";
         report(Diagnostic.Create(Descriptors.P2P0011DistanceAsMappingDecision, candidate.Syntax.GetLocation(),
             gate.GatedCalls.OrderBy(c => c.Syntax.SpanStart).Select(c => c.Syntax.GetLocation()),
             Reporting.Text(candidate.Syntax), calls));

@@ -40,6 +40,8 @@ public sealed class P2P0013BusAddressUnmappedAnalyzer : FlowRuleAnalyzer
     private protected override bool IsPrerequisite(IOperation operation, KnownSymbols symbols) =>
         operation is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) is Role.MapP2P or Role.BusAddrMap or Role.MapSgTable;
 
+    private protected override bool Needs(Fact fact) => fact.Kind is FactKind.BusDma or FactKind.P2PTable or FactKind.P2PEntry;
+
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
         var inv = (IInvocationOperation)candidate;

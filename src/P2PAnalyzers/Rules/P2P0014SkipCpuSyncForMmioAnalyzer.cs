@@ -38,6 +38,8 @@ public sealed class P2P0014SkipCpuSyncForMmioAnalyzer : FlowRuleAnalyzer
     private protected override bool IsPrerequisite(IOperation operation, KnownSymbols symbols) =>
         operation.ConstantValue is { HasValue: true, Value: int value } && (value & SkipCpuSync) != 0 && symbols.Is(operation.Type, symbols.DmaAttrs);
 
+    private protected override bool Needs(Fact fact) => fact.Kind == FactKind.SkipCpuSyncAttrs;
+
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
         var inv = (IInvocationOperation)candidate;

@@ -509,7 +509,7 @@ public sealed class P2P0001FlowTests
         """,
         withLibrary: false,
         Verifier.Diagnostic("P2P0001").WithLocation(0)
-            .WithArguments("_barBase + offset", "field '_barBase' is [CpuPhysicalAddress], line 28", "parameter 'address' of WriteBase is [DmaAddress]"));
+            .WithArguments("_barBase + offset", "field '_barBase' is [CpuPhysicalAddress]", "parameter 'address' of WriteBase is [DmaAddress]"));
 
     [Fact]
     public Task AttributesOfTheSameNameInAnotherNamespaceWithoutLibrary_NoDiagnostic() => Verifier.Analyzer("""
@@ -559,27 +559,31 @@ public sealed class P2P0001FlowTests
         }
         """);
 
-    // ---- Deliberate limits (docs/rules/P2P0001.md, false-positive contract): across methods only through attributes ----
+    // ---- Across methods without attributes: the whole-program summary; origins and hops are additional locations ----
 
     [Fact]
-    public Task UnannotatedHelperReturn_IsNotFollowed_NoDiagnostic() => Verifier.Analyzer(Usings + """
+    public Task UnannotatedHelperReturn_IsFollowed_Reports() => Verifier.Analyzer(Usings + """
         class C
         {
-            static ulong BarBase(PciBar bar) => bar.CpuStart.Raw;
+            static ulong BarBase(PciBar bar) => {|#2:{|#1:bar.CpuStart|}.Raw|};
 
-            void M(PciBar bar, Scatterlist sg) => sg.DmaAddress = DmaAddr.FromRaw(BarBase(bar));
+            void M(PciBar bar, Scatterlist sg) => sg.DmaAddress = {|#0:DmaAddr.FromRaw(BarBase(bar))|};
         }
-        """);
+        """,
+        Verifier.Diagnostic("P2P0001").WithLocation(0).WithLocation(1).WithLocation(2)
+            .WithArguments("BarBase(bar)", "PciBar.CpuStart, returned by C.BarBase", "stored as a scatterlist entry's DMA address"));
 
     [Fact]
-    public Task UnannotatedFieldSetInAnotherMethod_IsNotFollowed_NoDiagnostic() => Verifier.Analyzer(Usings + """
+    public Task UnannotatedFieldSetInAnotherMethod_IsFollowed_Reports() => Verifier.Analyzer(Usings + """
         class C
         {
             ulong _barBase;
 
-            void Probe(PciBar bar) => _barBase = bar.CpuStart.Raw;
+            void Probe(PciBar bar) => {|#2:_barBase = {|#1:bar.CpuStart|}.Raw|};
 
-            void Map(Scatterlist sg) => sg.DmaAddress = DmaAddr.FromRaw(_barBase);
+            void Map(Scatterlist sg) => sg.DmaAddress = {|#0:DmaAddr.FromRaw(_barBase)|};
         }
-        """);
+        """,
+        Verifier.Diagnostic("P2P0001").WithLocation(0).WithLocation(1).WithLocation(2)
+            .WithArguments("_barBase", "PciBar.CpuStart, stored into C._barBase in Probe", "stored as a scatterlist entry's DMA address"));
 }

@@ -247,7 +247,7 @@ public sealed class P2P0002FlowTests
         """,
         withLibrary: false,
         Verifier.Diagnostic("P2P0002").WithLocation(0)
-            .WithArguments("PeerMwPhys", "field 'PeerMwPhys' is [CpuPhysicalAddress], line 21", "field 'PeerMwBus' is [PciBusAddress]"));
+            .WithArguments("PeerMwPhys", "field 'PeerMwPhys' is [CpuPhysicalAddress]", "field 'PeerMwBus' is [PciBusAddress]"));
 
     [Fact]
     public Task AttributesOfTheSameNameInAnotherNamespaceWithoutLibrary_NoDiagnostic() => Verifier.Analyzer("""
@@ -275,15 +275,17 @@ public sealed class P2P0002FlowTests
         """,
         withLibrary: false);
 
-    // ---- Deliberate limit (docs/rules/P2P0002.md): values passed through un-annotated methods are not followed ----
+    // ---- Across methods without attributes: the whole-program summary follows returns ----
 
     [Fact]
-    public Task UnannotatedHelperReturn_IsNotFollowed_NoDiagnostic() => Verifier.Analyzer(Usings + """
+    public Task UnannotatedHelperReturn_IsFollowed_Reports() => Verifier.Analyzer(Usings + """
         class C
         {
-            static ulong WindowBase(PciBar bar) => bar.CpuStart.Raw;
+            static ulong WindowBase(PciBar bar) => {|#2:{|#1:bar.CpuStart|}.Raw|};
 
-            PciBusAddr M(PciBar bar) => PciBusAddr.FromRaw(WindowBase(bar));
+            PciBusAddr M(PciBar bar) => {|#0:PciBusAddr.FromRaw(WindowBase(bar))|};
         }
-        """);
+        """,
+        Verifier.Diagnostic("P2P0002").WithLocation(0).WithLocation(1).WithLocation(2)
+            .WithArguments("WindowBase(bar)", "PciBar.CpuStart, returned by C.WindowBase", "PciBusAddr.FromRaw"));
 }

@@ -36,7 +36,7 @@ public sealed class P2P0002Tests
         }
         """,
         Verifier.Diagnostic("P2P0002").WithLocation(0)
-            .WithArguments("pdev.Bar(bar).CpuStart.Raw + offset", "PciBar.CpuStart, line 14", "field 'CmbBusAddr' is [PciBusAddress]"));
+            .WithArguments("pdev.Bar(bar).CpuStart.Raw + offset", "PciBar.CpuStart", "field 'CmbBusAddr' is [PciBusAddress]"));
 
     [Fact]
     public Task TranslatingHostBridgeBusEqualsCpu_Reports() => Verifier.Analyzer(Usings + """
@@ -50,7 +50,7 @@ public sealed class P2P0002Tests
         }
         """,
         Verifier.Diagnostic("P2P0002").WithLocation(0)
-            .WithArguments("peerBar.CpuStart.Raw + doorbellOffset", "PciBar.CpuStart, line 11", "PciBusAddr.FromRaw"));
+            .WithArguments("peerBar.CpuStart.Raw + doorbellOffset", "PciBar.CpuStart", "PciBusAddr.FromRaw"));
 
     [Fact]
     public Task PowerPhbWindowHelperReturnsCpuAddress_Reports() => Verifier.Analyzer(Usings + """
@@ -62,7 +62,7 @@ public sealed class P2P0002Tests
         }
         """,
         Verifier.Diagnostic("P2P0002").WithLocation(0)
-            .WithArguments("bar.CpuRange.Start.Raw", "PciBar.CpuRange, line 10", "BusBase returns [PciBusAddress]"));
+            .WithArguments("bar.CpuRange.Start.Raw", "PciBar.CpuRange", "BusBase returns [PciBusAddress]"));
 
     [Fact]
     public Task PeerDoorbellParameterGetsProviderCpuAddress_Reports() => Verifier.Analyzer(Usings + """
@@ -80,7 +80,7 @@ public sealed class P2P0002Tests
         }
         """,
         Verifier.Diagnostic("P2P0002").WithLocation(0)
-            .WithArguments("provider.Bar.CpuStart.Raw + 0x100", "PciBar.CpuStart, line 15", "parameter 'doorbell' of SetPeerDoorbell is [PciBusAddress]"));
+            .WithArguments("provider.Bar.CpuStart.Raw + 0x100", "PciBar.CpuStart", "parameter 'doorbell' of SetPeerDoorbell is [PciBusAddress]"));
 
     [Fact]
     public Task BusOffsetAppliedWithTheWrongSign_Reports() => Verifier.Analyzer(Usings + """

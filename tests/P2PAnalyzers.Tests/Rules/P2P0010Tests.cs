@@ -57,7 +57,7 @@ public sealed class P2P0010Tests
             }
         }
         """,
-        Verifier.Diagnostic("P2P0010").WithLocation(0).WithArguments("Dma.MapResource", "PciBar.CpuStart, line 20", "dev"));
+        Verifier.Diagnostic("P2P0010").WithLocation(0).WithArguments("Dma.MapResource", "PciBar.CpuStart", "dev"));
 
     [Fact]
     public Task XeTtmVramMgrAllocSgt_MapResourceOfLmemBarWithoutMapType_Reports() => Verifier.Analyzer(Usings + """

@@ -57,7 +57,7 @@ public sealed class P2P0013Tests
         Verifier.Diagnostic("P2P0013").WithLocation(0).WithArguments(
             "Dma.UnmapPage",
             "sg.DmaAddress",
-            "may be a PCI bus address: its table was mapped P2P-aware (Dma.MapSgTable, line 15) and the entry's IsDmaBusAddress is not checked"));
+            "may be a PCI bus address: its table was mapped P2P-aware (Dma.MapSgTable) and the entry's IsDmaBusAddress is not checked"));
 
     [Fact]
     public Task RdmaRwCtxInitErrorPathUsesLegacyUnmapSg_Reports() => Verifier.Analyzer(Usings + """
@@ -86,7 +86,7 @@ public sealed class P2P0013Tests
         Verifier.Diagnostic("P2P0013").WithLocation(0).WithArguments(
             "Dma.UnmapSg",
             "sgt",
-            "was mapped P2P-aware (Dma.MapSgTable, line 15) and may hold bus-address entries; use Dma.UnmapSgTable"));
+            "was mapped P2P-aware (Dma.MapSgTable) and may hold bus-address entries; use Dma.UnmapSgTable"));
 
     [Fact]
     public Task BusAddrMapResultUnmappedLikeAnMmioMapping_Reports() => Verifier.Analyzer(Usings + """
@@ -106,7 +106,7 @@ public sealed class P2P0013Tests
         }
         """,
         Verifier.Diagnostic("P2P0013").WithLocation(0).WithArguments(
-            "Dma.UnmapResource", "bus", "is a PCI bus address (PciP2PDma.BusAddrMap, line 18)"));
+            "Dma.UnmapResource", "bus", "is a PCI bus address (PciP2PDma.BusAddrMap)"));
 
     [Fact]
     public Task P2PMappingAddressUnmappedWithUnmapPhys_Reports() => Verifier.Analyzer(Usings + """
@@ -126,7 +126,7 @@ public sealed class P2P0013Tests
         }
         """,
         Verifier.Diagnostic("P2P0013").WithLocation(0).WithArguments(
-            "Dma.UnmapPhys", "m.Address", "may be a PCI bus address (Dma.MapP2P, line 13): undo the mapping with its Unmap()"));
+            "Dma.UnmapPhys", "m.Address", "may be a PCI bus address (Dma.MapP2P): undo the mapping with its Unmap()"));
 
     [Fact]
     public Task P2PMappingAddressKeptInDescriptorThenUnmapped_Reports() => Verifier.Analyzer(Usings + """

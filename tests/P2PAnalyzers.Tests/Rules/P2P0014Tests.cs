@@ -86,7 +86,7 @@ public sealed class P2P0014Tests
             }
         }
         """,
-        Verifier.Diagnostic("P2P0014").WithLocation(0).WithArguments("Dma.MapPhys", "BAR memory (PciBar.CpuStart, line 18)"));
+        Verifier.Diagnostic("P2P0014").WithLocation(0).WithArguments("Dma.MapPhys", "BAR memory (PciBar.CpuStart)"));
 
     [Fact]
     public Task MapPageOfPeerPageWithSkipCpuSync_Reports() => Verifier.Analyzer(Usings + """

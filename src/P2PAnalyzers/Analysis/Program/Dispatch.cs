@@ -1,0 +1,44 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>
+/// Which methods share summary nodes through virtual dispatch: a call of an interface or base method may run an
+/// implementation, so an implementation's parameters also receive what is passed to the members it implements or
+/// overrides, and its returns also reach theirs. Delegates and events are not followed.
+/// </summary>
+internal static class Dispatch
+{
+    /// <summary><paramref name="method"/> itself, the methods it overrides, and the interface members it implements.</summary>
+    public static IEnumerable<IMethodSymbol> Related(IMethodSymbol method)
+    {
+        yield return method;
+        for (IMethodSymbol? m = method.OverriddenMethod; m is not null; m = m.OverriddenMethod)
+        {
+            yield return m;
+        }
+
+        foreach (IMethodSymbol explicitly in method.ExplicitInterfaceImplementations)
+        {
+            yield return explicitly;
+        }
+
+        if (method.DeclaredAccessibility != Accessibility.Public || method.ContainingType is not INamedTypeSymbol type)
+        {
+            yield break;
+        }
+
+        foreach (INamedTypeSymbol contract in type.AllInterfaces)
+        {
+            foreach (ISymbol member in contract.GetMembers(method.Name))
+            {
+                if (member is IMethodSymbol candidate
+                    && SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(candidate), method))
+                {
+                    yield return candidate;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,213 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>
+/// Solves the whole-program summary of a compilation: which facts reach each field, property, parameter, return and
+/// out parameter, from every store, call site and return in the compilation.
+/// </summary>
+/// <remarks>
+/// A worklist fixpoint over bodies. It starts from the bodies that name a member of the library (the only places a
+/// fact is made) and reads a further body only when it names a node that has facts: a reader, another writer (so that
+/// stores that disagree are seen), or the method a parameter belongs to. A body is read again when a node it read
+/// changes. Values only grow (unions capped in size, origin chains that never repeat a node), so the fixpoint ends;
+/// bodies are taken in file-path and source order, so the result does not depend on the order of the files or on
+/// threads. Code without any use of the library costs one syntax walk per file, and no binding.
+/// </remarks>
+internal sealed class ProgramBuilder : IProgramValues
+{
+    /// <summary>How many times a body may be read again before the fixpoint settles for what it has.</summary>
+    private const int MaxAnalysesPerBody = 8;
+
+    private readonly KnownSymbols _symbols;
+    private readonly ImmutableArray<TreeIndex> _trees;
+    private readonly Dictionary<SummaryNode, FlowValue> _values = new();
+    private readonly Dictionary<SummaryNode, SortedSet<BodyRef>> _contributors = new();
+    private readonly Dictionary<SummaryNode, SortedSet<BodyRef>> _readers = new();
+    private readonly Dictionary<BodyRef, BodySummary> _summaries = new();
+    private readonly Dictionary<BodyRef, int> _analyses = new();
+    private readonly SortedSet<BodyRef> _work = new();
+    private readonly Dictionary<SyntaxTree, int> _treeOrdinals = new();
+    private BodyRef _current;
+
+    private ProgramBuilder(KnownSymbols symbols)
+    {
+        _symbols = symbols;
+        _trees = symbols.Compilation.SyntaxTrees
+            .Select((tree, i) => (tree, i))
+            .OrderBy(t => t.tree.FilePath, System.StringComparer.Ordinal).ThenBy(t => t.i)
+            .Select(t => TreeIndex.Of(t.tree))
+            .ToImmutableArray();
+        for (int i = 0; i < _trees.Length; i++)
+        {
+            _treeOrdinals[_trees[i].Tree] = i;
+        }
+    }
+
+    public static ProgramSummary Build(KnownSymbols symbols)
+    {
+        var builder = new ProgramBuilder(symbols);
+        return builder.Solve();
+    }
+
+    /// <summary>A node's value so far; the body being read is remembered as its reader.</summary>
+    public FlowValue Read(SummaryNode node)
+    {
+        if (!_readers.TryGetValue(node, out SortedSet<BodyRef>? readers))
+        {
+            _readers[node] = readers = new SortedSet<BodyRef>();
+        }
+
+        readers.Add(_current);
+        return _values.TryGetValue(node, out FlowValue value) ? value : FlowValue.Empty;
+    }
+
+    private ProgramSummary Solve()
+    {
+        bool everywhere = _trees.Any(t => t.GloballyImportsLibrary);
+        HashSet<string> producers = RoleTable.MemberNames(_symbols);
+        for (int t = 0; t < _trees.Length; t++)
+        {
+            if (!everywhere && !_trees[t].ImportsLibrary)
+            {
+                continue;
+            }
+
+            foreach (string name in producers)
+            {
+                foreach (int b in _trees[t].BodiesNaming(name))
+                {
+                    _work.Add(new BodyRef(t, b));
+                }
+            }
+        }
+
+        if (_work.Count == 0)
+        {
+            return ProgramSummary.Empty;
+        }
+
+        int total = 0;
+        while (_work.Count > 0)
+        {
+            BodyRef body = _work.Min;
+            _work.Remove(body);
+            int seen = _analyses.TryGetValue(body, out int n) ? n : 0;
+            if (seen >= MaxAnalysesPerBody)
+            {
+                continue;
+            }
+
+            _analyses[body] = seen + 1;
+            total++;
+            _current = body;
+            BodySummary summary = BodySummaries.Summarize(_symbols, _trees[body.Tree], body.Body, this);
+            _summaries.TryGetValue(body, out BodySummary? previous);
+            _summaries[body] = summary;
+            foreach (SummaryNode node in Touched(previous, summary))
+            {
+                Recompute(node);
+            }
+        }
+
+        return new ProgramSummary(new Dictionary<SummaryNode, FlowValue>(_values), _summaries.Count, total);
+    }
+
+    private static IEnumerable<SummaryNode> Touched(BodySummary? previous, BodySummary current) =>
+        (previous?.Contributions.Select(c => c.Node) ?? Enumerable.Empty<SummaryNode>())
+            .Concat(current.Contributions.Select(c => c.Node))
+            .Distinct();
+
+    private void Recompute(SummaryNode node)
+    {
+        if (!_contributors.TryGetValue(node, out SortedSet<BodyRef>? contributors))
+        {
+            _contributors[node] = contributors = new SortedSet<BodyRef>();
+        }
+
+        if (_summaries[_current].Contributions.Any(c => c.Node.Equals(node)))
+        {
+            contributors.Add(_current);
+        }
+        else
+        {
+            contributors.Remove(_current);
+        }
+
+        FlowValue value = FlowValue.Empty;
+        foreach (BodyRef body in contributors)
+        {
+            foreach (Contribution c in _summaries[body].Contributions)
+            {
+                if (c.Node.Equals(node))
+                {
+                    value = value.Union(c.Value);
+                }
+            }
+        }
+
+        _values.TryGetValue(node, out FlowValue old);
+        if (value.Equals(old))
+        {
+            return;
+        }
+
+        _values[node] = value;
+        Changed(node);
+    }
+
+    /// <summary>A node gained facts: its readers are read again, and every body that may read or write it is read.</summary>
+    private void Changed(SummaryNode node)
+    {
+        if (_readers.TryGetValue(node, out SortedSet<BodyRef>? readers))
+        {
+            _work.UnionWith(readers);
+        }
+
+        string name = node.Name;
+        for (int t = 0; t < _trees.Length; t++)
+        {
+            foreach (int b in _trees[t].BodiesNaming(name))
+            {
+                var body = new BodyRef(t, b);
+                if (!_summaries.ContainsKey(body))
+                {
+                    _work.Add(body);
+                }
+            }
+        }
+
+        if (node.Kind == SummaryNodeKind.Parameter)
+        {
+            // The method's own body reads its parameters without naming the method.
+            foreach (BodyRef declaring in Declarations(node.Id))
+            {
+                _work.Add(declaring);
+            }
+        }
+    }
+
+    private IEnumerable<BodyRef> Declarations(string id)
+    {
+        foreach (ISymbol symbol in DocumentationCommentId.GetSymbolsForDeclarationId(id, _symbols.Compilation))
+        {
+            foreach (SyntaxReference reference in symbol.DeclaringSyntaxReferences)
+            {
+                if (_treeOrdinals.TryGetValue(reference.SyntaxTree, out int t)
+                    && _trees[t].BodyContaining(reference.GetSyntax()) is int b and >= 0)
+                {
+                    yield return new BodyRef(t, b);
+                }
+            }
+        }
+    }
+}
+
+/// <summary>A body of the compilation: its file's ordinal (files in path order) and its ordinal in the file.</summary>
+internal readonly record struct BodyRef(int Tree, int Body) : System.IComparable<BodyRef>
+{
+    public int CompareTo(BodyRef other) => Tree != other.Tree ? Tree.CompareTo(other.Tree) : Body.CompareTo(other.Body);
+}

@@ -1,0 +1,73 @@
+using System;
+using Microsoft.CodeAnalysis;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>What a whole-program node stands for.</summary>
+internal enum SummaryNodeKind : byte
+{
+    /// <summary>A field or property: the union of every store to it (and of a property getter's returns).</summary>
+    Member,
+
+    /// <summary>A parameter: the union of the arguments every call site passes.</summary>
+    Parameter,
+
+    /// <summary>What a method returns.</summary>
+    Return,
+
+    /// <summary>What a method hands back through an out or ref parameter.</summary>
+    OutParameter,
+}
+
+/// <summary>
+/// A node of the whole-program summary, named by documentation-comment ID so that it means the same in every
+/// compilation of a project: the editor's next compilation reuses the summaries of files that did not change.
+/// </summary>
+internal sealed class SummaryNode : IEquatable<SummaryNode>
+{
+    private SummaryNode(SummaryNodeKind kind, string id, int ordinal, string display)
+    {
+        Kind = kind;
+        Id = id;
+        Ordinal = ordinal;
+        Display = display;
+    }
+
+    public SummaryNodeKind Kind { get; }
+
+    /// <summary>The documentation-comment ID of the field, property or method.</summary>
+    public string Id { get; }
+
+    /// <summary>The parameter's ordinal; 0 for members and returns.</summary>
+    public int Ordinal { get; }
+
+    /// <summary>For messages: <c>AmdgpuGmc.AperBase</c>, <c>HlDmaBuf.SetDmaSg</c>.</summary>
+    public string Display { get; }
+
+    /// <summary>The simple name a reader of this node writes in source (to find the bodies that may read it).</summary>
+    public string Name => Display.Substring(Display.LastIndexOf('.') + 1);
+
+    public static SummaryNode? Member(ISymbol member) =>
+        Create(SummaryNodeKind.Member, member, 0);
+
+    public static SummaryNode? Parameter(IMethodSymbol method, int ordinal) => Create(SummaryNodeKind.Parameter, method, ordinal);
+
+    public static SummaryNode? Return(IMethodSymbol method) => Create(SummaryNodeKind.Return, method, 0);
+
+    public static SummaryNode? OutParameter(IMethodSymbol method, int ordinal) => Create(SummaryNodeKind.OutParameter, method, ordinal);
+
+    private static SummaryNode? Create(SummaryNodeKind kind, ISymbol symbol, int ordinal)
+    {
+        ISymbol definition = symbol.OriginalDefinition;
+        string? id = DocumentationCommentId.CreateDeclarationId(definition);
+        return id is null ? null : new SummaryNode(kind, id, ordinal, definition.ContainingType?.Name + "." + definition.Name);
+    }
+
+    public bool Equals(SummaryNode? other) => other is not null && other.Kind == Kind && other.Ordinal == Ordinal && other.Id == Id;
+
+    public override bool Equals(object? obj) => Equals(obj as SummaryNode);
+
+    public override int GetHashCode() => (Id.GetHashCode() * 31 + Ordinal) * 4 + (int)Kind;
+
+    public override string ToString() => $"{Kind} {Id}#{Ordinal}";
+}

@@ -1,0 +1,127 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>
+/// What one syntax tree offers the whole-program summary, read from syntax alone: its bodies (methods, accessors,
+/// expression-bodied members, initializers) and which identifiers each body mentions. Kept per tree for as long as the
+/// tree lives, so an editor's next compilation, which reuses the trees of unchanged files, does not read them again.
+/// </summary>
+internal sealed class TreeIndex
+{
+    private static readonly ConditionalWeakTable<SyntaxTree, TreeIndex> Cache = new();
+
+    private readonly Dictionary<string, ImmutableArray<int>> _bodiesByName;
+
+    private TreeIndex(SyntaxTree tree, ImmutableArray<SyntaxNode> bodies, Dictionary<string, ImmutableArray<int>> bodiesByName, bool importsLibrary, bool globallyImportsLibrary)
+    {
+        Tree = tree;
+        Bodies = bodies;
+        _bodiesByName = bodiesByName;
+        ImportsLibrary = importsLibrary;
+        GloballyImportsLibrary = globallyImportsLibrary;
+    }
+
+    public SyntaxTree Tree { get; }
+
+    /// <summary>The body nodes, in source order (a body's ordinal is its index here).</summary>
+    public ImmutableArray<SyntaxNode> Bodies { get; }
+
+    /// <summary>True when the file names the library's namespace or an address-space attribute.</summary>
+    public bool ImportsLibrary { get; }
+
+    /// <summary>True when the file has a <c>global using</c> of the library: then every file may use its members.</summary>
+    public bool GloballyImportsLibrary { get; }
+
+    public static TreeIndex Of(SyntaxTree tree) => Cache.GetValue(tree, Build);
+
+    /// <summary>The ordinals of the bodies that mention <paramref name="name"/>.</summary>
+    public ImmutableArray<int> BodiesNaming(string name) =>
+        _bodiesByName.TryGetValue(name, out ImmutableArray<int> bodies) ? bodies : ImmutableArray<int>.Empty;
+
+    /// <summary>The ordinal of the body that is, or contains, <paramref name="node"/>; -1 when none does.</summary>
+    public int BodyContaining(SyntaxNode node)
+    {
+        for (int i = 0; i < Bodies.Length; i++)
+        {
+            if (Bodies[i].FullSpan.Contains(node.Span))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static TreeIndex Build(SyntaxTree tree)
+    {
+        SyntaxNode root = tree.GetRoot();
+        var bodies = ImmutableArray.CreateBuilder<SyntaxNode>();
+        var names = new Dictionary<string, List<int>>();
+        foreach (SyntaxNode node in root.DescendantNodes(descendIntoChildren: n => !IsBody(n)))
+        {
+            if (!IsBody(node))
+            {
+                continue;
+            }
+
+            int ordinal = bodies.Count;
+            bodies.Add(node);
+            foreach (SyntaxToken token in node.DescendantTokens())
+            {
+                if (token.IsKind(SyntaxKind.IdentifierToken))
+                {
+                    if (!names.TryGetValue(token.ValueText, out List<int>? list))
+                    {
+                        names[token.ValueText] = list = new List<int>();
+                    }
+
+                    if (list.Count == 0 || list[list.Count - 1] != ordinal)
+                    {
+                        list.Add(ordinal);
+                    }
+                }
+            }
+        }
+
+        bool imports = false;
+        bool globally = false;
+        if (root is CompilationUnitSyntax unit)
+        {
+            foreach (UsingDirectiveSyntax u in unit.Usings)
+            {
+                bool library = u.Name?.ToString().StartsWith(KnownSymbols.Namespace, System.StringComparison.Ordinal) == true;
+                imports |= library;
+                globally |= library && u.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword);
+            }
+        }
+
+        // A qualified name, a using inside a namespace, or one of the attributes also counts.
+        imports = imports || names.ContainsKey(KnownSymbols.Namespace) || root.DescendantTokens().Any(t =>
+            t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText is KnownSymbols.Namespace or "CpuPhysicalAddress" or "PciBusAddress" or "DmaAddress"
+                or "CpuPhysicalAddressAttribute" or "PciBusAddressAttribute" or "DmaAddressAttribute");
+        var byName = new Dictionary<string, ImmutableArray<int>>(names.Count);
+        foreach (KeyValuePair<string, List<int>> entry in names)
+        {
+            byName[entry.Key] = entry.Value.ToImmutableArray();
+        }
+
+        return new TreeIndex(tree, bodies.ToImmutable(), byName, imports, globally);
+    }
+
+    /// <summary>A node whose operations form one control flow graph of the summary.</summary>
+    private static bool IsBody(SyntaxNode node) => node switch
+    {
+        BaseMethodDeclarationSyntax m => m.Body is not null || m.ExpressionBody is not null,
+        AccessorDeclarationSyntax a => a.Body is not null || a.ExpressionBody is not null,
+        ArrowExpressionClauseSyntax arrow => arrow.Parent is BasePropertyDeclarationSyntax,
+        EqualsValueClauseSyntax init => init.Parent is VariableDeclaratorSyntax { Parent.Parent: FieldDeclarationSyntax } or PropertyDeclarationSyntax,
+        _ => false,
+    };
+}
