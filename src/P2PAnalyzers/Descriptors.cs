@@ -56,7 +56,7 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor P2P0014SkipCpuSyncForMmio = Rule(
         RuleIdentifiers.SkipCpuSyncForMmio,
         title: "CPU-sync-skip attribute used where MMIO is meant",
-        messageFormat: "{0} maps {1} with DmaAttrs.SkipCpuSync; peer BAR memory is MMIO: use DmaAttrs.Mmio",
+        messageFormat: "{0} {1} with DmaAttrs.SkipCpuSync; peer BAR memory is MMIO: use DmaAttrs.Mmio",
         description: "DMA_ATTR_SKIP_CPU_SYNC is about cache maintenance of RAM and says nothing for MMIO; BAR memory is mapped with DMA_ATTR_MMIO (amdgpu, habanalabs and the VFIO RFC used the former).");
 
     private static DiagnosticDescriptor Rule(string id, string title, string messageFormat, string description) => new(

@@ -75,7 +75,7 @@ internal static class ViolationTemplates
             {
                 foreach (Scatterlist sg in table)
                 {
-                    Dma.UnmapResource(attach.Device, sg.DmaAddress, sg.DmaLength, dir, DmaAttrs.SkipCpuSync);
+                    Dma.UnmapResource(attach.Device, sg.DmaAddress, sg.DmaLength, dir, DmaAttrs.SkipCpuSync);⟦P2P0014⟧
                 }
             }
         }
@@ -125,7 +125,7 @@ internal static class ViolationTemplates
             {
                 foreach (Scatterlist sg in table.DmaSegments)
                 {
-                    Dma.UnmapResource(attach.Device, sg.DmaAddress, sg.DmaLength, direction, DmaAttrs.SkipCpuSync);
+                    Dma.UnmapResource(attach.Device, sg.DmaAddress, sg.DmaLength, direction, DmaAttrs.SkipCpuSync);⟦P2P0014⟧
                 }
             }
         }

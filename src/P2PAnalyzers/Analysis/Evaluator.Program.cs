@@ -66,8 +66,13 @@ internal sealed partial class Evaluator
 
                 Hand(argument.Value, handed);
             }
-            else if (p.Ordinal < args.Length && _recorder is not null && _context.Summary is SummaryRecorder summary
-                && SummaryNode.Parameter(method, p.Ordinal) is SummaryNode node)
+            else if (p.Ordinal < args.Length && _recorder is not null)
+            {
+                FilledByCallee(method, p, args[p.Ordinal]);
+            }
+
+            if (p.RefKind is not (RefKind.Out or RefKind.Ref) && p.Ordinal < args.Length && _recorder is not null
+                && _context.Summary is SummaryRecorder summary && SummaryNode.Parameter(method, p.Ordinal) is SummaryNode node)
             {
                 summary.Contribute(node, args[p.Ordinal],
                     new OriginStep(node, $"passed as '{p.Name}' to {method.ContainingType.Name}.{method.Name} in {summary.OwnerName}", argument.Syntax.GetLocation()));
@@ -96,7 +101,8 @@ internal sealed partial class Evaluator
             summary.Contribute(node, value, new OriginStep(node, $"stored into {node.Display} in {summary.OwnerName}", target.Parent?.Syntax.GetLocation() ?? target.Syntax.GetLocation()));
         }
 
-        // Filling an entry of a hand-built table by hand: the table leaves this body filled.
+        // Filling an entry of a hand-built table by hand: the table leaves this body filled; an entry or table handed
+        // in as a parameter makes this method a filler of that parameter (set_dma_sg, the VFIO RFC's fill helper).
         if (target is IPropertyReferenceOperation { Instance: IOperation entry } sgDma && _k.RoleOf(sgDma.Property) == Role.SgDmaAddress)
         {
             FlowValue entryValue = _recorder.Values.TryGetValue(entry.Syntax, out FlowValue known) ? known : FlowValue.Empty;
@@ -104,6 +110,52 @@ internal sealed partial class Evaluator
             {
                 summary.Filled.Add(f.Origin);
             }
+
+            if (HandedIn(entry) is IParameterSymbol p && p.ContainingSymbol is IMethodSymbol method && SummaryNode.FillsEntries(method, p.Ordinal) is SummaryNode fills)
+            {
+                summary.Contribute(fills, FlowValue.Of(new Fact(FactKind.FillsEntries, new Origin(method.Name, target.Syntax.GetLocation()))),
+                    new OriginStep(fills, "filled by " + fills.Display, target.Syntax.GetLocation()));
+            }
+        }
+    }
+
+    /// <summary>The parameter an entry comes from: the parameter itself, or an element of a table or array parameter.</summary>
+    private IParameterSymbol? HandedIn(IOperation entry)
+    {
+        while (true)
+        {
+            switch (entry)
+            {
+                case IConversionOperation c:
+                    entry = c.Operand;
+                    continue;
+                case IPropertyReferenceOperation { Arguments.IsEmpty: false, Instance: IOperation table }:
+                    entry = table;
+                    continue;
+                case IArrayElementReferenceOperation element:
+                    entry = element.ArrayReference;
+                    continue;
+                case IParameterReferenceOperation p when p.Parameter.ContainingSymbol is IMethodSymbol { MethodKind: not (MethodKind.AnonymousFunction or MethodKind.LocalFunction) } m && _k.IsSource(m):
+                    return p.Parameter;
+                default:
+                    return null;
+            }
+        }
+    }
+
+    /// <summary>A call of a helper that fills the entries of what it is handed: those tables are filled by hand here.</summary>
+    private void FilledByCallee(IMethodSymbol method, IParameterSymbol p, FlowValue argument)
+    {
+        if (!argument.Facts.Any(f => f.Kind is FactKind.HandBuiltEntry or FactKind.HandBuiltTable)
+            || SummaryNode.FillsEntries(method, p.Ordinal) is not SummaryNode fills || _context.Program.Read(fills).IsEmpty)
+        {
+            return;
+        }
+
+        foreach (Fact f in argument.Facts.Where(f => f.Kind is FactKind.HandBuiltEntry or FactKind.HandBuiltTable))
+        {
+            _context.Summary?.Filled.Add(f.Origin);
+            _recorder?.FilledElsewhere.Add(f.Origin);
         }
     }
 }

@@ -62,6 +62,9 @@ internal enum FactKind : byte
 
     /// <summary>DMA attributes that include <c>DmaAttrs.SkipCpuSync</c>.</summary>
     SkipCpuSyncAttrs,
+
+    /// <summary>Marks a parameter whose entries a helper fills with DMA addresses by hand (whole-program summary only).</summary>
+    FillsEntries,
 }
 
 /// <summary>Which memory a CPU physical address points into, as far as the analysis can tell.</summary>

@@ -16,6 +16,9 @@ internal sealed class FlowRecorder
 
     public Dictionary<SyntaxNode, ImmutableHashSet<MapTypeDecision>> Decisions { get; } = new();
 
+    /// <summary>Hand-built tables (by origin) whose entries a helper of the compilation filled with DMA addresses.</summary>
+    public HashSet<Origin> FilledElsewhere { get; } = new();
+
     /// <summary>Lambdas met during recording, with the graph they live in and the state where they were created.</summary>
     public List<(IFlowAnonymousFunctionOperation Lambda, ControlFlowGraph Graph, FlowState State)> Lambdas { get; } = new();
 

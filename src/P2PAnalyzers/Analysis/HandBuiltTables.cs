@@ -30,7 +30,7 @@ internal static class HandBuiltTables
     /// <summary>The hand-filled table facts a value carries that this method's stores (or a helper's) account for.</summary>
     public static Fact? Of(MethodFlow flow, IOperation body, FlowValue value, KnownSymbols symbols) =>
         value.Facts.Where(f => f.Kind == FactKind.HandBuiltTable)
-            .Where(f => f.Key?.StartsWith(HelperKey, System.StringComparison.Ordinal) == true || Filled(flow, body, f, symbols))
+            .Where(f => f.Key?.StartsWith(HelperKey, System.StringComparison.Ordinal) == true || flow.FilledElsewhere(f.Origin) || Filled(flow, body, f, symbols))
             .OrderBy(f => f.Origin.Location.SourceSpan.Start)
             .Cast<Fact?>().FirstOrDefault();
 

@@ -66,6 +66,9 @@ internal sealed class MethodFlow
     }
 
 
+    /// <summary>True when a helper this method handed the table (or its entries) to fills them with DMA addresses.</summary>
+    public bool FilledElsewhere(Origin table) => _recorder.FilledElsewhere.Contains(table);
+
     /// <summary>Everything the expression may carry, on any path.</summary>
     public FlowValue ValueOf(SyntaxNode expression) =>
         _recorder.Values.TryGetValue(expression, out FlowValue value) ? value : FlowValue.Empty;

@@ -11,7 +11,7 @@ namespace P2PAnalyzers.Rules;
 /// <summary>
 /// P2P0014: BAR or peer memory mapped with <c>DmaAttrs.SkipCpuSync</c> (amdgpu, habanalabs, the VFIO RFC) instead of
 /// <c>DmaAttrs.Mmio</c>. <c>Dma.MapResource</c> always maps MMIO; <c>MapPhys</c> and <c>MapPage</c> only when the
-/// address is known to be a BAR's.
+/// address is known to be a BAR's; <c>Dma.UnmapResource</c> given the same attribute is reported too.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class P2P0014SkipCpuSyncForMmioAnalyzer : FlowRuleAnalyzer
@@ -27,7 +27,7 @@ public sealed class P2P0014SkipCpuSyncForMmioAnalyzer : FlowRuleAnalyzer
 
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
         operation is IInvocationOperation inv
-        && symbols.RoleOf(inv.TargetMethod) is Role.MapResource or Role.MapPhys or Role.MapPage
+        && symbols.RoleOf(inv.TargetMethod) is Role.MapResource or Role.MapPhys or Role.MapPage or Role.UnmapResource
         && Attrs(inv) is IOperation attrs && (attrs.ConstantValue is not { HasValue: true, Value: int value } || (value & SkipCpuSync) != 0);
 
     // The skip-CPU-sync attribute is known only from a constant with its bit in the body itself (the argument, or what a
@@ -51,14 +51,16 @@ public sealed class P2P0014SkipCpuSyncForMmioAnalyzer : FlowRuleAnalyzer
         }
 
         string what;
-        if (symbols.RoleOf(inv.TargetMethod) == Role.MapResource)
+        Role role = symbols.RoleOf(inv.TargetMethod);
+        if (role is Role.MapResource or Role.UnmapResource)
         {
-            what = "MMIO (a resource)";
+            // amdgpu_vram_mgr_free_sgt unmaps with the attributes it mapped with: both ends say MMIO.
+            what = role == Role.MapResource ? "maps MMIO (a resource)" : "unmaps MMIO (a resource)";
         }
         else if (inv.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 1)?.Value is IOperation memory
             && flow.ValueOf(memory.Syntax).Facts.FirstOrDefault(f => f.Memory == MemoryKind.Bar) is { Origin: not null } bar)
         {
-            what = $"BAR memory ({bar.Origin.Describe()})";
+            what = $"maps BAR memory ({bar.Origin.Describe()})";
         }
         else
         {

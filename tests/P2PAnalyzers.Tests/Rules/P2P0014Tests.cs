@@ -35,7 +35,7 @@ public sealed class P2P0014Tests
             }
         }
         """,
-        Verifier.Diagnostic("P2P0014").WithLocation(0).WithArguments("Dma.MapResource", "MMIO (a resource)"));
+        Verifier.Diagnostic("P2P0014").WithLocation(0).WithArguments("Dma.MapResource", "maps MMIO (a resource)"));
 
     [Fact]
     public Task XeTtmVramMgrAllocSgt_MapResourceWithSkipCpuSync_Reports() => Verifier.Analyzer(Usings + """
@@ -86,7 +86,7 @@ public sealed class P2P0014Tests
             }
         }
         """,
-        Verifier.Diagnostic("P2P0014").WithLocation(0).WithArguments("Dma.MapPhys", "BAR memory (PciBar.CpuStart)"));
+        Verifier.Diagnostic("P2P0014").WithLocation(0).WithArguments("Dma.MapPhys", "maps BAR memory (PciBar.CpuStart)"));
 
     [Fact]
     public Task MapPageOfPeerPageWithSkipCpuSync_Reports() => Verifier.Analyzer(Usings + """

@@ -17,6 +17,9 @@ internal enum SummaryNodeKind : byte
 
     /// <summary>What a method hands back through an out or ref parameter.</summary>
     OutParameter,
+
+    /// <summary>A parameter (an entry or a table) whose entries the method fills with DMA addresses by hand (set_dma_sg).</summary>
+    FillsEntries,
 }
 
 /// <summary>
@@ -55,6 +58,8 @@ internal sealed class SummaryNode : IEquatable<SummaryNode>
     public static SummaryNode? Return(IMethodSymbol method) => Create(SummaryNodeKind.Return, method, 0);
 
     public static SummaryNode? OutParameter(IMethodSymbol method, int ordinal) => Create(SummaryNodeKind.OutParameter, method, ordinal);
+
+    public static SummaryNode? FillsEntries(IMethodSymbol method, int ordinal) => Create(SummaryNodeKind.FillsEntries, method, ordinal);
 
     private static SummaryNode? Create(SummaryNodeKind kind, ISymbol symbol, int ordinal)
     {
