@@ -10,7 +10,7 @@ namespace P2PAnalyzers.Analysis;
 /// </summary>
 internal static class BranchRefinement
 {
-    public static FlowState Refine(FlowState state, IOperation condition, bool holds)
+    public static FlowState Refine(FlowState state, IOperation condition, bool holds, System.Func<IOperation, FlowValue> valueOf)
     {
         while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
         {
@@ -21,9 +21,10 @@ internal static class BranchRefinement
         switch (condition)
         {
             // if (!p2pBusAddr) ...: where the flag is false, the bus addresses it was set for are not here.
-            case ILocalReferenceOperation or IFieldReferenceOperation or IParameterReferenceOperation when !holds
-                && Evaluator.PathOf(condition) is AccessPath flag && state.Get(flag).Has(FactKind.BusFlag):
-                return ForgetFlagged(state, state.Get(flag));
+            // The flag may be a field set in another method (the iod's flag read in the completion callback).
+            case ILocalReferenceOperation or IFieldReferenceOperation or IParameterReferenceOperation or IPropertyReferenceOperation when !holds
+                && valueOf(condition) is { } flag && flag.Has(FactKind.BusFlag):
+                return ForgetFlagged(state, flag);
 
             // if (sg.IsDmaBusAddress) / if (mapping.IsBusAddress): the false edge has no bus address.
             case IPropertyReferenceOperation { Property.Name: "IsDmaBusAddress" or "IsBusAddress" } flag when !holds:
@@ -55,16 +56,17 @@ internal static class BranchRefinement
 
     private static FlowState ForgetFlagged(FlowState state, FlowValue flag)
     {
-        var origins = flag.Facts.Where(f => f.Kind == FactKind.BusFlag).Select(f => f.Origin).ToList();
+        var sources = flag.Facts.Where(f => f.Kind == FactKind.BusFlag).Select(f => f.Origin.Source).ToList();
         foreach (var kv in state.Values.ToList())
         {
-            if (kv.Value.Facts.Any(f => f.Kind == FactKind.BusDma && origins.Contains(f.Origin)))
+            if (kv.Value.Facts.Any(f => f.Kind == FactKind.BusDma && sources.Contains(f.Origin.Source)))
             {
-                state = state.Set(kv.Key, kv.Value.Where(f => !(f.Kind == FactKind.BusDma && origins.Contains(f.Origin))));
+                state = state.Set(kv.Key, kv.Value.Where(f => !(f.Kind == FactKind.BusDma && sources.Contains(f.Origin.Source))));
             }
         }
 
-        return state;
+        // Values read later from fields set elsewhere are filtered on reading (Evaluator.ArrivingAt).
+        return state.WithoutBus(sources);
     }
 
     private static FlowState Forget(FlowState state, IOperation? instance)

@@ -13,8 +13,24 @@ internal sealed partial class Evaluator
     /// <summary>What the rest of the program stores into a field or property of the compilation.</summary>
     private FlowValue ArrivingAt(ISymbol member) =>
         member is IFieldSymbol or IPropertySymbol && _k.IsSource(member) && SummaryNode.Member(member) is SummaryNode node
-            ? _context.Program.Read(node)
+            ? Read(node)
             : FlowValue.Empty;
+
+    /// <summary>A node's value, less the bus addresses a flag tested on this path says are not here.</summary>
+    private FlowValue Read(SummaryNode node)
+    {
+        FlowValue value = _context.Program.Read(node);
+        return State.NotBus.IsEmpty ? value : value.Where(f => !(f.Kind == FactKind.BusDma && State.NotBus.Contains(f.Origin.Source)));
+    }
+
+    /// <summary>The value of a condition's operand, evaluated again without recording (branch refinement).</summary>
+    public FlowValue Peek(IOperation op)
+    {
+        FlowState before = State;
+        FlowValue value = new Evaluator(_context, _graph, State, null, _depth).Eval(op);
+        State = before;
+        return value;
+    }
 
     /// <summary>What every call site passes to a parameter of the analysed method (or of what it implements).</summary>
     private FlowValue ArrivingAt(IParameterSymbol parameter)
@@ -30,7 +46,7 @@ internal sealed partial class Evaluator
         {
             if (SummaryNode.Parameter(related, parameter.Ordinal) is SummaryNode node)
             {
-                value = value.Union(_context.Program.Read(node));
+                value = value.Union(Read(node));
             }
         }
 
@@ -79,7 +95,7 @@ internal sealed partial class Evaluator
             }
         }
 
-        return SummaryNode.Return(method) is SummaryNode returns ? _context.Program.Read(returns) : FlowValue.Empty;
+        return SummaryNode.Return(method) is SummaryNode returns ? Read(returns) : FlowValue.Empty;
     }
 
     /// <summary>While summarising: a store into a field or property of the compilation is handed to its node.</summary>

@@ -100,6 +100,9 @@ internal sealed class Origin : IEquatable<Origin>
 
     public Location Location { get; }
 
+    /// <summary>Where the fact was made, whatever hops it took since: what a flag set beside it can be matched on.</summary>
+    public OriginSource Source => new(What, Location);
+
     /// <summary>The hops across methods, oldest first; empty for a fact made in the method analysed.</summary>
     public ImmutableArray<OriginStep> Steps { get; }
 
@@ -157,6 +160,9 @@ internal sealed class Origin : IEquatable<Origin>
 
     public override int GetHashCode() => (What.GetHashCode() * 397) ^ Location.GetHashCode() ^ Steps.Length;
 }
+
+/// <summary>The place a fact was made: its description and location, without the hops it took.</summary>
+internal readonly record struct OriginSource(string What, Location Location);
 
 /// <summary>One hop of a value across a method boundary: through which node, in words, and where.</summary>
 internal sealed class OriginStep : IEquatable<OriginStep>

@@ -122,8 +122,10 @@ internal static class FlowRunner
         }
 
         bool conditionalWhen = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
-        return (BranchRefinement.Refine(after, block.BranchValue, conditionalWhen),
-                BranchRefinement.Refine(after, block.BranchValue, !conditionalWhen));
+        // The flag's value as the block computed it (also when it comes from the rest of the program).
+        FlowValue ValueOf(IOperation op) => Evaluator.PathOf(op) is AccessPath path && after.Values.TryGetValue(path, out FlowValue v) ? v : evaluator.Peek(op);
+        return (BranchRefinement.Refine(after, block.BranchValue, conditionalWhen, ValueOf),
+                BranchRefinement.Refine(after, block.BranchValue, !conditionalWhen, ValueOf));
     }
 
     private static void Record(FlowContext k, ControlFlowGraph graph, FlowState?[] states, FlowRecorder recorder, SummaryRecorder? returns = null)

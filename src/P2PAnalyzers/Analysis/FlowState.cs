@@ -16,10 +16,25 @@ internal sealed class FlowState
     public static readonly FlowState Entry = new(ImmutableDictionary<AccessPath, FlowValue>.Empty, ImmutableHashSet<MapTypeDecision>.Empty);
 
     public FlowState(ImmutableDictionary<AccessPath, FlowValue> values, ImmutableHashSet<MapTypeDecision>? decisions)
+        : this(values, decisions, ImmutableHashSet<OriginSource>.Empty)
+    {
+    }
+
+    private FlowState(ImmutableDictionary<AccessPath, FlowValue> values, ImmutableHashSet<MapTypeDecision>? decisions, ImmutableHashSet<OriginSource> notBus)
     {
         Values = values;
         Decisions = decisions;
+        NotBus = notBus;
     }
+
+    /// <summary>
+    /// The bus addresses (by where they were made) known not to be here on every path: a flag set beside them tested
+    /// false (nvme's <c>IOD_P2P_BUS_ADDR</c>). Must: joined by intersection. What keeps a bus address kept in a field
+    /// and the flag kept beside it, both read in a completion callback, apart from an unmap.
+    /// </summary>
+    public ImmutableHashSet<OriginSource> NotBus { get; }
+
+    public FlowState WithoutBus(System.Collections.Generic.IEnumerable<OriginSource> sources) => new(Values, Decisions, NotBus.Union(sources));
 
     public ImmutableDictionary<AccessPath, FlowValue> Values { get; }
 
@@ -37,11 +52,11 @@ internal sealed class FlowState
         }
 
         values = value.IsEmpty ? values.Remove(path) : values.SetItem(path, value);
-        return new FlowState(values, Decisions);
+        return new FlowState(values, Decisions, NotBus);
     }
 
     public FlowState AddDecision(MapTypeDecision decision) =>
-        new(Values, (Decisions ?? ImmutableHashSet<MapTypeDecision>.Empty).Add(decision));
+        new(Values, (Decisions ?? ImmutableHashSet<MapTypeDecision>.Empty).Add(decision), NotBus);
 
     public IEnumerable<KeyValuePair<AccessPath, FlowValue>> Below(AccessPath path) =>
         Values.Where(kv => !kv.Key.Equals(path) && path.IsPrefixOf(kv.Key));
@@ -75,12 +90,15 @@ internal sealed class FlowState
             : b.Decisions is null || ReferenceEquals(a.Decisions, b.Decisions) ? a.Decisions
             : a.Decisions.IsSubsetOf(b.Decisions) ? a.Decisions
             : a.Decisions.Intersect(b.Decisions);
-        return ReferenceEquals(values, a.Values) && ReferenceEquals(decisions, a.Decisions) ? a : new FlowState(values, decisions);
+        ImmutableHashSet<OriginSource> notBus = a.NotBus.IsEmpty || ReferenceEquals(a.NotBus, b.NotBus) ? a.NotBus
+            : b.NotBus.IsEmpty ? b.NotBus : a.NotBus.Intersect(b.NotBus);
+        return ReferenceEquals(values, a.Values) && ReferenceEquals(decisions, a.Decisions) && ReferenceEquals(notBus, a.NotBus)
+            ? a : new FlowState(values, decisions, notBus);
     }
 
     public bool SameAs(FlowState other)
     {
-        if (Values.Count != other.Values.Count || !SameDecisions(other))
+        if (Values.Count != other.Values.Count || !SameDecisions(other) || !NotBus.SetEquals(other.NotBus))
         {
             return false;
         }

@@ -21,6 +21,7 @@ public sealed class WholeProgramTests
         using P2PDma.Addresses;
         using P2PDma.DmaBuf;
         using P2PDma.Mapping;
+        using P2PDma.Memory;
         using P2PDma.P2P;
         using P2PDma.Pci;
 
@@ -307,6 +308,107 @@ public sealed class WholeProgramTests
             public override void UnmapDmaBuf(DmaBufAttachment attach, SgTable table, DmaDirection dir) { }
 
             private static ulong Dump(SgTable sgt) => sgt[0].DmaLength;
+        }
+        """);
+
+    [Fact]
+    public Task NvmeUnmapDataOfBusAddressInCompletion_Reports() => Run<P2P0013BusAddressUnmappedAnalyzer>(
+        Usings + """
+        // struct nvme_iod: the per-request state the map path fills and the completion reads.
+        sealed class NvmeIod
+        {
+            public DmaAddr DmaAddr;
+            public ulong Len;
+            public bool P2PBusAddr;
+        }
+
+        static class NvmeMap
+        {
+            // nvme_map_data: the P2P state machine of blk_dma_map_iter_start, one segment
+            public static bool MapData(PciDevice dev, P2PMapState state, Page page, ulong len, NvmeIod iod, DmaDirection dir)
+            {
+                PhysAddr phys = page.Phys;
+                switch (PciP2PDma.State(state, dev, page))
+                {
+                    case P2PMapType.BusAddr:
+                        iod.DmaAddr = PciP2PDma.BusAddrMap(state.Provider!, phys);
+                        iod.Len = len;
+                        %FLAG%
+                        return true;
+                    case P2PMapType.ThruHostBridge:
+                        iod.DmaAddr = Dma.MapPhys(dev, phys, len, dir, DmaAttrs.Mmio);
+                        break;
+                    case P2PMapType.None:
+                        iod.DmaAddr = Dma.MapPhys(dev, phys, len, dir);
+                        break;
+                    default:
+                        return false;
+                }
+
+                iod.Len = len;
+                return !Dma.MappingError(dev, iod.DmaAddr);
+            }
+        }
+        """.Replace("%FLAG%", ""),
+        Usings + """
+        static class NvmeCompletion
+        {
+            // nvme_unmap_data before IOD_P2P_BUS_ADDR: every segment unmapped
+            public static void UnmapData(PciDevice dev, NvmeIod iod, DmaDirection dir) =>
+                {|P2P0013:Dma.UnmapPhys(dev, iod.DmaAddr, iod.Len, dir)|};
+        }
+        """);
+
+    [Fact]
+    public Task NvmeUnmapDataGuardedByIodP2PBusAddr_NoDiagnostic() => Run<P2P0013BusAddressUnmappedAnalyzer>(
+        Usings + """
+        // struct nvme_iod: the per-request state the map path fills and the completion reads.
+        sealed class NvmeIod
+        {
+            public DmaAddr DmaAddr;
+            public ulong Len;
+            public bool P2PBusAddr;
+        }
+
+        static class NvmeMap
+        {
+            // nvme_map_data: the P2P state machine of blk_dma_map_iter_start, one segment
+            public static bool MapData(PciDevice dev, P2PMapState state, Page page, ulong len, NvmeIod iod, DmaDirection dir)
+            {
+                PhysAddr phys = page.Phys;
+                switch (PciP2PDma.State(state, dev, page))
+                {
+                    case P2PMapType.BusAddr:
+                        iod.DmaAddr = PciP2PDma.BusAddrMap(state.Provider!, phys);
+                        iod.Len = len;
+                        %FLAG%
+                        return true;
+                    case P2PMapType.ThruHostBridge:
+                        iod.DmaAddr = Dma.MapPhys(dev, phys, len, dir, DmaAttrs.Mmio);
+                        break;
+                    case P2PMapType.None:
+                        iod.DmaAddr = Dma.MapPhys(dev, phys, len, dir);
+                        break;
+                    default:
+                        return false;
+                }
+
+                iod.Len = len;
+                return !Dma.MappingError(dev, iod.DmaAddr);
+            }
+        }
+        """.Replace("%FLAG%", "iod.P2PBusAddr = true;"),
+        Usings + """
+        static class NvmeCompletion
+        {
+            // nvme_unmap_data: if (!(iod->flags & IOD_P2P_BUS_ADDR)) dma_unmap_phys(...)
+            public static void UnmapData(PciDevice dev, NvmeIod iod, DmaDirection dir)
+            {
+                if (!iod.P2PBusAddr)
+                {
+                    Dma.UnmapPhys(dev, iod.DmaAddr, iod.Len, dir);
+                }
+            }
         }
         """);
 
