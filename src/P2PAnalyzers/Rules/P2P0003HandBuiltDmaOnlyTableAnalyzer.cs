@@ -10,7 +10,7 @@ using P2PAnalyzers.Analysis;
 namespace P2PAnalyzers.Rules;
 
 /// <summary>
-/// P2P0003: an exporter's <c>MapDmaBuf</c> returns a table that it, or a helper of its class in the same file
+/// P2P0003: an exporter's <c>MapDmaBuf</c> returns a table that it, or a builder anywhere in the compilation
 /// (<c>amdgpu_vram_mgr_alloc_sgt</c>), allocated with <c>SgTable.Alloc</c> and filled with DMA addresses by hand.
 /// Reported at the returned value; the fix rewrites the builder to <c>DmaBufMapping.PhysVecToSgt</c>.
 /// </summary>
@@ -34,13 +34,13 @@ public sealed class P2P0003HandBuiltDmaOnlyTableAnalyzer : FlowRuleAnalyzer
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
         operation is IReturnOperation { ReturnedValue: not null } ret && EnclosingMethod(ret, containingSymbol) is not null;
 
-    // Hand-built tables are made only by SgTable.Alloc or by a helper of the same class that hands a table back, called
-    // in the callback itself: without such a call, a callback's returns cost no flow analysis.
+    // Hand-built tables are made only by SgTable.Alloc in the callback itself, or arrive from a builder elsewhere (Needs):
+    // without either, a callback's returns cost no flow analysis.
     private protected override ImmutableArray<OperationKind> PrerequisiteKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
 
     private protected override bool IsPrerequisite(IOperation operation, KnownSymbols symbols) =>
         operation is IInvocationOperation inv
-        && (symbols.RoleOf(inv.TargetMethod) == Role.SgAlloc || HandBuiltTables.MayBeHelper(inv.TargetMethod, inv, symbols));
+        && symbols.RoleOf(inv.TargetMethod) == Role.SgAlloc;
 
     private protected override bool Needs(Fact fact) => fact.Kind == FactKind.HandBuiltTable;
 

@@ -43,7 +43,7 @@ public sealed class P2P0010PeerMemoryMappedWithoutMapTypeAnalyzer : FlowRuleAnal
             || MapTypeDecisions.PeerMemory(flow.ValueOf(memory.Syntax)) is not Fact peer
             || flow.DecisionsAt(inv.Syntax) is null
             || MapTypeDecisions.Cover(flow, inv)
-            || flow.DistanceGates(symbols).Any(g => g.GatedCalls.Any(c => c.Syntax == inv.Syntax)))
+            || DistanceGates.Of(flow, symbols).Any(g => g.GatedCalls.Any(c => c.Syntax == inv.Syntax)))
         {
             return;
         }

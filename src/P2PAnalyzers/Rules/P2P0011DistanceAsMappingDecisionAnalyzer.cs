@@ -37,7 +37,7 @@ public sealed class P2P0011DistanceAsMappingDecisionAnalyzer : FlowRuleAnalyzer
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
-        DistanceGate? gate = flow.DistanceGates(symbols).FirstOrDefault(g => g.Comparison == candidate.Syntax);
+        DistanceGate? gate = DistanceGates.Of(flow, symbols).FirstOrDefault(g => g.Comparison == candidate.Syntax);
         if (gate is null)
         {
             return;

@@ -89,7 +89,7 @@ internal static class BodySummaries
     /// <summary>A table this body filled with DMA addresses by hand leaves it marked with the builder's name.</summary>
     private static FlowValue FilledTables(SummaryRecorder recorder, FlowValue value, IMethodSymbol method) =>
         value.Select(f => f.Kind == FactKind.HandBuiltTable && f.Key is null && recorder.Filled.Contains(f.Origin)
-            ? new Fact(f.Kind, f.Origin, f.Memory, HandBuiltTables.HelperKey + method.Name)
+            ? new Fact(f.Kind, f.Origin, f.Memory, FactKeys.Builder + method.Name)
             : f);
 
     private static (IOperation Root, ControlFlowGraph Graph, ISymbol Owner)? Graph(SemanticModel model, SyntaxNode declaration)

@@ -114,24 +114,6 @@ internal sealed partial class Evaluator
             return annotated.Union(fromProgram);
         }
 
-        if (_context.HelperSummaries && HandBuiltTables.BuiltBy(method, _context, _k) is HelperTable built)
-        {
-            // A helper of this class that hands back a table it filled by hand (amdgpu_vram_mgr_alloc_sgt).
-            var fact = new Fact(FactKind.HandBuiltTable, At(), key: HandBuiltTables.HelperKey + method.Name);
-            foreach (int outParameter in built.OutParameters)
-            {
-                if (inv.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == outParameter)?.Value is IOperation target && PathOf(target) is AccessPath path)
-                {
-                    State = State.Set(path, FlowValue.Of(fact));
-                }
-            }
-
-            if (built.Returns)
-            {
-                return FlowValue.Of(fact);
-            }
-        }
-
         if (!fromProgram.IsEmpty)
         {
             return fromProgram;

@@ -67,6 +67,13 @@ internal enum FactKind : byte
     FillsEntries,
 }
 
+/// <summary>Keys facts carry besides object keys (<see cref="Identities"/>).</summary>
+internal static class FactKeys
+{
+    /// <summary>Prefix of a hand-built table's key once another method filled it and handed it back; the rest is its name.</summary>
+    public const string Builder = "helper:";
+}
+
 /// <summary>Which memory a CPU physical address points into, as far as the analysis can tell.</summary>
 internal enum MemoryKind : byte
 {
@@ -213,11 +220,12 @@ internal readonly struct Fact : IEquatable<Fact>
     public Fact With(FactKind kind) => new(kind, Origin, Memory, Key);
 
     /// <summary>
-    /// This fact as it arrives in another method through <paramref name="step"/>. Keys name objects by their path in the
-    /// method that made the fact, which means nothing in another method: they are dropped, except a builder's name.
+    /// This fact as it arrives in another method through <paramref name="step"/>. Object keys name devices, providers and
+    /// BARs by their path in the method that made the fact, which means nothing in another method: they are dropped
+    /// (a decision elsewhere then counts for any provider: silence, not a guess). Other keys travel.
     /// </summary>
     public Fact Through(OriginStep step) =>
-        new(Kind, Origin.Through(step), Memory, Key is not null && Key.StartsWith(HandBuiltTables.HelperKey, StringComparison.Ordinal) ? Key : null);
+        new(Kind, Origin.Through(step), Memory, Key is not null && !Identities.IsObjectKey(Key) ? Key : null);
 
     public bool Equals(Fact other) => Kind == other.Kind && Memory == other.Memory && Key == other.Key && Origin.Equals(other.Origin);
 

@@ -9,21 +9,17 @@ namespace P2PAnalyzers.Analysis;
 /// </summary>
 internal sealed class FlowContext
 {
-    public FlowContext(KnownSymbols symbols, IOperation root, IProgramValues program, SummaryRecorder? summary = null, bool helperSummaries = true)
+    public FlowContext(KnownSymbols symbols, IOperation root, IProgramValues program, SummaryRecorder? summary = null)
     {
         Symbols = symbols;
         Model = root.SemanticModel;
         Owner = summary?.Owner ?? Model?.GetDeclaredSymbol(root.Syntax) ?? Model?.GetEnclosingSymbol(root.Syntax.SpanStart);
         Program = program;
         Summary = summary;
-        HelperSummaries = helperSummaries;
     }
 
     /// <summary>The member whose body is analyzed (its class owns the helpers that are followed).</summary>
     public ISymbol? Owner { get; }
-
-    /// <summary>False inside a helper's own summary, so that helpers are followed one level deep and never in a cycle.</summary>
-    public bool HelperSummaries { get; }
 
     public KnownSymbols Symbols { get; }
 

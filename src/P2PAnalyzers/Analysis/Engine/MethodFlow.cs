@@ -13,7 +13,6 @@ namespace P2PAnalyzers.Analysis;
 internal sealed class MethodFlow
 {
     private readonly FlowRecorder _recorder;
-    private ImmutableArray<DistanceGate> _gates;
 
     private MethodFlow(ControlFlowGraph graph, FlowRecorder recorder, FlowState?[] states)
     {
@@ -40,10 +39,6 @@ internal sealed class MethodFlow
             return slot.Flow ??= Analyze(root, new FlowContext(symbols, root, symbols.Program), graphOf);
         }
     }
-
-    /// <summary>A helper's analysis, followed no deeper (not cached with the rules' analyses).</summary>
-    public static MethodFlow OfHelper(IOperation root, FlowContext caller, Func<IOperation, ControlFlowGraph> graphOf) =>
-        Analyze(root, new FlowContext(caller.Symbols, root, caller.Program, helperSummaries: false), graphOf);
 
     private static MethodFlow Analyze(IOperation root, FlowContext context, Func<IOperation, ControlFlowGraph> graphOf)
     {
@@ -72,17 +67,6 @@ internal sealed class MethodFlow
     /// <summary>Everything the expression may carry, on any path.</summary>
     public FlowValue ValueOf(SyntaxNode expression) =>
         _recorder.Values.TryGetValue(expression, out FlowValue value) ? value : FlowValue.Empty;
-
-    /// <summary>The distance checks in the method that gate a generic mapping call (computed once).</summary>
-    public ImmutableArray<DistanceGate> DistanceGates(KnownSymbols symbols)
-    {
-        if (_gates.IsDefault)
-        {
-            ImmutableInterlocked.InterlockedInitialize(ref _gates, Analysis.DistanceGates.Find(this, symbols));
-        }
-
-        return _gates;
-    }
 
     /// <summary>The map-type decisions made on every path to the call, or null when the call was not reached.</summary>
     public ImmutableHashSet<MapTypeDecision>? DecisionsAt(SyntaxNode call) =>

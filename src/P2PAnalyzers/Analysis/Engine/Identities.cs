@@ -36,6 +36,10 @@ internal static class Identities
     public static string BarIndex(IOperation? index) =>
         index?.ConstantValue is { HasValue: true, Value: int i } ? i.ToString(System.Globalization.CultureInfo.InvariantCulture) : "*";
 
+    /// <summary>True for a key that names an object by its path in one method (<c>D:</c>, <c>P:</c>, <c>B:</c>, <c>X:</c>).</summary>
+    public static bool IsObjectKey(string key) =>
+        key.Length > 1 && key[1] == ':' && key[0] is 'D' or 'P' or 'B' or 'X';
+
     /// <summary>True unless both keys are known and name different providers or devices.</summary>
     public static bool MayMatch(string? a, string? b)
     {

@@ -17,7 +17,16 @@ internal sealed record DistanceGate(SyntaxNode Comparison, ImmutableArray<IInvoc
 /// </summary>
 internal static class DistanceGates
 {
-    public static ImmutableArray<DistanceGate> Find(MethodFlow flow, KnownSymbols symbols)
+    // Computed once per body analysis, for the two rules that ask.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<MethodFlow, Holder> Cache = new();
+
+    /// <summary>The distance checks in the method of <paramref name="flow"/> that gate a generic mapping call.</summary>
+    public static ImmutableArray<DistanceGate> Of(MethodFlow flow, KnownSymbols symbols) =>
+        Cache.GetValue(flow, f => new Holder(Find(f, symbols))).Gates;
+
+    private sealed record Holder(ImmutableArray<DistanceGate> Gates);
+
+    private static ImmutableArray<DistanceGate> Find(MethodFlow flow, KnownSymbols symbols)
     {
         ControlFlowGraph graph = flow.Graph;
         var gates = ImmutableArray.CreateBuilder<DistanceGate>();
