@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Composition;
 using System.Threading;
 using System.Threading.Tasks;
@@ -30,8 +31,11 @@ public sealed class P2P0011DistanceAsMappingDecisionCodeFix : P2PCodeFix
             return null;
         }
 
+        // The gated calls are the first additional locations; where a bool's verdict was computed may follow.
+        int count = int.TryParse(diagnostic.Properties.GetValueOrDefault(P2PAnalyzers.Rules.P2P0011DistanceAsMappingDecisionAnalyzer.GatedCallsProperty),
+            System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : diagnostic.AdditionalLocations.Count;
         var plans = new List<MapP2PRewrite.Plan>();
-        foreach (Location gated in diagnostic.AdditionalLocations)
+        foreach (Location gated in diagnostic.AdditionalLocations.Take(count))
         {
             if (root.FindNode(gated.SourceSpan, getInnermostNodeForTie: true) is not InvocationExpressionSyntax call
                 || MapP2PRewrite.Prepare(model, call, null, cancellationToken) is not MapP2PRewrite.Plan plan)

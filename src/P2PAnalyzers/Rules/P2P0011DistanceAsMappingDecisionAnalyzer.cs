@@ -16,15 +16,34 @@ namespace P2PAnalyzers.Rules;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class P2P0011DistanceAsMappingDecisionAnalyzer : FlowRuleAnalyzer
 {
+    /// <summary>Diagnostic property: how many of the additional locations (the first ones) are the gated mapping calls.</summary>
+    internal const string GatedCallsProperty = "GatedCalls";
+
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.P2P0011DistanceAsMappingDecision);
 
-    private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Binary);
+    private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(
+        OperationKind.Binary, OperationKind.LocalReference, OperationKind.FieldReference, OperationKind.PropertyReference,
+        OperationKind.ParameterReference, OperationKind.Invocation);
 
-    private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
-        operation is IBinaryOperation b
-        && (b.LeftOperand.ConstantValue is { HasValue: true, Value: 0 or -1 } || b.RightOperand.ConstantValue is { HasValue: true, Value: 0 or -1 });
+    // A comparison with 0 or -1, or a bool tested by an if or a conditional (a verdict kept in a local or field).
+    private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) => operation switch
+    {
+        IBinaryOperation b => b.LeftOperand.ConstantValue is { HasValue: true, Value: 0 or -1 } || b.RightOperand.ConstantValue is { HasValue: true, Value: 0 or -1 },
+        _ => operation.Type?.SpecialType == SpecialType.System_Boolean && IsTested(operation),
+    };
+
+    private static bool IsTested(IOperation operation)
+    {
+        IOperation current = operation;
+        while (current.Parent is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+        {
+            current = not;
+        }
+
+        return current.Parent is IConditionalOperation conditional && conditional.Condition == current;
+    }
 
     // Distance facts are made only by PciP2PDma.Distance/DistanceMany calls in the body itself: without one, no
     // comparison there can be a distance gate, and ordinary `x < 0` checks cost no flow analysis.
@@ -33,11 +52,14 @@ public sealed class P2P0011DistanceAsMappingDecisionAnalyzer : FlowRuleAnalyzer
     private protected override bool IsPrerequisite(IOperation operation, KnownSymbols symbols) =>
         operation is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) is Role.Distance or Role.DistanceMany;
 
-    private protected override bool Needs(Fact fact) => fact.Kind == FactKind.Distance;
+    private protected override bool Needs(Fact fact) => fact.Kind is FactKind.Distance or FactKind.DistanceVerdict;
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
-        DistanceGate? gate = DistanceGates.Of(flow, symbols).FirstOrDefault(g => g.Comparison == candidate.Syntax);
+        // A comparison gates when it is the condition; a bool when it is the condition or under its negation.
+        DistanceGate? gate = DistanceGates.Of(flow, symbols).FirstOrDefault(g => candidate is IBinaryOperation
+            ? g.Comparison == candidate.Syntax
+            : g.Comparison.Span.Contains(candidate.Syntax.Span) && g.Comparison is not Microsoft.CodeAnalysis.CSharp.Syntax.BinaryExpressionSyntax);
         if (gate is null)
         {
             return;
@@ -45,8 +67,16 @@ public sealed class P2P0011DistanceAsMappingDecisionAnalyzer : FlowRuleAnalyzer
 
         IInvocationOperation first = gate.GatedCalls.OrderBy(c => c.Syntax.SpanStart).First();
         string calls = $"Dma.{first.TargetMethod.Name}";
-        report(Diagnostic.Create(Descriptors.P2P0011DistanceAsMappingDecision, candidate.Syntax.GetLocation(),
-            gate.GatedCalls.OrderBy(c => c.Syntax.SpanStart).Select(c => c.Syntax.GetLocation()),
+
+        // The gated calls come first (the fix rewrites them); a verdict kept in a bool adds where it was computed.
+        var locations = gate.GatedCalls.OrderBy(c => c.Syntax.SpanStart).Select(c => c.Syntax.GetLocation()).ToList();
+        if (candidate is not IBinaryOperation && Reporting.Earliest(flow.ValueOf(candidate.Syntax), FactKind.DistanceVerdict) is Fact verdict)
+        {
+            locations.AddRange(verdict.Origin.Locations().Where(l => l.IsInSource));
+        }
+
+        report(Diagnostic.Create(Descriptors.P2P0011DistanceAsMappingDecision, candidate.Syntax.GetLocation(), locations,
+            ImmutableDictionary<string, string?>.Empty.Add(GatedCallsProperty, gate.GatedCalls.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             Reporting.Text(candidate.Syntax), calls));
     }
 }

@@ -413,6 +413,94 @@ public sealed class WholeProgramTests
         """);
 
     [Fact]
+    public Task DistanceVerdictInALocalBool_Reports() => Run<P2P0011DistanceAsMappingDecisionAnalyzer>(
+        Usings + """
+        static class Peer
+        {
+            public static DmaAddr Map(PciDevice client, PciDevice owner, PhysAddr phys)
+            {
+                bool p2p = PciP2PDma.Distance(owner, client) >= 0;
+                if ({|P2P0011:p2p|})
+                {
+                    return Dma.MapResource(client, phys, 4096, DmaDirection.ToDevice, DmaAttrs.Mmio);
+                }
+
+                return DmaAddr.MappingError;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DistanceVerdictInAFieldSetAtAttach_Reports() => Run<P2P0011DistanceAsMappingDecisionAnalyzer>(
+        Usings + """
+        sealed class VfioAttachment
+        {
+            public PciDevice Client = null!;
+            public bool PeerToPeer;
+        }
+
+        static class VfioAttach
+        {
+            // attach: the distance is asked once, its verdict kept
+            public static void Attach(PciDevice owner, VfioAttachment attach) =>
+                attach.PeerToPeer = PciP2PDma.Distance(owner, attach.Client) >= 0;
+        }
+        """,
+        Usings + """
+        static class VfioMap
+        {
+            // map: the kept verdict decides how to map
+            public static DmaAddr Map(VfioAttachment attach, PciDevice owner)
+            {
+                if (!{|P2P0011:attach.PeerToPeer|})
+                {
+                    return DmaAddr.MappingError;
+                }
+
+                return Dma.MapResource(attach.Client, owner.Bar(0).CpuStart, 4096, DmaDirection.ToDevice, DmaAttrs.Mmio);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DistanceVerdictThenMapP2P_NoDiagnostic() => Run<P2P0011DistanceAsMappingDecisionAnalyzer>(
+        Usings + """
+        static class Peer
+        {
+            public static DmaAddr Map(PciDevice client, P2PProvider provider, PhysAddr phys)
+            {
+                bool p2p = PciP2PDma.Distance(provider.Owner, client) >= 0;
+                if (!p2p)
+                {
+                    return DmaAddr.MappingError;
+                }
+
+                P2PDmaMapping mapping = Dma.MapP2P(client, provider, phys, 4096, DmaDirection.ToDevice);
+                return mapping.Failed ? DmaAddr.MappingError : mapping.Address;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task BoolThatIsNotADistanceVerdict_NoDiagnostic() => Run<P2P0011DistanceAsMappingDecisionAnalyzer>(
+        Usings + """
+        static class Peer
+        {
+            public static DmaAddr Map(PciDevice client, PhysAddr phys, bool enabled)
+            {
+                int d = PciP2PDma.Distance(client, client);
+                bool near = d < 4;
+                if (near && enabled)
+                {
+                    return Dma.MapResource(client, phys, 4096, DmaDirection.ToDevice, DmaAttrs.Mmio);
+                }
+
+                return DmaAddr.MappingError;
+            }
+        }
+        """);
+
+    [Fact]
     public async Task PermutedFiles_SameDiagnostics()
     {
         string[] files =

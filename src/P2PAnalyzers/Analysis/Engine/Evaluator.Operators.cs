@@ -33,6 +33,13 @@ internal sealed partial class Evaluator
             return AddressOperator(method, binary.OperatorKind, left, binary.RightOperand.Type);
         }
 
+        if (DistanceVerdicts.PossibleWhen(binary, d => ReferenceEquals(d, binary.LeftOperand) ? left.Has(FactKind.Distance) : right.Has(FactKind.Distance)) is bool possible)
+        {
+            // bool p2p = distance >= 0: the verdict travels with the bool, into locals, fields and returns.
+            return FlowValue.Of(new Fact(FactKind.DistanceVerdict, new Origin(Reporting.Text(binary.Syntax), binary.Syntax.GetLocation()),
+                key: possible ? DistanceVerdicts.Possible : DistanceVerdicts.Impossible));
+        }
+
         if (binary.OperatorKind == BinaryOperatorKind.Or && _k.Is(binary.Type, _k.DmaAttrs))
         {
             return left.Union(right).Where(f => f.Kind == FactKind.SkipCpuSyncAttrs);

@@ -76,7 +76,14 @@ internal sealed partial class Evaluator
                 return Binary(binary);
             case IUnaryOperation unary:
                 FlowValue operand = Eval(unary.Operand);
-                return unary.OperatorKind == UnaryOperatorKind.Plus ? operand : FlowValue.Empty;
+                return unary.OperatorKind switch
+                {
+                    UnaryOperatorKind.Plus => operand,
+                    UnaryOperatorKind.Not => operand.Select(f => f.Kind == FactKind.DistanceVerdict
+                        ? new Fact(f.Kind, f.Origin, f.Memory, f.Key == DistanceVerdicts.Possible ? DistanceVerdicts.Impossible : DistanceVerdicts.Possible)
+                        : null),
+                    _ => FlowValue.Empty,
+                };
             case IInvocationOperation invocation:
                 return Invocation(invocation);
             case IPropertyReferenceOperation property:

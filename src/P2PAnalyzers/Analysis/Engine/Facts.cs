@@ -39,6 +39,12 @@ internal enum FactKind : byte
     /// <summary>The result of pci_p2pdma_distance or distance_many.</summary>
     Distance,
 
+    /// <summary>
+    /// A bool that holds a distance comparison (<c>bool p2p = distance &gt;= 0</c>); key <see cref="DistanceVerdicts.Possible"/>
+    /// when true means "P2P possible", <see cref="DistanceVerdicts.Impossible"/> when true means "not possible".
+    /// </summary>
+    DistanceVerdict,
+
     /// <summary>A device, provider or BAR object with a known canonical path (for matching decisions to calls).</summary>
     Identity,
 

@@ -57,7 +57,10 @@ internal static class DistanceGates
         return gates.ToImmutable();
     }
 
-    /// <summary>True/false: the comparison says "P2P possible" when it holds / fails; null: not a distance gate.</summary>
+    /// <summary>
+    /// True/false: the condition says "P2P possible" when it holds / fails; null: not a distance gate. The condition is a
+    /// comparison of a distance with 0 or -1, or a bool that holds one (a local, field or helper result).
+    /// </summary>
     private static bool? PossibleWhen(IOperation condition, MethodFlow flow)
     {
         bool negated = false;
@@ -67,41 +70,19 @@ internal static class DistanceGates
             negated = !negated;
         }
 
-        if (condition is not IBinaryOperation compare)
-        {
-            return null;
-        }
-
-        BinaryOperatorKind op = compare.OperatorKind;
-        IOperation distance = compare.LeftOperand;
-        Optional<object?> constant = compare.RightOperand.ConstantValue;
-        if (!constant.HasValue)
-        {
-            (distance, constant, op) = (compare.RightOperand, compare.LeftOperand.ConstantValue, Mirror(op));
-        }
-
-        if (!constant.HasValue || constant.Value is not int c || !flow.ValueOf(distance.Syntax).Has(FactKind.Distance))
-        {
-            return null;
-        }
-
-        bool? possible = (op, c) switch
-        {
-            (BinaryOperatorKind.GreaterThanOrEqual, 0) or (BinaryOperatorKind.GreaterThan, -1) or (BinaryOperatorKind.NotEquals, -1) => true,
-            (BinaryOperatorKind.LessThan, 0) or (BinaryOperatorKind.LessThanOrEqual, -1) or (BinaryOperatorKind.Equals, -1) => false,
-            _ => null,
-        };
+        bool? possible = condition is IBinaryOperation compare
+            ? DistanceVerdicts.PossibleWhen(compare, d => flow.ValueOf(d.Syntax).Has(FactKind.Distance))
+            : Verdict(flow.ValueOf(condition.Syntax));
         return possible is bool p ? p != negated : null;
     }
 
-    private static BinaryOperatorKind Mirror(BinaryOperatorKind op) => op switch
+    /// <summary>The verdict a bool carries, when all it carries agree.</summary>
+    private static bool? Verdict(FlowValue value)
     {
-        BinaryOperatorKind.LessThan => BinaryOperatorKind.GreaterThan,
-        BinaryOperatorKind.LessThanOrEqual => BinaryOperatorKind.GreaterThanOrEqual,
-        BinaryOperatorKind.GreaterThan => BinaryOperatorKind.LessThan,
-        BinaryOperatorKind.GreaterThanOrEqual => BinaryOperatorKind.LessThanOrEqual,
-        _ => op,
-    };
+        bool possible = value.Facts.Any(f => f.Kind == FactKind.DistanceVerdict && f.Key == DistanceVerdicts.Possible);
+        bool impossible = value.Facts.Any(f => f.Kind == FactKind.DistanceVerdict && f.Key == DistanceVerdicts.Impossible);
+        return possible == impossible ? null : possible;
+    }
 
     private static HashSet<int> Reach(BasicBlock? start, BasicBlock gate)
     {
