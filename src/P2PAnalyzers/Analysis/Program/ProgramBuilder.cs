@@ -32,6 +32,7 @@ internal sealed class ProgramBuilder : IProgramValues
     private readonly SortedSet<BodyRef> _work = new();
     private readonly Dictionary<SyntaxTree, int> _treeOrdinals = new();
     private BodyRef _current;
+    private Dictionary<SummaryNode, FlowValue>? _inputs;
 
     private ProgramBuilder(KnownSymbols symbols)
     {
@@ -62,7 +63,13 @@ internal sealed class ProgramBuilder : IProgramValues
         }
 
         readers.Add(_current);
-        return _values.TryGetValue(node, out FlowValue value) ? value : FlowValue.Empty;
+        FlowValue value = _values.TryGetValue(node, out FlowValue v) ? v : FlowValue.Empty;
+        if (_inputs is not null)
+        {
+            _inputs[node] = value;
+        }
+
+        return value;
     }
 
     private ProgramSummary Solve()
@@ -104,7 +111,7 @@ internal sealed class ProgramBuilder : IProgramValues
             _analyses[body] = seen + 1;
             total++;
             _current = body;
-            BodySummary summary = BodySummaries.Summarize(_symbols, _trees[body.Tree], body.Body, this);
+            BodySummary summary = SummaryOf(body);
             _summaries.TryGetValue(body, out BodySummary? previous);
             _summaries[body] = summary;
             foreach (SummaryNode node in Touched(previous, summary))
@@ -113,8 +120,28 @@ internal sealed class ProgramBuilder : IProgramValues
             }
         }
 
-        return new ProgramSummary(new Dictionary<SummaryNode, FlowValue>(_values), _summaries.Count, total);
+        return new ProgramSummary(new Dictionary<SummaryNode, FlowValue>(_values), _summaries.Count, total, Reused);
     }
+
+    /// <summary>The body's summary: the one kept for its tree when what it read is unchanged, else read afresh.</summary>
+    private BodySummary SummaryOf(BodyRef body)
+    {
+        TreeIndex tree = _trees[body.Tree];
+        if (SummaryCache.Find(tree.Tree, body.Body, this) is SummaryCache.Entry cached)
+        {
+            Reused++;
+            return cached.Summary;
+        }
+
+        _inputs = new Dictionary<SummaryNode, FlowValue>();
+        BodySummary summary = BodySummaries.Summarize(_symbols, tree, body.Body, this);
+        SummaryCache.Store(tree.Tree, body.Body, new SummaryCache.Entry(summary, _inputs));
+        _inputs = null;
+        return summary;
+    }
+
+    /// <summary>How many body summaries came from the cache of their tree.</summary>
+    private int Reused { get; set; }
 
     private static IEnumerable<SummaryNode> Touched(BodySummary? previous, BodySummary current) =>
         (previous?.Contributions.Select(c => c.Node) ?? Enumerable.Empty<SummaryNode>())

@@ -46,21 +46,25 @@ internal static class AddressFamilies
 /// <summary>The solved whole-program summary of one compilation: per node, the union of what reaches it.</summary>
 internal sealed class ProgramSummary : IProgramValues
 {
-    public static readonly ProgramSummary Empty = new(new Dictionary<SummaryNode, FlowValue>(), 0, 0);
+    public static readonly ProgramSummary Empty = new(new Dictionary<SummaryNode, FlowValue>(), 0, 0, 0);
 
     private readonly Dictionary<SummaryNode, FlowValue> _values;
 
-    public ProgramSummary(Dictionary<SummaryNode, FlowValue> values, int bodies, int analyses)
+    public ProgramSummary(Dictionary<SummaryNode, FlowValue> values, int bodies, int analyses, int reused)
     {
         _values = values;
         Bodies = bodies;
         Analyses = analyses;
+        Reused = reused;
     }
+
+    /// <summary>How many of those analyses were answered by a summary kept from an earlier compilation.</summary>
+    public int Reused { get; }
 
     /// <summary>How many bodies the summary read (for the benchmarks' figures).</summary>
     public int Bodies { get; }
 
-    /// <summary>How many flow analyses the fixpoint ran.</summary>
+    /// <summary>How many body summaries the fixpoint asked for.</summary>
     public int Analyses { get; }
 
     public bool IsEmpty => _values.Count == 0;

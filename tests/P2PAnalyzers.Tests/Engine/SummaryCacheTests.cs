@@ -1,0 +1,80 @@
+using System;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using P2PAnalyzers.Analysis;
+using P2PAnalyzers.Tests.Infrastructure;
+
+namespace P2PAnalyzers.Tests.Engine;
+
+/// <summary>
+/// The editor's case: each edit gives a new compilation that shares the unchanged files' trees. Summaries of bodies in
+/// unchanged files are reused when what they read is unchanged, and the diagnostics are those of a fresh analysis.
+/// </summary>
+public sealed class SummaryCacheTests
+{
+    private const string Usings = "using System;\nusing P2PDma.Addresses;\nusing P2PDma.Mapping;\nusing P2PDma.Pci;\n";
+
+    private const string Probe = Usings + """
+        sealed class HlDevice { public PciDevice Pdev = null!; public ulong DramPciBarStart; }
+        static class HlPci
+        {
+            public static void Init(HlDevice hdev) => hdev.DramPciBarStart = hdev.Pdev.Bar(4).CpuStart.Raw;
+        }
+        """;
+
+    private const string DmaBuf = Usings + """
+        static class HlDmaBuf
+        {
+            public static void SetDmaSg(HlDevice hdev, Scatterlist sg) => sg.DmaAddress = DmaAddr.FromRaw(hdev.DramPciBarStart);
+        }
+        """;
+
+    private const string Unrelated = Usings + "static class Other { public static int Twice(int x) => x * 2; }";
+
+    [Fact]
+    public async Task EditToAnUnrelatedFile_ReusesSummaries_SameDiagnostics()
+    {
+        CSharpCompilation first = AllAnalyzers.Compile(Probe, DmaBuf, Unrelated);
+        string before = Render(await AllAnalyzers.RunAsync(first));
+        Assert.Contains("P2P0001", before);
+
+        SyntaxTree unrelated = first.SyntaxTrees.Single(t => t.FilePath.EndsWith("Test2.cs", StringComparison.Ordinal));
+        Compilation second = first.ReplaceSyntaxTree(unrelated, unrelated.WithChangedText(unrelated.GetText().Replace(0, 0, "// edited\n")));
+        string after = Render(await AllAnalyzers.RunAsync(second));
+
+        Assert.Equal(before, after);
+        ProgramSummary summary = KnownSymbols.TryGet(second)!.Program;
+        Assert.True(summary.Reused > 0 && summary.Reused == summary.Analyses, $"reused {summary.Reused} of {summary.Analyses}");
+    }
+
+    [Fact]
+    public async Task EditThatRemovesTheStoreAtProbe_DiagnosticGoes()
+    {
+        CSharpCompilation first = AllAnalyzers.Compile(Probe, DmaBuf);
+        Assert.Contains("P2P0001", Render(await AllAnalyzers.RunAsync(first)));
+
+        SyntaxTree probe = first.SyntaxTrees.Single(t => t.FilePath.EndsWith("Test0.cs", StringComparison.Ordinal));
+        string text = probe.GetText().ToString().Replace("hdev.Pdev.Bar(4).CpuStart.Raw", "0x1000UL", StringComparison.Ordinal);
+        Compilation second = first.ReplaceSyntaxTree(probe, probe.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(text)));
+
+        Assert.DoesNotContain("P2P0001", Render(await AllAnalyzers.RunAsync(second)));
+    }
+
+    [Fact]
+    public async Task EditThatMovesTheStoreAtProbe_MessageUnchanged()
+    {
+        CSharpCompilation first = AllAnalyzers.Compile(Probe, DmaBuf);
+        string before = Messages(await AllAnalyzers.RunAsync(first));
+
+        SyntaxTree probe = first.SyntaxTrees.Single(t => t.FilePath.EndsWith("Test0.cs", StringComparison.Ordinal));
+        Compilation second = first.ReplaceSyntaxTree(probe, probe.WithChangedText(probe.GetText().Replace(0, 0, "\n\n// moved down\n")));
+
+        Assert.Equal(before, Messages(await AllAnalyzers.RunAsync(second)));
+    }
+
+    private static string Render(IEnumerable<Diagnostic> diagnostics) =>
+        string.Join("\n", diagnostics.Select(d => $"{d.Location.GetLineSpan()} {d.Id} {d.GetMessage()}"));
+
+    private static string Messages(IEnumerable<Diagnostic> diagnostics) =>
+        string.Join("\n", diagnostics.Select(d => $"{d.Id} {d.GetMessage()}"));
+}
