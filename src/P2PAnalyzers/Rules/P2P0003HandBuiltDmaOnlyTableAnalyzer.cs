@@ -40,7 +40,7 @@ public sealed class P2P0003HandBuiltDmaOnlyTableAnalyzer : FlowRuleAnalyzer
 
     private protected override bool IsPrerequisite(IOperation operation, KnownSymbols symbols) =>
         operation is IInvocationOperation inv
-        && symbols.RoleOf(inv.TargetMethod) == Role.SgAlloc;
+        && (symbols.RoleOf(inv.TargetMethod) == Role.SgAlloc || symbols.User.IsBuilder(inv.TargetMethod));
 
     private protected override bool Needs(Fact fact) => fact.Kind == FactKind.HandBuiltTable;
 

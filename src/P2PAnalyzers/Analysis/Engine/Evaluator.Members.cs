@@ -107,11 +107,18 @@ internal sealed partial class Evaluator
             State = State.AddDecision(new MapTypeDecision(null, null));
         }
 
+        if (_k.User.IsBuilder(method))
+        {
+            // A builder the project named in .editorconfig: what it hands back was filled by hand.
+            return FlowValue.Of(new Fact(FactKind.HandBuiltTable, At(), key: FactKeys.Builder + method.Name));
+        }
+
         FlowValue fromProgram = CallOfSource(inv, args);
         FlowValue annotated = Annotated(method, inv.Syntax, method.Name + "()");
         if (!annotated.IsEmpty)
         {
-            return annotated.Union(fromProgram);
+            // What the user declared (an attribute, the configuration) is the contract: it wins over what the body does.
+            return annotated;
         }
 
         if (!fromProgram.IsEmpty)
@@ -205,7 +212,7 @@ internal sealed partial class Evaluator
         }
 
         FlowValue annotated = Annotated(field.Field, field.Syntax, $"field '{field.Field.Name}'");
-        return (annotated.IsEmpty ? IdentityOf(field, field.Type) : annotated).Union(ArrivingAt(field.Field));
+        return annotated.IsEmpty ? IdentityOf(field, field.Type).Union(ArrivingAt(field.Field)) : annotated;
     }
 
     /// <summary>
@@ -262,7 +269,7 @@ internal sealed partial class Evaluator
             return FlowValue.Empty;
         }
 
-        var origin = new Origin($"{what} is {AddressSpaceAnnotations.Describe(space)}", at.GetLocation());
+        var origin = new Origin($"{what} is {_k.DescribeAnnotation(symbol, space)}", at.GetLocation());
         FactKind kind = space switch
         {
             AddressSpaceAnnotation.CpuPhysical => FactKind.CpuPhys,

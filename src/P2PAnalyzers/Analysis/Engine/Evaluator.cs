@@ -165,9 +165,9 @@ internal sealed partial class Evaluator
 
         return op switch
         {
-            IParameterReferenceOperation p => Annotated(p.Parameter, p.Syntax, $"parameter '{p.Parameter.Name}'")
-                .Union(IdentityOf(op, p.Parameter.Type))
-                .Union(ArrivingAt(p.Parameter)),
+            IParameterReferenceOperation p => Annotated(p.Parameter, p.Syntax, $"parameter '{p.Parameter.Name}'") is { IsEmpty: false } annotated
+                ? annotated.Union(IdentityOf(op, p.Parameter.Type))
+                : IdentityOf(op, p.Parameter.Type).Union(ArrivingAt(p.Parameter)),
             _ => FlowValue.Empty,
         };
     }

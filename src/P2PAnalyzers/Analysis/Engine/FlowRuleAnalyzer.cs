@@ -69,7 +69,7 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
-            KnownSymbols? symbols = KnownSymbols.TryGet(start.Compilation);
+            KnownSymbols? symbols = KnownSymbols.TryGet(start.Compilation, start.Options);
             if (symbols is null || (NeedsLibrary && !symbols.HasLibrary))
             {
                 return;

@@ -20,10 +20,10 @@ internal static class AddressSinks
     {
         IInvocationOperation inv => k.RoleOf(inv.TargetMethod) == rawConstructor || AnyParameter(inv.TargetMethod.Parameters, k, space),
         IObjectCreationOperation creation => creation.Constructor is IMethodSymbol constructor && AnyParameter(constructor.Parameters, k, space),
-        ISimpleAssignmentOperation or ICompoundAssignmentOperation => TargetSymbol(((IAssignmentOperation)op).Target) is ISymbol s && k.AnnotationOf(s) == space,
+        ISimpleAssignmentOperation or ICompoundAssignmentOperation => TargetSymbol(((IAssignmentOperation)op).Target) is ISymbol s && k.DeclaredAnnotationOf(s) == space,
         // Asked for every return of the compilation: the containing member stands in for the semantic model's lookup.
         IReturnOperation ret => ret.ReturnedValue is not null && ReturningMethod(ret, containingSymbol as IMethodSymbol) is IMethodSymbol m
-            && k.AnnotationOf(m) == space,
+            && k.DeclaredAnnotationOf(m) == space,
         _ => false,
     };
 
@@ -68,10 +68,10 @@ internal static class AddressSinks
                 break;
             case IAssignmentOperation assignment when TargetSymbol(assignment.Target) is ISymbol target:
                 string kind = target is IFieldSymbol ? "field" : "property";
-                yield return new AddressSink(assignment.Value, assignment.Value.Syntax.GetLocation(), $"{kind} '{target.Name}' is {annotation}");
+                yield return new AddressSink(assignment.Value, assignment.Value.Syntax.GetLocation(), $"{kind} '{target.Name}' is {k.DescribeAnnotation(target, space)}");
                 break;
             case IReturnOperation { ReturnedValue: IOperation value } ret when ReturningMethod(ret) is IMethodSymbol method:
-                yield return new AddressSink(value, value.Syntax.GetLocation(), $"{method.Name} returns {annotation}");
+                yield return new AddressSink(value, value.Syntax.GetLocation(), $"{method.Name} returns {k.DescribeAnnotation(method, space)}");
                 break;
         }
     }

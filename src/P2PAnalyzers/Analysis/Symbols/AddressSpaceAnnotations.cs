@@ -33,6 +33,15 @@ internal static class AddressSpaceAnnotations
         return AddressSpaceAnnotation.None;
     }
 
+    /// <summary>The space in words: <c>a CPU physical address</c>.</summary>
+    public static string Words(AddressSpaceAnnotation space) => space switch
+    {
+        AddressSpaceAnnotation.CpuPhysical => "a CPU physical address",
+        AddressSpaceAnnotation.PciBus => "a PCI bus address",
+        AddressSpaceAnnotation.Dma => "a DMA address",
+        _ => "",
+    };
+
     public static string Describe(AddressSpaceAnnotation space) => space switch
     {
         AddressSpaceAnnotation.CpuPhysical => "[CpuPhysicalAddress]",

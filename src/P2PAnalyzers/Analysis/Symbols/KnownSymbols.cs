@@ -31,9 +31,10 @@ internal sealed class KnownSymbols
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _asksMapType = new(SymbolEqualityComparer.Default);
     private readonly System.Lazy<ProgramSummary> _program;
 
-    private KnownSymbols(Compilation compilation)
+    private KnownSymbols(Compilation compilation, UserModel user)
     {
         Compilation = compilation;
+        User = user;
         PhysAddr = Type("P2PDma.Addresses.PhysAddr");
         PciBusAddr = Type("P2PDma.Addresses.PciBusAddr");
         DmaAddr = Type("P2PDma.Addresses.DmaAddr");
@@ -58,13 +59,17 @@ internal sealed class KnownSymbols
         var assemblies = _roles.Keys.Select(k => k.ContainingAssembly).Distinct(SymbolEqualityComparer.Default).ToList();
         _roleAssembly = assemblies.Count == 1 ? (IAssemblySymbol?)assemblies[0] : null;
         _anyAssembly = assemblies.Count > 1;
-        _program = new System.Lazy<ProgramSummary>(() => ProgramBuilder.Build(this), System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+        _program = new System.Lazy<ProgramSummary>(
+            () => user.WholeProgramEnabled ? ProgramBuilder.Build(this) : ProgramSummary.Empty, System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>True when <paramref name="symbol"/> is declared in the compilation's own source (it has a summary node).</summary>
     public bool IsSource(ISymbol symbol) => SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, Compilation.Assembly);
 
     public Compilation Compilation { get; }
+
+    /// <summary>What the project configured about code it cannot annotate (.editorconfig).</summary>
+    public UserModel User { get; }
 
     /// <summary>
     /// The whole-program summary of the compilation, solved on first use (by the first rule that analyses a body) and
@@ -101,10 +106,13 @@ internal sealed class KnownSymbols
     /// <summary>True when the address-space attributes exist (the library's or a project's own copy).</summary>
     public bool HasAttributes { get; }
 
-    /// <summary>The shared instance for <paramref name="compilation"/>, or null when there is nothing to analyze.</summary>
-    public static KnownSymbols? TryGet(Compilation compilation)
+    /// <summary>
+    /// The shared instance for <paramref name="compilation"/>, or null when there is nothing to analyze. The options
+    /// (the project's configuration) are read by the first caller; later callers get the same instance.
+    /// </summary>
+    public static KnownSymbols? TryGet(Compilation compilation, Microsoft.CodeAnalysis.Diagnostics.AnalyzerOptions? options = null)
     {
-        KnownSymbols symbols = Cache.GetValue(compilation, c => new Holder(new KnownSymbols(c))).Symbols;
+        KnownSymbols symbols = Cache.GetValue(compilation, c => new Holder(new KnownSymbols(c, UserModel.Read(options, c)))).Symbols;
         return symbols.HasLibrary || symbols.HasAttributes ? symbols : null;
     }
 
@@ -117,13 +125,32 @@ internal sealed class KnownSymbols
 
     /// <summary>The address space a parameter, field, property or method return is annotated with (cached).</summary>
     public AddressSpaceAnnotation AnnotationOf(ISymbol symbol) =>
-        // Most parameters and members carry no attribute at all: that is read off the symbol, with no lookup.
-        (symbol is IMethodSymbol method ? method.GetReturnTypeAttributes() : symbol.GetAttributes()).IsEmpty ? AddressSpaceAnnotation.None :
+        // Most parameters and members carry no attribute at all: that is read off the symbol, with no lookup, unless the
+        // project configured members by name.
+        User.IsEmpty && (symbol is IMethodSymbol method ? method.GetReturnTypeAttributes() : symbol.GetAttributes()).IsEmpty ? AddressSpaceAnnotation.None :
         _annotations.GetOrAdd(symbol, s => s switch
         {
-            IMethodSymbol m => AddressSpaceAnnotations.From(m.GetReturnTypeAttributes()),
-            _ => AddressSpaceAnnotations.From(s.GetAttributes()),
+            IMethodSymbol m => Or(AddressSpaceAnnotations.From(m.GetReturnTypeAttributes()), User.SpaceOf(m)),
+            IParameterSymbol p => AddressSpaceAnnotations.From(p.GetAttributes()),
+            _ => Or(AddressSpaceAnnotations.From(s.GetAttributes()), User.SpaceOf(s)),
         });
+
+    /// <summary>
+    /// The space a member's own attribute declares, for sinks: a member the project configured in .editorconfig is a
+    /// source it trusts (code it cannot change), never a place that is judged.
+    /// </summary>
+    public AddressSpaceAnnotation DeclaredAnnotationOf(ISymbol symbol) =>
+        User.IsEmpty || symbol is IParameterSymbol ? AnnotationOf(symbol)
+        : AddressSpaceAnnotations.From(symbol is IMethodSymbol m ? m.GetReturnTypeAttributes() : symbol.GetAttributes());
+
+    /// <summary>How a member came to have its space, for messages: its attribute or the project's configuration.</summary>
+    public string DescribeAnnotation(ISymbol symbol, AddressSpaceAnnotation space) =>
+        symbol is not IParameterSymbol && User.SpaceOf(symbol) == space && AddressSpaceAnnotations.From(
+            symbol is IMethodSymbol m ? m.GetReturnTypeAttributes() : symbol.GetAttributes()) == AddressSpaceAnnotation.None
+            ? $"configured as {AddressSpaceAnnotations.Words(space)} in .editorconfig"
+            : AddressSpaceAnnotations.Describe(space);
+
+    private static AddressSpaceAnnotation Or(AddressSpaceAnnotation a, AddressSpaceAnnotation b) => a != AddressSpaceAnnotation.None ? a : b;
 
     /// <summary>
     /// True when <paramref name="method"/> is declared in the tree of <paramref name="model"/> and asks the map type
