@@ -24,12 +24,11 @@ internal sealed class BodySummary
 /// <summary>Reads one body for the whole-program summary: its stores, the arguments of its calls, its returns.</summary>
 internal static class BodySummaries
 {
-    public static BodySummary Summarize(KnownSymbols symbols, TreeIndex tree, int ordinal, IProgramValues program)
+    public static BodySummary Summarize(KnownSymbols symbols, SemanticModel model, TreeIndex tree, int ordinal, IProgramValues program)
     {
         SyntaxNode declaration = tree.Bodies[ordinal];
         try
         {
-            SemanticModel model = SemanticModels.Of(symbols.Compilation, tree.Tree);
             if (Graph(model, declaration) is not (IOperation root, ControlFlowGraph graph, ISymbol owner))
             {
                 return BodySummary.None;

@@ -25,12 +25,14 @@ internal sealed class ProgramBuilder : IProgramValues
     private readonly KnownSymbols _symbols;
     private readonly ImmutableArray<TreeIndex> _trees;
     private readonly Dictionary<SummaryNode, FlowValue> _values = new();
-    private readonly Dictionary<SummaryNode, SortedSet<BodyRef>> _contributors = new();
+    private readonly Dictionary<SummaryNode, SortedDictionary<BodyRef, FlowValue>> _contributors = new();
+    private readonly Dictionary<string, List<BodyRef>> _bodiesByName = new(System.StringComparer.Ordinal);
     private readonly Dictionary<SummaryNode, SortedSet<BodyRef>> _readers = new();
     private readonly Dictionary<BodyRef, BodySummary> _summaries = new();
     private readonly Dictionary<BodyRef, int> _analyses = new();
     private readonly SortedSet<BodyRef> _work = new();
     private readonly Dictionary<SyntaxTree, int> _treeOrdinals = new();
+    private readonly Dictionary<SyntaxTree, SemanticModel> _models = new();
     private BodyRef _current;
     private Dictionary<SummaryNode, FlowValue>? _inputs;
 
@@ -51,7 +53,15 @@ internal sealed class ProgramBuilder : IProgramValues
     public static ProgramSummary Build(KnownSymbols symbols)
     {
         var builder = new ProgramBuilder(symbols);
-        return builder.Solve();
+        if (builder._trees.IsEmpty)
+        {
+            return ProgramSummary.Empty;
+        }
+
+        // The same files as a compilation solved before (the analyzer driver and the editor wrap one compilation in a
+        // new one for each analysis): the same summary.
+        SolvedPrograms.Key key = SolvedPrograms.KeyOf(symbols, builder._trees.Select(t => t.Tree).ToImmutableArray());
+        return SolvedPrograms.Find(key) ?? SolvedPrograms.Store(key, builder.Solve());
     }
 
     /// <summary>A node's value so far; the body being read is remembered as its reader.</summary>
@@ -75,7 +85,7 @@ internal sealed class ProgramBuilder : IProgramValues
     private ProgramSummary Solve()
     {
         bool everywhere = _trees.Any(t => t.GloballyImportsLibrary);
-        HashSet<string> producers = RoleTable.MemberNames(_symbols);
+        HashSet<string> producers = RoleTable.ProducerNames(_symbols);
         for (int t = 0; t < _trees.Length; t++)
         {
             if (!everywhere && !_trees[t].ImportsLibrary)
@@ -134,7 +144,13 @@ internal sealed class ProgramBuilder : IProgramValues
         }
 
         _inputs = new Dictionary<SummaryNode, FlowValue>();
-        BodySummary summary = BodySummaries.Summarize(_symbols, tree, body.Body, this);
+        if (!_models.TryGetValue(tree.Tree, out SemanticModel? model))
+        {
+            // One model per file for the whole solution (the analyzer driver hands back its own; elsewhere it is made once).
+            _models[tree.Tree] = model = SemanticModels.Of(_symbols.Compilation, tree.Tree);
+        }
+
+        BodySummary summary = BodySummaries.Summarize(_symbols, model, tree, body.Body, this);
         SummaryCache.Store(tree.Tree, body.Body, new SummaryCache.Entry(summary, _inputs));
         _inputs = null;
         return summary;
@@ -150,33 +166,47 @@ internal sealed class ProgramBuilder : IProgramValues
 
     private void Recompute(SummaryNode node)
     {
-        if (!_contributors.TryGetValue(node, out SortedSet<BodyRef>? contributors))
+        if (!_contributors.TryGetValue(node, out SortedDictionary<BodyRef, FlowValue>? contributors))
         {
-            _contributors[node] = contributors = new SortedSet<BodyRef>();
+            _contributors[node] = contributors = new SortedDictionary<BodyRef, FlowValue>();
         }
 
-        if (_summaries[_current].Contributions.Any(c => c.Node.Equals(node)))
+        FlowValue mine = FlowValue.Empty;
+        foreach (Contribution c in _summaries[_current].Contributions)
         {
-            contributors.Add(_current);
-        }
-        else
-        {
-            contributors.Remove(_current);
-        }
-
-        FlowValue value = FlowValue.Empty;
-        foreach (BodyRef body in contributors)
-        {
-            foreach (Contribution c in _summaries[body].Contributions)
+            if (c.Node.Equals(node))
             {
-                if (c.Node.Equals(node))
-                {
-                    value = value.Union(c.Value);
-                }
+                mine = mine.Union(c.Value);
             }
         }
 
+        contributors.TryGetValue(_current, out FlowValue before);
         _values.TryGetValue(node, out FlowValue old);
+        FlowValue value;
+        if (mine.Union(before).Equals(mine) && !old.IsEmpty)
+        {
+            // The body's contribution only grew (the common case while the fixpoint rises): add what is new.
+            contributors[_current] = mine;
+            value = old.Union(mine);
+        }
+        else
+        {
+            if (mine.IsEmpty)
+            {
+                contributors.Remove(_current);
+            }
+            else
+            {
+                contributors[_current] = mine;
+            }
+
+            value = FlowValue.Empty;
+            foreach (FlowValue contribution in contributors.Values)
+            {
+                value = value.Union(contribution);
+            }
+        }
+
         if (value.Equals(old))
         {
             return;
@@ -194,16 +224,11 @@ internal sealed class ProgramBuilder : IProgramValues
             _work.UnionWith(readers);
         }
 
-        string name = node.Name;
-        for (int t = 0; t < _trees.Length; t++)
+        foreach (BodyRef body in BodiesNaming(node.Name))
         {
-            foreach (int b in _trees[t].BodiesNaming(name))
+            if (!_summaries.ContainsKey(body))
             {
-                var body = new BodyRef(t, b);
-                if (!_summaries.ContainsKey(body))
-                {
-                    _work.Add(body);
-                }
+                _work.Add(body);
             }
         }
 
@@ -215,6 +240,26 @@ internal sealed class ProgramBuilder : IProgramValues
                 _work.Add(declaring);
             }
         }
+    }
+
+    /// <summary>Every body of the compilation that names <paramref name="name"/> (looked up once per name).</summary>
+    private List<BodyRef> BodiesNaming(string name)
+    {
+        if (!_bodiesByName.TryGetValue(name, out List<BodyRef>? bodies))
+        {
+            bodies = new List<BodyRef>();
+            for (int t = 0; t < _trees.Length; t++)
+            {
+                foreach (int b in _trees[t].BodiesNaming(name))
+                {
+                    bodies.Add(new BodyRef(t, b));
+                }
+            }
+
+            _bodiesByName[name] = bodies;
+        }
+
+        return bodies;
     }
 
     private IEnumerable<BodyRef> Declarations(string id)

@@ -7,21 +7,32 @@ namespace P2PAnalyzers.Analysis;
 internal static class RoleTable
 {
     /// <summary>
-    /// The names of the library members the table knows: a body that names none of them (in a file that uses the
-    /// library) makes no fact itself, so the whole-program summary starts from the bodies that do.
+    /// The names of the library members that make a fact the whole-program summary carries (an address, a table, a
+    /// distance, a bus offset): a body that names none of them (in a file that uses the library) makes no such fact
+    /// itself, so the summary starts from the bodies that do. Derived from the table: queries, unmaps, checks and the
+    /// members that only pass their receiver's facts on do not start it.
     /// </summary>
-    public static HashSet<string> MemberNames(KnownSymbols k)
+    public static HashSet<string> ProducerNames(KnownSymbols k)
     {
         var roles = new Dictionary<ISymbol, Role>(SymbolEqualityComparer.Default);
         Fill(k, roles);
-        var names = new HashSet<string>(System.StringComparer.Ordinal);
-        foreach (ISymbol member in roles.Keys)
+        var names = new HashSet<string>(System.StringComparer.Ordinal) { "SkipCpuSync" };
+        foreach (KeyValuePair<ISymbol, Role> entry in roles)
         {
-            names.Add(member.Name);
+            if (Produces(entry.Value))
+            {
+                names.Add(entry.Key.Name);
+            }
         }
 
         return names;
     }
+
+    private static bool Produces(Role role) => role is not (Role.None
+        or Role.UnmapPage or Role.UnmapSingle or Role.UnmapPhys or Role.UnmapResource or Role.UnmapSg or Role.UnmapSgTable
+        or Role.MappingError or Role.MappingIsBusAddress or Role.MappingMapType or Role.SgIsBusAddress or Role.SgSetPage or Role.SgPage
+        or Role.MapTypeQuery or Role.StateQuery or Role.DescribeQuery or Role.PhysVecToSgt
+        or Role.ResultValue or Role.ResultOk or Role.ProviderBar or Role.DeviceBar or Role.ProviderGet);
 
     public static void Fill(KnownSymbols k, Dictionary<ISymbol, Role> roles)
     {
