@@ -501,6 +501,57 @@ public sealed class WholeProgramTests
         """);
 
     [Fact]
+    public Task ArrayFieldFilledAtProbe_Reports() => Run<P2P0001PhysicalAddressAsDmaAddressAnalyzer>(
+        Usings + """
+        sealed class NtbDev
+        {
+            // ntb's per-window outbound physical addresses, one per memory window
+            public readonly ulong[] OutPhysAddr = new ulong[4];
+
+            public void Setup(PciDevice pdev)
+            {
+                for (int i = 0; i < OutPhysAddr.Length; i++)
+                {
+                    OutPhysAddr[i] = pdev.Bar(2).CpuStart.Raw + (ulong)i * 0x100000;
+                }
+            }
+        }
+        """,
+        Usings + """
+        static class NtbCopy
+        {
+            public static void Chunk(NtbDev ntb, Scatterlist sg, int window) => sg.DmaAddress = {|P2P0001:DmaAddr.FromRaw(ntb.OutPhysAddr[window])|};
+        }
+        """);
+
+    [Fact]
+    public Task ListFieldAddedToAtProbe_Reports() => Run<P2P0010PeerMemoryMappedWithoutMapTypeAnalyzer>(
+        Usings + """
+        sealed class Apertures
+        {
+            public readonly List<PhysAddr> Bars = new();
+
+            public void Probe(PciDevice pdev) => Bars.Add(pdev.Bar(0).CpuStart);
+
+            public DmaAddr Map(PciDevice client, int i) => {|P2P0010:Dma.MapResource(client, Bars[i], 4096, DmaDirection.ToDevice, DmaAttrs.Mmio)|};
+        }
+        """);
+
+    [Fact]
+    public Task ListFieldOfMappedAddresses_NoDiagnostic() => Run<P2P0001PhysicalAddressAsDmaAddressAnalyzer>(
+        Usings + """
+        sealed class Ring
+        {
+            public readonly List<ulong> Slots = new();
+
+            public void Fill(PciDevice pdev, PciDevice client) =>
+                Slots.Add(Dma.MapResource(client, pdev.Bar(0).CpuStart, 4096, DmaDirection.ToDevice, DmaAttrs.Mmio).Raw);
+
+            public void Use(Scatterlist sg) => sg.DmaAddress = DmaAddr.FromRaw(Slots[0]);
+        }
+        """);
+
+    [Fact]
     public async Task PermutedFiles_SameDiagnostics()
     {
         string[] files =

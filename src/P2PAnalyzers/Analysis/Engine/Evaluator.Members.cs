@@ -107,6 +107,7 @@ internal sealed partial class Evaluator
             State = State.AddDecision(new MapTypeDecision(null, null));
         }
 
+        AddedTo(inv, args);
         if (_k.User.IsBuilder(method))
         {
             // A builder the project named in .editorconfig: what it hands back was filled by hand.
@@ -199,7 +200,8 @@ internal sealed partial class Evaluator
         }
 
         FlowValue view = TableView(receiver, property.Type);
-        return (view.IsEmpty ? IdentityOf(property, property.Type) : view).Union(ArrivingAt(property.Property));
+        FlowValue elements = property.Arguments.IsEmpty ? FlowValue.Empty : ElementsOf(property.Instance);
+        return (view.IsEmpty ? IdentityOf(property, property.Type) : view).Union(ArrivingAt(property.Property)).Union(elements);
     }
 
     private FlowValue FieldRead(IFieldReferenceOperation field)

@@ -16,6 +16,41 @@ internal sealed partial class Evaluator
             ? Read(node)
             : FlowValue.Empty;
 
+    /// <summary>What the program stores into the elements of the array or collection a field or property holds.</summary>
+    private FlowValue ElementsOf(IOperation? collection) =>
+        HolderOf(collection) is ISymbol member && SummaryNode.Elements(member) is SummaryNode node ? Read(node) : FlowValue.Empty;
+
+    /// <summary>The field or property of the compilation an operation reads, if that is what it is.</summary>
+    private ISymbol? HolderOf(IOperation? op)
+    {
+        while (op is IConversionOperation c)
+        {
+            op = c.Operand;
+        }
+
+        ISymbol? member = op switch
+        {
+            IFieldReferenceOperation f => f.Field,
+            IPropertyReferenceOperation { Arguments.IsEmpty: true } p => p.Property,
+            _ => null,
+        };
+        return member is not null && _k.IsSource(member) ? member : null;
+    }
+
+    /// <summary>While summarising: <c>list.Add(x)</c> on a collection a field holds hands x to the field's elements.</summary>
+    private void AddedTo(IInvocationOperation inv, FlowValue[] args)
+    {
+        if (_recorder is null || _context.Summary is not SummaryRecorder summary || args.Length == 0
+            || inv.TargetMethod.Name is not ("Add" or "Insert" or "Enqueue" or "Push")
+            || inv.TargetMethod.ContainingNamespace?.ToDisplayString().StartsWith("System.Collections", System.StringComparison.Ordinal) != true
+            || HolderOf(inv.Instance) is not ISymbol member || SummaryNode.Elements(member) is not SummaryNode node)
+        {
+            return;
+        }
+
+        summary.Contribute(node, args[args.Length - 1], new OriginStep(node, $"added to {node.Display} in {summary.OwnerName}", inv.Syntax.GetLocation()));
+    }
+
     /// <summary>A node's value, less the bus addresses a flag tested on this path says are not here.</summary>
     private FlowValue Read(SummaryNode node)
     {
@@ -112,9 +147,22 @@ internal sealed partial class Evaluator
             IPropertyReferenceOperation p => p.Property,
             _ => null,
         };
+        Location at = target.Parent?.Syntax.GetLocation() ?? target.Syntax.GetLocation();
         if (member is not null && _k.IsSource(member) && SummaryNode.Member(member) is SummaryNode node)
         {
-            summary.Contribute(node, value, new OriginStep(node, $"stored into {node.Display} in {summary.OwnerName}", target.Parent?.Syntax.GetLocation() ?? target.Syntax.GetLocation()));
+            summary.Contribute(node, value, new OriginStep(node, $"stored into {node.Display} in {summary.OwnerName}", at));
+        }
+
+        // _bars[i] = x, or an indexer of a collection a field holds: the field's elements.
+        IOperation? collection = target switch
+        {
+            IArrayElementReferenceOperation element => element.ArrayReference,
+            IPropertyReferenceOperation { Arguments.IsEmpty: false } indexer => indexer.Instance,
+            _ => null,
+        };
+        if (HolderOf(collection) is ISymbol holder && SummaryNode.Elements(holder) is SummaryNode elements)
+        {
+            summary.Contribute(elements, value, new OriginStep(elements, $"stored into an element of {elements.Display} in {summary.OwnerName}", at));
         }
 
         // Filling an entry of a hand-built table by hand: the table leaves this body filled; an entry or table handed

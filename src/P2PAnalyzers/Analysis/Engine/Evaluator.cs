@@ -108,8 +108,9 @@ internal sealed partial class Evaluator
                     Eval(index);
                 }
 
-                // An element of an array made from a table's entries is one of those entries.
-                return ReadLocation(element).Union(TableView(array, element.Type));
+                // An element of an array made from a table's entries is one of those entries; an element of an array
+                // kept in a field is what the program stores into that field's elements.
+                return ReadLocation(element).Union(TableView(array, element.Type)).Union(ElementsOf(element.ArrayReference));
             case IObjectCreationOperation creation:
                 return ObjectCreation(creation);
             case IFlowAnonymousFunctionOperation lambda:

@@ -84,9 +84,9 @@ internal sealed class ProgramSummary : IProgramValues
         switch (op)
         {
             case IFieldReferenceOperation f when k.IsSource(f.Field):
-                return Any(SummaryNode.Member(f.Field), relevant);
+                return Any(SummaryNode.Member(f.Field), relevant) || Any(SummaryNode.Elements(f.Field), relevant);
             case IPropertyReferenceOperation p when k.IsSource(p.Property):
-                return Any(SummaryNode.Member(p.Property), relevant);
+                return Any(SummaryNode.Member(p.Property), relevant) || Any(SummaryNode.Elements(p.Property), relevant);
             case IParameterReferenceOperation p when p.Parameter.ContainingSymbol is IMethodSymbol m && k.IsSource(m):
                 foreach (IMethodSymbol related in Dispatch.Related(m))
                 {

@@ -18,6 +18,9 @@ internal enum SummaryNodeKind : byte
     /// <summary>What a method hands back through an out or ref parameter.</summary>
     OutParameter,
 
+    /// <summary>The elements of an array or collection held in a field or property: every element store and <c>Add</c>.</summary>
+    Elements,
+
     /// <summary>A parameter (an entry or a table) whose entries the method fills with DMA addresses by hand (set_dma_sg).</summary>
     FillsEntries,
 }
@@ -52,6 +55,8 @@ internal sealed class SummaryNode : IEquatable<SummaryNode>
 
     public static SummaryNode? Member(ISymbol member) =>
         Create(SummaryNodeKind.Member, member, 0);
+
+    public static SummaryNode? Elements(ISymbol member) => Create(SummaryNodeKind.Elements, member, 0);
 
     public static SummaryNode? Parameter(IMethodSymbol method, int ordinal) => Create(SummaryNodeKind.Parameter, method, ordinal);
 
