@@ -552,6 +552,49 @@ public sealed class WholeProgramTests
         """);
 
     [Fact]
+    public Task TableBuiltAtExportKeptInAField_Reports() => Run<P2P0003HandBuiltDmaOnlyTableAnalyzer>(
+        Probe,
+        Usings + """
+        // The first habanalabs P2P exporter: the table is built when the buffer is exported and kept in the dma-buf
+        // object; the map callback returns &hl_dmabuf->sgt.
+        sealed class HlDmaBuf : DmaBufOps
+        {
+            private SgTable _sgt = null!;
+
+            public void Export(HlDevice hdev, ulong size)
+            {
+                _sgt = SgTable.Alloc(1);
+                _sgt[0].SetPage(null, size, 0);
+                _sgt[0].DmaAddress = DmaAddr.FromRaw(hdev.DramPciBarStart);
+                _sgt[0].DmaLength = size;
+            }
+
+            public override DmaResult<SgTable> MapDmaBuf(DmaBufAttachment attach, DmaDirection dir) => {|P2P0003:_sgt|};
+
+            public override void UnmapDmaBuf(DmaBufAttachment attach, SgTable table, DmaDirection dir) { }
+        }
+        """);
+
+    [Fact]
+    public Task TableOfRealPagesKeptInAField_NoDiagnostic() => Run<P2P0003HandBuiltDmaOnlyTableAnalyzer>(
+        Usings + """
+        sealed class SysmemDmaBuf : DmaBufOps
+        {
+            private SgTable _sgt = null!;
+
+            public void Export(SgTable pages) => _sgt = pages;
+
+            public override DmaResult<SgTable> MapDmaBuf(DmaBufAttachment attach, DmaDirection dir)
+            {
+                DmaError err = Dma.MapSgTable(attach.Device, _sgt, dir);
+                return err != DmaError.None ? err : _sgt;
+            }
+
+            public override void UnmapDmaBuf(DmaBufAttachment attach, SgTable table, DmaDirection dir) => Dma.UnmapSgTable(attach.Device, table, dir);
+        }
+        """);
+
+    [Fact]
     public async Task PermutedFiles_SameDiagnostics()
     {
         string[] files =

@@ -42,7 +42,7 @@ internal static class BodySummaries
                 Returns(method, graph, states, recorder);
             }
 
-            return new BodySummary(recorder.Contributions.ToImmutable());
+            return new BodySummary(Marked(recorder, owner));
         }
         catch (System.Exception e) when (!AnalysisGuard.Rethrow && e is not System.OperationCanceledException)
         {
@@ -57,7 +57,7 @@ internal static class BodySummaries
         // A property getter's returns are the property's value, as its stores are.
         if (!recorder.Returned.IsEmpty && recorder.ReturnedAt is Location at)
         {
-            FlowValue value = FilledTables(recorder, recorder.Returned, method);
+            FlowValue value = recorder.Returned;
             foreach (IMethodSymbol related in Dispatch.Related(method))
             {
                 SummaryNode? node = related.MethodKind == MethodKind.PropertyGet && related.AssociatedSymbol is IPropertySymbol property
@@ -77,7 +77,6 @@ internal static class BodySummaries
                 FlowValue value = exit.Get(AccessPath.Of(p));
                 if (!value.IsEmpty && SummaryNode.OutParameter(method, p.Ordinal) is SummaryNode outNode)
                 {
-                    value = FilledTables(recorder, value, method);
                     Location location = p.Locations.FirstOrDefault() ?? Location.None;
                     recorder.Contribute(outNode, value, new OriginStep(outNode, $"returned through '{p.Name}' by {outNode.Display}", location));
                 }
@@ -85,11 +84,24 @@ internal static class BodySummaries
         }
     }
 
-    /// <summary>A table this body filled with DMA addresses by hand leaves it marked with the builder's name.</summary>
-    private static FlowValue FilledTables(SummaryRecorder recorder, FlowValue value, IMethodSymbol method) =>
-        value.Select(f => f.Kind == FactKind.HandBuiltTable && f.Key is null && recorder.Filled.Contains(f.Origin)
-            ? new Fact(f.Kind, f.Origin, f.Memory, FactKeys.Builder + method.Name)
-            : f);
+    /// <summary>
+    /// A table this body filled with DMA addresses by hand leaves it, by whatever way (returned, stored in a field,
+    /// passed on), marked with the builder's name: where it arrives, it is known to be filled. Done once the body is
+    /// read, since a table may be stored before its entries are filled.
+    /// </summary>
+    private static ImmutableArray<Contribution> Marked(SummaryRecorder recorder, ISymbol owner)
+    {
+        if (recorder.Filled.Count == 0)
+        {
+            return recorder.Contributions.ToImmutable();
+        }
+
+        var sources = new HashSet<OriginSource>(recorder.Filled.Select(o => o.Source));
+        string builder = FactKeys.Builder + (owner is IMethodSymbol { AssociatedSymbol: ISymbol a } ? a.Name : owner.Name);
+        return recorder.Contributions.Select(c => new Contribution(c.Node, c.Value.Select(f =>
+                f.Kind == FactKind.HandBuiltTable && f.Key is null && sources.Contains(f.Origin.Source) ? new Fact(f.Kind, f.Origin, f.Memory, builder) : f)))
+            .ToImmutableArray();
+    }
 
     private static (IOperation Root, ControlFlowGraph Graph, ISymbol Owner)? Graph(SemanticModel model, SyntaxNode declaration)
     {
