@@ -123,11 +123,20 @@ public static class QuickMode
             var (cwa, model) = AnalyzerRuns.PrepareDocument(editor.Compilation, editor.Document, analyzers);
             return () => AnalyzerRuns.DocumentSemanticDiagnostics(cwa, model, count);
         };
+        int edits = 0;
+        Func<Action> AfterEdit(System.Collections.Immutable.ImmutableArray<Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer> analyzers, int count) => () =>
+        {
+            // A new compilation with another driver file edited, declarations bound (unmeasured), as the editor has it.
+            var (cwa, model) = AnalyzerRuns.PrepareDocument(CorpusCompilations.EditedElsewhere(editor.Compilation, editor.Document, ++edits), editor.Document, analyzers);
+            return () => AnalyzerRuns.DocumentSemanticDiagnostics(cwa, model, count);
+        };
         var cases = new List<(string, Func<Action>)>
         {
             (Cases.Empty, Case(AnalyzerSets.Empty, 0)),
             (Cases.EmptyOperation, Case(AnalyzerSets.EmptyOperation, 0)),
             (Cases.AllP2P, Case(AnalyzerSets.AllP2P, expected)),
+            (Cases.EmptyOperationAfterEdit, AfterEdit(AnalyzerSets.EmptyOperation, 0)),
+            (Cases.AllP2PAfterEdit, AfterEdit(AnalyzerSets.AllP2P, expected)),
         };
         var result = new CorpusResult("editor", options.EditorCorpusSize + 1, editor.Large.TotalLines, expected);
         foreach (Measurement m in Measure.Interleaved(cases, options.Warmup + 2, options.Iterations * 3))

@@ -40,6 +40,12 @@ public class EditorBenchmarks
     [IterationSetup(Target = nameof(AllP2PAnalyzers))]
     public void SetupAllP2P() => Prepare(AnalyzerSets.AllP2P);
 
+    [IterationSetup(Target = nameof(EmptyOperationAnalyzerAfterEdit))]
+    public void SetupEmptyOperationAfterEdit() => PrepareAfterEdit(AnalyzerSets.EmptyOperation);
+
+    [IterationSetup(Target = nameof(AllP2PAnalyzersAfterEdit))]
+    public void SetupAllP2PAfterEdit() => PrepareAfterEdit(AnalyzerSets.AllP2P);
+
     [Benchmark(Baseline = true)]
     public int EmptyAnalyzer() => AnalyzerRuns.DocumentSemanticDiagnostics(_analysis, _model, 0).Length;
 
@@ -48,6 +54,18 @@ public class EditorBenchmarks
 
     [Benchmark]
     public int AllP2PAnalyzers() => AnalyzerRuns.DocumentSemanticDiagnostics(_analysis, _model, _expected).Length;
+
+    /// <summary>The request right after a keystroke in another driver file: a new compilation sharing the other trees.</summary>
+    [Benchmark]
+    public int EmptyOperationAnalyzerAfterEdit() => AnalyzerRuns.DocumentSemanticDiagnostics(_analysis, _model, 0).Length;
+
+    [Benchmark]
+    public int AllP2PAnalyzersAfterEdit() => AnalyzerRuns.DocumentSemanticDiagnostics(_analysis, _model, _expected).Length;
+
+    private void PrepareAfterEdit(ImmutableArray<DiagnosticAnalyzer> analyzers) =>
+        (_analysis, _model) = AnalyzerRuns.PrepareDocument(CorpusCompilations.EditedElsewhere(_compilation, _document, ++_edits), _document, analyzers);
+
+    private int _edits;
 
     private void Prepare(ImmutableArray<DiagnosticAnalyzer> analyzers) =>
         (_analysis, _model) = AnalyzerRuns.PrepareDocument(_compilation, _document, analyzers);

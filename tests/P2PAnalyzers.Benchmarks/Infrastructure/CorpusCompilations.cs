@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
@@ -33,6 +34,18 @@ public static class CorpusCompilations
         GeneratedCorpus large = DriverCorpus.LargeFile(lines);
         SyntaxTree document = Parse(large.Files[0]);
         return (corpus, large, compilation.AddSyntaxTrees(document), document);
+    }
+
+    /// <summary>
+    /// <paramref name="compilation"/> with another driver file edited (a line added at its end, numbered
+    /// <paramref name="edit"/>): the next compilation the editor hands analyzers after a keystroke elsewhere. The file is
+    /// one that caches a BAR address, so the edit reaches the whole-program summary.
+    /// </summary>
+    public static Compilation EditedElsewhere(Compilation compilation, SyntaxTree document, int edit)
+    {
+        SyntaxTree other = compilation.SyntaxTrees.First(t => t != document && t.GetText().ToString().Contains("CpuStart", StringComparison.Ordinal));
+        Microsoft.CodeAnalysis.Text.SourceText text = other.GetText();
+        return compilation.ReplaceSyntaxTree(other, other.WithChangedText(text.Replace(text.Length, 0, $"\n// edit {edit}\n")));
     }
 
     /// <summary>Drops the cached corpora (a benchmark's cleanup), so that the next benchmark's GC does not trace them.</summary>

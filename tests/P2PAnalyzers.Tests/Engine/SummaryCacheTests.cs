@@ -32,7 +32,7 @@ public sealed class SummaryCacheTests
     private const string Unrelated = Usings + "static class Other { public static int Twice(int x) => x * 2; }";
 
     [Fact]
-    public async Task EditToAnUnrelatedFile_ReusesSummaries_SameDiagnostics()
+    public async Task EditToAnUnrelatedFile_ReadsOnlyThatFile_SameDiagnostics()
     {
         CSharpCompilation first = AllAnalyzers.Compile(Probe, DmaBuf, Unrelated);
         string before = Render(await AllAnalyzers.RunAsync(first));
@@ -44,7 +44,29 @@ public sealed class SummaryCacheTests
 
         Assert.Equal(before, after);
         ProgramSummary summary = KnownSymbols.TryGet(second)!.Program;
-        Assert.True(summary.Reused > 0 && summary.Reused == summary.Analyses, $"reused {summary.Reused} of {summary.Analyses}");
+        Assert.True(summary.Analyses == 1, $"the edit was solved from the earlier solution: read {summary.Analyses} bodies (the edited file has one)");
+    }
+
+    [Fact]
+    public async Task EditThatAddsAMappedStore_SolvedFromTheEarlierSolution_AsAFreshSolve()
+    {
+        // The probe file gains a second store, of a mapped address: the field's stores now disagree and the finding goes.
+        CSharpCompilation first = AllAnalyzers.Compile(Probe, DmaBuf, Unrelated);
+        Assert.Contains("P2P0001", Render(await AllAnalyzers.RunAsync(first)));
+
+        SyntaxTree probe = first.SyntaxTrees.Single(t => t.FilePath.EndsWith("Test0.cs", StringComparison.Ordinal));
+        string text = probe.GetText().ToString().Replace(
+            "public static void Init(",
+            "public static void Remap(HlDevice hdev, PciDevice c) => hdev.DramPciBarStart = Dma.MapResource(c, hdev.Pdev.Bar(4).CpuStart, 4096, DmaDirection.ToDevice, DmaAttrs.Mmio).Raw;\n    public static void Init(",
+            StringComparison.Ordinal);
+        SyntaxTree edited = probe.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(text));
+        Compilation second = first.ReplaceSyntaxTree(probe, edited);
+        string incremental = Render(await AllAnalyzers.RunAsync(second));
+
+        // A fresh solve of the same code: every tree parsed anew, so nothing earlier can be reused.
+        CSharpCompilation fresh = AllAnalyzers.Compile(text, DmaBuf, Unrelated);
+        Assert.Equal(Render(await AllAnalyzers.RunAsync(fresh)), incremental);
+        Assert.DoesNotContain("P2P0001", incremental);
     }
 
     [Fact]

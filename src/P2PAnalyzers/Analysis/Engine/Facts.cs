@@ -102,11 +102,22 @@ internal sealed class Origin : IEquatable<Origin>
     {
     }
 
+    private readonly int _hash;
+
     private Origin(string what, Location location, ImmutableArray<OriginStep> steps)
     {
         What = what;
         Location = location;
         Steps = steps;
+
+        // Origins are compared often (every join, every reuse of a kept summary): the hash is computed once.
+        int hash = (what.GetHashCode() * 397) ^ location.GetHashCode();
+        foreach (OriginStep step in steps)
+        {
+            hash = (hash * 31) ^ step.GetHashCode();
+        }
+
+        _hash = hash;
     }
 
     public string What { get; }
@@ -167,11 +178,12 @@ internal sealed class Origin : IEquatable<Origin>
     }
 
     public bool Equals(Origin? other) =>
-        other is not null && other.What == What && other.Location == Location && other.Steps.SequenceEqual(Steps);
+        ReferenceEquals(this, other)
+        || (other is not null && other._hash == _hash && other.What == What && other.Location == Location && other.Steps.SequenceEqual(Steps));
 
     public override bool Equals(object? obj) => Equals(obj as Origin);
 
-    public override int GetHashCode() => (What.GetHashCode() * 397) ^ Location.GetHashCode() ^ Steps.Length;
+    public override int GetHashCode() => _hash;
 }
 
 /// <summary>The place a fact was made: its description and location, without the hops it took.</summary>
@@ -194,7 +206,8 @@ internal sealed class OriginStep : IEquatable<OriginStep>
 
     public Location Location { get; }
 
-    public bool Equals(OriginStep? other) => other is not null && other.Node.Equals(Node) && other.Text == Text && other.Location == Location;
+    public bool Equals(OriginStep? other) =>
+        ReferenceEquals(this, other) || (other is not null && other.Location == Location && other.Node.Equals(Node) && other.Text == Text);
 
     public override bool Equals(object? obj) => Equals(obj as OriginStep);
 

@@ -110,7 +110,25 @@ internal readonly struct FlowValue : IEquatable<FlowValue>
             return IsEmpty == other.IsEmpty;
         }
 
-        return _facts.Length == other._facts.Length && _facts.All(other._facts.Contains);
+        if (_facts == other._facts)
+        {
+            return true;
+        }
+
+        if (_facts.Length != other._facts.Length)
+        {
+            return false;
+        }
+
+        foreach (Fact f in _facts)
+        {
+            if (!other._facts.Contains(f))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public override bool Equals(object? obj) => obj is FlowValue other && Equals(other);

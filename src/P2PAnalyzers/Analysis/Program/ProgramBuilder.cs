@@ -17,18 +17,18 @@ namespace P2PAnalyzers.Analysis;
 /// bodies are taken in file-path and source order, so the result does not depend on the order of the files or on
 /// threads. Code without any use of the library costs one syntax walk per file, and no binding.
 /// </remarks>
-internal sealed class ProgramBuilder : IProgramValues
+internal sealed partial class ProgramBuilder : IProgramValues
 {
     /// <summary>How many times a body may be read again before the fixpoint settles for what it has.</summary>
     private const int MaxAnalysesPerBody = 8;
 
     private readonly KnownSymbols _symbols;
     private readonly ImmutableArray<TreeIndex> _trees;
-    private readonly Dictionary<SummaryNode, FlowValue> _values = new();
-    private readonly Dictionary<SummaryNode, SortedDictionary<BodyRef, FlowValue>> _contributors = new();
     private readonly Dictionary<string, List<BodyRef>> _bodiesByName = new(System.StringComparer.Ordinal);
-    private readonly Dictionary<SummaryNode, SortedSet<BodyRef>> _readers = new();
-    private readonly Dictionary<BodyRef, BodySummary> _summaries = new();
+    private Dictionary<SummaryNode, FlowValue> _values = new();
+    private Dictionary<SummaryNode, SortedDictionary<BodyRef, FlowValue>> _contributors = new();
+    private Dictionary<SummaryNode, HashSet<BodyRef>> _readers = new();
+    private Dictionary<BodyRef, BodySummary> _summaries = new();
     private readonly Dictionary<BodyRef, int> _analyses = new();
     private readonly SortedSet<BodyRef> _work = new();
     private readonly Dictionary<SyntaxTree, int> _treeOrdinals = new();
@@ -59,17 +59,26 @@ internal sealed class ProgramBuilder : IProgramValues
         }
 
         // The same files as a compilation solved before (the analyzer driver and the editor wrap one compilation in a
-        // new one for each analysis): the same summary.
+        // new one for each analysis): the same summary. A few files edited since: solved from the earlier solution.
         SolvedPrograms.Key key = SolvedPrograms.KeyOf(symbols, builder._trees.Select(t => t.Tree).ToImmutableArray());
-        return SolvedPrograms.Find(key) ?? SolvedPrograms.Store(key, builder.Solve());
+        if (SolvedPrograms.Find(key) is ProgramSummary known)
+        {
+            return known;
+        }
+
+        ProgramSummary summary = SolvedPrograms.Earlier(key) is (Solution earlier, ImmutableArray<int> changed)
+            ? builder.SolveAfter(earlier, changed)
+            : builder.Solve();
+        SolvedPrograms.Store(key, summary, builder.Solved());
+        return summary;
     }
 
     /// <summary>A node's value so far; the body being read is remembered as its reader.</summary>
     public FlowValue Read(SummaryNode node)
     {
-        if (!_readers.TryGetValue(node, out SortedSet<BodyRef>? readers))
+        if (!_readers.TryGetValue(node, out HashSet<BodyRef>? readers))
         {
-            _readers[node] = readers = new SortedSet<BodyRef>();
+            _readers[node] = readers = new HashSet<BodyRef>();
         }
 
         readers.Add(_current);
@@ -107,6 +116,12 @@ internal sealed class ProgramBuilder : IProgramValues
             return ProgramSummary.Empty;
         }
 
+        return Run();
+    }
+
+    /// <summary>Runs the worklist to the fixpoint.</summary>
+    private ProgramSummary Run()
+    {
         int total = 0;
         while (_work.Count > 0)
         {
@@ -219,7 +234,7 @@ internal sealed class ProgramBuilder : IProgramValues
     /// <summary>A node gained facts: its readers are read again, and every body that may read or write it is read.</summary>
     private void Changed(SummaryNode node)
     {
-        if (_readers.TryGetValue(node, out SortedSet<BodyRef>? readers))
+        if (_readers.TryGetValue(node, out HashSet<BodyRef>? readers))
         {
             _work.UnionWith(readers);
         }

@@ -66,14 +66,23 @@ internal sealed class SummaryNode : IEquatable<SummaryNode>
 
     public static SummaryNode? FillsEntries(IMethodSymbol method, int ordinal) => Create(SummaryNodeKind.FillsEntries, method, ordinal);
 
+    // A symbol's documentation-comment ID is built from its whole signature: asked for every read of a field or
+    // parameter, so kept with the symbol (which lives as long as its compilation).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ISymbol, System.Collections.Concurrent.ConcurrentDictionary<int, SummaryNode?>> Nodes = new();
+
     private static SummaryNode? Create(SummaryNodeKind kind, ISymbol symbol, int ordinal)
     {
         ISymbol definition = symbol.OriginalDefinition;
-        string? id = DocumentationCommentId.CreateDeclarationId(definition);
-        return id is null ? null : new SummaryNode(kind, id, ordinal, definition.ContainingType?.Name + "." + definition.Name);
+        return Nodes.GetValue(definition, _ => new System.Collections.Concurrent.ConcurrentDictionary<int, SummaryNode?>())
+            .GetOrAdd((ordinal * 8) + (int)kind, _ =>
+            {
+                string? id = DocumentationCommentId.CreateDeclarationId(definition);
+                return id is null ? null : new SummaryNode(kind, id, ordinal, definition.ContainingType?.Name + "." + definition.Name);
+            });
     }
 
-    public bool Equals(SummaryNode? other) => other is not null && other.Kind == Kind && other.Ordinal == Ordinal && other.Id == Id;
+    public bool Equals(SummaryNode? other) =>
+        ReferenceEquals(this, other) || (other is not null && other.Kind == Kind && other.Ordinal == Ordinal && other.Id == Id);
 
     public override bool Equals(object? obj) => Equals(obj as SummaryNode);
 
