@@ -70,6 +70,7 @@ public static class FullMode
         {
             BenchmarkRunner.Run<DriverCorpusBenchmarks>(Config(job)),
             BenchmarkRunner.Run<PlainCorpusBenchmarks>(Config(job)),
+            BenchmarkRunner.Run<LibraryCorpusBenchmarks>(Config(job)),
             BenchmarkRunner.Run<EditorBenchmarks>(Config(editorJob)),
         };
 
@@ -90,7 +91,8 @@ public static class FullMode
         foreach (BenchmarkReport report in summaries.SelectMany(s => s.Reports).Where(r => r.ResultStatistics is not null))
         {
             string type = report.BenchmarkCase.Descriptor.Type.Name;
-            string kind = type.StartsWith("Driver", StringComparison.Ordinal) ? "driver" : type.StartsWith("Plain", StringComparison.Ordinal) ? "plain" : "editor";
+            string kind = type.StartsWith("Driver", StringComparison.Ordinal) ? "driver" : type.StartsWith("Plain", StringComparison.Ordinal) ? "plain"
+                : type.StartsWith("Library", StringComparison.Ordinal) ? "library" : "editor";
             int files = kind == "editor" ? EditorCorpusSize + 1 : (int)report.BenchmarkCase.Parameters["Files"];
             CorpusResult corpus = results.Find(kind, files) ?? Add(results, kind, files);
             corpus.Cases[report.BenchmarkCase.Descriptor.WorkloadMethod.Name] = new CaseResult(
@@ -115,6 +117,7 @@ public static class FullMode
         {
             "driver" => (CorpusCompilations.Driver(files).Corpus.TotalLines, CorpusCompilations.Driver(files).Corpus.Expected.Count),
             "plain" => (CorpusCompilations.Plain(files).Corpus.TotalLines, 0),
+            "library" => (CorpusCompilations.PlainWithLibrary(files).Corpus.TotalLines, 0),
             _ => (Corpus.DriverCorpus.LargeFile(EditorLines).TotalLines, Corpus.DriverCorpus.LargeFile(EditorLines).Expected.Count),
         };
         var result = new CorpusResult(kind, files, lines, expected);

@@ -63,6 +63,9 @@ public sealed class Results
     public const double GrowthBudget = 5.5;
     public const double EditorBudgetMs = 100;
 
+    /// <summary>Library referenced, no DMA code: the analyzers register and pay per operation.</summary>
+    public const double LibraryBudget = 1.05;
+
     public List<CorpusResult> Corpora { get; } = new();
 
     public CorpusResult? Find(string kind, int files) => Corpora.FirstOrDefault(c => c.Kind == kind && c.Files == files);
@@ -157,6 +160,10 @@ public sealed class Results
         (double? plainCpu, double? plainWall) = (plain1000?.CpuRatio(Cases.AllP2P, Cases.Empty), plain1000?.Ratio(Cases.AllP2P, Cases.Empty));
         yield return (Verdict(plainCpu ?? plainWall, PlainBudget, plain1000),
             $"all P2P analyzers / empty analyzer, plain corpus {Size(plain1000)} (no library): {Both(plainCpu, plainWall, Format)} (budget {PlainBudget:0.00}x at 1,000 files)");
+        CorpusResult? library1000 = Find("library", 1000) ?? Largest("library");
+        (double? libCpu, double? libWall) = (library1000?.CpuRatio(Cases.AllP2P, Cases.EmptyOperation), library1000?.Ratio(Cases.AllP2P, Cases.EmptyOperation));
+        yield return (Verdict(libCpu ?? libWall, LibraryBudget, library1000),
+            $"all P2P analyzers / empty operation analyzer, library referenced but no DMA code, {Size(library1000)}: {Both(libCpu, libWall, Format)} (budget {LibraryBudget:0.00}x at 1,000 files)");
         CaseResult? at1000 = driver1000?.Cases.GetValueOrDefault(Cases.AllP2P);
         CaseResult? at5000 = Find("driver", 5000)?.Cases.GetValueOrDefault(Cases.AllP2P);
         double? growthCpu = at1000?.CpuMilliseconds is double c1 && at5000?.CpuMilliseconds is double c5 ? c5 / c1 : null;
@@ -191,6 +198,7 @@ public sealed class Results
     {
         "driver" => $"Driver corpus, {c.Files:N0} files ({c.Lines:N0} lines, {c.Expected} planted diagnostics)",
         "plain" => $"Plain corpus (no library), {c.Files:N0} files ({c.Lines:N0} lines)",
+        "library" => $"Plain corpus with the library referenced (no DMA code), {c.Files:N0} files ({c.Lines:N0} lines)",
         _ => $"Editor: one {c.Lines:N0}-line driver file ({c.Expected} planted diagnostics) in a {c.Files:N0}-file compilation",
     };
 

@@ -27,6 +27,17 @@ public static class CorpusCompilations
     public static (GeneratedCorpus Corpus, CSharpCompilation Compilation) Plain(int files) =>
         Cache.GetOrAdd("plain-" + files, _ => Compile(PlainCorpus.Generate(files)));
 
+    /// <summary>
+    /// The plain corpus compiled with the companion library referenced: ordinary C# in a project that also maps DMA
+    /// somewhere else (or merely references the package). The analyzers register, and must cost next to nothing.
+    /// </summary>
+    public static (GeneratedCorpus Corpus, CSharpCompilation Compilation) PlainWithLibrary(int files) =>
+        Cache.GetOrAdd("library-" + files, _ =>
+        {
+            GeneratedCorpus corpus = PlainCorpus.Generate(files);
+            return (corpus, Compile(corpus.Files.Select(Parse).ToList(), withLibrary: true));
+        });
+
     /// <summary>The editor scenario: the driver corpus of <paramref name="files"/> files plus one large open document.</summary>
     public static (GeneratedCorpus Corpus, GeneratedCorpus Large, CSharpCompilation Compilation, SyntaxTree Document) Editor(int files, int lines)
     {

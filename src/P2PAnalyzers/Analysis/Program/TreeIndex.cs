@@ -17,15 +17,17 @@ internal sealed class TreeIndex
 {
     private static readonly ConditionalWeakTable<SyntaxTree, TreeIndex> Cache = new();
 
-    private readonly Dictionary<string, ImmutableArray<int>> _bodiesByName;
+    private readonly System.Lazy<Dictionary<string, ImmutableArray<int>>> _bodiesByName;
 
-    private TreeIndex(SyntaxTree tree, ImmutableArray<SyntaxNode> bodies, Dictionary<string, ImmutableArray<int>> bodiesByName, bool importsLibrary, bool globallyImportsLibrary)
+    private TreeIndex(SyntaxTree tree, ImmutableArray<SyntaxNode> bodies, bool importsLibrary, bool globallyImportsLibrary)
     {
         Tree = tree;
         Bodies = bodies;
-        _bodiesByName = bodiesByName;
         ImportsLibrary = importsLibrary;
         GloballyImportsLibrary = globallyImportsLibrary;
+
+        // Built only when a solve looks names up: code that does not use the library never needs it.
+        _bodiesByName = new System.Lazy<Dictionary<string, ImmutableArray<int>>>(IndexNames, System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public SyntaxTree Tree { get; }
@@ -43,7 +45,7 @@ internal sealed class TreeIndex
 
     /// <summary>The ordinals of the bodies that mention <paramref name="name"/>.</summary>
     public ImmutableArray<int> BodiesNaming(string name) =>
-        _bodiesByName.TryGetValue(name, out ImmutableArray<int> bodies) ? bodies : ImmutableArray<int>.Empty;
+        _bodiesByName.Value.TryGetValue(name, out ImmutableArray<int> bodies) ? bodies : ImmutableArray<int>.Empty;
 
     /// <summary>The ordinal of the body that is, or contains, <paramref name="node"/>; -1 when none does.</summary>
     public int BodyContaining(SyntaxNode node)
@@ -62,34 +64,7 @@ internal sealed class TreeIndex
     private static TreeIndex Build(SyntaxTree tree)
     {
         SyntaxNode root = tree.GetRoot();
-        var bodies = ImmutableArray.CreateBuilder<SyntaxNode>();
-        var names = new Dictionary<string, List<int>>();
-        foreach (SyntaxNode node in root.DescendantNodes(descendIntoChildren: n => !IsBody(n)))
-        {
-            if (!IsBody(node))
-            {
-                continue;
-            }
-
-            int ordinal = bodies.Count;
-            bodies.Add(node);
-            foreach (SyntaxToken token in node.DescendantTokens())
-            {
-                if (token.IsKind(SyntaxKind.IdentifierToken))
-                {
-                    if (!names.TryGetValue(token.ValueText, out List<int>? list))
-                    {
-                        names[token.ValueText] = list = new List<int>();
-                    }
-
-                    if (list.Count == 0 || list[list.Count - 1] != ordinal)
-                    {
-                        list.Add(ordinal);
-                    }
-                }
-            }
-        }
-
+        ImmutableArray<SyntaxNode> bodies = root.DescendantNodes(descendIntoChildren: n => !IsBody(n)).Where(IsBody).ToImmutableArray();
         bool imports = false;
         bool globally = false;
         if (root is CompilationUnitSyntax unit)
@@ -103,16 +78,43 @@ internal sealed class TreeIndex
         }
 
         // A qualified name, a using inside a namespace, or one of the attributes also counts.
-        imports = imports || names.ContainsKey(KnownSymbols.Namespace) || root.DescendantTokens().Any(t =>
+        imports = imports || root.DescendantTokens().Any(t =>
             t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText is KnownSymbols.Namespace or "CpuPhysicalAddress" or "PciBusAddress" or "DmaAddress"
                 or "CpuPhysicalAddressAttribute" or "PciBusAddressAttribute" or "DmaAddressAttribute");
+        return new TreeIndex(tree, bodies, imports, globally);
+    }
+
+    private Dictionary<string, ImmutableArray<int>> IndexNames()
+    {
+        var names = new Dictionary<string, List<int>>();
+        for (int ordinal = 0; ordinal < Bodies.Length; ordinal++)
+        {
+            foreach (SyntaxToken token in Bodies[ordinal].DescendantTokens())
+            {
+                if (!token.IsKind(SyntaxKind.IdentifierToken))
+                {
+                    continue;
+                }
+
+                if (!names.TryGetValue(token.ValueText, out List<int>? list))
+                {
+                    names[token.ValueText] = list = new List<int>();
+                }
+
+                if (list.Count == 0 || list[list.Count - 1] != ordinal)
+                {
+                    list.Add(ordinal);
+                }
+            }
+        }
+
         var byName = new Dictionary<string, ImmutableArray<int>>(names.Count);
         foreach (KeyValuePair<string, List<int>> entry in names)
         {
             byName[entry.Key] = entry.Value.ToImmutableArray();
         }
 
-        return new TreeIndex(tree, bodies.ToImmutable(), byName, imports, globally);
+        return byName;
     }
 
     /// <summary>A node whose operations form one control flow graph of the summary.</summary>
