@@ -595,6 +595,20 @@ public sealed class WholeProgramTests
         """);
 
     [Fact]
+    public Task SkipCpuSyncKeptInAField_Reports() => Run<P2P0014SkipCpuSyncForMmioAnalyzer>(
+        Usings + """
+        sealed class KfdMem
+        {
+            // the attributes the SG BO is mapped and unmapped with, chosen once
+            private readonly DmaAttrs _attrs = DmaAttrs.SkipCpuSync;
+
+            public DmaAddr MapSgBo(PciDevice client, PhysAddr mmio) => Dma.MapResource(client, mmio, 4096, DmaDirection.Bidirectional, {|P2P0014:_attrs|});
+
+            public void UnmapSgBo(PciDevice client, DmaAddr addr) => Dma.UnmapResource(client, addr, 4096, DmaDirection.Bidirectional, {|P2P0014:_attrs|});
+        }
+        """);
+
+    [Fact]
     public async Task PermutedFiles_SameDiagnostics()
     {
         string[] files =
