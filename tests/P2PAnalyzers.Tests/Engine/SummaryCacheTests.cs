@@ -94,6 +94,32 @@ public sealed class SummaryCacheTests
         Assert.Equal(before, Messages(await AllAnalyzers.RunAsync(second)));
     }
 
+    [Fact]
+    public async Task EditThatRemovesTheReadingBody_NoStaleBodyIsRead()
+    {
+        // The edited file stores the field and loses the body that read it: the store's value changes (it is made in
+        // a new tree), so its readers are read again, and the earlier solution must not name the body that is gone.
+        const string both = Usings + """
+            sealed class Dev
+            {
+                public ulong Bar;
+                public void Probe(PciDevice pdev) => Bar = pdev.Bar(0).CpuStart.Raw;
+                public void Use(Scatterlist sg) => sg.DmaAddress = DmaAddr.FromRaw(Bar);
+            }
+            """;
+        // A sink elsewhere, so that the next compilation's rules ask for the summary.
+        const string sink = Usings + "static class Ring { public static DmaAddr Entry(ulong x) => DmaAddr.FromRaw(x); }";
+        CSharpCompilation first = AllAnalyzers.Compile(both, sink);
+        Assert.Contains("P2P0001", Render(await AllAnalyzers.RunAsync(first)));
+
+        SyntaxTree tree = first.SyntaxTrees.Single(t => t.FilePath.EndsWith("Test0.cs", StringComparison.Ordinal));
+        string shorter = both.Replace("    public void Use(Scatterlist sg) => sg.DmaAddress = DmaAddr.FromRaw(Bar);\n", "", StringComparison.Ordinal);
+        Assert.NotEqual(both, shorter);
+        Compilation second = first.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(shorter)));
+
+        Assert.DoesNotContain("P2P0001", Render(await AllAnalyzers.RunAsync(second)));
+    }
+
     private static string Render(IEnumerable<Diagnostic> diagnostics) =>
         string.Join("\n", diagnostics.Select(d => $"{d.Location.GetLineSpan()} {d.Id} {d.GetMessage()}"));
 

@@ -9,6 +9,9 @@ namespace P2PAnalyzers.Tests.Infrastructure;
 /// <summary>Runs every P2P analyzer over sources in-process, as the robustness and ruling tests need.</summary>
 internal static class AllAnalyzers
 {
+    // Defects must fail the tests that run analyzers this way too, not turn into silence (see TestSetup).
+    static AllAnalyzers() => Analysis.AnalysisGuard.Rethrow = true;
+
     public static ImmutableArray<DiagnosticAnalyzer> Instances { get; } = typeof(Descriptors).Assembly.GetTypes()
         .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is not null)
         .OrderBy(t => t.Name, System.StringComparer.Ordinal)

@@ -31,7 +31,8 @@ internal sealed partial class ProgramBuilder
         var edited = new HashSet<int>(changed);
         _values = new Dictionary<SummaryNode, FlowValue>(earlier.Values);
         _contributors = earlier.Contributors.ToDictionary(kv => kv.Key, kv => new SortedDictionary<BodyRef, FlowValue>(kv.Value));
-        _readers = earlier.Readers.ToDictionary(kv => kv.Key, kv => new HashSet<BodyRef>(kv.Value));
+        // Readers in the edited files were bodies of the old trees: the new trees' bodies are read afresh below.
+        _readers = earlier.Readers.ToDictionary(kv => kv.Key, kv => new HashSet<BodyRef>(kv.Value.Where(b => !edited.Contains(b.Tree))));
         _summaries = earlier.Summaries.Where(kv => !edited.Contains(kv.Key.Tree)).ToDictionary(kv => kv.Key, kv => kv.Value);
 
         // What the edited files fed, and everything read from that: reset and read again.

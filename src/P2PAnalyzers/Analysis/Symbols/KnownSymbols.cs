@@ -59,8 +59,29 @@ internal sealed class KnownSymbols
         var assemblies = _roles.Keys.Select(k => k.ContainingAssembly).Distinct(SymbolEqualityComparer.Default).ToList();
         _roleAssembly = assemblies.Count == 1 ? (IAssemblySymbol?)assemblies[0] : null;
         _anyAssembly = assemblies.Count > 1;
-        _program = new System.Lazy<ProgramSummary>(
-            () => user.WholeProgramEnabled ? ProgramBuilder.Build(this) : ProgramSummary.Empty, System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+        _program = new System.Lazy<ProgramSummary>(SolveProgram, System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>
+    /// The whole-program summary, or none when solving it failed: a defect of the summary must not silence every rule
+    /// for the compilation (a failed lazy value is kept and thrown again on every read), only cost their cross-method
+    /// reach. Tests let the defect through (<see cref="AnalysisGuard.Rethrow"/>).
+    /// </summary>
+    private ProgramSummary SolveProgram()
+    {
+        if (!User.WholeProgramEnabled)
+        {
+            return ProgramSummary.Empty;
+        }
+
+        try
+        {
+            return ProgramBuilder.Build(this);
+        }
+        catch (System.Exception e) when (!AnalysisGuard.Rethrow && e is not System.OperationCanceledException)
+        {
+            return ProgramSummary.Empty;
+        }
     }
 
     /// <summary>True when <paramref name="symbol"/> is declared in the compilation's own source (it has a summary node).</summary>
