@@ -115,7 +115,7 @@ internal sealed partial class Evaluator
                     State = State.Set(path, handed);
                 }
 
-                Hand(argument.Value, handed);
+                Hand(argument.Value, handed, FlowValue.Empty);
             }
             else if (p.Ordinal < args.Length && _recorder is not null)
             {
@@ -134,7 +134,7 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>While summarising: a store into a field or property of the compilation is handed to its node.</summary>
-    private void Hand(IOperation target, FlowValue value)
+    private void Hand(IOperation target, FlowValue value, FlowValue receiver)
     {
         if (_recorder is null || _context.Summary is not SummaryRecorder summary)
         {
@@ -169,8 +169,7 @@ internal sealed partial class Evaluator
         // in as a parameter makes this method a filler of that parameter (set_dma_sg, the VFIO RFC's fill helper).
         if (target is IPropertyReferenceOperation { Instance: IOperation entry } sgDma && _k.RoleOf(sgDma.Property) == Role.SgDmaAddress)
         {
-            FlowValue entryValue = _recorder.Values.TryGetValue(entry.Syntax, out FlowValue known) ? known : FlowValue.Empty;
-            foreach (Fact f in entryValue.Facts.Where(f => f.Kind == FactKind.HandBuiltEntry))
+            foreach (Fact f in receiver.Facts.Where(f => f.Kind == FactKind.HandBuiltEntry))
             {
                 summary.Filled.Add(f.Origin);
             }

@@ -191,13 +191,13 @@ internal sealed partial class Evaluator
             v = BusFlagFor(State);
         }
 
-        EvalTargetReceiver(target);
+        FlowValue receiver = EvalTargetReceiver(target);
         if (PathOf(target) is AccessPath path)
         {
             Store(path, v, PathOf(value));
         }
 
-        Hand(target, v);
+        Hand(target, v, receiver);
         return v;
     }
 
@@ -238,29 +238,31 @@ internal sealed partial class Evaluator
         }
     }
 
-    private void EvalTargetReceiver(IOperation target)
+    /// <summary>Evaluates what a store's target is reached through; returns the receiver's value (a property's instance).</summary>
+    private FlowValue EvalTargetReceiver(IOperation target)
     {
         switch (target)
         {
             case IPropertyReferenceOperation p:
-                Eval(p.Instance);
+                FlowValue instance = Eval(p.Instance);
                 foreach (IArgumentOperation a in p.Arguments)
                 {
                     Eval(a.Value);
                 }
 
-                break;
+                return instance;
             case IFieldReferenceOperation f:
-                Eval(f.Instance);
-                break;
+                return Eval(f.Instance);
             case IArrayElementReferenceOperation e:
-                Eval(e.ArrayReference);
+                FlowValue array = Eval(e.ArrayReference);
                 foreach (IOperation index in e.Indices)
                 {
                     Eval(index);
                 }
 
-                break;
+                return array;
+            default:
+                return FlowValue.Empty;
         }
     }
 
@@ -276,7 +278,7 @@ internal sealed partial class Evaluator
             State = State.Set(path, result);
         }
 
-        Hand(compound.Target, result);
+        Hand(compound.Target, result, FlowValue.Empty);
         return result;
     }
 

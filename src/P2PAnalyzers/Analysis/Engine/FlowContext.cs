@@ -13,13 +13,9 @@ internal sealed class FlowContext
     {
         Symbols = symbols;
         Model = root.SemanticModel;
-        Owner = summary?.Owner ?? Model?.GetDeclaredSymbol(root.Syntax) ?? Model?.GetEnclosingSymbol(root.Syntax.SpanStart);
         Program = program;
         Summary = summary;
     }
-
-    /// <summary>The member whose body is analyzed (its class owns the helpers that are followed).</summary>
-    public ISymbol? Owner { get; }
 
     public KnownSymbols Symbols { get; }
 

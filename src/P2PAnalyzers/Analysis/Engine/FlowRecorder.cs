@@ -25,13 +25,26 @@ internal sealed class FlowRecorder
     /// <summary>Local functions called during recording: the graph they live in and the joined state at their calls.</summary>
     public Dictionary<IMethodSymbol, (ControlFlowGraph Graph, FlowState State)> LocalFunctionCalls { get; } = new(SymbolEqualityComparer.Default);
 
+    /// <summary>False for a body read for the whole-program summary: only what it hands on is kept, not every value.</summary>
+    public bool KeepsValues { get; init; } = true;
+
     public void Record(SyntaxNode syntax, FlowValue value)
     {
+        if (!KeepsValues)
+        {
+            return;
+        }
+
         Values[syntax] = Values.TryGetValue(syntax, out FlowValue known) ? known.Union(value) : value;
     }
 
     public void RecordDecisions(SyntaxNode call, ImmutableHashSet<MapTypeDecision>? decisions)
     {
+        if (!KeepsValues)
+        {
+            return;
+        }
+
         ImmutableHashSet<MapTypeDecision> d = decisions ?? ImmutableHashSet<MapTypeDecision>.Empty;
         Decisions[call] = Decisions.TryGetValue(call, out ImmutableHashSet<MapTypeDecision> known) ? known.Intersect(d) : d;
     }

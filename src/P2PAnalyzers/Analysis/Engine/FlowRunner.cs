@@ -107,14 +107,18 @@ internal static class FlowRunner
     }
 
     /// <summary>Evaluates a block; returns the states on its conditional and fall-through edges.</summary>
-    private static (FlowState WhenConditional, FlowState WhenFallThrough) Transfer(Evaluator evaluator, BasicBlock block)
+    private static (FlowState WhenConditional, FlowState WhenFallThrough) Transfer(Evaluator evaluator, BasicBlock block) =>
+        Transfer(evaluator, block, out _);
+
+    /// <summary>As <see cref="Transfer(Evaluator, BasicBlock)"/>; <paramref name="branchValue"/> is what the block's branch value carries.</summary>
+    private static (FlowState WhenConditional, FlowState WhenFallThrough) Transfer(Evaluator evaluator, BasicBlock block, out FlowValue branchValue)
     {
         foreach (IOperation op in block.Operations)
         {
             evaluator.Eval(op);
         }
 
-        evaluator.Eval(block.BranchValue);
+        branchValue = evaluator.Eval(block.BranchValue);
         FlowState after = evaluator.State;
         if (block.ConditionKind == ControlFlowConditionKind.None || block.BranchValue is null)
         {
@@ -135,12 +139,11 @@ internal static class FlowRunner
             if (states[block.Ordinal] is FlowState state)
             {
                 var evaluator = new Evaluator(k, graph, state, recorder, 0);
-                Transfer(evaluator, block);
+                Transfer(evaluator, block, out FlowValue branchValue);
                 if (returns is not null && IsReturn(block))
                 {
                     // The root graph's returns (not a lambda's or local function's) are the method's, for the summary.
-                    returns.Return(recorder.Values.TryGetValue(block.BranchValue!.Syntax, out FlowValue v) ? v : FlowValue.Empty,
-                        block.BranchValue.Syntax.GetLocation());
+                    returns.Return(branchValue, block.BranchValue!.Syntax.GetLocation());
                 }
             }
         }

@@ -35,10 +35,15 @@ internal sealed class MethodFlow
         RecentFlows.Slot slot = symbols.RecentFlows.For(root);
         lock (slot)
         {
-            // Left empty when the analysis throws (or is cancelled), so that a later request computes it afresh.
-            return slot.Flow ??= Analyze(root, new FlowContext(symbols, root, symbols.Program), graphOf);
+            // Left empty when the analysis throws (or is cancelled), so that a later request computes it afresh. A body
+            // the whole-program summary read last with the values a rule sees is not analysed again.
+            ProgramSummary program = symbols.Program;
+            return slot.Flow ??= symbols.TakeSummaryFlow(root.Syntax) ?? Analyze(root, new FlowContext(symbols, root, program), graphOf);
         }
     }
+
+    /// <summary>A body's analysis made while the whole-program summary read it.</summary>
+    internal static MethodFlow FromSummary(ControlFlowGraph graph, FlowRecorder recorder, FlowState?[] states) => new(graph, recorder, states);
 
     private static MethodFlow Analyze(IOperation root, FlowContext context, Func<IOperation, ControlFlowGraph> graphOf)
     {

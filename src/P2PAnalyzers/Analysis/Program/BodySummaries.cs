@@ -24,8 +24,13 @@ internal sealed class BodySummary
 /// <summary>Reads one body for the whole-program summary: its stores, the arguments of its calls, its returns.</summary>
 internal static class BodySummaries
 {
-    public static BodySummary Summarize(KnownSymbols symbols, SemanticModel model, TreeIndex tree, int ordinal, IProgramValues program)
+    public static BodySummary Summarize(KnownSymbols symbols, SemanticModel model, TreeIndex tree, int ordinal, IProgramValues program) =>
+        Summarize(symbols, model, tree, ordinal, program, out _);
+
+    /// <summary>As above; <paramref name="flow"/> is the body's analysis, which a rule may use as its own.</summary>
+    public static BodySummary Summarize(KnownSymbols symbols, SemanticModel model, TreeIndex tree, int ordinal, IProgramValues program, out MethodFlow? flow)
     {
+        flow = null;
         SyntaxNode declaration = tree.Bodies[ordinal];
         try
         {
@@ -36,7 +41,9 @@ internal static class BodySummaries
 
             var recorder = new SummaryRecorder(owner);
             var context = new FlowContext(symbols, root, program, recorder);
-            FlowState?[] states = FlowRunner.Analyze(context, graph, FlowState.Entry, new FlowRecorder());
+            var values = new FlowRecorder();
+            FlowState?[] states = FlowRunner.Analyze(context, graph, FlowState.Entry, values);
+            flow = MethodFlow.FromSummary(graph, values, states);
             if (owner is IMethodSymbol method)
             {
                 Returns(method, graph, states, recorder);

@@ -35,6 +35,7 @@ internal sealed partial class ProgramBuilder : IProgramValues
     private readonly Dictionary<SyntaxTree, SemanticModel> _models = new();
     private BodyRef _current;
     private Dictionary<SummaryNode, FlowValue>? _inputs;
+    private readonly Dictionary<BodyRef, (MethodFlow Flow, Dictionary<SummaryNode, FlowValue> Inputs)> _flows = new();
 
     private ProgramBuilder(KnownSymbols symbols)
     {
@@ -50,9 +51,10 @@ internal sealed partial class ProgramBuilder : IProgramValues
         }
     }
 
-    public static ProgramSummary Build(KnownSymbols symbols)
+    public static ProgramSummary Build(KnownSymbols symbols, out Dictionary<SyntaxNode, MethodFlow> flows)
     {
         var builder = new ProgramBuilder(symbols);
+        flows = builder.ReusableFlows();
         if (builder._trees.IsEmpty)
         {
             return ProgramSummary.Empty;
@@ -70,6 +72,7 @@ internal sealed partial class ProgramBuilder : IProgramValues
             ? builder.SolveAfter(earlier, changed)
             : builder.Solve();
         SolvedPrograms.Store(key, summary, builder.Solved());
+        flows = builder.ReusableFlows();
         return summary;
     }
 
@@ -155,20 +158,46 @@ internal sealed partial class ProgramBuilder : IProgramValues
         if (SummaryCache.Find(tree.Tree, body.Body, this) is SummaryCache.Entry cached)
         {
             Reused++;
+            _flows.Remove(body);
             return cached.Summary;
         }
 
-        _inputs = new Dictionary<SummaryNode, FlowValue>();
+        var inputs = _inputs = new Dictionary<SummaryNode, FlowValue>();
         if (!_models.TryGetValue(tree.Tree, out SemanticModel? model))
         {
             // One model per file for the whole solution (the analyzer driver hands back its own; elsewhere it is made once).
             _models[tree.Tree] = model = SemanticModels.Of(_symbols.Compilation, tree.Tree);
         }
 
-        BodySummary summary = BodySummaries.Summarize(_symbols, model, tree, body.Body, this);
-        SummaryCache.Store(tree.Tree, body.Body, new SummaryCache.Entry(summary, _inputs));
+        BodySummary summary = BodySummaries.Summarize(_symbols, model, tree, body.Body, this, out MethodFlow? flow);
+        SummaryCache.Store(tree.Tree, body.Body, new SummaryCache.Entry(summary, inputs));
         _inputs = null;
+        if (flow is not null)
+        {
+            _flows[body] = (flow, inputs);
+        }
+
         return summary;
+    }
+
+    /// <summary>
+    /// The analyses of bodies read in this solve whose last reading saw the final values, all with agreeing sources:
+    /// what a rule's analysis of the body computes, so the rules use them instead of analysing the body again.
+    /// </summary>
+    private Dictionary<SyntaxNode, MethodFlow> ReusableFlows()
+    {
+        var flows = new Dictionary<SyntaxNode, MethodFlow>();
+        foreach (KeyValuePair<BodyRef, (MethodFlow Flow, Dictionary<SummaryNode, FlowValue> Inputs)> entry in _flows)
+        {
+            if (entry.Value.Inputs.All(input => AddressFamilies.Agreed(input.Value).Equals(input.Value)
+                && (_values.TryGetValue(input.Key, out FlowValue final) ? final : FlowValue.Empty).Equals(input.Value)))
+            {
+                flows[_trees[entry.Key.Tree].Bodies[entry.Key.Body]] = entry.Value.Flow;
+            }
+        }
+
+        _flows.Clear();
+        return flows;
     }
 
     /// <summary>How many body summaries came from the cache of their tree.</summary>

@@ -30,6 +30,7 @@ internal sealed class KnownSymbols
     private readonly ConcurrentDictionary<ISymbol, AddressSpaceAnnotation> _annotations = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _asksMapType = new(SymbolEqualityComparer.Default);
     private readonly System.Lazy<ProgramSummary> _program;
+    private ConcurrentDictionary<SyntaxNode, MethodFlow>? _summaryFlows;
 
     private KnownSymbols(Compilation compilation, UserModel user)
     {
@@ -76,13 +77,23 @@ internal sealed class KnownSymbols
 
         try
         {
-            return ProgramBuilder.Build(this);
+            ProgramSummary summary = ProgramBuilder.Build(this, out Dictionary<SyntaxNode, MethodFlow> flows);
+            _summaryFlows = new ConcurrentDictionary<SyntaxNode, MethodFlow>(flows);
+            return summary;
         }
         catch (System.Exception e) when (!AnalysisGuard.Rethrow && e is not System.OperationCanceledException)
         {
             return ProgramSummary.Empty;
         }
     }
+
+    /// <summary>
+    /// The analysis the whole-program summary made of the body <paramref name="body"/> in this compilation, when the
+    /// summary read it last with exactly the values a rule sees (no node it read had disagreeing sources); handed out
+    /// once (the rules then share it through <see cref="RecentFlows"/>), so it is not kept for longer than needed.
+    /// </summary>
+    public MethodFlow? TakeSummaryFlow(SyntaxNode body) =>
+        _summaryFlows is { } flows && flows.TryRemove(body, out MethodFlow? flow) ? flow : null;
 
     /// <summary>True when <paramref name="symbol"/> is declared in the compilation's own source (it has a summary node).</summary>
     public bool IsSource(ISymbol symbol) => SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, Compilation.Assembly);
