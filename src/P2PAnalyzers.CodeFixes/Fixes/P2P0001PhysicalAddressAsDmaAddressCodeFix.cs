@@ -46,8 +46,8 @@ public sealed class P2P0001PhysicalAddressAsDmaAddressCodeFix : P2PCodeFix
         Compilation compilation = model.Compilation;
         int at = statement.SpanStart;
         string? memory = properties.GetValueOrDefault(PropertyNames.Memory);
-        string? sourceKey = properties.GetValueOrDefault(PropertyNames.SourceKey);
-        ExpressionSyntax? device = ClientDevice(model, at, sourceKey);
+        FactKey source = FactKey.Read(properties);
+        ExpressionSyntax? device = ClientDevice(model, at, source);
         ExpressionSyntax? direction = Scope.Unique(model, at, compilation.GetTypeByMetadataName("P2PDma.Mapping.DmaDirection"));
         if (device is null || direction is null || model.GetSpeculativeTypeInfo(at, length, SpeculativeBindingOption.BindAsExpression).Type?.SpecialType != SpecialType.System_UInt64)
         {
@@ -63,7 +63,7 @@ public sealed class P2P0001PhysicalAddressAsDmaAddressCodeFix : P2PCodeFix
         if (memory == nameof(MemoryKind.Bar))
         {
             INamedTypeSymbol? providerType = compilation.GetTypeByMetadataName("P2PDma.P2P.P2PProvider");
-            ExpressionSyntax? provider = SourceExpressions.Provider(sourceKey);
+            ExpressionSyntax? provider = SourceExpressions.Provider(source, model, at);
             if (provider is null || !Scope.BindsTo(model, at, provider, providerType))
             {
                 provider = Scope.Unique(model, at, providerType);
@@ -113,14 +113,14 @@ public sealed class P2P0001PhysicalAddressAsDmaAddressCodeFix : P2PCodeFix
             .FirstOrDefault();
 
     /// <summary>The importer: an attachment's device, or the one device in scope that is not the BAR's owner.</summary>
-    private static ExpressionSyntax? ClientDevice(SemanticModel model, int at, string? sourceKey)
+    private static ExpressionSyntax? ClientDevice(SemanticModel model, int at, FactKey source)
     {
         if (Scope.Unique(model, at, model.Compilation.GetTypeByMetadataName("P2PDma.DmaBuf.DmaBufAttachment")) is ExpressionSyntax attach)
         {
             return SyntaxFactory.ParseExpression($"{attach}.Device");
         }
 
-        string? owner = sourceKey is not null && sourceKey.StartsWith("B:", System.StringComparison.Ordinal) ? sourceKey.Substring(2).Split('#')[0] : null;
+        string? owner = SourceExpressions.BarOwner(source);
         var devices = Scope.OfType(model, at, model.Compilation.GetTypeByMetadataName("P2PDma.Pci.PciDevice"))
             .Where(s => s.Name != owner && "this." + s.Name != owner)
             .ToList();

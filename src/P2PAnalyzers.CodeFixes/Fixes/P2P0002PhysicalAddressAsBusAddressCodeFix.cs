@@ -26,7 +26,7 @@ public sealed class P2P0002PhysicalAddressAsBusAddressCodeFix : P2PCodeFix
 
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-        if (SourceExpressions.Bar(diagnostic.Properties.GetValueOrDefault(PropertyNames.SourceKey)) is not ExpressionSyntax bar
+        if (SourceExpressions.Bar(FactKey.Read(diagnostic.Properties), model, diagnostic.Location.SourceSpan.Start) is not ExpressionSyntax bar
             || !Scope.BindsTo(model, diagnostic.Location.SourceSpan.Start, bar, model.Compilation.GetTypeByMetadataName("P2PDma.Pci.PciBar")))
         {
             return null;

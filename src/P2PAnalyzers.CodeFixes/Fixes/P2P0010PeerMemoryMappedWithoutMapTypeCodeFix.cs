@@ -21,7 +21,7 @@ public sealed class P2P0010PeerMemoryMappedWithoutMapTypeCodeFix : P2PCodeFix
 
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
         root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax call
-        && MapP2PRewrite.Prepare(model, call, diagnostic.Properties.GetValueOrDefault(PropertyNames.SourceKey), cancellationToken) is MapP2PRewrite.Plan plan
+        && MapP2PRewrite.Prepare(model, call, FactKey.Read(diagnostic.Properties), cancellationToken) is MapP2PRewrite.Plan plan
             ? MapP2PRewrite.Apply(root, new[] { plan })
             : null;
 }

@@ -38,7 +38,7 @@ public sealed class P2P0011DistanceAsMappingDecisionCodeFix : P2PCodeFix
         foreach (Location gated in diagnostic.AdditionalLocations.Take(count))
         {
             if (root.FindNode(gated.SourceSpan, getInnermostNodeForTie: true) is not InvocationExpressionSyntax call
-                || MapP2PRewrite.Prepare(model, call, null, cancellationToken) is not MapP2PRewrite.Plan plan)
+                || MapP2PRewrite.Prepare(model, call, default, cancellationToken) is not MapP2PRewrite.Plan plan)
             {
                 return null;
             }

@@ -4,6 +4,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using P2PAnalyzers.Analysis;
 
 namespace P2PAnalyzers.CodeFixes.Shared;
 
@@ -35,7 +36,7 @@ internal static class MapP2PRewrite
         public IReadOnlyList<(StatementSyntax Unmap, StatementSyntax With)> UnmapEdits { get; }
     }
 
-    public static Plan? Prepare(SemanticModel model, InvocationExpressionSyntax call, string? sourceKey, CancellationToken cancellationToken)
+    public static Plan? Prepare(SemanticModel model, InvocationExpressionSyntax call, FactKey source, CancellationToken cancellationToken)
     {
         if (model.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol { Name: "MapResource" or "MapPhys" } method
             || method.ContainingType.ToDisplayString() != "P2PDma.Mapping.Dma"
@@ -51,7 +52,7 @@ internal static class MapP2PRewrite
         }
 
         INamedTypeSymbol? providerType = model.Compilation.GetTypeByMetadataName("P2PDma.P2P.P2PProvider");
-        ExpressionSyntax? provider = SourceExpressions.Provider(sourceKey);
+        ExpressionSyntax? provider = SourceExpressions.Provider(source, model, call.SpanStart);
         if (provider is null || !Scope.BindsTo(model, call.SpanStart, provider, providerType))
         {
             provider = Scope.Unique(model, call.SpanStart, providerType);

@@ -1,43 +1,44 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using P2PAnalyzers.Analysis;
 
 namespace P2PAnalyzers.CodeFixes.Shared;
 
 /// <summary>
-/// Turns the analysis' canonical keys back into code: <c>B:dev#0</c> is <c>dev.Bar(0)</c>, <c>P:provider</c> the
-/// provider (its BAR is <c>provider.Bar</c>), <c>X:path</c> a BAR held at <c>path</c>. The result is used only if it
-/// binds to the expected type where the fix puts it.
+/// Turns the analysis' typed source keys (<see cref="FactKey"/>, read from a diagnostic's properties) back into code:
+/// BAR 0 of <c>dev</c> is <c>dev.Bar(0)</c>, a provider's BAR is <c>provider.Bar</c>, a BAR held at a path is that path.
+/// A path from <c>this</c> is used only in a member of the type it was seen in; the result is used only if it binds to
+/// the expected type where the fix puts it.
 /// </summary>
 internal static class SourceExpressions
 {
     /// <summary>The BAR a CPU physical address came from, as an expression; null when unknown.</summary>
-    public static ExpressionSyntax? Bar(string? key)
+    public static ExpressionSyntax? Bar(FactKey key, SemanticModel model, int position)
     {
-        if (key is null || key.Length < 3)
+        if (key.Path is not string path || !Visible(key, model, position))
         {
             return null;
         }
 
-        string path = key.Substring(2);
-        switch (key.Substring(0, 2))
+        return key.Kind switch
         {
-            case "B:":
-                int hash = path.LastIndexOf('#');
-                string index = path.Substring(hash + 1);
-                return hash > 0 && int.TryParse(index, out _) ? Parse($"{path.Substring(0, hash)}.Bar({index})") : null;
-            case "P:":
-                return Parse(path + ".Bar");
-            case "X:":
-                return Parse(path);
-            default:
-                return null;
-        }
+            KeyKind.DeviceBar when key.Bar is int index => Parse($"{path}.Bar({index.ToString(System.Globalization.CultureInfo.InvariantCulture)})"),
+            KeyKind.Provider => Parse(path + ".Bar"),
+            KeyKind.Bar => Parse(path),
+            _ => null,
+        };
     }
 
-    /// <summary>The provider a key names directly (<c>P:provider</c>); null otherwise.</summary>
-    public static ExpressionSyntax? Provider(string? key) =>
-        key is not null && key.StartsWith("P:", System.StringComparison.Ordinal) ? Parse(key.Substring(2)) : null;
+    /// <summary>The provider a key names directly; null otherwise.</summary>
+    public static ExpressionSyntax? Provider(FactKey key, SemanticModel model, int position) =>
+        key.Kind == KeyKind.Provider && key.Path is string path && Visible(key, model, position) ? Parse(path) : null;
+
+    /// <summary>The device whose BAR a key names; null otherwise.</summary>
+    public static string? BarOwner(FactKey key) => key.Kind == KeyKind.DeviceBar ? key.Path : null;
+
+    private static bool Visible(FactKey key, SemanticModel model, int position) =>
+        key.Scope is null or ObjectPath.Everywhere || model.GetEnclosingSymbol(position)?.ContainingType?.Name == key.Scope;
 
     private static ExpressionSyntax? Parse(string text)
     {

@@ -55,8 +55,8 @@ public sealed class P2P0003HandBuiltDmaOnlyTableAnalyzer : FlowRuleAnalyzer
             return;
         }
 
-        string builder = table.Key?.StartsWith(HandBuiltTables.HelperKey, StringComparison.Ordinal) == true
-            ? table.Key.Substring(HandBuiltTables.HelperKey.Length)
+        string builder = table.Key.Kind == KeyKind.Builder && table.Key.Path is string helper
+            ? helper
             : EnclosingMethod(candidate)?.Name ?? "MapDmaBuf";
         report(Diagnostic.Create(Descriptors.P2P0003HandBuiltDmaOnlyTable, value.Syntax.GetLocation(),
             ImmutableDictionary<string, string?>.Empty.Add(BuilderProperty, builder), builder));

@@ -67,9 +67,9 @@ public sealed class P2P0013BusAddressUnmappedAnalyzer : FlowRuleAnalyzer
         else if (Reporting.Earliest(value, FactKind.BusDma) is Fact bus)
         {
             // Definite only when every path gives a bus address; a mix with real mappings must keep its unmap.
-            bool definite = value.Facts.All(f => f.Kind != FactKind.Dma && (f.Kind != FactKind.BusDma || f.Key == "definite"));
-            bool fromEntry = bus.Key == "entry";
-            bool fromMapping = bus.Key == "maybe";
+            bool definite = value.Facts.All(f => f.Kind != FactKind.Dma && (f.Kind != FactKind.BusDma || f.Key.Kind == KeyKind.DefiniteBus));
+            bool fromEntry = bus.Key.Kind == KeyKind.EntryBus;
+            bool fromMapping = bus.Key.Kind == KeyKind.MaybeBus;
             kind = definite ? Definite : fromEntry ? FromEntry : fromMapping ? FromMapping : Mixed;
             which = definite ? $"is a PCI bus address ({bus.Origin.Describe()})"
                 : fromEntry ? $"may be a PCI bus address: its table was mapped P2P-aware ({bus.Origin.Describe()}) and the entry's IsDmaBusAddress is not checked"

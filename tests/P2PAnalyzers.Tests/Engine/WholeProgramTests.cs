@@ -639,7 +639,7 @@ public sealed class WholeProgramTests
     /// it reports with the markup (<c>{|P2P0001:...|}</c>). Additional locations (the hops) are checked by each rule's
     /// message tests; here only where and whether.
     /// </summary>
-    private static async Task Run<TAnalyzer>(params string[] files)
+    internal static async Task Run<TAnalyzer>(params string[] files)
         where TAnalyzer : DiagnosticAnalyzer, new()
     {
         var expected = new List<string>();

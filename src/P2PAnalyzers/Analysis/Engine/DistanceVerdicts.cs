@@ -9,12 +9,6 @@ namespace P2PAnalyzers.Analysis;
 /// </summary>
 internal static class DistanceVerdicts
 {
-    /// <summary>Key of a verdict that is true when P2P is possible.</summary>
-    public const string Possible = "possible";
-
-    /// <summary>Key of a verdict that is true when P2P is not possible.</summary>
-    public const string Impossible = "impossible";
-
     /// <summary>
     /// True/false: the comparison says "P2P possible" when it holds / fails; null: not a comparison with 0 or -1 of an
     /// operand that <paramref name="isDistance"/> says carries a distance.

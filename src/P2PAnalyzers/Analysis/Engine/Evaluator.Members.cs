@@ -57,17 +57,17 @@ internal sealed partial class Evaluator
             case Role.BusAddressOf:
                 return FlowValue.Of(new Fact(FactKind.Bus, At()));
             case Role.MapP2P:
-                return FlowValue.Of(new Fact(FactKind.BusDma, At(), key: "maybe"));
+                return FlowValue.Of(new Fact(FactKind.BusDma, At(), key: FactKey.Of(KeyKind.MaybeBus)));
             case Role.BusAddrMap:
-                return FlowValue.Of(new Fact(FactKind.BusDma, At(), key: "definite"));
+                return FlowValue.Of(new Fact(FactKind.BusDma, At(), key: FactKey.Of(KeyKind.DefiniteBus)));
             case Role.MapSgTable:
                 MarkTable(Arg(1), new Fact(FactKind.P2PTable, At()));
                 return FlowValue.Empty;
             case Role.MapTypeQuery:
                 State = State.AddDecision(new MapTypeDecision(KeyOf(Arg(0), ArgValue(0)), KeyOf(Arg(1), ArgValue(1))));
-                return FlowValue.Empty;
+                return FlowValue.Of(new Fact(FactKind.MapTypeOf, At(), key: KeyOf(Arg(0), ArgValue(0))));
             case Role.StateQuery:
-                State = State.AddDecision(new MapTypeDecision(null, KeyOf(Arg(1), ArgValue(1))));
+                State = State.AddDecision(new MapTypeDecision(default, KeyOf(Arg(1), ArgValue(1))));
                 return FlowValue.Empty;
             case Role.DescribeQuery:
                 State = State.AddDecision(new MapTypeDecision(KeyOf(Arg(0), ArgValue(0)), KeyOf(Arg(1), ArgValue(1))));
@@ -95,7 +95,7 @@ internal sealed partial class Evaluator
         {
             if (_k.AsksMapType(method, _context.Model))
             {
-                State = State.AddDecision(new MapTypeDecision(null, null));
+                State = State.AddDecision(default);
             }
 
             return LocalFunctionCall(method, args);
@@ -104,14 +104,14 @@ internal sealed partial class Evaluator
         if (_k.AsksMapType(method, _context.Model))
         {
             // A helper that asks the map type decides; which provider and device it asks for is not followed.
-            State = State.AddDecision(new MapTypeDecision(null, null));
+            State = State.AddDecision(default);
         }
 
         AddedTo(inv, args);
         if (_k.User.IsBuilder(method))
         {
             // A builder the project named in .editorconfig: what it hands back was filled by hand.
-            return FlowValue.Of(new Fact(FactKind.HandBuiltTable, At(), key: FactKeys.Builder + method.Name));
+            return FlowValue.Of(new Fact(FactKind.HandBuiltTable, At(), key: FactKey.Builder(method.Name)));
         }
 
         FlowValue fromProgram = CallOfSource(inv, args);
@@ -181,7 +181,7 @@ internal sealed partial class Evaluator
                 return dma.IsEmpty ? FlowValue.Of(new Fact(FactKind.Dma, At())) : dma;
             case Role.SgDmaAddress:
                 return receiver.Has(FactKind.P2PEntry)
-                    ? FlowValue.Of(new Fact(FactKind.BusDma, receiver.First(FactKind.P2PEntry)!.Value.Origin, key: "entry"))
+                    ? FlowValue.Of(new Fact(FactKind.BusDma, receiver.First(FactKind.P2PEntry)!.Value.Origin, key: FactKey.Of(KeyKind.EntryBus)))
                     : FlowValue.Of(new Fact(FactKind.Dma, At()));
             case Role.MappingAddress:
                 return receiver.Where(f => f.Kind == FactKind.BusDma).Union(FlowValue.Of(new Fact(FactKind.Dma, At())));
@@ -190,7 +190,7 @@ internal sealed partial class Evaluator
             case Role.BusOffset:
                 return FlowValue.Of(new Fact(FactKind.BusOffset, At()));
             case Role.ProviderBar:
-                return KeyOf(property.Instance, receiver) is string provider ? FlowValue.Of(new Fact(FactKind.Identity, At(), key: provider)) : FlowValue.Empty;
+                return KeyOf(property.Instance, receiver) is { IsNone: false } provider ? FlowValue.Of(new Fact(FactKind.Identity, At(), key: provider)) : FlowValue.Empty;
         }
 
         FlowValue annotated = Annotated(property.Property, property.Syntax, $"property '{property.Property.Name}'");
@@ -326,22 +326,28 @@ internal sealed partial class Evaluator
     /// <summary>A device, provider or BAR object's identity fact, from its canonical path.</summary>
     private FlowValue IdentityOf(IOperation op, ITypeSymbol? type)
     {
-        string prefix = _k.Is(type, _k.PciDevice) ? "D:" : _k.Is(type, _k.P2PProvider) ? "P:" : _k.Is(type, _k.PciBar) ? "X:" : "";
-        return prefix.Length > 0 && Identities.PathText(op) is string path
-            ? FlowValue.Of(new Fact(FactKind.Identity, new Origin(path, op.Syntax.GetLocation()), key: prefix + path))
-            : FlowValue.Empty;
+        if (Identities.PathOf(op) is not ObjectPath path)
+        {
+            return FlowValue.Empty;
+        }
+
+        FactKey key = _k.Is(type, _k.PciDevice) ? FactKey.Device(path)
+            : _k.Is(type, _k.P2PProvider) ? FactKey.Provider(path)
+            : _k.Is(type, _k.PciBar) ? FactKey.BarAt(path)
+            : default;
+        return key.IsNone ? FlowValue.Empty : FlowValue.Of(new Fact(FactKind.Identity, new Origin(path.Text, op.Syntax.GetLocation()), key: key));
     }
 
-    /// <summary>BAR <paramref name="index"/> of the device named by <paramref name="device"/>: <c>B:devpath#index</c>.</summary>
-    private static FlowValue BarIdentity(string? device, IOperation? index, Origin origin) =>
-        device is not null && device.StartsWith("D:", System.StringComparison.Ordinal)
-            ? FlowValue.Of(new Fact(FactKind.Identity, origin, key: "B:" + device.Substring(2) + "#" + Identities.BarIndex(index)))
+    /// <summary>BAR <paramref name="index"/> of the device named by <paramref name="device"/>.</summary>
+    private static FlowValue BarIdentity(FactKey device, IOperation? index, Origin origin) =>
+        device.Kind == KeyKind.Device
+            ? FlowValue.Of(new Fact(FactKind.Identity, origin, key: FactKey.DeviceBar(device.Object, Identities.BarIndex(index))))
             : FlowValue.Empty;
 
-    private static string? KeyOf(IOperation? op, FlowValue value) => value.First(FactKind.Identity)?.Key;
+    private static FactKey KeyOf(IOperation? op, FlowValue value) => value.First(FactKind.Identity)?.Key ?? default;
 
-    private static string? BarKey(IOperation? bar, FlowValue value) =>
-        KeyOf(bar, value) ?? (Identities.PathText(bar) is string path ? "X:" + path : null);
+    private static FactKey BarKey(IOperation? bar, FlowValue value) =>
+        KeyOf(bar, value) is { IsNone: false } known ? known : Identities.PathOf(bar) is ObjectPath path ? FactKey.BarAt(path) : default;
 
     private bool IsAddressType(ITypeSymbol type) =>
         _k.Is(type, _k.PhysAddr) || _k.Is(type, _k.PciBusAddr) || _k.Is(type, _k.DmaAddr);

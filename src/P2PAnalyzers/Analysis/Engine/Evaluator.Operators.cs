@@ -37,7 +37,7 @@ internal sealed partial class Evaluator
         {
             // bool p2p = distance >= 0: the verdict travels with the bool, into locals, fields and returns.
             return FlowValue.Of(new Fact(FactKind.DistanceVerdict, new Origin(Reporting.Text(binary.Syntax), binary.Syntax.GetLocation()),
-                key: possible ? DistanceVerdicts.Possible : DistanceVerdicts.Impossible));
+                key: FactKey.Of(possible ? KeyKind.Possible : KeyKind.Impossible)));
         }
 
         if (binary.OperatorKind == BinaryOperatorKind.Or && _k.Is(binary.Type, _k.DmaAttrs))

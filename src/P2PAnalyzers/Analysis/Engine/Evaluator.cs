@@ -48,10 +48,9 @@ internal sealed partial class Evaluator
             value = value.Add(new Fact(FactKind.SkipCpuSyncAttrs, new Origin("DmaAttrs.SkipCpuSync", op.Syntax.GetLocation())));
         }
 
-        if (IsMapTypeFromElsewhere(op))
+        if (!op.ConstantValue.HasValue && _k.Is(op.Type, _k.P2PMapType))
         {
-            // A map type from elsewhere (a field set at attach time, a helper's result): decided where the analysis cannot look.
-            State = State.AddDecision(new MapTypeDecision(null, null));
+            value = MapTypeFromElsewhere(op, value);
         }
 
         if (_recorder is not null && !value.IsEmpty)
@@ -80,7 +79,7 @@ internal sealed partial class Evaluator
                 {
                     UnaryOperatorKind.Plus => operand,
                     UnaryOperatorKind.Not => operand.Select(f => f.Kind == FactKind.DistanceVerdict
-                        ? new Fact(f.Kind, f.Origin, f.Memory, f.Key == DistanceVerdicts.Possible ? DistanceVerdicts.Impossible : DistanceVerdicts.Possible)
+                        ? new Fact(f.Kind, f.Origin, f.Memory, FactKey.Of(f.Key.Kind == KeyKind.Possible ? KeyKind.Impossible : KeyKind.Possible))
                         : null),
                     _ => FlowValue.Empty,
                 };
@@ -130,15 +129,40 @@ internal sealed partial class Evaluator
     /// A map type the method did not ask for itself: a field or parameter, or a property or a helper's result, as opposed
     /// to a constant, the library's own queries (recorded as decisions with their keys) and their results.
     /// </summary>
-    private bool IsMapTypeFromElsewhere(IOperation op) =>
-        !op.ConstantValue.HasValue && _k.Is(op.Type, _k.P2PMapType) && op switch
+    /// <summary>
+    /// A map type read from elsewhere (a field set at attach time, a parameter, a helper's result) was decided there: for
+    /// the providers its facts name, or for any provider when one of them is unknown. A map type whose provider the
+    /// analysis cannot tell gets an unkeyed fact, so that a field stored from it counts for any provider when read.
+    /// </summary>
+    private FlowValue MapTypeFromElsewhere(IOperation op, FlowValue value)
+    {
+        if (!value.Has(FactKind.MapTypeOf))
         {
-            IFieldReferenceOperation or IParameterReferenceOperation => true,
-            IPropertyReferenceOperation p => p.Instance is not IInvocationOperation && _k.RoleOf(p.Property) == Role.None,
-            IInvocationOperation call => _k.RoleOf(call.TargetMethod) == Role.None
-                && call.TargetMethod.ContainingNamespace?.ToDisplayString().StartsWith(KnownSymbols.Namespace, System.StringComparison.Ordinal) != true,
-            _ => false,
-        };
+            value = value.Add(new Fact(FactKind.MapTypeOf, new Origin("P2PMapType", op.Syntax.GetLocation())));
+        }
+
+        if (IsFromElsewhere(op))
+        {
+            foreach (Fact f in value.Facts)
+            {
+                if (f.Kind == FactKind.MapTypeOf)
+                {
+                    State = State.AddDecision(new MapTypeDecision(f.Key, default));
+                }
+            }
+        }
+
+        return value;
+    }
+
+    private bool IsFromElsewhere(IOperation op) => op switch
+    {
+        IFieldReferenceOperation or IParameterReferenceOperation => true,
+        IPropertyReferenceOperation p => p.Instance is not IInvocationOperation && _k.RoleOf(p.Property) == Role.None,
+        IInvocationOperation call => _k.RoleOf(call.TargetMethod) == Role.None
+            && call.TargetMethod.ContainingNamespace?.ToDisplayString().StartsWith(KnownSymbols.Namespace, System.StringComparison.Ordinal) != true,
+        _ => false,
+    };
 
     /// <summary>The tracked location an operation denotes, if the analysis tracks it.</summary>
     public static AccessPath? PathOf(IOperation? op) => op switch

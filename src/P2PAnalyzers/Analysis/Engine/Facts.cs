@@ -40,8 +40,8 @@ internal enum FactKind : byte
     Distance,
 
     /// <summary>
-    /// A bool that holds a distance comparison (<c>bool p2p = distance &gt;= 0</c>); key <see cref="DistanceVerdicts.Possible"/>
-    /// when true means "P2P possible", <see cref="DistanceVerdicts.Impossible"/> when true means "not possible".
+    /// A bool that holds a distance comparison (<c>bool p2p = distance &gt;= 0</c>); key <see cref="KeyKind.Possible"/>
+    /// when true means "P2P possible", <see cref="KeyKind.Impossible"/> when true means "not possible".
     /// </summary>
     DistanceVerdict,
 
@@ -69,15 +69,14 @@ internal enum FactKind : byte
     /// <summary>DMA attributes that include <c>DmaAttrs.SkipCpuSync</c>.</summary>
     SkipCpuSyncAttrs,
 
+    /// <summary>
+    /// A map type (<c>pci_p2pdma_map_type</c>'s answer) for the provider its key names; no key: for a provider the
+    /// analysis does not know. Reading one kept elsewhere (a field set at attach) counts as a decision for that provider.
+    /// </summary>
+    MapTypeOf,
+
     /// <summary>Marks a parameter whose entries a helper fills with DMA addresses by hand (whole-program summary only).</summary>
     FillsEntries,
-}
-
-/// <summary>Keys facts carry besides object keys (<see cref="Identities"/>).</summary>
-internal static class FactKeys
-{
-    /// <summary>Prefix of a hand-built table's key once another method filled it and handed it back; the rest is its name.</summary>
-    public const string Builder = "helper:";
 }
 
 /// <summary>Which memory a CPU physical address points into, as far as the analysis can tell.</summary>
@@ -216,11 +215,11 @@ internal sealed class OriginStep : IEquatable<OriginStep>
 
 /// <summary>
 /// One fact about a value. <see cref="Key"/> identifies, for a CPU physical address in a BAR, which BAR or provider it
-/// belongs to; for an identity, the canonical path of the object.
+/// belongs to; for an identity, the canonical path of the object; for some kinds, their variety.
 /// </summary>
 internal readonly struct Fact : IEquatable<Fact>
 {
-    public Fact(FactKind kind, Origin origin, MemoryKind memory = MemoryKind.Unknown, string? key = null)
+    public Fact(FactKind kind, Origin origin, MemoryKind memory = MemoryKind.Unknown, FactKey key = default)
     {
         Kind = kind;
         Origin = origin;
@@ -234,21 +233,21 @@ internal readonly struct Fact : IEquatable<Fact>
 
     public MemoryKind Memory { get; }
 
-    public string? Key { get; }
+    public FactKey Key { get; }
 
     public Fact With(FactKind kind) => new(kind, Origin, Memory, Key);
 
     /// <summary>
-    /// This fact as it arrives in another method through <paramref name="step"/>. Object keys name devices, providers and
-    /// BARs by their path in the method that made the fact, which means nothing in another method: they are dropped
-    /// (a decision elsewhere then counts for any provider: silence, not a guess). Other keys travel.
+    /// This fact as it arrives in another method through <paramref name="step"/>. An object key whose path starts at a
+    /// local or a parameter means nothing in another method: it is dropped (a decision elsewhere then counts for any
+    /// provider: silence, not a guess). Paths from <c>this</c> or a static member, and the other keys, travel.
     /// </summary>
     public Fact Through(OriginStep step) =>
-        new(Kind, Origin.Through(step), Memory, Key is not null && !Identities.IsObjectKey(Key) ? Key : null);
+        new(Kind, Origin.Through(step), Memory, Key.Travels ? Key : default);
 
-    public bool Equals(Fact other) => Kind == other.Kind && Memory == other.Memory && Key == other.Key && Origin.Equals(other.Origin);
+    public bool Equals(Fact other) => Kind == other.Kind && Memory == other.Memory && Key.Equals(other.Key) && Origin.Equals(other.Origin);
 
     public override bool Equals(object? obj) => obj is Fact other && Equals(other);
 
-    public override int GetHashCode() => ((int)Kind * 31 + (int)Memory) ^ Origin.GetHashCode() ^ (Key?.GetHashCode() ?? 0);
+    public override int GetHashCode() => ((int)Kind * 31 + (int)Memory) ^ Origin.GetHashCode() ^ Key.GetHashCode();
 }

@@ -5,7 +5,7 @@ using System.Linq;
 namespace P2PAnalyzers.Analysis;
 
 /// <summary>A decision on the map type for a (provider, device) pair: a <c>pci_p2pdma_map_type</c>-style query.</summary>
-internal readonly record struct MapTypeDecision(string? ProviderKey, string? DeviceKey);
+internal readonly record struct MapTypeDecision(FactKey Provider, FactKey Device);
 
 /// <summary>
 /// The analysis state at one program point: the facts of every tracked location (may: joined by union) and the

@@ -35,15 +35,12 @@ internal static class Reporting
 
     /// <summary>Diagnostic properties code fixes read: which memory the source address points into, and its BAR or provider.</summary>
     public static ImmutableDictionary<string, string?> SourceProperties(Fact source) =>
-        ImmutableDictionary<string, string?>.Empty
-            .Add(PropertyNames.Memory, source.Memory.ToString())
-            .Add(PropertyNames.SourceKey, source.Key);
+        source.Key.Write(ImmutableDictionary<string, string?>.Empty.Add(PropertyNames.Memory, source.Memory.ToString()));
 }
 
 /// <summary>Names of the diagnostic properties shared by analyzers and code fixes.</summary>
 internal static class PropertyNames
 {
     public const string Memory = "Memory";
-    public const string SourceKey = "SourceKey";
     public const string Kind = "Kind";
 }

@@ -79,8 +79,8 @@ internal static class DistanceGates
     /// <summary>The verdict a bool carries, when all it carries agree.</summary>
     private static bool? Verdict(FlowValue value)
     {
-        bool possible = value.Facts.Any(f => f.Kind == FactKind.DistanceVerdict && f.Key == DistanceVerdicts.Possible);
-        bool impossible = value.Facts.Any(f => f.Kind == FactKind.DistanceVerdict && f.Key == DistanceVerdicts.Impossible);
+        bool possible = value.Facts.Any(f => f.Kind == FactKind.DistanceVerdict && f.Key.Kind == KeyKind.Possible);
+        bool impossible = value.Facts.Any(f => f.Kind == FactKind.DistanceVerdict && f.Key.Kind == KeyKind.Impossible);
         return possible == impossible ? null : possible;
     }
 

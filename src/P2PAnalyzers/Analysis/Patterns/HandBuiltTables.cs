@@ -7,13 +7,10 @@ namespace P2PAnalyzers.Analysis;
 /// <summary>
 /// Tables the code allocated with <c>SgTable.Alloc</c> and filled with DMA addresses by hand: in the method itself, by a
 /// helper handed the table or its entries (<see cref="MethodFlow.FilledElsewhere"/>), or handed back filled by another
-/// method of the compilation (the whole-program summary marks those with <see cref="HelperKey"/> and the builder's name).
+/// method of the compilation (the whole-program summary marks those with a <see cref="KeyKind.Builder"/> key that names the builder).
 /// </summary>
 internal static class HandBuiltTables
 {
-    /// <summary>Key prefix of a hand-built-table fact that another method filled and handed back; the rest is its name.</summary>
-    public const string HelperKey = FactKeys.Builder;
-
     /// <summary>True when <paramref name="table"/> (allocated in the method of <paramref name="flow"/>) got a DMA address stored by hand there.</summary>
     public static bool Filled(MethodFlow flow, IOperation body, Fact table, KnownSymbols symbols) =>
         body.DescendantsAndSelf().OfType<IAssignmentOperation>().Any(a =>
@@ -25,7 +22,7 @@ internal static class HandBuiltTables
     /// <summary>The hand-filled table facts a value carries that this method's stores (or a helper's) account for.</summary>
     public static Fact? Of(MethodFlow flow, IOperation body, FlowValue value, KnownSymbols symbols) =>
         value.Facts.Where(f => f.Kind == FactKind.HandBuiltTable)
-            .Where(f => f.Key?.StartsWith(HelperKey, System.StringComparison.Ordinal) == true || flow.FilledElsewhere(f.Origin) || Filled(flow, body, f, symbols))
+            .Where(f => f.Key.Kind == KeyKind.Builder || flow.FilledElsewhere(f.Origin) || Filled(flow, body, f, symbols))
             .OrderBy(f => f.Origin.Location.SourceSpan.Start)
             .Cast<Fact?>().FirstOrDefault();
 

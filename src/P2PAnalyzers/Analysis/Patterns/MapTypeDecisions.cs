@@ -20,9 +20,9 @@ internal static class MapTypeDecisions
 
         IOperation? device = Argument(call, 0);
         IOperation? memory = Argument(call, 1);
-        string? deviceKey = device is null ? null : flow.ValueOf(device.Syntax).First(FactKind.Identity)?.Key;
-        string? providerKey = memory is null ? null : PeerMemory(flow.ValueOf(memory.Syntax))?.Key;
-        return decisions.Any(d => Identities.MayMatch(d.ProviderKey, providerKey) && Identities.MayMatch(d.DeviceKey, deviceKey));
+        FactKey deviceKey = device is null ? default : flow.ValueOf(device.Syntax).First(FactKind.Identity)?.Key ?? default;
+        FactKey providerKey = memory is null ? default : PeerMemory(flow.ValueOf(memory.Syntax))?.Key ?? default;
+        return decisions.Any(d => FactKey.MayMatch(d.Provider, providerKey) && FactKey.MayMatch(d.Device, deviceKey));
     }
 
     /// <summary>The earliest fact that says the value is BAR memory: a BAR's CPU physical address or a peer page.</summary>

@@ -104,9 +104,9 @@ internal static class BodySummaries
         }
 
         var sources = new HashSet<OriginSource>(recorder.Filled.Select(o => o.Source));
-        string builder = FactKeys.Builder + (owner is IMethodSymbol { AssociatedSymbol: ISymbol a } ? a.Name : owner.Name);
+        FactKey builder = FactKey.Builder(owner is IMethodSymbol { AssociatedSymbol: ISymbol a } ? a.Name : owner.Name);
         return recorder.Contributions.Select(c => new Contribution(c.Node, c.Value.Select(f =>
-                f.Kind == FactKind.HandBuiltTable && f.Key is null && sources.Contains(f.Origin.Source) ? new Fact(f.Kind, f.Origin, f.Memory, builder) : f)))
+                f.Kind == FactKind.HandBuiltTable && f.Key.IsNone && sources.Contains(f.Origin.Source) ? new Fact(f.Kind, f.Origin, f.Memory, builder) : f)))
             .ToImmutableArray();
     }
 

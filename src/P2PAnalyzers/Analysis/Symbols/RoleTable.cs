@@ -16,7 +16,7 @@ internal static class RoleTable
     {
         var roles = new Dictionary<ISymbol, Role>(SymbolEqualityComparer.Default);
         Fill(k, roles);
-        var names = new HashSet<string>(System.StringComparer.Ordinal) { "SkipCpuSync" };
+        var names = new HashSet<string>(System.StringComparer.Ordinal) { "SkipCpuSync", "P2PMapType" };
         foreach (KeyValuePair<ISymbol, Role> entry in roles)
         {
             if (Produces(entry.Value))
@@ -31,7 +31,7 @@ internal static class RoleTable
     private static bool Produces(Role role) => role is not (Role.None
         or Role.UnmapPage or Role.UnmapSingle or Role.UnmapPhys or Role.UnmapResource or Role.UnmapSg or Role.UnmapSgTable
         or Role.MappingError or Role.MappingIsBusAddress or Role.MappingMapType or Role.SgIsBusAddress or Role.SgSetPage or Role.SgPage
-        or Role.MapTypeQuery or Role.StateQuery or Role.DescribeQuery or Role.PhysVecToSgt
+        or Role.StateQuery or Role.DescribeQuery or Role.PhysVecToSgt
         or Role.ResultValue or Role.ResultOk or Role.ProviderBar or Role.DeviceBar or Role.ProviderGet);
 
     public static void Fill(KnownSymbols k, Dictionary<ISymbol, Role> roles)
