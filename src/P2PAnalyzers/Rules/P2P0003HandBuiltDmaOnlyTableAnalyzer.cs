@@ -36,12 +36,6 @@ public sealed class P2P0003HandBuiltDmaOnlyTableAnalyzer : FlowRuleAnalyzer
 
     // Hand-built tables are made only by SgTable.Alloc in the callback itself, or arrive from a builder elsewhere (Needs):
     // without either, a callback's returns cost no flow analysis.
-    private protected override ImmutableArray<OperationKind> PrerequisiteKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
-
-    private protected override bool IsPrerequisite(IOperation operation, KnownSymbols symbols) =>
-        operation is IInvocationOperation inv
-        && (symbols.RoleOf(inv.TargetMethod) == Role.SgAlloc || symbols.User.IsBuilder(inv.TargetMethod));
-
     private protected override bool Needs(Fact fact) => fact.Kind == FactKind.HandBuiltTable;
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)

@@ -25,11 +25,6 @@ public sealed class P2P0004ImporterReadsPagesAnalyzer : FlowRuleAnalyzer
 
     // Imported-entry facts are made only by DmaBufAttachment.Map calls in the body itself: without one, reading the page
     // of an entry (an exporter's own table, a driver's pinned pages) costs no flow analysis.
-    private protected override ImmutableArray<OperationKind> PrerequisiteKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
-
-    private protected override bool IsPrerequisite(IOperation operation, KnownSymbols symbols) =>
-        operation is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) == Role.AttachMap;
-
     private protected override bool Needs(Fact fact) => fact.Kind is FactKind.ImportedTable or FactKind.ImportedEntry;
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)

@@ -27,11 +27,6 @@ public sealed class P2P0010PeerMemoryMappedWithoutMapTypeAnalyzer : FlowRuleAnal
 
     // BAR-memory facts (a BAR's CPU address, a peer page made from one) are made only by reading a BAR's CpuStart or
     // CpuRange in the body itself: without one, the generic mappings of a body (of RAM, mostly) cost no flow analysis.
-    private protected override ImmutableArray<OperationKind> PrerequisiteKinds { get; } = ImmutableArray.Create(OperationKind.PropertyReference);
-
-    private protected override bool IsPrerequisite(IOperation operation, KnownSymbols symbols) =>
-        operation is IPropertyReferenceOperation p && symbols.RoleOf(p.Property) is Role.BarCpuStart or Role.BarCpuRange;
-
     private protected override bool Needs(Fact fact) => (fact.Kind == FactKind.CpuPhys && fact.Memory == MemoryKind.Bar) || fact.Kind == FactKind.PeerPage;
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)

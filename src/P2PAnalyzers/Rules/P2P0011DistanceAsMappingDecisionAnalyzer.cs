@@ -47,11 +47,6 @@ public sealed class P2P0011DistanceAsMappingDecisionAnalyzer : FlowRuleAnalyzer
 
     // Distance facts are made only by PciP2PDma.Distance/DistanceMany calls in the body itself: without one, no
     // comparison there can be a distance gate, and ordinary `x < 0` checks cost no flow analysis.
-    private protected override ImmutableArray<OperationKind> PrerequisiteKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
-
-    private protected override bool IsPrerequisite(IOperation operation, KnownSymbols symbols) =>
-        operation is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) is Role.Distance or Role.DistanceMany;
-
     private protected override bool Needs(Fact fact) => fact.Kind is FactKind.Distance or FactKind.DistanceVerdict;
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)

@@ -35,11 +35,6 @@ public sealed class P2P0013BusAddressUnmappedAnalyzer : FlowRuleAnalyzer
 
     // Bus-address and P2P-table facts are made only by Dma.MapP2P, PciP2PDma.BusAddrMap and Dma.MapSgTable calls in the
     // body itself: without one, the unmaps of ordinary mappings cost no flow analysis.
-    private protected override ImmutableArray<OperationKind> PrerequisiteKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
-
-    private protected override bool IsPrerequisite(IOperation operation, KnownSymbols symbols) =>
-        operation is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) is Role.MapP2P or Role.BusAddrMap or Role.MapSgTable;
-
     private protected override bool Needs(Fact fact) => fact.Kind is FactKind.BusDma or FactKind.P2PTable or FactKind.P2PEntry;
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)

@@ -16,9 +16,6 @@ namespace P2PAnalyzers.Rules;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class P2P0014SkipCpuSyncForMmioAnalyzer : FlowRuleAnalyzer
 {
-    /// <summary>The value of <c>DmaAttrs.SkipCpuSync</c> (<c>DMA_ATTR_SKIP_CPU_SYNC</c>).</summary>
-    internal const int SkipCpuSync = 1 << 5;
-
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.P2P0014SkipCpuSyncForMmio);
@@ -28,15 +25,7 @@ public sealed class P2P0014SkipCpuSyncForMmioAnalyzer : FlowRuleAnalyzer
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
         operation is IInvocationOperation inv
         && symbols.RoleOf(inv.TargetMethod) is Role.MapResource or Role.MapPhys or Role.MapPage or Role.UnmapResource
-        && Attrs(inv) is IOperation attrs && (attrs.ConstantValue is not { HasValue: true, Value: int value } || (value & SkipCpuSync) != 0);
-
-    // The skip-CPU-sync attribute is known only from a constant with its bit in the body itself (the argument, or what a
-    // local was given): without one, a body's mappings with attributes from elsewhere cost no flow analysis.
-    private protected override ImmutableArray<OperationKind> PrerequisiteKinds { get; } =
-        ImmutableArray.Create(OperationKind.FieldReference, OperationKind.Literal, OperationKind.Conversion, OperationKind.Binary);
-
-    private protected override bool IsPrerequisite(IOperation operation, KnownSymbols symbols) =>
-        operation.ConstantValue is { HasValue: true, Value: int value } && (value & SkipCpuSync) != 0 && symbols.Is(operation.Type, symbols.DmaAttrs);
+        && Attrs(inv) is IOperation attrs && (attrs.ConstantValue is not { HasValue: true, Value: int value } || (value & FactProducers.DmaAttrsSkipCpuSync) != 0);
 
     private protected override bool Needs(Fact fact) => fact.Kind == FactKind.SkipCpuSyncAttrs;
 
@@ -45,7 +34,7 @@ public sealed class P2P0014SkipCpuSyncForMmioAnalyzer : FlowRuleAnalyzer
         var inv = (IInvocationOperation)candidate;
         IOperation attrs = Attrs(inv)!;
         if (!flow.ValueOf(attrs.Syntax).Has(FactKind.SkipCpuSyncAttrs)
-            && !(attrs.ConstantValue is { HasValue: true, Value: int value } && (value & SkipCpuSync) != 0))
+            && !(attrs.ConstantValue is { HasValue: true, Value: int value } && (value & FactProducers.DmaAttrsSkipCpuSync) != 0))
         {
             return;
         }

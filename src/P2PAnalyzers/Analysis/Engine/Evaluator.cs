@@ -15,7 +15,6 @@ internal sealed partial class Evaluator
     private const int MaxLocalFunctionDepth = 2;
 
     /// <summary><c>DmaAttrs.SkipCpuSync</c> (<c>DMA_ATTR_SKIP_CPU_SYNC</c>).</summary>
-    private const int SkipCpuSyncBit = 1 << 5;
 
     private readonly FlowContext _context;
     private readonly KnownSymbols _k;
@@ -43,7 +42,7 @@ internal sealed partial class Evaluator
         }
 
         FlowValue value = EvalCore(op);
-        if (op.ConstantValue is { HasValue: true, Value: int attrs } && (attrs & SkipCpuSyncBit) != 0 && _k.Is(op.Type, _k.DmaAttrs))
+        if (op.ConstantValue is { HasValue: true, Value: int attrs } && (attrs & FactProducers.DmaAttrsSkipCpuSync) != 0 && _k.Is(op.Type, _k.DmaAttrs))
         {
             value = value.Add(new Fact(FactKind.SkipCpuSyncAttrs, new Origin("DmaAttrs.SkipCpuSync", op.Syntax.GetLocation())));
         }

@@ -17,11 +17,11 @@ namespace P2PAnalyzers.Analysis;
 /// <remarks>
 /// Performance (docs/performance.md): candidates are found by plain operation actions, so a body without one costs
 /// no per-body registration, state or block-end callback; the flow analysis of a body is computed once for all rules
-/// (<see cref="MethodFlow.Of"/>). Optional pre-filters keep it out of bodies that cannot matter to a rule:
-/// <see cref="MayMatter"/> judges the member that contains the operation, <see cref="MayReport"/> the candidate
-/// itself, and <see cref="IsPrerequisite"/> names operations without which no candidate of a body can be reported (the
-/// facts the rule needs are only ever created by such an operation in the body itself), so candidates are judged only
-/// in bodies that have one.
+/// (<see cref="MethodFlow.Of"/>). Pre-filters keep it out of bodies that cannot matter to a rule: <see cref="MayMatter"/>
+/// judges the member that contains the operation, <see cref="MayReport"/> the candidate itself, and the facts the rule
+/// <see cref="Needs"/> decide the rest: a body is analysed only when something in it can make one
+/// (<see cref="FactProducers"/>, the one table of which member makes which fact) or reads a node of the whole-program
+/// summary that brings one.
 /// </remarks>
 public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
 {
@@ -49,22 +49,20 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
     /// </summary>
     private protected virtual bool MayReport(IOperation candidate, KnownSymbols symbols) => true;
 
-    /// <summary>The operation kinds a prerequisite can be; empty when the rule has none.</summary>
-    private protected virtual ImmutableArray<OperationKind> PrerequisiteKinds => ImmutableArray<OperationKind>.Empty;
-
-    /// <summary>True for an operation that must occur in the body before any candidate there can be reported.</summary>
-    private protected virtual bool IsPrerequisite(IOperation operation, KnownSymbols symbols) => false;
-
     /// <summary>
-    /// The facts the rule needs, when they may also arrive from the rest of the program (a field set at probe, a
-    /// parameter, a helper's result): a body without a local prerequisite is still judged when it reads a node that
-    /// brings one. By default none does: the rule's facts are made in the body itself only.
+    /// The facts without which no candidate can be reported: a body is judged only when it can make one itself
+    /// (<see cref="FactProducers.OfBody"/>) or reads a node of the whole-program summary that brings one. A rule that
+    /// needs none (the default) judges every candidate.
     /// </summary>
     private protected virtual bool Needs(Fact fact) => false;
+
+    // Set once in Initialize, before any callback runs.
+    private FactShapes _needed;
 
     /// <inheritdoc/>
     public sealed override void Initialize(AnalysisContext context)
     {
+        _needed = FactShapes.Where(Needs);
         context.EnableConcurrentExecution();
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
@@ -94,7 +92,7 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
         {
             IOperation candidate = context.Operation;
             IOperation root = MethodFlow.RootOf(candidate);
-            if (!MayReport(candidate, symbols) || (!PrerequisiteKinds.IsEmpty && !Prerequisites.Present(root, this, symbols)))
+            if (!MayReport(candidate, symbols) || (!_needed.IsEmpty && !Prerequisites.Present(root, this, symbols)))
             {
                 return true;
             }
@@ -104,7 +102,7 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    /// <summary>Whether a body has a rule's prerequisite: one walk of the body per rule, cached with the body's operations.</summary>
+    /// <summary>Whether a body can have a fact a rule needs: what it makes (one walk for all rules), or what it reads that brings one.</summary>
     private static class Prerequisites
     {
         private static readonly ConditionalWeakTable<IOperation, Dictionary<FlowRuleAnalyzer, bool>> Cache = new();
@@ -117,7 +115,7 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
             {
                 if (!seen.TryGetValue(rule, out bool present))
                 {
-                    present = root.DescendantsAndSelf().Any(op => rule.PrerequisiteKinds.Contains(op.Kind) && rule.IsPrerequisite(op, symbols))
+                    present = FactProducers.OfBody(root, symbols).Overlaps(rule._needed)
                         || root.DescendantsAndSelf().Any(op => op.Kind is OperationKind.FieldReference or OperationKind.PropertyReference
                             or OperationKind.ParameterReference or OperationKind.Invocation && symbols.Program.Brings(op, symbols, rule.Needs));
                     seen.Add(rule, present);

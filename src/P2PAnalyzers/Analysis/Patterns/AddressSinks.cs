@@ -176,25 +176,7 @@ public abstract class AddressSinkAnalyzer : FlowRuleAnalyzer
         return false;
     }
 
-    // CPU-physical facts are made only by these reads and calls in the body itself (a PFN only by a page's PFN, which
-    // becomes an address by arithmetic): without one, a body's address sinks cost no flow analysis.
-    private protected sealed override System.Collections.Immutable.ImmutableArray<OperationKind> PrerequisiteKinds { get; } =
-        System.Collections.Immutable.ImmutableArray.Create(
-            OperationKind.PropertyReference, OperationKind.Invocation, OperationKind.FieldReference, OperationKind.ParameterReference);
-
-    private protected sealed override bool IsPrerequisite(IOperation operation, KnownSymbols symbols) => operation switch
-    {
-        IPropertyReferenceOperation p => symbols.RoleOf(p.Property) is Role.PhysRaw or Role.RangeStart or Role.BarCpuStart or Role.BarCpuRange
-            or Role.PagePhys or Role.PagePfn or Role.SgPhys or Role.BufferPhys || IsCpuPhysical(p.Property, symbols),
-        IInvocationOperation inv => symbols.RoleOf(inv.TargetMethod) is Role.PhysFromRaw or Role.BufferVirtToPhys || IsCpuPhysical(inv.TargetMethod, symbols),
-        IFieldReferenceOperation f => IsCpuPhysical(f.Field, symbols),
-        IParameterReferenceOperation p => IsCpuPhysical(p.Parameter, symbols),
-        _ => false,
-    };
-
     private protected sealed override bool Needs(Fact fact) => fact.Kind is FactKind.CpuPhys or FactKind.Pfn;
-
-    private static bool IsCpuPhysical(ISymbol symbol, KnownSymbols symbols) => symbols.AnnotationOf(symbol) == AddressSpaceAnnotation.CpuPhysical;
 
     private protected sealed override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, System.Action<Diagnostic> report)
     {

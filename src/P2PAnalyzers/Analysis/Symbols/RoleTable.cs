@@ -7,10 +7,11 @@ namespace P2PAnalyzers.Analysis;
 internal static class RoleTable
 {
     /// <summary>
-    /// The names of the library members that make a fact the whole-program summary carries (an address, a table, a
-    /// distance, a bus offset): a body that names none of them (in a file that uses the library) makes no such fact
-    /// itself, so the summary starts from the bodies that do. Derived from the table: queries, unmaps, checks and the
-    /// members that only pass their receiver's facts on do not start it.
+    /// The names of the library members that make a fact the whole-program summary carries (<see cref="FactProducers"/>:
+    /// an address, a table, a distance, a map type, a bus offset): a body that names none of them (in a file that uses
+    /// the library) makes no such fact itself, so the summary starts from the bodies that do. Members that only name an
+    /// object (a device's BAR, a provider) make identities, which do not travel on their own. A body that names the map
+    /// type's type may keep a map type of unknown provider (a parameter) in a field: it starts the summary too.
     /// </summary>
     public static HashSet<string> ProducerNames(KnownSymbols k)
     {
@@ -19,7 +20,8 @@ internal static class RoleTable
         var names = new HashSet<string>(System.StringComparer.Ordinal) { "SkipCpuSync", "P2PMapType" };
         foreach (KeyValuePair<ISymbol, Role> entry in roles)
         {
-            if (Produces(entry.Value))
+            FactShapes made = FactProducers.Of(entry.Value);
+            if (!made.IsEmpty && !made.Equals(FactShapes.Of(FactKind.Identity)))
             {
                 names.Add(entry.Key.Name);
             }
@@ -27,12 +29,6 @@ internal static class RoleTable
 
         return names;
     }
-
-    private static bool Produces(Role role) => role is not (Role.None
-        or Role.UnmapPage or Role.UnmapSingle or Role.UnmapPhys or Role.UnmapResource or Role.UnmapSg or Role.UnmapSgTable
-        or Role.MappingError or Role.MappingIsBusAddress or Role.MappingMapType or Role.SgIsBusAddress or Role.SgSetPage or Role.SgPage
-        or Role.StateQuery or Role.DescribeQuery or Role.PhysVecToSgt
-        or Role.ResultValue or Role.ResultOk or Role.ProviderBar or Role.DeviceBar or Role.ProviderGet);
 
     public static void Fill(KnownSymbols k, Dictionary<ISymbol, Role> roles)
     {

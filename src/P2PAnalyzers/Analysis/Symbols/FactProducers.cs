@@ -1,0 +1,192 @@
+using System;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>
+/// The one table of which library member makes which fact from nothing (the evaluator's sources), and what each fact
+/// can become in the same body. The rules' pre-filters are derived from it: a body is analysed for a rule only when
+/// something in it can make a fact the rule needs (<see cref="FlowRuleAnalyzer"/>), and the whole-program summary starts
+/// from the bodies that name such a member (<see cref="RoleTable.ProducerNames"/>).
+/// </summary>
+/// <remarks>
+/// The evaluator (<c>Evaluator.Members.cs</c>) is the executable form of this table; <c>FactProducersTests</c> checks the
+/// two agree member by member. Facts that only pass a receiver's or argument's facts on (a page's physical address, a
+/// view of a table) are not made from nothing: they are in <see cref="Derived"/>.
+/// </remarks>
+internal static class FactProducers
+{
+    /// <summary>What a library member makes when the analysis evaluates a read or call of it.</summary>
+    public static FactShapes Of(Role role) => role switch
+    {
+        Role.PhysRaw or Role.PhysFromRaw or Role.RangeStart or Role.PagePhys or Role.SgPhys => FactShapes.Of(FactKind.CpuPhys),
+        Role.BufferPhys or Role.BufferVirtToPhys => FactShapes.Of(FactKind.CpuPhys, MemoryKind.Ram),
+        Role.BarCpuStart or Role.BarCpuRange => FactShapes.Of(FactKind.CpuPhys, MemoryKind.Bar),
+        Role.PagePfn => FactShapes.Of(FactKind.Pfn),
+        Role.BusStart or Role.BusAddressOf or Role.BusRaw or Role.BusFromRaw => FactShapes.Of(FactKind.Bus),
+        Role.DmaRaw or Role.DmaFromRaw or Role.MapResource or Role.MapPhys or Role.MapPage or Role.MapSingle
+            or Role.SgDmaAddress or Role.MappingAddress => FactShapes.Of(FactKind.Dma),
+        Role.MapP2P or Role.BusAddrMap => FactShapes.Of(FactKind.BusDma),
+        Role.MapSgTable => FactShapes.Of(FactKind.P2PTable),
+        Role.MapTypeQuery => FactShapes.Of(FactKind.MapTypeOf),
+        Role.Distance or Role.DistanceMany => FactShapes.Of(FactKind.Distance),
+        Role.AttachMap => FactShapes.Of(FactKind.ImportedTable),
+        Role.SgAlloc => FactShapes.Of(FactKind.HandBuiltTable),
+        Role.BusOffset => FactShapes.Of(FactKind.BusOffset),
+        Role.DeviceBar or Role.ProviderGet or Role.ProviderBar => FactShapes.Of(FactKind.Identity),
+        _ => FactShapes.None,
+    };
+
+    /// <summary>
+    /// What an operation of a body makes from nothing: a library member's facts, an annotated or configured member's
+    /// space, a configured table builder's table, DMA attributes with SkipCpuSync.
+    /// </summary>
+    public static FactShapes Of(IOperation op, KnownSymbols symbols)
+    {
+        ISymbol? member = op switch
+        {
+            IInvocationOperation inv => inv.TargetMethod,
+            IPropertyReferenceOperation p => p.Property,
+            IFieldReferenceOperation f => f.Field,
+            IParameterReferenceOperation p => p.Parameter,
+            _ => null,
+        };
+
+        FactShapes made = FactShapes.None;
+        if (member is not null)
+        {
+            made = Of(symbols.RoleOf(member)).Union(Annotated(symbols.AnnotationOf(member)));
+            if (op is IInvocationOperation call && symbols.User.IsBuilder(call.TargetMethod))
+            {
+                made = made.Union(FactShapes.Of(FactKind.HandBuiltTable));
+            }
+        }
+
+        if (op.ConstantValue is { HasValue: true, Value: int attrs } && (attrs & DmaAttrsSkipCpuSync) != 0 && symbols.Is(op.Type, symbols.DmaAttrs))
+        {
+            made = made.Union(FactShapes.Of(FactKind.SkipCpuSyncAttrs));
+        }
+
+        return made;
+    }
+
+    /// <summary>The value of <c>DmaAttrs.SkipCpuSync</c> (<c>DMA_ATTR_SKIP_CPU_SYNC</c>).</summary>
+    public const int DmaAttrsSkipCpuSync = 1 << 5;
+
+    /// <summary>
+    /// <paramref name="made"/> and every fact it can become in the same body: a BAR's address a peer page and back, a
+    /// distance a verdict kept in a bool, a table its entries (a P2P-mapped entry's address possibly a bus address), a
+    /// bus address the flag set beside it.
+    /// </summary>
+    public static FactShapes Derived(FactShapes made)
+    {
+        FactShapes all = made;
+        FactShapes last;
+        do
+        {
+            last = all;
+            all = all
+                .If(FactKind.CpuPhys, MemoryKind.Bar, FactShapes.Of(FactKind.PeerPage, MemoryKind.Bar))
+                .If(FactKind.PeerPage, MemoryKind.Bar, FactShapes.Of(FactKind.CpuPhys, MemoryKind.Bar))
+                .If(FactKind.Distance, MemoryKind.Unknown, FactShapes.Of(FactKind.DistanceVerdict))
+                .If(FactKind.ImportedTable, MemoryKind.Unknown, FactShapes.Of(FactKind.ImportedEntry))
+                .If(FactKind.HandBuiltTable, MemoryKind.Unknown, FactShapes.Of(FactKind.HandBuiltEntry))
+                .If(FactKind.P2PTable, MemoryKind.Unknown, FactShapes.Of(FactKind.P2PEntry))
+                .If(FactKind.P2PEntry, MemoryKind.Unknown, FactShapes.Of(FactKind.BusDma))
+                .If(FactKind.BusDma, MemoryKind.Unknown, FactShapes.Of(FactKind.BusFlag));
+        }
+        while (!all.Equals(last));
+
+        return all;
+    }
+
+    /// <summary>What a body can make, with <see cref="Derived"/>: one walk per body, shared by every rule.</summary>
+    public static FactShapes OfBody(IOperation root, KnownSymbols symbols) =>
+        Bodies.GetValue(root, r =>
+        {
+            FactShapes made = FactShapes.None;
+            foreach (IOperation op in r.DescendantsAndSelf())
+            {
+                if (op.Kind is OperationKind.Invocation or OperationKind.PropertyReference or OperationKind.FieldReference
+                    or OperationKind.ParameterReference || op.ConstantValue.HasValue)
+                {
+                    made = made.Union(Of(op, symbols));
+                }
+            }
+
+            return new Box(Derived(made));
+        }).Shapes;
+
+    private static FactShapes Annotated(AddressSpaceAnnotation space) => space switch
+    {
+        AddressSpaceAnnotation.CpuPhysical => FactShapes.Of(FactKind.CpuPhys),
+        AddressSpaceAnnotation.PciBus => FactShapes.Of(FactKind.Bus),
+        AddressSpaceAnnotation.Dma => FactShapes.Of(FactKind.Dma),
+        _ => FactShapes.None,
+    };
+
+    private static readonly ConditionalWeakTable<IOperation, Box> Bodies = new();
+
+    private sealed class Box
+    {
+        public Box(FactShapes shapes) => Shapes = shapes;
+
+        public FactShapes Shapes { get; }
+    }
+}
+
+/// <summary>
+/// A set of fact shapes (kind and, for addresses, the memory they point into), as a bit set: what a member or a body
+/// can make, what a rule needs.
+/// </summary>
+internal readonly struct FactShapes : IEquatable<FactShapes>
+{
+    private const int Memories = 3;
+
+    private static readonly Origin Prototype = new("", Location.None);
+
+    private readonly ulong _bits;
+
+    private FactShapes(ulong bits) => _bits = bits;
+
+    public static FactShapes None => default;
+
+    public bool IsEmpty => _bits == 0;
+
+    public static FactShapes Of(FactKind kind, MemoryKind memory = MemoryKind.Unknown) => new(1UL << Bit(kind, memory));
+
+    /// <summary>Every shape for which <paramref name="needs"/> holds of a fact of that shape.</summary>
+    public static FactShapes Where(Func<Fact, bool> needs)
+    {
+        ulong bits = 0;
+        foreach (FactKind kind in (FactKind[])Enum.GetValues(typeof(FactKind)))
+        {
+            for (int m = 0; m < Memories; m++)
+            {
+                if (needs(new Fact(kind, Prototype, (MemoryKind)m)))
+                {
+                    bits |= 1UL << Bit(kind, (MemoryKind)m);
+                }
+            }
+        }
+
+        return new FactShapes(bits);
+    }
+
+    public FactShapes Union(FactShapes other) => new(_bits | other._bits);
+
+    public bool Overlaps(FactShapes other) => (_bits & other._bits) != 0;
+
+    /// <summary>This set, with <paramref name="then"/> added when it holds the shape (<paramref name="kind"/>, <paramref name="memory"/>).</summary>
+    public FactShapes If(FactKind kind, MemoryKind memory, FactShapes then) => Overlaps(Of(kind, memory)) ? Union(then) : this;
+
+    public bool Equals(FactShapes other) => _bits == other._bits;
+
+    public override bool Equals(object? obj) => obj is FactShapes other && Equals(other);
+
+    public override int GetHashCode() => _bits.GetHashCode();
+
+    private static int Bit(FactKind kind, MemoryKind memory) => ((int)kind * Memories) + (int)memory;
+}
