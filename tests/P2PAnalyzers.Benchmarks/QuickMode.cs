@@ -74,6 +74,11 @@ public static class QuickMode
             : which.StartsWith(Cases.RulePrefix, StringComparison.Ordinal) ? AnalyzerSets.Rule(which.Substring(Cases.RulePrefix.Length)) : AnalyzerSets.AllP2P;
         int expected = analyzers == AnalyzerSets.AllP2P ? corpus.Expected.Count
             : which.StartsWith(Cases.RulePrefix, StringComparison.Ordinal) ? corpus.ExpectedCounts[which.Substring(Cases.RulePrefix.Length)] : 0;
+        // The whole-program solve alone, on a copy of the compilation (cold: it binds the bodies it reads, and JIT-compiles).
+        var solve = Stopwatch.StartNew();
+        P2PAnalyzers.Analysis.ProgramSummary summary = P2PAnalyzers.Analysis.KnownSymbols.TryGet(compilation.Clone())!.Program;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"whole-program solve on {corpus.Name}: {solve.Elapsed.TotalMilliseconds:N0} ms cold, {summary.Bodies:N0} bodies, {summary.Analyses:N0} body analyses"));
         for (int i = 0; i < options.Profile; i++)
         {
             var sw = Stopwatch.StartNew();
