@@ -92,5 +92,85 @@ public sealed class DecisionsKeptInFieldsTests
         }
         """);
 
+    // The device side: a map type asked for the exporter's own peer (a field of the same object) does not cover a
+    // mapping for a device handed in at the call.
+    [Fact]
+    public Task MapTypeForOneDevice_KeptInField_DoesNotCoverAnotherDevice() => Run(
+        """
+        using P2PDma.Addresses;
+        using P2PDma.Mapping;
+        using P2PDma.P2P;
+        using P2PDma.Pci;
+
+        sealed class PairedExporter
+        {
+            private readonly P2PProvider _vram;
+            private readonly PciDevice _peer;
+            private P2PMapType _peerMapType;
+
+            public PairedExporter(P2PProvider vram, PciDevice peer)
+            {
+                _vram = vram;
+                _peer = peer;
+            }
+
+            public void Probe() => _peerMapType = PciP2PDma.MapType(_vram, _peer);
+
+            public DmaAddr MapForPeer()
+            {
+                if (_peerMapType == P2PMapType.NotSupported)
+                {
+                    return default;
+                }
+
+                return Dma.MapResource(_peer, _vram.Bar.CpuStart, 4096, DmaDirection.Bidirectional);
+            }
+
+            public DmaAddr MapForOther(PciDevice other)
+            {
+                if (_peerMapType == P2PMapType.NotSupported)
+                {
+                    return default;
+                }
+
+                return {|P2P0010:Dma.MapResource(other, _vram.Bar.CpuStart, 4096, DmaDirection.Bidirectional)|};
+            }
+        }
+        """);
+
+    // A decision kept by one type for its own provider field, read by another type that maps a provider handed to it:
+    // the two may be the same object, so the decision counts.
+    [Fact]
+    public Task MapTypeKeptByAnotherType_ForAProviderItCannotName_Counts() => Run(
+        """
+        using P2PDma.Addresses;
+        using P2PDma.Mapping;
+        using P2PDma.P2P;
+        using P2PDma.Pci;
+
+        sealed class Attachment
+        {
+            public static P2PMapType LastMapType;
+            private readonly P2PProvider _vram;
+
+            public Attachment(P2PProvider vram) => _vram = vram;
+
+            public void Attach(PciDevice client) => LastMapType = PciP2PDma.MapType(_vram, client);
+        }
+
+        static class Mapper
+        {
+            public static DmaAddr Map(P2PProvider provider, PciDevice client)
+            {
+                if (Attachment.LastMapType == P2PMapType.NotSupported)
+                {
+                    return default;
+                }
+
+                return Dma.MapResource(client, provider.Bar.CpuStart, 4096, DmaDirection.Bidirectional);
+            }
+        }
+        """);
+
     private static Task Run(params string[] files) => WholeProgramTests.Run<P2P0010PeerMemoryMappedWithoutMapTypeAnalyzer>(files);
 }

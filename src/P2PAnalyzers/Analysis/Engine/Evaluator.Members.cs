@@ -65,7 +65,8 @@ internal sealed partial class Evaluator
                 return FlowValue.Empty;
             case Role.MapTypeQuery:
                 State = State.AddDecision(new MapTypeDecision(KeyOf(Arg(0), ArgValue(0)), KeyOf(Arg(1), ArgValue(1))));
-                return FlowValue.Of(new Fact(FactKind.MapTypeOf, At(), key: KeyOf(Arg(0), ArgValue(0))));
+                return FlowValue.Of(new Fact(FactKind.MapTypeOf, At(), key: KeyOf(Arg(0), ArgValue(0))))
+                    .Add(new Fact(FactKind.MapTypeClient, At(), key: KeyOf(Arg(1), ArgValue(1))));
             case Role.StateQuery:
                 State = State.AddDecision(new MapTypeDecision(default, KeyOf(Arg(1), ArgValue(1))));
                 return FlowValue.Empty;

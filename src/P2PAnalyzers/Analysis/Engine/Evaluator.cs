@@ -125,28 +125,29 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>
-    /// A map type the method did not ask for itself: a field or parameter, or a property or a helper's result, as opposed
-    /// to a constant, the library's own queries (recorded as decisions with their keys) and their results.
-    /// </summary>
-    /// <summary>
     /// A map type read from elsewhere (a field set at attach time, a parameter, a helper's result) was decided there: for
-    /// the providers its facts name, or for any provider when one of them is unknown. A map type whose provider the
-    /// analysis cannot tell gets an unkeyed fact, so that a field stored from it counts for any provider when read.
+    /// the providers and devices its facts name, or for any when one of them is unknown. A map type whose provider and
+    /// device the analysis cannot tell gets unkeyed facts, so that a field stored from it counts for any when read.
     /// </summary>
     private FlowValue MapTypeFromElsewhere(IOperation op, FlowValue value)
     {
         if (!value.Has(FactKind.MapTypeOf))
         {
-            value = value.Add(new Fact(FactKind.MapTypeOf, new Origin("P2PMapType", op.Syntax.GetLocation())));
+            var unknown = new Origin("P2PMapType", op.Syntax.GetLocation());
+            value = value.Add(new Fact(FactKind.MapTypeOf, unknown)).Add(new Fact(FactKind.MapTypeClient, unknown));
         }
 
         if (IsFromElsewhere(op))
         {
-            foreach (Fact f in value.Facts)
+            // Stores that disagree give several providers and devices: every pair counts (more decisions, more silence).
+            foreach (Fact provider in value.Facts)
             {
-                if (f.Kind == FactKind.MapTypeOf)
+                foreach (Fact device in value.Facts)
                 {
-                    State = State.AddDecision(new MapTypeDecision(f.Key, default));
+                    if (provider.Kind == FactKind.MapTypeOf && device.Kind == FactKind.MapTypeClient)
+                    {
+                        State = State.AddDecision(new MapTypeDecision(provider.Key, device.Key));
+                    }
                 }
             }
         }
@@ -154,6 +155,10 @@ internal sealed partial class Evaluator
         return value;
     }
 
+    /// <summary>
+    /// A map type the method did not ask for itself: a field or parameter, or a property or a helper's result, as opposed
+    /// to a constant, the library's own queries (recorded as decisions with their keys) and their results.
+    /// </summary>
     private bool IsFromElsewhere(IOperation op) => op switch
     {
         IFieldReferenceOperation or IParameterReferenceOperation => true,

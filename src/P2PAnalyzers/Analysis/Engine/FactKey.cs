@@ -97,12 +97,16 @@ internal readonly struct FactKey : IEquatable<FactKey>
     /// <summary>The path of a device, provider or BAR key as <see cref="ObjectPath"/>; default for the other kinds.</summary>
     public ObjectPath Object => IsObject && Path is not null ? new ObjectPath(Path, Scope) : default;
 
-    /// <summary>True unless both keys are known and name different providers or devices.</summary>
-    public static bool MayMatch(FactKey a, FactKey b)
+    /// <summary>
+    /// True unless both keys are known and name different providers or devices, as seen from a member of the type
+    /// <paramref name="here"/>: paths from locals, parameters and static members are seen from there, so they compare
+    /// with paths from <c>this</c> of that type; a path from <c>this</c> of another type (a key that travelled) compares
+    /// with nothing but its own type's (two objects of different types may hold the same provider: do not guess).
+    /// </summary>
+    public static bool MayMatch(FactKey a, FactKey b, string? here)
     {
-        if (!a.IsObject || !b.IsObject || a.Equals(b) || a.Kind == KeyKind.Bar || b.Kind == KeyKind.Bar || a.Scope != b.Scope)
+        if (!a.IsObject || !b.IsObject || a.Equals(b) || a.Kind == KeyKind.Bar || b.Kind == KeyKind.Bar || SeenFrom(a, here) != SeenFrom(b, here))
         {
-            // Paths seen from different places (a field of this type and a local elsewhere) cannot be compared: do not guess.
             return true;
         }
 
@@ -121,6 +125,8 @@ internal readonly struct FactKey : IEquatable<FactKey>
         // A provider path and a device BAR cannot be compared statically: do not guess.
         return true;
     }
+
+    private static string? SeenFrom(FactKey key, string? here) => key.Scope is null or ObjectPath.Everywhere ? here : key.Scope;
 
     /// <summary>The diagnostic properties that carry this key to a code fix.</summary>
     public ImmutableDictionary<string, string?> Write(ImmutableDictionary<string, string?> properties) =>

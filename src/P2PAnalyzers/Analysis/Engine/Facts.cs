@@ -75,6 +75,9 @@ internal enum FactKind : byte
     /// </summary>
     MapTypeOf,
 
+    /// <summary>The device a map type was asked for (its key), beside <see cref="MapTypeOf"/>; none: any device.</summary>
+    MapTypeClient,
+
     /// <summary>Marks a parameter whose entries a helper fills with DMA addresses by hand (whole-program summary only).</summary>
     FillsEntries,
 }

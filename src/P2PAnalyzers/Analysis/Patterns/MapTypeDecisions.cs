@@ -22,7 +22,8 @@ internal static class MapTypeDecisions
         IOperation? memory = Argument(call, 1);
         FactKey deviceKey = device is null ? default : flow.ValueOf(device.Syntax).First(FactKind.Identity)?.Key ?? default;
         FactKey providerKey = memory is null ? default : PeerMemory(flow.ValueOf(memory.Syntax))?.Key ?? default;
-        return decisions.Any(d => FactKey.MayMatch(d.Provider, providerKey) && FactKey.MayMatch(d.Device, deviceKey));
+        string? here = call.SemanticModel?.GetEnclosingSymbol(call.Syntax.SpanStart)?.ContainingType?.Name;
+        return decisions.Any(d => FactKey.MayMatch(d.Provider, providerKey, here) && FactKey.MayMatch(d.Device, deviceKey, here));
     }
 
     /// <summary>The earliest fact that says the value is BAR memory: a BAR's CPU physical address or a peer page.</summary>

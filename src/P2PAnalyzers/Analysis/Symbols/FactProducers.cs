@@ -30,7 +30,7 @@ internal static class FactProducers
             or Role.SgDmaAddress or Role.MappingAddress => FactShapes.Of(FactKind.Dma),
         Role.MapP2P or Role.BusAddrMap => FactShapes.Of(FactKind.BusDma),
         Role.MapSgTable => FactShapes.Of(FactKind.P2PTable),
-        Role.MapTypeQuery => FactShapes.Of(FactKind.MapTypeOf),
+        Role.MapTypeQuery => FactShapes.Of(FactKind.MapTypeOf).Union(FactShapes.Of(FactKind.MapTypeClient)),
         Role.Distance or Role.DistanceMany => FactShapes.Of(FactKind.Distance),
         Role.AttachMap => FactShapes.Of(FactKind.ImportedTable),
         Role.SgAlloc => FactShapes.Of(FactKind.HandBuiltTable),
