@@ -253,7 +253,7 @@ internal static class ViolationTemplates
         public sealed class {{c}}RdmaRw
         {
             // rdma_rw_ctx_init (drivers/infiniband/core/rw.c): the table is mapped P2P-aware, but the error path
-            // unmaps it with the legacy ib_dma_unmap_sg, which unmaps bus-address entries too.
+            // unmaps it with a pre-6.2 (legacy) dma_unmap_sg, which unmaps bus-address entries too.
             public int CtxInit(PciDevice dev, SgTable sgt, DmaDirection dir, Func<SgTable, int> initWrs)
             {
                 DmaError err = Dma.MapSgTable(dev, sgt, dir);
@@ -265,7 +265,7 @@ internal static class ViolationTemplates
                 int ret = initWrs(sgt);
                 if (ret < 0)
                 {
-                    Dma.UnmapSg(dev, sgt, sgt.OrigNents, dir);⟦P2P0013⟧
+                    Dma.LegacyUnmapSg(dev, sgt, sgt.OrigNents, dir);⟦P2P0013⟧
                 }
 
                 return ret;

@@ -141,12 +141,15 @@ public sealed class BusOffsetTests
     }
 
     [Fact]
-    public void BusAddrMap_AddressOutsideProvider_Throws()
+    public void BusAddrMap_AddressOutsideProvider_JustAddsTheOffset_AsTheKernelDoes()
     {
+        // pci_p2pdma_bus_addr_map is paddr + bus_offset, with no range check.
         PciTopology t = Topologies.BusOffsetSwitch();
         P2PProvider provider = Topologies.GpuProvider(t);
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => PciP2PDma.BusAddrMap(provider, PhysAddr.FromRaw(Topologies.OffsetVictimBarCpu)));
+        DmaAddr outside = PciP2PDma.BusAddrMap(provider, PhysAddr.FromRaw(Topologies.OffsetVictimBarCpu));
+
+        Assert.Equal(unchecked(Topologies.OffsetVictimBarCpu + (ulong)provider.BusOffset), outside.Raw);
         Assert.Throws<ArgumentNullException>(() => PciP2PDma.BusAddrMap(null!, PhysAddr.FromRaw(0x9000_0000)));
     }
 

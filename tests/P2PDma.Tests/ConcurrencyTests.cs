@@ -36,6 +36,7 @@ public sealed class ConcurrencyTests
         PciTopology t = Mixed();
         PciDevice gpu = t.Device("gpu");
         PciDevice nic = t.Device("nic");
+        PciP2PDma.Init(gpu); // map types are cached only for initialised providers (calc_map_type_and_dist)
         const int Callers = 64;
         var results = new P2PPath[Callers];
         using var start = new Barrier(Callers);
@@ -58,6 +59,11 @@ public sealed class ConcurrencyTests
     {
         PciTopology t = Mixed();
         PciDevice[] devices = t.Devices.ToArray();
+        foreach (PciDevice d in devices)
+        {
+            PciP2PDma.Init(d); // map types are cached only for initialised providers
+        }
+
         var seen = new ConcurrentDictionary<(PciDevice, PciDevice), ConcurrentBag<P2PPath>>();
 
         Parallel.For(0, 4000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>

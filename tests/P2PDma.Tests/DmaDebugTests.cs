@@ -185,7 +185,7 @@ public sealed class DmaDebugTests
         SgTable table = SgTable.FromPages(new[] { ram, p2p });
         Assert.Equal(DmaError.None, Dma.MapSgTable(nic, table, DmaDirection.ToDevice));
 
-        Dma.UnmapSg(nic, table, table.OrigNents, DmaDirection.ToDevice);
+        Dma.LegacyUnmapSg(nic, table, table.OrigNents, DmaDirection.ToDevice);
 
         DmaDebugFinding f = Only(t, DmaDebugFindingKind.UnmapBusAddress);
         Assert.Equal(0x5000_0000UL, f.Address.Raw);

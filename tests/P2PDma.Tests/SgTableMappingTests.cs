@@ -33,7 +33,7 @@ public sealed class SgTableMappingTests
     }
 
     [Fact]
-    public void MapSg_Legacy_MapsAP2PPageAsRam()
+    public void LegacyMapSg_MapsAP2PPageAsRam()
     {
         // Before P2P-aware mapping, a P2P page got phys_to_dma like RAM: the inbound RAM offset, no bus address.
         PciTopology t = new PciTopologyBuilder()
@@ -48,7 +48,7 @@ public sealed class SgTableMappingTests
         Page p2p = Topologies.GpuP2PPage(t);
         SgTable table = SgTable.FromPages(new[] { p2p });
 
-        Assert.Equal(1, Dma.MapSg(t.Device("nic"), table, 1, DmaDirection.ToDevice));
+        Assert.Equal(1, Dma.LegacyMapSg(t.Device("nic"), table, 1, DmaDirection.ToDevice));
         Assert.Equal(Topologies.GpuBar + 0x100_0000, table[0].DmaAddress.Raw);
         Assert.False(table[0].IsDmaBusAddress);
     }
@@ -169,7 +169,7 @@ public sealed class SgTableMappingTests
     }
 
     [Fact]
-    public void MapSgTable_ThruHostBridgeBehindIommu_MapsTheP2PPageAsMmio()
+    public void MapSgTable_ThruHostBridgeBehindIommu_MapsTheP2PPageWithTheCallersAttributes()
     {
         PciTopology t = Topologies.AcrossRootPorts(Ids.SkylakeHost(iommu: true));
         PciDevice nic = t.Device("nic");
@@ -181,11 +181,11 @@ public sealed class SgTableMappingTests
         Assert.False(table[0].IsDmaBusAddress);
         Assert.True(nic.IommuDomain!.TryTranslate(table[0].DmaAddress, out PhysAddr phys, out IommuProt prot));
         Assert.Equal(p2p.Phys, phys);
-        Assert.Equal(IommuProt.Read | IommuProt.Mmio, prot);
+        Assert.Equal(IommuProt.Read, prot); // iommu_dma_map_sg: dma_info_to_prot(dir, coherent, attrs), no IOMMU_MMIO added
     }
 
     [Fact]
-    public void MapSgTable_ThruHostBridgeDmaDirect_GivesTheCpuPhysicalAddress_WithoutRamOffset()
+    public void MapSgTable_ThruHostBridgeDmaDirect_MapsLikeRam_WithTheInboundOffset()
     {
         PciTopology t = new PciTopologyBuilder()
             .HostBridge("hb0", hb => hb.Identity(Ids.Intel, Ids.SkylakeE).DmaOffset(0x100_0000))
@@ -201,7 +201,8 @@ public sealed class SgTableMappingTests
         Assert.Equal(DmaError.None, Dma.MapSgTable(t.Device("nic"), table, DmaDirection.ToDevice));
 
         Assert.Equal(ram.Phys.Raw + 0x100_0000, table[0].DmaAddress.Raw);
-        Assert.Equal(Topologies.GpuBar, table[1].DmaAddress.Raw);
+        // dma_direct_map_sg: THRU_HOST_BRIDGE falls through to dma_direct_map_phys without DMA_ATTR_MMIO: phys_to_dma.
+        Assert.Equal(Topologies.GpuBar + 0x100_0000, table[1].DmaAddress.Raw);
         Assert.False(table[1].IsDmaBusAddress);
     }
 

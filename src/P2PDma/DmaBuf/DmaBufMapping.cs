@@ -130,7 +130,7 @@ public static class DmaBufMapping
                     Dma.UnmapPhys(dev, done, length, direction, DmaAttrs.Mmio);
                 }
 
-                return DmaError.Io;
+                return DmaError.NoMemory; // ret = dma_mapping_error(), which is -ENOMEM
             }
 
             exported.DirectMappings.Add((address, r.Size));

@@ -1,8 +1,6 @@
 using System;
-using System.Collections.Generic;
 using P2PDma.Addresses;
 using P2PDma.Debugging;
-using P2PDma.P2P;
 using P2PDma.Pci;
 
 namespace P2PDma.Mapping;
@@ -11,29 +9,57 @@ public static partial class Dma
 {
     /// <summary>
     /// Maps the first <paramref name="nents"/> entries of <paramref name="table"/> (<c>dma_map_sg_attrs</c>) and returns
-    /// the number of DMA segments, or 0 on failure. Legacy: every page is mapped as RAM, P2P pages included (the
-    /// behaviour before P2P-aware mapping); behind an IOMMU the entries share one IOVA range and are merged, and the
-    /// entries past the returned count (up to <paramref name="nents"/>) get <see cref="DmaAddr.MappingError"/> and
-    /// length 0 (<c>__finalise_sg</c>). Does not set <see cref="SgTable.Nents"/>. Unmap with the same
-    /// <paramref name="nents"/>, not the returned count.
+    /// the number of DMA segments, or 0 on failure. Since Linux 6.2 this is the same P2P-aware path as
+    /// <see cref="MapSgTable"/>: RAM and pages reached through the host bridge map normally, a peer reached by bus
+    /// address gets its PCI bus address and the bus-address mark (nothing mapped), an unsupported peer fails the call.
+    /// Behind an IOMMU the entries share one IOVA range and are merged (<c>__finalise_sg</c>): the entries past the
+    /// returned count (up to <paramref name="nents"/>) get <see cref="DmaAddr.MappingError"/> and length 0. Does not set
+    /// <see cref="SgTable.Nents"/>. Unmap with <see cref="UnmapSg"/> and the same <paramref name="nents"/>, not the
+    /// returned count.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="nents"/> is outside 1..the table's entry count.</exception>
+    /// <exception cref="InvalidOperationException">An entry has no page (a DMA-only table cannot be mapped).</exception>
     public static int MapSg(PciDevice dev, SgTable table, int nents, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None)
     {
         CheckTable(dev, table, nents, dir);
-        int count = dev.IommuDomain is null ? MapSgDirect(dev, table, nents, dir, attrs) : MapSgIommu(dev, table, nents, dir, attrs);
-        if (count > 0)
-        {
-            dev.Topology.DmaDebug.OnMap(new DmaDebugEntry(dev, table[0].DmaAddress, 0, dir, DmaMapFamily.Sg) { Table = table, Nents = nents, ErrorChecked = true });
-        }
-
-        return count;
+        int count = MapSgCore(dev, table, nents, dir, attrs, p2pAware: true);
+        TrackSg(dev, table, nents, dir, count);
+        return Math.Max(count, 0); // dma_map_sg_attrs turns every negative errno into 0
     }
 
     /// <summary>
     /// Unmaps a <see cref="MapSg"/> mapping (<c>dma_unmap_sg_attrs</c>); <paramref name="nents"/> must be the count given
-    /// to the map call. Legacy: it does not know bus-address entries and unmaps them too.
+    /// to the map call. Bus-address entries are skipped and unmarked, never unmapped.
     /// </summary>
     public static void UnmapSg(PciDevice dev, SgTable table, int nents, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None)
+    {
+        Check.NotNull(dev, nameof(dev));
+        Check.NotNull(table, nameof(table));
+        dev.Topology.DmaDebug.OnUnmapSg(dev, table, nents, dir);
+        UnmapTable(dev, table, nents, skipBusAddresses: true);
+    }
+
+    /// <summary>
+    /// The scatterlist mapping as it was before Linux 6.2 made <c>dma_map_sg</c> P2P-aware: every page is mapped as RAM,
+    /// P2P pages included (no map type is asked, no bus address given). Kept so that old driver code stays
+    /// expressible and the analyzers can report it; new code calls <see cref="MapSg"/> or <see cref="MapSgTable"/>.
+    /// Returns the number of DMA segments, or 0 on failure; merging behind an IOMMU is as in <see cref="MapSg"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="nents"/> is outside 1..the table's entry count.</exception>
+    /// <exception cref="InvalidOperationException">An entry has no page.</exception>
+    public static int LegacyMapSg(PciDevice dev, SgTable table, int nents, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None)
+    {
+        CheckTable(dev, table, nents, dir);
+        int count = MapSgCore(dev, table, nents, dir, attrs, p2pAware: false);
+        TrackSg(dev, table, nents, dir, count);
+        return Math.Max(count, 0);
+    }
+
+    /// <summary>
+    /// The scatterlist unmap as it was before Linux 6.2: it does not know bus-address entries and unmaps them too
+    /// (with DMA debugging on, each is reported). Kept for old code; new code calls <see cref="UnmapSg"/>.
+    /// </summary>
+    public static void LegacyUnmapSg(PciDevice dev, SgTable table, int nents, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None)
     {
         Check.NotNull(dev, nameof(dev));
         Check.NotNull(table, nameof(table));
@@ -43,52 +69,25 @@ public static partial class Dma
 
     /// <summary>
     /// Maps a whole table, P2P-aware (<c>dma_map_sgtable</c>): RAM maps normally; a P2P page whose provider the device
-    /// reaches by bus address gets <c>pci_p2pdma_bus_addr_map</c> and the bus-address mark; through the host bridge it
-    /// maps as MMIO; an unsupported peer fails the whole call with <see cref="DmaError.RemoteIo"/>. Running out of IOVA
-    /// space is <see cref="DmaError.NoMemory"/> (<c>-ENOMEM</c>), a range dma-direct cannot reach <see cref="DmaError.Io"/>.
-    /// Sets <see cref="SgTable.Nents"/> on success; on failure undoes what it mapped and leaves it alone.
+    /// reaches by bus address gets <c>pci_p2pdma_bus_addr_map</c> and the bus-address mark; a page reached through the
+    /// host bridge maps like RAM with the caller's attributes (an IOVA behind an IOMMU, <c>phys_to_dma</c> under
+    /// dma-direct); an unsupported peer fails the whole call with <see cref="DmaError.RemoteIo"/>. Running out of IOVA
+    /// space is <see cref="DmaError.NoMemory"/>, a page dma-direct cannot reach <see cref="DmaError.Io"/>. Sets
+    /// <see cref="SgTable.Nents"/> to the number of DMA segments on success; on failure undoes what it mapped and
+    /// leaves it alone.
     /// </summary>
+    /// <exception cref="InvalidOperationException">An entry has no page.</exception>
     public static DmaError MapSgTable(PciDevice dev, SgTable table, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None)
     {
         CheckTable(dev, table, table?.OrigNents ?? 0, dir);
-        var state = new P2PMapState();
-        for (int i = 0; i < table!.OrigNents; i++)
+        int count = MapSgCore(dev, table!, table!.OrigNents, dir, attrs, p2pAware: true);
+        if (count < 0)
         {
-            Scatterlist sg = table[i];
-            Memory.Page page = sg.RawPage ?? throw new InvalidOperationException($"entry {i} has no page; only CPU tables can be mapped.");
-            PhysAddr phys = page.Phys + sg.Offset;
-            DmaAddr address;
-            DmaError error = DmaError.None;
-            switch (PciP2PDma.State(state, dev, page))
-            {
-                case P2PMapType.BusAddr:
-                    address = PciP2PDma.BusAddrMap(state.Provider!, phys);
-                    sg.MarkBusAddress();
-                    break;
-                case P2PMapType.ThruHostBridge:
-                    address = MapRange(dev, phys, sg.Length, dir, attrs | DmaAttrs.Mmio, mmio: true, out error);
-                    break;
-                case P2PMapType.None:
-                    address = MapRange(dev, phys, sg.Length, dir, attrs, mmio: false, out error);
-                    break;
-                default:
-                    UnmapTable(dev, table, i, skipBusAddresses: true);
-                    return DmaError.RemoteIo;
-            }
-
-            if (address == DmaAddr.MappingError)
-            {
-                // dma_map_sgtable sets sgt->nents only on success: undo the first i entries and leave it alone.
-                UnmapTable(dev, table, i, skipBusAddresses: true);
-                return error;
-            }
-
-            sg.DmaAddress = address;
-            sg.DmaLength = sg.Length;
+            return (DmaError)count;
         }
 
-        table.Nents = table.OrigNents;
-        dev.Topology.DmaDebug.OnMap(new DmaDebugEntry(dev, table[0].DmaAddress, 0, dir, DmaMapFamily.Sg) { Table = table, Nents = table.OrigNents, ErrorChecked = true });
+        table.Nents = count;
+        TrackSg(dev, table, table.OrigNents, dir, count);
         return DmaError.None;
     }
 
@@ -114,110 +113,11 @@ public static partial class Dma
         }
     }
 
-    private static int MapSgDirect(PciDevice dev, SgTable table, int nents, DmaDirection dir, DmaAttrs attrs)
+    private static void TrackSg(PciDevice dev, SgTable table, int nents, DmaDirection dir, int count)
     {
-        for (int i = 0; i < nents; i++)
+        if (count > 0)
         {
-            Scatterlist sg = table[i];
-            DmaAddr address = MapRange(dev, PhysOf(sg), sg.Length, dir, attrs, mmio: false);
-            if (address == DmaAddr.MappingError)
-            {
-                return 0;
-            }
-
-            sg.DmaAddress = address;
-            sg.DmaLength = sg.Length;
-        }
-
-        table.SgIova = null;
-        return nents;
-    }
-
-    /// <summary>iommu_dma_map_sg: one IOVA range for all entries, each at its page offset; contiguous pieces merge.</summary>
-    private static int MapSgIommu(PciDevice dev, SgTable table, int nents, DmaDirection dir, DmaAttrs attrs)
-    {
-        IommuDomain domain = dev.IommuDomain!;
-        ulong total = 0;
-        for (int i = 0; i < nents; i++)
-        {
-            total += Paging.AlignUp(table[i].Offset % Paging.PageSize + table[i].Length);
-        }
-
-        ulong? iova = domain.AllocIova(total, dev.DmaMask);
-        if (iova is null)
-        {
-            return 0;
-        }
-
-        var segments = new List<(ulong Start, ulong Length)>();
-        ulong cursor = iova.Value;
-        for (int i = 0; i < nents; i++)
-        {
-            Scatterlist sg = table[i];
-            PhysAddr phys = PhysOf(sg);
-            domain.Map(cursor, phys.PageAlignDown(), phys.PageOffset + sg.Length, IommuDomain.ProtFor(dir, attrs), synced: true);
-            ulong start = cursor + phys.PageOffset;
-            int last = segments.Count - 1;
-            if (last >= 0 && segments[last].Start + segments[last].Length == start && segments[last].Length + sg.Length <= MaxSegmentSize)
-            {
-                segments[last] = (segments[last].Start, segments[last].Length + sg.Length);
-            }
-            else
-            {
-                segments.Add((start, sg.Length));
-            }
-
-            cursor += Paging.AlignUp(phys.PageOffset + sg.Length);
-        }
-
-        // __finalise_sg: the entries past the merged segments say so (error address, length 0), which is where
-        // iommu_dma_unmap_sg and for_each_sg walkers stop.
-        for (int i = 0; i < nents; i++)
-        {
-            bool segment = i < segments.Count;
-            table[i].DmaAddress = segment ? DmaAddr.FromRaw(segments[i].Start) : DmaAddr.MappingError;
-            table[i].DmaLength = segment ? segments[i].Length : 0;
-        }
-
-        table.SgIova = (iova.Value, total);
-        return segments.Count;
-    }
-
-    private static PhysAddr PhysOf(Scatterlist sg) =>
-        (sg.RawPage ?? throw new InvalidOperationException($"entry {sg.Index} has no page; only CPU tables can be mapped.")).Phys + sg.Offset;
-
-    /// <summary>Undoes the mapping of the first <paramref name="count"/> entries (the nents given to the map call).</summary>
-    private static void UnmapTable(PciDevice dev, SgTable table, int count, bool skipBusAddresses)
-    {
-        if (table.SgIova is (ulong iova, ulong size) && dev.IommuDomain is IommuDomain domain)
-        {
-            domain.Unmap(iova, size);
-            domain.FreeIova(iova);
-            table.SgIova = null;
-            return;
-        }
-
-        for (int i = 0; i < Math.Min(count, table.Count); i++)
-        {
-            Scatterlist sg = table[i];
-            if (sg.IsDmaBusAddress)
-            {
-                if (!skipBusAddresses && dev.Topology.DmaDebug.Enabled)
-                {
-                    dev.Topology.DmaDebug.Report(DmaDebugFindingKind.UnmapBusAddress, dev, sg.DmaAddress,
-                        $"dma_unmap_sg on entry {sg.Index}, a PCI bus address: bus addresses are never mapped, so never unmapped");
-                }
-
-                sg.UnmarkBusAddress();
-                continue;
-            }
-
-            if (sg.DmaLength == 0)
-            {
-                continue; // nothing was mapped for this entry
-            }
-
-            UnmapRange(dev, sg.DmaAddress, sg.DmaLength);
+            dev.Topology.DmaDebug.OnMap(new DmaDebugEntry(dev, table[0].DmaAddress, 0, dir, DmaMapFamily.Sg) { Table = table, Nents = nents, ErrorChecked = true });
         }
     }
 }

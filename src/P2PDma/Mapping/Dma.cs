@@ -50,28 +50,19 @@ public static partial class Dma
     }
 
     /// <summary>
-    /// Maps [phys, phys+size) for <paramref name="dev"/>: an IOVA behind an IOMMU, else the physical address (plus the
-    /// host bridge's inbound offset for RAM). Knows nothing of P2P. <see cref="DmaAddr.MappingError"/> on failure.
+    /// Maps [phys, phys+size) for <paramref name="dev"/>: an IOVA behind an IOMMU (<c>__iommu_dma_map</c>), else
+    /// <c>dma_direct_map_phys</c>: the physical address for MMIO, <c>phys_to_dma</c> (plus the host bridge's inbound
+    /// offset) for RAM, checked by <c>dma_capable</c>. Knows nothing of P2P. <see cref="DmaAddr.MappingError"/> on
+    /// failure.
     /// </summary>
-    internal static DmaAddr MapRange(PciDevice dev, PhysAddr phys, ulong size, DmaDirection dir, DmaAttrs attrs, bool mmio) =>
-        MapRange(dev, phys, size, dir, attrs, mmio, out _);
-
-    /// <summary>
-    /// As <see cref="MapRange(PciDevice, PhysAddr, ulong, DmaDirection, DmaAttrs, bool)"/>, saying why a mapping failed
-    /// the way the sg paths report it: <see cref="DmaError.NoMemory"/> when no IOVA space is left
-    /// (<c>iommu_dma_map_sg</c>), <see cref="DmaError.Io"/> when dma-direct cannot reach the range
-    /// (<c>dma_direct_map_sg</c>).
-    /// </summary>
-    internal static DmaAddr MapRange(PciDevice dev, PhysAddr phys, ulong size, DmaDirection dir, DmaAttrs attrs, bool mmio, out DmaError error)
+    internal static DmaAddr MapRange(PciDevice dev, PhysAddr phys, ulong size, DmaDirection dir, DmaAttrs attrs, bool mmio)
     {
-        error = DmaError.None;
         if (dev.IommuDomain is IommuDomain domain)
         {
             ulong offset = phys.PageOffset;
             ulong? iova = domain.AllocIova(offset + size, dev.DmaMask);
             if (iova is null)
             {
-                error = DmaError.NoMemory;
                 return DmaAddr.MappingError;
             }
 
@@ -79,15 +70,8 @@ public static partial class Dma
             return DmaAddr.FromRaw(iova.Value + offset);
         }
 
-        // dma-direct: MMIO keeps its physical address (dma_direct_map_resource); RAM goes through phys_to_dma.
         ulong dma = mmio ? phys.Raw : unchecked(phys.Raw + (ulong)dev.HostBridge.DmaOffset);
-        if (!IsCapable(dev, dma, size))
-        {
-            error = DmaError.Io;
-            return DmaAddr.MappingError;
-        }
-
-        return DmaAddr.FromRaw(dma);
+        return IsCapable(dev, dma, size) ? DmaAddr.FromRaw(dma) : DmaAddr.MappingError;
     }
 
     internal static void UnmapRange(PciDevice dev, DmaAddr address, ulong size)
@@ -100,9 +84,16 @@ public static partial class Dma
         }
     }
 
-    /// <summary><c>dma_capable</c>: the whole range lies below the device's DMA mask.</summary>
+    /// <summary>
+    /// <c>dma_capable</c>: the whole range lies at or below <c>min_not_zero(*dev-&gt;dma_mask, dev-&gt;bus_dma_limit)</c>
+    /// (the bus limit is the host bridge's <see cref="PciHostBridge.DmaLimit"/>).
+    /// </summary>
     internal static bool IsCapable(PciDevice dev, ulong dma, ulong size) =>
-        size != 0 && dma + (size - 1) >= dma && dma + (size - 1) <= dev.DmaMask;
+        size != 0 && dma + (size - 1) >= dma && dma + (size - 1) <= EffectiveLimit(dev.DmaMask, dev.HostBridge.DmaLimit);
+
+    /// <summary><c>min_not_zero(limit, bus_dma_limit)</c>.</summary>
+    internal static ulong EffectiveLimit(ulong limit, ulong busDmaLimit) =>
+        busDmaLimit == 0 ? limit : limit == 0 ? busDmaLimit : Math.Min(limit, busDmaLimit);
 
     internal static void Track(PciDevice dev, DmaAddr address, ulong size, DmaDirection dir, DmaMapFamily family,
         bool errorChecked = false, bool busAddress = false)

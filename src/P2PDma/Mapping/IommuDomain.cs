@@ -126,15 +126,28 @@ public sealed class IommuDomain
     }
 
     /// <summary>
+    /// <c>IOVA_RANGE_CACHE_MAX_SIZE</c>: allocations of fewer than 2^(6-1) pages are rounded up to a power of two
+    /// (<c>alloc_iova_fast</c>), so that they can go back into the per-CPU caches.
+    /// </summary>
+    internal const ulong RangeCacheRoundingLimit = 1UL << (6 - 1);
+
+    /// <summary>
     /// Allocates page-aligned IOVA space for <paramref name="size"/> bytes at or below <paramref name="limit"/> (the
-    /// device's DMA mask), as <c>iommu_dma_alloc_iova</c> does: the limit is capped by the aperture, and a PCI device
-    /// whose limit lies above 4 GiB is first given an address below 4 GiB. Null when no space is left (the caller's
+    /// device's DMA mask), as <c>iommu_dma_alloc_iova</c> does: the limit is <c>min_not_zero</c> with the host bridge's
+    /// <c>bus_dma_limit</c> and capped by the aperture, and a PCI device whose limit lies above 4 GiB is first given an
+    /// address below 4 GiB. As <c>alloc_iova_fast</c> does, fewer than 32 pages are rounded up to a power of two, and
+    /// the range is aligned to its size rounded up to a power of two. Null when no space is left (the caller's
     /// -ENOMEM).
     /// </summary>
     internal ulong? AllocIova(ulong size, ulong limit)
     {
         ulong pages = Paging.AlignUp(size) >> Paging.PageShift;
-        limit = Math.Min(limit, ApertureEnd);
+        if (pages < RangeCacheRoundingLimit)
+        {
+            pages = 1UL << IovaAllocator.FlsLong(pages - 1); // roundup_pow_of_two
+        }
+
+        limit = Math.Min(Dma.EffectiveLimit(limit, Device.HostBridge.DmaLimit), ApertureEnd);
         lock (_gate)
         {
             // The SAC trick: enough hardware mishandles addresses above 32 bits that 64-bit space is used only

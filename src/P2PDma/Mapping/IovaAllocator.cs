@@ -30,33 +30,59 @@ internal sealed class IovaAllocator
         _ranges[startPfn] = endPfn;
     }
 
-    /// <summary>Finds <paramref name="pages"/> free pages ending at or below <paramref name="limitPfn"/>; null when none.</summary>
+    /// <summary>
+    /// Finds <paramref name="pages"/> free pages ending at or below <paramref name="limitPfn"/>, the highest such range
+    /// whose start is a multiple of <paramref name="pages"/> rounded up to a power of two
+    /// (<c>__alloc_and_insert_iova_range</c> with <c>size_aligned</c>: <c>align_mask &lt;&lt;= fls_long(size - 1)</c>);
+    /// null when none.
+    /// </summary>
     public ulong? Allocate(ulong pages, ulong limitPfn)
     {
-        ulong end = limitPfn + 1;
+        ulong alignMask = ~0UL << FlsLong(pages - 1);
+        ulong high = limitPfn + 1;
+        ulong? found = null;
         foreach (KeyValuePair<ulong, ulong> r in _ranges.Reverse())
         {
-            if (r.Key >= end)
+            if (r.Key >= high)
             {
                 continue;
             }
 
-            if (r.Value <= end && end - r.Value >= pages)
+            if (r.Value <= high && high >= pages && ((high - pages) & alignMask) >= r.Value)
             {
+                found = (high - pages) & alignMask;
                 break;
             }
 
-            end = r.Key;
+            high = r.Key;
         }
 
-        if (end < pages)
+        if (found is null && high >= pages)
+        {
+            found = (high - pages) & alignMask;
+        }
+
+        if (found is not ulong start)
         {
             return null;
         }
 
-        _ranges[end - pages] = end;
-        _allocated.Add(end - pages);
-        return end - pages;
+        _ranges[start] = start + pages;
+        _allocated.Add(start);
+        return start;
+    }
+
+    /// <summary>The position of the highest set bit, 1-based; 0 for 0 (<c>fls_long</c>).</summary>
+    internal static int FlsLong(ulong value)
+    {
+        int bits = 0;
+        while (value != 0)
+        {
+            bits++;
+            value >>= 1;
+        }
+
+        return bits;
     }
 
     /// <summary>Frees an allocation by its first page; reserved ranges and unknown pages are left alone.</summary>

@@ -70,6 +70,22 @@ internal sealed class P2PDeviceState
         }
     }
 
-    /// <summary>The path to <paramref name="client"/>, computed once per pair; concurrent callers get the same object.</summary>
-    public P2PPath PathTo(PciDevice client) => _paths.GetOrAdd(client, c => MapTypeCalculator.Calculate(_owner, c));
+    /// <summary>
+    /// The path to <paramref name="client"/>. As <c>calc_map_type_and_dist</c> stores its result in
+    /// <c>p2pdma-&gt;map_types</c> only when the provider's <c>pdev-&gt;p2pdma</c> exists, the result is cached only once
+    /// <see cref="Initialize"/> has run; from then on concurrent callers get the same object.
+    /// </summary>
+    public P2PPath PathTo(PciDevice client)
+    {
+        if (_paths.TryGetValue(client, out P2PPath? cached))
+        {
+            return cached;
+        }
+
+        P2PPath path = MapTypeCalculator.Calculate(_owner, client);
+        return IsInitialized ? _paths.GetOrAdd(client, path) : path;
+    }
+
+    /// <summary>True when the map type to <paramref name="client"/> is cached (<c>xa_load</c> of <c>map_types</c>).</summary>
+    public bool IsCached(PciDevice client) => _paths.ContainsKey(client);
 }

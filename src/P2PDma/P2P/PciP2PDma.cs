@@ -146,13 +146,14 @@ public static class PciP2PDma
 
     /// <summary>
     /// The DMA address of provider memory for a client that reaches it by bus address: <c>paddr + bus_offset</c>
-    /// (<c>pci_p2pdma_bus_addr_map</c>). Only for <see cref="P2PMapType.BusAddr"/>; never unmapped.
+    /// (<c>pci_p2pdma_bus_addr_map</c>). Only for <see cref="P2PMapType.BusAddr"/>; never unmapped. Like the kernel it
+    /// only adds the offset (wrapping at 2^64): it does not check that <paramref name="paddr"/> is the provider's
+    /// memory, so an address outside the BAR gives an address outside the BAR's bus range.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="paddr"/> is not the provider's memory.</exception>
     public static DmaAddr BusAddrMap(P2PProvider provider, PhysAddr paddr)
     {
         ThrowIfNull(provider, nameof(provider));
-        return DmaAddr.FromRaw(provider.Bar.BusAddressOf(paddr).Raw);
+        return DmaAddr.FromRaw(unchecked(paddr.Raw + (ulong)provider.BusOffset));
     }
 
     private static void ThrowIfNull(object? value, string name)

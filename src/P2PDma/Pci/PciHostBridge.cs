@@ -13,8 +13,10 @@ public sealed class PciHostBridge
     private readonly List<PciDevice> _rootBusDevices = new();
 
     internal PciHostBridge(PciTopology topology, string name, int domain, int rootBus, ushort vendorId, ushort deviceId,
-        bool hasIommu, long dmaOffset, IReadOnlyList<HostBridgeWindow> windows)
+        bool hasIommu, long dmaOffset, IReadOnlyList<HostBridgeWindow> windows, ulong dmaLimit = 0, bool hasHostFunction = true)
     {
+        DmaLimit = dmaLimit;
+        HasHostFunction = hasHostFunction;
         Topology = topology;
         Name = name;
         Domain = domain;
@@ -38,11 +40,48 @@ public sealed class PciHostBridge
     /// <summary>The root bus number.</summary>
     public int RootBus { get; }
 
-    /// <summary>Vendor ID of the root complex device (<c>pci_host_bridge_dev</c>), checked against the P2PDMA allowlist.</summary>
+    /// <summary>
+    /// Vendor ID of the host bridge function at devfn 00.0 of the root bus (when <see cref="HasHostFunction"/>), the
+    /// device the P2PDMA allowlist checks (<c>pci_host_bridge_dev</c>).
+    /// </summary>
     public ushort VendorId { get; }
 
-    /// <summary>Device ID of the root complex device, checked against the P2PDMA allowlist.</summary>
+    /// <summary>Device ID of the host bridge function at devfn 00.0 (when <see cref="HasHostFunction"/>).</summary>
     public ushort DeviceId { get; }
+
+    /// <summary>
+    /// True when the root bus has a host bridge function at devfn 00.0 with <see cref="VendorId"/>:<see cref="DeviceId"/>
+    /// (description field <c>host-function</c>, default yes). PCI does not require one: on e.g. Intel Skylake-SP the
+    /// first function on a root bus is a root port, and that is what the allowlist then checks.
+    /// </summary>
+    public bool HasHostFunction { get; }
+
+    /// <summary>
+    /// The bus addressing limit of the functions below (<c>dev-&gt;bus_dma_limit</c>, from firmware's DMA ranges);
+    /// 0 means none. <c>dma_capable</c> and the IOVA allocator use <c>min_not_zero(dma_mask, bus_dma_limit)</c>.
+    /// </summary>
+    public ulong DmaLimit { get; }
+
+    /// <summary>
+    /// The identity the P2PDMA allowlist checks (<c>pci_host_bridge_dev</c>): the first function on the root bus if it
+    /// sits at devfn 00.0 (the host bridge function, or a declared function when there is none) or is a root port;
+    /// null otherwise (then no entry can match, and the host bridge does not forward P2P).
+    /// </summary>
+    public (ushort VendorId, ushort DeviceId)? AllowlistIdentity
+    {
+        get
+        {
+            if (HasHostFunction)
+            {
+                return (VendorId, DeviceId);
+            }
+
+            PciDevice? first = _rootBusDevices.OrderBy(d => d.Bdf).FirstOrDefault();
+            return first is not null && ((first.Bdf.Device == 0 && first.Bdf.Function == 0) || first.Kind == PciDeviceKind.RootPort)
+                ? (first.VendorId, first.DeviceId)
+                : null;
+        }
+    }
 
     /// <summary>True when an IOMMU translates DMA from the functions below (each gets its own DMA domain).</summary>
     public bool HasIommu { get; }
@@ -89,6 +128,8 @@ public sealed class PciHostBridge
 
     internal void AddRootBusDevice(PciDevice device) => _rootBusDevices.Add(device);
 
-    /// <summary>E.g. <c>hb0 (domain 0000, 8086:2030)</c>.</summary>
-    public override string ToString() => $"{Name} (domain {Domain:x4}, {VendorId:x4}:{DeviceId:x4})";
+    /// <summary>E.g. <c>hb0 (domain 0000, 8086:2030)</c>, or <c>hb0 (domain 0000, no host function)</c>.</summary>
+    public override string ToString() => HasHostFunction
+        ? $"{Name} (domain {Domain:x4}, {VendorId:x4}:{DeviceId:x4})"
+        : $"{Name} (domain {Domain:x4}, no host function)";
 }

@@ -109,6 +109,24 @@ public sealed class HostBridgeOptions
         return this;
     }
 
+    /// <summary>
+    /// Says whether the root bus has a host bridge function at devfn 00.0 carrying the <see cref="Identity"/> (default:
+    /// it has). Without one, the P2PDMA allowlist checks the first function on the root bus instead, if it is at 00.0
+    /// or a root port (<c>pci_host_bridge_dev</c>), and slot 0 is free for a declared function.
+    /// </summary>
+    public HostBridgeOptions HostFunction(bool present)
+    {
+        _spec.HostFunction = present;
+        return this;
+    }
+
+    /// <summary>Sets the bus addressing limit of the functions below (<c>bus_dma_limit</c>); 0 means none.</summary>
+    public HostBridgeOptions DmaLimit(ulong limit)
+    {
+        _spec.DmaLimit = limit;
+        return this;
+    }
+
     /// <summary>Puts an IOMMU at this root complex: every function below gets its own DMA domain.</summary>
     public HostBridgeOptions Iommu(bool enabled = true)
     {

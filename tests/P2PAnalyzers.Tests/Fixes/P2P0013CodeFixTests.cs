@@ -78,7 +78,7 @@ public sealed class P2P0013CodeFixTests
                     {|P2P0013:Dma.UnmapPhys(dev, sg.DmaAddress, sg.DmaLength, DmaDirection.ToDevice)|};
                 }
 
-                {|P2P0013:Dma.UnmapSg(dev, t, t.OrigNents, DmaDirection.ToDevice)|};
+                {|P2P0013:Dma.LegacyUnmapSg(dev, t, t.OrigNents, DmaDirection.ToDevice)|};
             }
         }
         """, Usings + """

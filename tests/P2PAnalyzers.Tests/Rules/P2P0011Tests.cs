@@ -283,6 +283,23 @@ public sealed class P2P0011Tests
                     return 0;
                 }
 
+                return Dma.LegacyMapSg(dev, table, table.OrigNents, DmaDirection.ToDevice);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DistanceManyThenMapSg_MapSgIsP2PAwareSince62_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        class RdmaRw
+        {
+            int MapTable(PciDevice provider, PciDevice dev, SgTable table)
+            {
+                if (PciP2PDma.DistanceMany(provider, new[] { dev }) == -1)
+                {
+                    return 0;
+                }
+
+                // dma_map_sg asks the map type of every P2P page itself since Linux 6.2.
                 return Dma.MapSg(dev, table, table.OrigNents, DmaDirection.ToDevice);
             }
         }

@@ -76,7 +76,7 @@ public sealed class P2P0013Tests
                 int ret = initWrs(sgt);
                 if (ret < 0)
                 {
-                    {|#0:Dma.UnmapSg(dev, sgt, sgt.OrigNents, dir)|};
+                    {|#0:Dma.LegacyUnmapSg(dev, sgt, sgt.OrigNents, dir)|};
                 }
 
                 return ret;
@@ -84,7 +84,7 @@ public sealed class P2P0013Tests
         }
         """,
         Verifier.Diagnostic("P2P0013").WithLocation(0).WithArguments(
-            "Dma.UnmapSg",
+            "Dma.LegacyUnmapSg",
             "sgt",
             "was mapped P2P-aware (Dma.MapSgTable) and may hold bus-address entries; use Dma.UnmapSgTable"));
 
@@ -433,12 +433,29 @@ public sealed class P2P0013Tests
         {
             void Run(PciDevice dev, SgTable sgt, DmaDirection dir)
             {
-                int count = Dma.MapSg(dev, sgt, sgt.OrigNents, dir);
+                int count = Dma.LegacyMapSg(dev, sgt, sgt.OrigNents, dir);
                 if (count == 0)
                 {
                     return;
                 }
 
+                Dma.LegacyUnmapSg(dev, sgt, sgt.OrigNents, dir);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task MapSgTableThenUnmapSg_UnmapSgIsP2PAwareSince62_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        class Driver
+        {
+            void Run(PciDevice dev, SgTable sgt, DmaDirection dir)
+            {
+                if (Dma.MapSgTable(dev, sgt, dir) != DmaError.None)
+                {
+                    return;
+                }
+
+                // dma_unmap_sg skips and unmarks bus-address entries (kernel/dma/direct.c, drivers/iommu/dma-iommu.c).
                 Dma.UnmapSg(dev, sgt, sgt.OrigNents, dir);
             }
         }

@@ -70,14 +70,18 @@ internal static class RoleTable
         Add(k.Dma, "MapPhys", Role.MapPhys);
         Add(k.Dma, "MapPage", Role.MapPage);
         Add(k.Dma, "MapSingle", Role.MapSingle);
-        Add(k.Dma, "MapSg", Role.MapSg);
+        // Since Linux 6.2 dma_map_sg is the P2P-aware path of dma_map_sgtable, so the library's MapSg/UnmapSg play the
+        // P2P-aware roles; the pre-6.2 behaviour is LegacyMapSg/LegacyUnmapSg, which keep the legacy roles.
+        Add(k.Dma, "MapSg", Role.MapSgTable);
+        Add(k.Dma, "LegacyMapSg", Role.MapSg);
         Add(k.Dma, "MapP2P", Role.MapP2P);
         Add(k.Dma, "MapSgTable", Role.MapSgTable);
         Add(k.Dma, "UnmapPage", Role.UnmapPage);
         Add(k.Dma, "UnmapSingle", Role.UnmapSingle);
         Add(k.Dma, "UnmapPhys", Role.UnmapPhys);
         Add(k.Dma, "UnmapResource", Role.UnmapResource);
-        Add(k.Dma, "UnmapSg", Role.UnmapSg);
+        Add(k.Dma, "UnmapSg", Role.UnmapSgTable);
+        Add(k.Dma, "LegacyUnmapSg", Role.UnmapSg);
         Add(k.Dma, "UnmapSgTable", Role.UnmapSgTable);
         Add(k.Dma, "MappingError", Role.MappingError);
         Add(k.P2PDmaMapping, "Address", Role.MappingAddress);

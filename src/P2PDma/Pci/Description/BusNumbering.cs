@@ -17,6 +17,7 @@ internal sealed class BusNumbering
     private readonly Dictionary<int, HashSet<int>> _usedBuses = new();
     private readonly Dictionary<int, int> _lastBus = new();
     private readonly Dictionary<PciBdf, FunctionSpec> _taken = new();
+    private readonly Dictionary<PciBdf, string> _hostFunctions = new();
     private readonly ILookup<string, FunctionSpec> _children;
     private readonly List<TopologyError> _errors;
 
@@ -65,6 +66,11 @@ internal sealed class BusNumbering
             }
 
             numbering.RootBus[hb.Name] = bus;
+            if (hb.HostFunction)
+            {
+                numbering._hostFunctions[new PciBdf(hb.Domain, bus, 0, 0)] = hb.Name;
+            }
+
             numbering.PlaceChildren(hb.Name, hb.Domain, bus, firstAutoSlot: 1, sequentialSlots: true, hb.Name);
         }
 
@@ -99,6 +105,13 @@ internal sealed class BusNumbering
             }
 
             var bdf = new PciBdf(domain, bus, slot, child.Function);
+            if (_hostFunctions.TryGetValue(bdf, out string? host))
+            {
+                _errors.Add(new TopologyError(child.Line, child.Subject, "slot",
+                    $"address {bdf} is host bridge '{host}''s own function (declare it with host-function=no to free slot 0)"));
+                continue;
+            }
+
             if (_taken.TryGetValue(bdf, out FunctionSpec? other))
             {
                 _errors.Add(new TopologyError(child.Line, child.Subject, child.Slot is null ? "function" : "slot",
@@ -159,6 +172,11 @@ internal sealed class BusNumbering
     {
         foreach (var device in _taken.GroupBy(kv => (kv.Key.Domain, kv.Key.Bus, kv.Key.Device)))
         {
+            if (_hostFunctions.ContainsKey(new PciBdf(device.Key.Domain, device.Key.Bus, device.Key.Device, 0)))
+            {
+                continue; // functions 00.1-00.7 of the host bridge device
+            }
+
             if (device.All(kv => kv.Key.Function != 0))
             {
                 FunctionSpec first = device.OrderBy(kv => kv.Key.Function).First().Value;

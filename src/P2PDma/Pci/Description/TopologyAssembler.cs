@@ -248,7 +248,7 @@ internal static class TopologyAssembler
                 .Select(w => new HostBridgeWindow(PhysAddr.FromRaw(w.CpuStart), w.Size, PciBusAddr.FromRaw(w.BusStart)))
                 .ToArray();
             var bridge = new PciHostBridge(topology, hb.Name, hb.Domain, numbering.RootBus[hb.Name], hb.VendorId, hb.DeviceId,
-                hb.Iommu, hb.DmaOffset, windows);
+                hb.Iommu, hb.DmaOffset, windows, hb.DmaLimit, hb.HostFunction);
             bridges[hb.Name] = bridge;
             topology.AddHostBridge(bridge);
         }

@@ -15,7 +15,7 @@ internal sealed class TopologyParser
     {
         [Keywords.Cpu] = new[] { "vendor", "family" },
         [Keywords.Ram] = new[] { "start", "size" },
-        [Keywords.HostBridge] = new[] { "domain", "bus", "vendor", "device", "iommu", "dma-offset" },
+        [Keywords.HostBridge] = new[] { "domain", "bus", "vendor", "device", "iommu", "dma-offset", "dma-limit", "host-function" },
         [Keywords.Window] = new[] { "cpu", "size", "bus" },
         [Keywords.Bar] = new[] { "index", "cpu", "size", "prefetch" },
         [Keywords.RootPort] = FunctionFields(),
@@ -122,6 +122,8 @@ internal sealed class TopologyParser
                     DeviceId = (ushort)(fields.Number("device", max: 0xffff) ?? DefaultIds.HostBridgeDevice),
                     Iommu = fields.Switch("iommu") ?? false,
                     DmaOffset = fields.Signed("dma-offset") ?? 0,
+                    DmaLimit = fields.Number("dma-limit") ?? 0,
+                    HostFunction = fields.Switch("host-function") ?? true,
                 });
                 break;
             case Keywords.Window:

@@ -18,6 +18,8 @@ internal sealed class HostBridgeSpec
     public ushort DeviceId = DefaultIds.HostBridgeDevice;
     public bool Iommu;
     public long DmaOffset;
+    public ulong DmaLimit;
+    public bool HostFunction = true;
     public readonly List<WindowSpec> Windows = new();
 }
 

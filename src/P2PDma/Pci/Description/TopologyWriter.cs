@@ -20,7 +20,7 @@ internal static class TopologyWriter
 
         foreach (PciHostBridge hb in topology.HostBridges)
         {
-            text.Append($"{Keywords.HostBridge} {hb.Name} domain=0x{hb.Domain:x} bus=0x{hb.RootBus:x} vendor=0x{hb.VendorId:x4} device=0x{hb.DeviceId:x4} iommu={(hb.HasIommu ? "on" : "off")} dma-offset={hb.DmaOffset.ToString(CultureInfo.InvariantCulture)}\n");
+            text.Append($"{Keywords.HostBridge} {hb.Name} domain=0x{hb.Domain:x} bus=0x{hb.RootBus:x} vendor=0x{hb.VendorId:x4} device=0x{hb.DeviceId:x4} iommu={(hb.HasIommu ? "on" : "off")} dma-offset={hb.DmaOffset.ToString(CultureInfo.InvariantCulture)} dma-limit=0x{hb.DmaLimit:x} host-function={(hb.HasHostFunction ? "yes" : "no")}\n");
             foreach (HostBridgeWindow w in hb.Windows)
             {
                 text.Append($"{Keywords.Window} {hb.Name} cpu=0x{w.CpuStart.Raw:x} size=0x{w.Size:x} bus=0x{w.BusStart.Raw:x}\n");
