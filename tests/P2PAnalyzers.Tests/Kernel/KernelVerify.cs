@@ -1,0 +1,95 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using Microsoft.CodeAnalysis.Text;
+using P2PAnalyzers.Tests.Infrastructure;
+
+namespace P2PAnalyzers.Tests.Kernel;
+
+/// <summary>
+/// Runs every P2P analyzer over a driver transliterated file by file (probe in one file, callbacks in another, as the
+/// kernel splits it) and checks that the diagnostics are exactly the <c>{|P2P00xx:...|}</c> spans: a missed bug site
+/// and an unexpected diagnostic both fail. Expectations are the real bug sites, not what the analysis happens to see.
+/// </summary>
+internal static class KernelVerify
+{
+    public const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using P2PDma.Addresses;
+        using P2PDma.DmaBuf;
+        using P2PDma.Mapping;
+        using P2PDma.Memory;
+        using P2PDma.P2P;
+        using P2PDma.Pci;
+
+        """;
+
+    /// <summary>Each file gets <see cref="Usings"/> prepended; markup spans are the expected diagnostics.</summary>
+    public static async Task RunAsync(params string[] files)
+    {
+        string test = CallingTest();
+        var expected = new List<string>();
+        var sources = new List<string>();
+        for (int i = 0; i < files.Length; i++)
+        {
+            TestFileMarkupParser.GetSpans(Usings + files[i], out string source, out ImmutableDictionary<string, ImmutableArray<TextSpan>> spans);
+            sources.Add(source);
+            foreach (KeyValuePair<string, ImmutableArray<TextSpan>> kv in spans)
+            {
+                foreach (TextSpan span in kv.Value)
+                {
+                    expected.Add(Key($"Test{i}.cs", span, kv.Key, source));
+                }
+            }
+        }
+
+        var compilation = AllAnalyzers.Compile(sources.ToArray());
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        ImmutableArray<Diagnostic> diagnostics = await AllAnalyzers.RunAsync(compilation);
+        var actual = diagnostics
+            .Select(d => (Key: Key(Path.GetFileName(d.Location.SourceTree!.FilePath), d.Location.SourceSpan, d.Id, sources[FileIndex(d)]), Message: d.GetMessage()))
+            .ToList();
+
+        Log(test, expected, actual.Select(a => a.Key).ToList());
+        var missing = expected.Except(actual.Select(a => a.Key), StringComparer.Ordinal).ToList();
+        var extra = actual.Where(a => !expected.Contains(a.Key, StringComparer.Ordinal)).ToList();
+        if (missing.Count != 0 || extra.Count != 0)
+        {
+            Assert.Fail("Missed bug sites:\n  " + string.Join("\n  ", missing)
+                + "\nUnexpected diagnostics:\n  " + string.Join("\n  ", extra.Select(e => e.Key + " -- " + e.Message)));
+        }
+    }
+
+    private static int FileIndex(Diagnostic d) =>
+        int.Parse(Path.GetFileNameWithoutExtension(d.Location.SourceTree!.FilePath).Substring("Test".Length), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Key(string file, TextSpan span, string id, string source) =>
+        $"{id} {file}{span} '{source.Substring(span.Start, Math.Min(span.Length, 70)).Replace('\n', ' ')}'";
+
+    // KERNEL_TESTS_LOG=<file>: appends expected and actual sites of each run, to count the sites the analyzers catch.
+    private static string CallingTest() => new System.Diagnostics.StackTrace().GetFrames()
+        .Select(f => f.GetMethod())
+        .OfType<System.Reflection.MethodBase>()
+        .Where(m => m.DeclaringType is { } t && t.Namespace == typeof(KernelVerify).Namespace && t != typeof(KernelVerify))
+        .Select(m => m.DeclaringType!.Name + "." + m.Name)
+        .FirstOrDefault() ?? "?";
+
+    private static void Log(string test, List<string> expected, List<string> actual)
+    {
+        string? path = Environment.GetEnvironmentVariable("KERNEL_TESTS_LOG");
+        if (string.IsNullOrEmpty(path))
+        {
+            return;
+        }
+
+        lock (typeof(KernelVerify))
+        {
+            File.AppendAllLines(path, expected.Select(e => $"{test}\tEXPECTED\t{(actual.Contains(e) ? "CAUGHT" : "MISSED")}\t{e}")
+                .Concat(actual.Where(a => !expected.Contains(a)).Select(a => $"{test}\tEXTRA\t-\t{a}")));
+        }
+    }
+}
