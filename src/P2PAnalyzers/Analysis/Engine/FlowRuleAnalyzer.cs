@@ -1,8 +1,5 @@
 using System;
-using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Linq;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -52,7 +49,7 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
     /// <summary>
     /// The facts without which no candidate can be reported: a body is judged only when it can make one itself
     /// (<see cref="FactProducers.OfBody"/>) or reads a node of the whole-program summary that brings one. A rule that
-    /// needs none (the default) judges every candidate.
+    /// needs none (the default) judges every candidate. Judged on a fact's kind and memory alone (<see cref="FactShapes"/>).
     /// </summary>
     private protected virtual bool Needs(Fact fact) => false;
 
@@ -92,7 +89,7 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
         {
             IOperation candidate = context.Operation;
             IOperation root = MethodFlow.RootOf(candidate);
-            if (!MayReport(candidate, symbols) || (!_needed.IsEmpty && !Prerequisites.Present(root, this, symbols)))
+            if (!MayReport(candidate, symbols) || (!_needed.IsEmpty && !MayHaveNeededFacts(root, symbols)))
             {
                 return true;
             }
@@ -102,27 +99,7 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    /// <summary>Whether a body can have a fact a rule needs: what it makes (one walk for all rules), or what it reads that brings one.</summary>
-    private static class Prerequisites
-    {
-        private static readonly ConditionalWeakTable<IOperation, Dictionary<FlowRuleAnalyzer, bool>> Cache = new();
-
-        public static bool Present(IOperation root, FlowRuleAnalyzer rule, KnownSymbols symbols)
-        {
-            // A plain dictionary under a lock: a few rules per body, and far less to allocate than a concurrent one.
-            Dictionary<FlowRuleAnalyzer, bool> seen = Cache.GetValue(root, _ => new Dictionary<FlowRuleAnalyzer, bool>());
-            lock (seen)
-            {
-                if (!seen.TryGetValue(rule, out bool present))
-                {
-                    present = FactProducers.OfBody(root, symbols).Overlaps(rule._needed)
-                        || root.DescendantsAndSelf().Any(op => op.Kind is OperationKind.FieldReference or OperationKind.PropertyReference
-                            or OperationKind.ParameterReference or OperationKind.Invocation && symbols.Program.Brings(op, symbols, rule.Needs));
-                    seen.Add(rule, present);
-                }
-
-                return present;
-            }
-        }
-    }
+    /// <summary>Whether a body can have a fact the rule needs: one it makes itself, or one its reads bring (both kept per body for all rules).</summary>
+    private bool MayHaveNeededFacts(IOperation root, KnownSymbols symbols) =>
+        FactProducers.OfBody(root, symbols).Overlaps(_needed) || symbols.Program.BroughtTo(root, symbols).Overlaps(_needed);
 }

@@ -70,43 +70,69 @@ internal sealed class ProgramSummary : IProgramValues
     public bool IsEmpty => _values.Count == 0;
 
     /// <summary>
-    /// True when <paramref name="op"/> (a read of a field, property or parameter of the compilation, or a call of one of
-    /// its methods) brings a fact <paramref name="relevant"/> accepts from the rest of the program: what lets a rule's
-    /// pre-filter admit a body whose facts all come from elsewhere.
+    /// The shapes of the facts a body's reads bring from the rest of the program (fields, properties and parameters of
+    /// the compilation, its methods' returns and out parameters): what lets a rule's pre-filter admit a body whose facts
+    /// all come from elsewhere. One walk per body, shared by every rule.
     /// </summary>
-    public bool Brings(IOperation op, KnownSymbols k, System.Func<Fact, bool> relevant)
-    {
-        if (IsEmpty)
+    public FactShapes BroughtTo(IOperation root, KnownSymbols k) =>
+        IsEmpty ? FactShapes.None : _brought.GetValue(root, r =>
         {
-            return false;
-        }
+            FactShapes brought = FactShapes.None;
+            foreach (IOperation op in r.DescendantsAndSelf())
+            {
+                brought = brought.Union(Brought(op, k));
+            }
 
+            return new FactShapes.Box(brought);
+        }).Shapes;
+
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, FactShapes.Box> _brought = new();
+
+    private FactShapes Brought(IOperation op, KnownSymbols k)
+    {
         switch (op)
         {
             case IFieldReferenceOperation f when k.IsSource(f.Field):
-                return Any(SummaryNode.Member(f.Field), relevant) || Any(SummaryNode.Elements(f.Field), relevant);
+                return Shapes(SummaryNode.Member(f.Field)).Union(Shapes(SummaryNode.Elements(f.Field)));
             case IPropertyReferenceOperation p when k.IsSource(p.Property):
-                return Any(SummaryNode.Member(p.Property), relevant) || Any(SummaryNode.Elements(p.Property), relevant);
+                return Shapes(SummaryNode.Member(p.Property)).Union(Shapes(SummaryNode.Elements(p.Property)));
             case IParameterReferenceOperation p when p.Parameter.ContainingSymbol is IMethodSymbol m && k.IsSource(m):
+                FactShapes arguments = FactShapes.None;
                 foreach (IMethodSymbol related in Dispatch.Related(m))
                 {
-                    if (Any(SummaryNode.Parameter(related, p.Parameter.Ordinal), relevant))
+                    arguments = arguments.Union(Shapes(SummaryNode.Parameter(related, p.Parameter.Ordinal)));
+                }
+
+                return arguments;
+            case IInvocationOperation call when k.IsSource(call.TargetMethod):
+                FactShapes returned = Shapes(SummaryNode.Return(call.TargetMethod));
+                foreach (IParameterSymbol p in call.TargetMethod.Parameters)
+                {
+                    if (p.RefKind is RefKind.Out or RefKind.Ref)
                     {
-                        return true;
+                        returned = returned.Union(Shapes(SummaryNode.OutParameter(call.TargetMethod, p.Ordinal)));
                     }
                 }
 
-                return false;
-            case IInvocationOperation call when k.IsSource(call.TargetMethod):
-                return Any(SummaryNode.Return(call.TargetMethod), relevant)
-                    || call.TargetMethod.Parameters.Any(p => p.RefKind is RefKind.Out or RefKind.Ref && Any(SummaryNode.OutParameter(call.TargetMethod, p.Ordinal), relevant));
+                return returned;
             default:
-                return false;
+                return FactShapes.None;
         }
     }
 
-    private bool Any(SummaryNode? node, System.Func<Fact, bool> relevant) =>
-        node is not null && Read(node).Facts.Any(relevant);
+    private FactShapes Shapes(SummaryNode? node)
+    {
+        FactShapes shapes = FactShapes.None;
+        if (node is not null)
+        {
+            foreach (Fact fact in Read(node).Facts)
+            {
+                shapes = shapes.Union(FactShapes.Of(fact.Kind, fact.Memory));
+            }
+        }
+
+        return shapes;
+    }
 
     /// <summary>What reaches <paramref name="node"/>, address facts dropped where its sources disagree.</summary>
     public FlowValue Read(SummaryNode node) =>

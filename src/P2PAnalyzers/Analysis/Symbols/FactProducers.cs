@@ -116,7 +116,7 @@ internal static class FactProducers
                 }
             }
 
-            return new Box(Derived(made));
+            return new FactShapes.Box(Derived(made));
         }).Shapes;
 
     private static FactShapes Annotated(AddressSpaceAnnotation space) => space switch
@@ -127,14 +127,7 @@ internal static class FactProducers
         _ => FactShapes.None,
     };
 
-    private static readonly ConditionalWeakTable<IOperation, Box> Bodies = new();
-
-    private sealed class Box
-    {
-        public Box(FactShapes shapes) => Shapes = shapes;
-
-        public FactShapes Shapes { get; }
-    }
+    private static readonly ConditionalWeakTable<IOperation, FactShapes.Box> Bodies = new();
 }
 
 /// <summary>
@@ -189,4 +182,12 @@ internal readonly struct FactShapes : IEquatable<FactShapes>
     public override int GetHashCode() => _bits.GetHashCode();
 
     private static int Bit(FactKind kind, MemoryKind memory) => ((int)kind * Memories) + (int)memory;
+
+    /// <summary>A set kept per body in a <see cref="ConditionalWeakTable{TKey, TValue}"/>, which holds classes only.</summary>
+    internal sealed class Box
+    {
+        public Box(FactShapes shapes) => Shapes = shapes;
+
+        public FactShapes Shapes { get; }
+    }
 }
