@@ -10,8 +10,14 @@ namespace P2PAnalyzers.Analysis;
 /// </summary>
 internal static class Dispatch
 {
+    // Asked for every read of a parameter the body did not assign: the interface search is done once per method.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IMethodSymbol, IMethodSymbol[]> Known = new();
+
     /// <summary><paramref name="method"/> itself, the methods it overrides, and the interface members it implements.</summary>
-    public static IEnumerable<IMethodSymbol> Related(IMethodSymbol method)
+    public static IMethodSymbol[] Related(IMethodSymbol method) =>
+        Known.GetValue(method, m => System.Linq.Enumerable.ToArray(Find(m)));
+
+    private static IEnumerable<IMethodSymbol> Find(IMethodSymbol method)
     {
         yield return method;
         for (IMethodSymbol? m = method.OverriddenMethod; m is not null; m = m.OverriddenMethod)

@@ -37,7 +37,12 @@ internal sealed class SummaryNode : IEquatable<SummaryNode>
         Id = id;
         Ordinal = ordinal;
         Display = display;
+
+        // Nodes are dictionary keys on every read of a field or parameter: the ID's hash is computed once.
+        _hash = (id.GetHashCode() * 31 + ordinal) * 8 + (int)kind;
     }
+
+    private readonly int _hash;
 
     public SummaryNodeKind Kind { get; }
 
@@ -86,7 +91,7 @@ internal sealed class SummaryNode : IEquatable<SummaryNode>
 
     public override bool Equals(object? obj) => Equals(obj as SummaryNode);
 
-    public override int GetHashCode() => (Id.GetHashCode() * 31 + Ordinal) * 4 + (int)Kind;
+    public override int GetHashCode() => _hash;
 
     public override string ToString() => $"{Kind} {Id}#{Ordinal}";
 }
