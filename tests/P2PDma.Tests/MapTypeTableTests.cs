@@ -13,7 +13,7 @@ namespace P2PDma.Tests;
 /// and including the common one and on client-side devices below it; with no common device the distance is the two
 /// chain lengths added (pci_upstream_bridge() of a root-bus device is NULL, so a chain is endpoint..root port).
 /// </summary>
-public sealed class MapTypeTableTests
+public sealed partial class MapTypeTableTests
 {
     private sealed record Case(Func<PciTopology> Build, string Provider, string Client, string? Common);
 
@@ -119,6 +119,38 @@ public sealed class MapTypeTableTests
             new(() => IntegratedEndpoints(Ids.SkylakeHost()), "ie0", "ie0.1", null),
         ["IntegratedEndpointAndEndpointBelowRootPort_Distance3"] =
             new(() => IntegratedEndpoints(Ids.SkylakeHost()), "ie0", "nic", null),
+
+        // pci_host_bridge_dev (drivers/pci/p2pdma.c, PCI tree): the allowlist is matched against the first device on
+        // the root bus if it is devfn 00.0 or a root port, not against an abstract host bridge ID.
+        ["NoHostFunction_FirstRootBusDeviceIsListedRootPort_ThruHostBridge"] =
+            new(() => RootBusFirst(firstRootPort: (Ids.Intel, Ids.SkylakeE)), "gpu", "nic", null),
+        ["NoHostFunction_HostBridgeIdsListed_ButRootPortNot_NotSupported"] =
+            new(() => RootBusFirst(host: (Ids.Intel, Ids.SkylakeE)), "gpu", "nic", null),
+        ["NoHostFunction_FirstIsEndpointOffDevfn00_0_NoDeviceToCheck_NotSupported"] =
+            new(() => RootBusFirst(integrated: (1, Ids.Intel, Ids.SkylakeE), firstRootPort: (Ids.Intel, Ids.SkylakeE)), "gpu", "nic", null),
+        ["NoHostFunction_EndpointAtDevfn00_0_IsChecked_ThruHostBridge"] =
+            new(() => RootBusFirst(integrated: (0, Ids.Intel, 0x2020)), "gpu", "nic", null),
+        ["HostFunctionPresent_OnlyItIsChecked_ListedRootPortIgnored_NotSupported"] =
+            new(() => RootBusFirst(hostFunction: true, firstRootPort: (Ids.Intel, Ids.SkylakeE)), "gpu", "nic", null),
+
+        // pci_p2pdma_whitelist entries added since v6.x: Sapphire Rapids DSA (PCI_DEVICE_ID_INTEL_DSA_SPR0), Google
+        // (PCI_ANY_ID), Nvidia, Zhaoxin (some with REQ_SAME_HOST_BRIDGE).
+        ["IntelDsaSpr0x0b25_ThruHostBridge"] =
+            new(() => Topologies.AcrossRootPorts(Ids.Host(Ids.Intel, 0x0b25)), "gpu", "nic", null),
+        ["IntelQat6xxx0x4948_ThruHostBridge"] =
+            new(() => Topologies.AcrossRootPorts(Ids.Host(Ids.Intel, 0x4948)), "gpu", "nic", null),
+        ["GoogleAnyDeviceId_WildcardEntry_ThruHostBridge"] =
+            new(() => Topologies.AcrossRootPorts(Ids.Host(0x1ae0, 0xbeef)), "gpu", "nic", null),
+        ["WildcardIsPerVendor_SameDeviceIdOtherVendor_NotSupported"] =
+            new(() => Topologies.AcrossRootPorts(Ids.Host(0x1ae1, 0xbeef)), "gpu", "nic", null),
+        ["NvidiaCpu0x2f95_TwoBridges_ThruHostBridge"] =
+            new(() => Topologies.AcrossHostBridges(Ids.Host(0x10de, 0x2f95), Ids.Host(0x10de, 0x2f98)), "gpu", "nic", null),
+        ["Zhaoxin0x1003_SameBridge_ThruHostBridge"] =
+            new(() => Topologies.AcrossRootPorts(Ids.Host(0x1d17, 0x1003)), "gpu", "nic", null),
+        ["Zhaoxin0x1003_TwoBridges_RequiresSameBridge_NotSupported"] =
+            new(() => Topologies.AcrossHostBridges(Ids.Host(0x1d17, 0x1003), Ids.Host(0x1d17, 0x1003)), "gpu", "nic", null),
+        ["Zhaoxin0x1008_TwoBridges_NoSameBridgeRequirement_ThruHostBridge"] =
+            new(() => Topologies.AcrossHostBridges(Ids.Host(0x1d17, 0x1008), Ids.Host(0x1d17, 0x1008)), "gpu", "nic", null),
     };
 
     public static TheoryData<string, P2PMapType, int> Table => new()
@@ -159,6 +191,19 @@ public sealed class MapTypeTableTests
         { "IntegratedEndpointsOnRootBus_AllowlistedHost_ThruHostBridge_Distance2", P2PMapType.ThruHostBridge, 2 },
         { "IntegratedMultiFunctionDevice_FunctionsShareNoBridge_Distance2", P2PMapType.ThruHostBridge, 2 },
         { "IntegratedEndpointAndEndpointBelowRootPort_Distance3", P2PMapType.ThruHostBridge, 3 },
+        { "NoHostFunction_FirstRootBusDeviceIsListedRootPort_ThruHostBridge", P2PMapType.ThruHostBridge, 4 },
+        { "NoHostFunction_HostBridgeIdsListed_ButRootPortNot_NotSupported", P2PMapType.NotSupported, 4 },
+        { "NoHostFunction_FirstIsEndpointOffDevfn00_0_NoDeviceToCheck_NotSupported", P2PMapType.NotSupported, 4 },
+        { "NoHostFunction_EndpointAtDevfn00_0_IsChecked_ThruHostBridge", P2PMapType.ThruHostBridge, 4 },
+        { "HostFunctionPresent_OnlyItIsChecked_ListedRootPortIgnored_NotSupported", P2PMapType.NotSupported, 4 },
+        { "IntelDsaSpr0x0b25_ThruHostBridge", P2PMapType.ThruHostBridge, 4 },
+        { "IntelQat6xxx0x4948_ThruHostBridge", P2PMapType.ThruHostBridge, 4 },
+        { "GoogleAnyDeviceId_WildcardEntry_ThruHostBridge", P2PMapType.ThruHostBridge, 4 },
+        { "WildcardIsPerVendor_SameDeviceIdOtherVendor_NotSupported", P2PMapType.NotSupported, 4 },
+        { "NvidiaCpu0x2f95_TwoBridges_ThruHostBridge", P2PMapType.ThruHostBridge, 4 },
+        { "Zhaoxin0x1003_SameBridge_ThruHostBridge", P2PMapType.ThruHostBridge, 4 },
+        { "Zhaoxin0x1003_TwoBridges_RequiresSameBridge_NotSupported", P2PMapType.NotSupported, 4 },
+        { "Zhaoxin0x1008_TwoBridges_NoSameBridgeRequirement_ThruHostBridge", P2PMapType.ThruHostBridge, 4 },
     };
 
     [Theory]
@@ -191,158 +236,4 @@ public sealed class MapTypeTableTests
         Assert.Equal(Cases.Keys.OrderBy(k => k), names.OrderBy(k => k));
         Assert.True(names.Count >= 15);
     }
-
-    [Fact]
-    public void AcsRedirectPath_ListsTheRedirectingPortsProviderSideFirst()
-    {
-        PciTopology t = Topologies.SwitchSiblings(Ids.SkylakeHost(), providerPortAcs: AcsControl.RequestRedirect,
-            clientPortAcs: AcsControl.RequestRedirect, upstreamPortAcs: AcsControl.RequestRedirect);
-
-        P2PPath path = PciP2PDma.Describe(t.Device("gpu"), t.Device("nic"));
-
-        // Provider walk: gpu, sw0.dp0, sw0 (found); client walk: nic, sw0.dp1 (stops at sw0).
-        Assert.Equal(new[] { "sw0.dp0", "sw0", "sw0.dp1" }, path.AcsRedirects.Select(d => d.Name));
-        Assert.Contains("ACS redirect", path.Reason, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Distance_IsNonNegativeForBothBusAddrAndThruHostBridge()
-    {
-        PciTopology local = Topologies.SwitchSiblings(Ids.SkylakeHost());
-        PciTopology viaHost = Topologies.AcrossRootPorts(Ids.SkylakeHost());
-
-        Assert.Equal(P2PMapType.BusAddr, PciP2PDma.Describe(local.Device("gpu"), local.Device("nic")).MapType);
-        Assert.Equal(P2PMapType.ThruHostBridge, PciP2PDma.Describe(viaHost.Device("gpu"), viaHost.Device("nic")).MapType);
-        Assert.Equal(4, PciP2PDma.Distance(local.Device("gpu"), local.Device("nic")));
-        Assert.Equal(4, PciP2PDma.Distance(viaHost.Device("gpu"), viaHost.Device("nic")));
-    }
-
-    [Fact]
-    public void Distance_NotSupported_IsMinusOne()
-    {
-        PciTopology t = Topologies.AcrossRootPorts();
-        Assert.Equal(-1, PciP2PDma.Distance(t.Device("gpu"), t.Device("nic")));
-    }
-
-    [Fact]
-    public void DistanceMany_EmptyClientList_IsMinusOne()
-    {
-        PciTopology t = Topologies.SwitchSiblings();
-        Assert.Equal(-1, PciP2PDma.DistanceMany(t.Device("gpu"), Array.Empty<PciDevice>()));
-    }
-
-    [Fact]
-    public void DistanceMany_AllSupported_IsTheSumOfDistances()
-    {
-        PciTopology t = NestedSwitches();
-        PciDevice gpu = t.Device("gpu");
-
-        // gpu->gpu 0, gpu->gpu2 4 (inner switch), gpu->nic 6 (outer switch).
-        Assert.Equal(0 + 4 + 6, PciP2PDma.DistanceMany(gpu, new[] { gpu, t.Device("gpu2"), t.Device("nic") }));
-    }
-
-    [Fact]
-    public void DistanceMany_AnyUnsupportedClient_IsMinusOne()
-    {
-        // nic is switch-local to gpu (4); far sits below another root port of an unlisted host bridge.
-        PciTopology t = new PciTopologyBuilder()
-            .HostBridge("hb0")
-            .RootPort("rp0", "hb0")
-            .RootPort("rp1", "hb0")
-            .SwitchUpstreamPort("sw0", "rp0")
-            .SwitchDownstreamPort("sw0.dp0", "sw0")
-            .SwitchDownstreamPort("sw0.dp1", "sw0")
-            .Endpoint("gpu", "sw0.dp0", f => f.Bar(0, Topologies.GpuBar, Topologies.GpuBarSize))
-            .Endpoint("nic", "sw0.dp1")
-            .Endpoint("far", "rp1")
-            .Build();
-        PciDevice gpu = t.Device("gpu");
-
-        Assert.Equal(4, PciP2PDma.DistanceMany(gpu, new[] { t.Device("nic") }));
-        Assert.Equal(-1, PciP2PDma.DistanceMany(gpu, new[] { t.Device("nic"), t.Device("far") }));
-        Assert.Equal(-1, PciP2PDma.DistanceMany(gpu, new[] { t.Device("far"), t.Device("nic") }));
-    }
-
-    [Fact]
-    public void Distance_NullArgumentsAndForeignTopology_Throw()
-    {
-        PciTopology t = Topologies.SwitchSiblings();
-        PciTopology other = Topologies.SwitchSiblings();
-
-        Assert.Throws<ArgumentNullException>(() => PciP2PDma.Distance(null!, t.Device("nic")));
-        Assert.Throws<ArgumentNullException>(() => PciP2PDma.Distance(t.Device("gpu"), null!));
-        Assert.Throws<ArgumentNullException>(() => PciP2PDma.DistanceMany(t.Device("gpu"), null!));
-        Assert.Throws<ArgumentNullException>(() => PciP2PDma.DistanceMany(t.Device("gpu"), new PciDevice[] { null! }));
-        Assert.Throws<ArgumentException>(() => PciP2PDma.Describe(t.Device("gpu"), other.Device("nic")));
-    }
-
-    [Fact]
-    public void MapType_NullProvider_IsNotSupported()
-    {
-        PciTopology t = Topologies.SwitchSiblings();
-        Assert.Equal(P2PMapType.NotSupported, PciP2PDma.MapType(null, t.Device("nic")));
-    }
-
-    [Fact]
-    public void MapType_OfProvider_AsksAboutItsOwner()
-    {
-        PciTopology t = Topologies.SwitchSiblings();
-        P2PProvider provider = Topologies.GpuProvider(t);
-        Assert.Equal(P2PMapType.BusAddr, PciP2PDma.MapType(provider, t.Device("nic")));
-    }
-
-    /// <summary>hb0 - rp0 - sw0 - sw0.dp0 - {gpu (fn 0), gpu.1 (fn 1)}; sw0.dp1 - nic.</summary>
-    private static PciTopology MultiFunction(AcsControl portAcs = AcsControl.None, AcsControl clientFunctionAcs = AcsControl.None) =>
-        new PciTopologyBuilder()
-            .HostBridge("hb0")
-            .RootPort("rp0", "hb0")
-            .SwitchUpstreamPort("sw0", "rp0")
-            .SwitchDownstreamPort("sw0.dp0", "sw0", f => f.Acs(portAcs))
-            .SwitchDownstreamPort("sw0.dp1", "sw0")
-            .Endpoint("gpu", "sw0.dp0", f => f.Acs(clientFunctionAcs).Bar(0, Topologies.GpuBar, Topologies.GpuBarSize))
-            .Endpoint("gpu.1", "sw0.dp0", f => f.Address(null, 1).Bar(0, 0xD000_0000, 0x100_0000))
-            .Endpoint("nic", "sw0.dp1")
-            .Build();
-
-    /// <summary>hb0 - rp0 - sw0 - { sw0.dp0 - sw1 - { sw1.dp0 - gpu, sw1.dp1 - gpu2 }, sw0.dp1 - nic }.</summary>
-    private static PciTopology NestedSwitches() =>
-        new PciTopologyBuilder()
-            .HostBridge("hb0")
-            .RootPort("rp0", "hb0")
-            .SwitchUpstreamPort("sw0", "rp0")
-            .SwitchDownstreamPort("sw0.dp0", "sw0")
-            .SwitchDownstreamPort("sw0.dp1", "sw0")
-            .SwitchUpstreamPort("sw1", "sw0.dp0")
-            .SwitchDownstreamPort("sw1.dp0", "sw1")
-            .SwitchDownstreamPort("sw1.dp1", "sw1")
-            .Endpoint("gpu", "sw1.dp0", f => f.Bar(0, Topologies.GpuBar, Topologies.GpuBarSize))
-            .Endpoint("gpu2", "sw1.dp1", f => f.Bar(0, 0xD000_0000, 0x1000_0000))
-            .Endpoint("nic", "sw0.dp1")
-            .Build();
-
-    /// <summary>Integrated endpoints ie0 (fn 0 and fn 1) and ie1 on hb0's root bus, plus nic below root port rp0.</summary>
-    private static PciTopology IntegratedEndpoints() => IntegratedEndpoints(Ids.PlainHost());
-
-    private static PciTopology IntegratedEndpoints(Action<HostBridgeOptions> host) =>
-        new PciTopologyBuilder()
-            .HostBridge("hb0", host)
-            .Endpoint("ie0", "hb0", f => f.Address(1).Bar(0, Topologies.GpuBar, Topologies.GpuBarSize))
-            .Endpoint("ie0.1", "hb0", f => f.Address(1, 1))
-            .Endpoint("ie1", "hb0", f => f.Address(2))
-            .RootPort("rp0", "hb0", f => f.Address(3))
-            .Endpoint("nic", "rp0")
-            .Build();
-
-    /// <summary>gpu deep below a switch on hb0, nic directly below a root port of hb1; both bridges Skylake-E.</summary>
-    private static PciTopology DeepAndShallowOnTwoBridges() =>
-        new PciTopologyBuilder()
-            .HostBridge("hb0", Ids.SkylakeHost())
-            .HostBridge("hb1", Ids.SkylakeHost())
-            .RootPort("rp0", "hb0")
-            .SwitchUpstreamPort("sw0", "rp0")
-            .SwitchDownstreamPort("sw0.dp0", "sw0")
-            .Endpoint("gpu", "sw0.dp0", f => f.Bar(0, Topologies.GpuBar, Topologies.GpuBarSize))
-            .RootPort("rp1", "hb1")
-            .Endpoint("nic", "rp1")
-            .Build();
 }
