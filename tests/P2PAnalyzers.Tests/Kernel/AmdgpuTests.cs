@@ -265,7 +265,7 @@ public sealed class AmdgpuTests
                 SgTable? sgt;
         """ + DmaBufMapBody);
 
-    [Fact(Skip = "Gap: missed P2P0011 at 'attach.Peer2Peer' in AmdgpuDmaBuf.MapDmaBuf: the distance verdict is kept in the library member DmaBufAttachment.Peer2Peer (set in Attach), which the rule does not follow (documented limit), and the VRAM mapping it gates sits in AmdgpuVramMgr.AllocSgt, another class")]
+    [Fact(Skip = "Gap: missed P2P0011 at 'attach.Peer2Peer' in AmdgpuDmaBuf.MapDmaBuf: the distance verdict is kept in the library member DmaBufAttachment.Peer2Peer (set in Attach), which the rule does not follow (documented limit), and the VRAM mapping it gates is in AmdgpuVramMgr.AllocSgt, another class")]
     public Task AmdgpuDmaBufAttach_DistanceClearsPeer2Peer_AmdgpuDmaBufMapPlacesInVramOnPeer2Peer_Reports() => KernelVerify.RunAsync(
         Device,
         ResCursor,
