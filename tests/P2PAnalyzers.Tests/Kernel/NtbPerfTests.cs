@@ -120,7 +120,7 @@ public sealed class NtbPerfTests
         }
         """;
 
-    [Fact(Skip = "Gap: missed P2P0010 at Dma.MapResource in NtbPerf.InitTest: the BAR address comes back through the out parameter of the interface method INtbDevOps.PeerMwGetAddr (implemented by IntelNtbDev from PciBar.CpuStart), is stored into PerfPeer.OutPhysAddr in SetupPeerMw and read in InitTest; the out parameter of an interface call is not followed to its implementation")]
+    [Fact]
     public Task PerfInitTest_DmaMapResourceOfOutPhysAddrCachedInPerfSetupPeerMw_Reports() => KernelVerify.RunAsync(NtbHw, Perf);
 
     // How the mapping reads with the provider of the window's BAR: one P2P-aware call per test.

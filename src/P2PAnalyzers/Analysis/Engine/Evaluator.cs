@@ -203,6 +203,7 @@ internal sealed partial class Evaluator
 
     private FlowValue Assign(IOperation target, IOperation value)
     {
+        target = CapturedLocations.Resolve(_graph, target);
         if (WithoutConversions(value) is ITupleOperation tuple && PathOf(target) is AccessPath tuplePath)
         {
             for (int i = 0; i < tuple.Elements.Length; i++)

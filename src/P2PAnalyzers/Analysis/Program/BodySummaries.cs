@@ -82,10 +82,19 @@ internal static class BodySummaries
             foreach (IParameterSymbol p in method.Parameters.Where(p => p.RefKind is RefKind.Out or RefKind.Ref))
             {
                 FlowValue value = exit.Get(AccessPath.Of(p));
-                if (!value.IsEmpty && SummaryNode.OutParameter(method, p.Ordinal) is SummaryNode outNode)
+                if (value.IsEmpty)
                 {
-                    Location location = p.Locations.FirstOrDefault() ?? Location.None;
-                    recorder.Contribute(outNode, value, new OriginStep(outNode, $"returned through '{p.Name}' by {outNode.Display}", location));
+                    continue;
+                }
+
+                // As with returns, what an implementation hands back reaches the interface or base member called.
+                Location location = p.Locations.FirstOrDefault() ?? Location.None;
+                foreach (IMethodSymbol related in Dispatch.Related(method))
+                {
+                    if (SummaryNode.OutParameter(related, p.Ordinal) is SummaryNode outNode)
+                    {
+                        recorder.Contribute(outNode, value, new OriginStep(outNode, $"returned through '{p.Name}' by {outNode.Display}", location));
+                    }
                 }
             }
         }
