@@ -182,10 +182,13 @@ internal sealed partial class Evaluator
         }
     }
 
-    /// <summary>The parameter an entry comes from: the parameter itself, or an element of a table or array parameter.</summary>
+    /// <summary>
+    /// The parameter an entry comes from: the parameter itself, an element of a table or array parameter, or a local
+    /// declared from one of those (<c>sgl = sgt[j++]</c>, <c>foreach (var sg in sgt)</c>).
+    /// </summary>
     private IParameterSymbol? HandedIn(IOperation entry)
     {
-        while (true)
+        for (int hops = 0; hops < MaxLocalHops; hops++)
         {
             switch (entry)
             {
@@ -198,12 +201,42 @@ internal sealed partial class Evaluator
                 case IArrayElementReferenceOperation element:
                     entry = element.ArrayReference;
                     continue;
+                case ILocalReferenceOperation local when DeclaredFrom(local.Local) is IOperation initial:
+                    entry = initial;
+                    continue;
                 case IParameterReferenceOperation p when p.Parameter.ContainingSymbol is IMethodSymbol { MethodKind: not (MethodKind.AnonymousFunction or MethodKind.LocalFunction) } m && _k.IsSource(m):
                     return p.Parameter;
                 default:
                     return null;
             }
         }
+
+        return null;
+    }
+
+    private const int MaxLocalHops = 8;
+
+    /// <summary>What a local was declared from, when that is the only value it is ever given: its initializer, or the collection a foreach takes it from.</summary>
+    private IOperation? DeclaredFrom(ILocalSymbol local)
+    {
+        IOperation? from = null;
+        foreach (IOperation op in _context.Root.DescendantsAndSelf())
+        {
+            switch (op)
+            {
+                case IVariableDeclaratorOperation d when SymbolEqualityComparer.Default.Equals(d.Symbol, local) && d.Initializer is not null:
+                    from = d.Initializer.Value;
+                    break;
+                case IForEachLoopOperation loop when loop.Locals.Contains(local, SymbolEqualityComparer.Default):
+                    from = loop.Collection;
+                    break;
+                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } when SymbolEqualityComparer.Default.Equals(target.Local, local):
+                case IDeclarationExpressionOperation { Expression: ILocalReferenceOperation declared } when SymbolEqualityComparer.Default.Equals(declared.Local, local):
+                    return null;
+            }
+        }
+
+        return from;
     }
 
     /// <summary>A call of a helper that fills the entries of what it is handed: those tables are filled by hand here.</summary>

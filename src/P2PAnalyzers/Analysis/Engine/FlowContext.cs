@@ -12,12 +12,16 @@ internal sealed class FlowContext
     public FlowContext(KnownSymbols symbols, IOperation root, IProgramValues program, SummaryRecorder? summary = null)
     {
         Symbols = symbols;
+        Root = root;
         Model = root.SemanticModel;
         Program = program;
         Summary = summary;
     }
 
     public KnownSymbols Symbols { get; }
+
+    /// <summary>The body's operation tree as written (before the control flow graph lowered it).</summary>
+    public IOperation Root { get; }
 
     public SemanticModel? Model { get; }
 
