@@ -30,7 +30,8 @@ public sealed class P2P0012IncompleteMapTypeHandlingAnalyzer : FlowRuleAnalyzer
     // The arms alone show whether anything can be wrong: a complete switch whose arms map properly (the canonical
     // blk_dma_map_iter_start and dma_buf_phys_vec_to_sgt shapes) costs no flow analysis.
     private protected override bool MayReport(IOperation candidate, KnownSymbols symbols) =>
-        MapTypeArms.Of(candidate, symbols.P2PMapType!, symbols) is MapTypeArms arms && Findings(arms, symbols, flow: null).Count > 0;
+        MapTypeArms.Of(candidate, symbols.P2PMapType!, symbols) is MapTypeArms arms && !arms.OnlyChoosesAttributes(symbols)
+        && Findings(arms, symbols, flow: null).Count > 0;
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {

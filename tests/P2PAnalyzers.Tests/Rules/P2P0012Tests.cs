@@ -51,6 +51,80 @@ public sealed class P2P0012Tests
         """,
         Verifier.Diagnostic("P2P0012").WithLocation(0).WithArguments("switch", MissingBusAddr));
 
+    // block/blk-mq-dma.c, as the kernel splits it: blk_dma_map_iter_start dispatches BUS_ADDR and NOT_SUPPORTED, then
+    // calls blk_dma_map_direct, which only picks DMA_ATTR_MMIO for THRU_HOST_BRIDGE before dma_map_phys.
+    [Fact]
+    public Task BlkDmaMapDirect_ThruHostBridgePicksMmioBeforeTheMapping_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        sealed class BlkDmaIter
+        {
+            public DmaAddr Addr;
+            public int Status;
+            public P2PMapState P2PDma = new();
+        }
+
+        static class BlkMqDma
+        {
+            // blk_dma_map_direct
+            static bool MapDirect(PciDevice dmaDev, BlkDmaIter iter, PhysAddr paddr, ulong len, DmaDirection dir)
+            {
+                DmaAttrs attrs = DmaAttrs.None;
+                if (iter.P2PDma.Map == P2PMapType.ThruHostBridge)
+                {
+                    attrs |= DmaAttrs.Mmio;
+                }
+
+                iter.Addr = Dma.MapPhys(dmaDev, paddr, len, dir, attrs);
+                if (Dma.MappingError(dmaDev, iter.Addr))
+                {
+                    iter.Status = -5;
+                    return false;
+                }
+
+                return true;
+            }
+
+            // blk_dma_map_iter_start: BUS_ADDR and NOT_SUPPORTED are handled here, the rest goes to blk_dma_map_direct
+            public static bool MapIterStart(PciDevice dmaDev, BlkDmaIter iter, Page page, ulong len, DmaDirection dir)
+            {
+                switch (PciP2PDma.State(iter.P2PDma, dmaDev, page))
+                {
+                    case P2PMapType.BusAddr:
+                        iter.Addr = PciP2PDma.BusAddrMap(iter.P2PDma.Provider!, page.Phys);
+                        return true;
+                    case P2PMapType.ThruHostBridge:
+                    case P2PMapType.None:
+                        break;
+                    default:
+                        iter.Status = -121;
+                        return false;
+                }
+
+                return MapDirect(dmaDev, iter, page.Phys, len, dir);
+            }
+        }
+        """);
+
+    // The same if with an else that maps is a dispatch of its own: BusAddr falls into the else's mapping.
+    [Fact]
+    public Task ThruHostBridgeIfWithMappingElse_StillJudged_Reports() => Verifier.Analyzer(Usings + """
+        static class Mapper
+        {
+            static DmaAddr Map(PciDevice dmaDev, P2PMapState state, PhysAddr paddr, ulong len, DmaDirection dir)
+            {
+                {|#0:if|} (state.Map == P2PMapType.ThruHostBridge)
+                {
+                    return Dma.MapPhys(dmaDev, paddr, len, dir, DmaAttrs.Mmio);
+                }
+                else
+                {
+                    return Dma.MapPhys(dmaDev, paddr, len, dir);
+                }
+            }
+        }
+        """,
+        Verifier.Diagnostic("P2P0012").WithLocation(0).WithArguments("if-chain", MissingBusAddr),
+        Verifier.Diagnostic("P2P0012").WithLocation(0).WithArguments("if-chain", "sends NotSupported into Dma.MapPhys: an unsupported peer must fail the mapping"));
+
     [Fact]
     public Task BusAddrSharesArmWithThruHostBridgeAndMapPhys_Reports() => Verifier.Analyzer(Usings + """
         class Exporter

@@ -42,6 +42,7 @@ internal sealed class MapTypeArms
 {
     public const int BusAddr = 3;
     public const int NotSupported = 2;
+    public const int ThruHostBridge = 4;
 
     public const string MissingBusAddr = "MissingBusAddr";
     public const string BusAddrMapped = "BusAddrMapped";
@@ -76,6 +77,19 @@ internal sealed class MapTypeArms
     public ImmutableHashSet<int> Guarded { get; }
 
     public MapTypeArm? Arm(int value) => Arms.FirstOrDefault(a => a.Values.Contains(value));
+
+    /// <summary>
+    /// True for <c>if (mapType == ThruHostBridge) attrs |= DmaAttrs.Mmio;</c> and nothing else: the attributes of a
+    /// mapping whose map type the caller has already dispatched (blk_dma_map_direct, called by blk_dma_map_iter_start
+    /// after its BUS_ADDR and NOT_SUPPORTED arms), not a dispatch of its own.
+    /// </summary>
+    public bool OnlyChoosesAttributes(KnownSymbols symbols) =>
+        Construct is IConditionalOperation { WhenFalse: null } && Default is null && Arms.Count == 1
+        && Arms[0].Values.Length == 1 && Arms[0].Values[0] == ThruHostBridge
+        && Arms[0].Body.SelectMany(Statements).All(o => o is IExpressionStatementOperation { Operation: IAssignmentOperation a }
+            && symbols.Is(a.Target.Type, symbols.DmaAttrs));
+
+    private static IEnumerable<IOperation> Statements(IOperation op) => op is IBlockOperation block ? block.Operations.SelectMany(Statements) : new[] { op };
 
     /// <summary>True when an arm maps (or picks a DMA address), or a generic mapping of memory that may be a peer's follows.</summary>
     public bool DecidesMapping(KnownSymbols symbols, MethodFlow? flow) =>
