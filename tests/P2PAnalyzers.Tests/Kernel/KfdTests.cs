@@ -93,7 +93,9 @@ public sealed class KfdTests
 
         static class AmdgpuAmdkfdGpuvm
         {
-            // create_sg_table: a one-entry table carrying addr in sg_dma_address
+            // create_sg_table: a one-entry table carrying addr in sg_dma_address. Not a P2P0001 site: the owning GPU uses
+            // the CPU address of its own doorbell/MMIO page on purpose (loopback, see the kfd_mem_dmamap_sg_bo comment),
+            // and the function is also called with the mapped address, so its call sites disagree (the rule stays silent).
             private static SgTable CreateSgTable(ulong addr, uint size)
             {
                 SgTable sg = SgTable.Alloc(1);
