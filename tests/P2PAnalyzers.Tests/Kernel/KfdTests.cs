@@ -208,6 +208,6 @@ public sealed class KfdTests
         }
         """;
 
-    [Fact(Skip = "Gap: missed P2P0010 at Dma.MapResource in AmdgpuAmdkfdGpuvm.DmamapSgBo: the register BAR address (AmdgpuDevice.RmmioBase -> RmmioRemap.BusAddr -> ref parameter 'offset' -> CreateSgTable 'addr') is kept in the SG BO's entry as sg.DmaAddress and read back from it; Scatterlist.DmaAddress is a library member that is not summarised, and CreateSgTable's call sites disagree (it is also called with the mapped address)")]
+    [Fact(Skip = "Gap: missed P2P0010 at Dma.MapResource in AmdgpuAmdkfdGpuvm.DmamapSgBo. The register BAR address (RmmioBase -> RmmioRemap.BusAddr -> CreateSgTable) is kept in the SG BO's entry as sg.DmaAddress and read back from it. Measured: caught when the address is read from RmmioRemap.BusAddr directly, still missed when CreateSgTable is passed RmmioRemap.BusAddr directly, so the loss is the read-back through Scatterlist.DmaAddress, a library member that is not summarised")]
     public Task KfdMemDmamapSgBo_OfRmmioRemapBusAddrFromKfdIoctlAllocMemoryOfGpu_Reports() => KernelVerify.RunAsync(Device, Gpuvm, Chardev);
 }

@@ -121,13 +121,13 @@ public sealed class VfioTests
         }
         """;
 
-    [Fact(Skip = "Gap: missed P2P0003 at 'return sgt' in VfioPciDmaBuf.MapDmaBuf: the table is handed to PopulateSgt, which fills it through a local taken from the indexer with a post-incremented index inside nested loops (Scatterlist sgl = sgt[j++]; sgl.DmaAddress = ...); the helper-fills-the-table summary does not see that store")]
+    [Fact(Skip = "Gap: missed P2P0003 at 'return sgt' in VfioPciDmaBuf.MapDmaBuf. The table is handed to PopulateSgt, which fills it through a local alias of an entry (Scatterlist sgl = sgt[j++]; sgl.DmaAddress = ...), as the kernel's sgl = sg_next(sgl) walk does. Measured: caught when the helper writes sgt[j].DmaAddress directly; a local alias taken from the indexer in a helper handed the table is not seen as filling it")]
     public Task PopulateSgt_FillsTheTableVfioPciDmaBufMapHandsIt_Reports() => KernelVerify.RunAsync(
         Core,
         RfcHead + RfcMapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer"));
 
     // vfio_pci_dma_buf_attach: pci_p2pdma_distance_many() < 0 clears peer2peer; the map refuses without it.
-    [Fact(Skip = "Gap: missed P2P0011 at 'attachment.Peer2Peer' in VfioPciDmaBuf.MapDmaBuf (verdict kept in the library member DmaBufAttachment.Peer2Peer, documented limit) and missed P2P0003 at 'return sgt' (see PopulateSgt_FillsTheTableVfioPciDmaBufMapHandsIt_Reports)")]
+    [Fact(Skip = "Gap: missed P2P0011 at 'attachment.Peer2Peer' in VfioPciDmaBuf.MapDmaBuf (the distance verdict set in Attach is kept in the library member DmaBufAttachment.Peer2Peer, which the rule does not follow: documented limit) and missed P2P0003 at 'return sgt' (a helper filling entries through a local alias, see PopulateSgt_FillsTheTableVfioPciDmaBufMapHandsIt_Reports)")]
     public Task VfioPciDmaBufAttach_DistanceManyClearsPeer2Peer_VfioPciDmaBufMapRefusesWithoutIt_Reports() => KernelVerify.RunAsync(
         Core,
         RfcHead + """
