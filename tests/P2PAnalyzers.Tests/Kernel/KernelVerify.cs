@@ -74,7 +74,7 @@ internal static class KernelVerify
     private static string CallingTest() => new System.Diagnostics.StackTrace().GetFrames()
         .Select(f => f.GetMethod())
         .OfType<System.Reflection.MethodBase>()
-        .Where(m => m.DeclaringType is { } t && t.Namespace == typeof(KernelVerify).Namespace && t != typeof(KernelVerify))
+        .Where(m => m.DeclaringType is { } t && t.Namespace == typeof(KernelVerify).Namespace && t != typeof(KernelVerify) && t.DeclaringType != typeof(KernelVerify))
         .Select(m => m.DeclaringType!.Name + "." + m.Name)
         .FirstOrDefault() ?? "?";
 

@@ -175,4 +175,78 @@ public sealed class RdmaImporterTests
             }
         }
         """);
+
+    // amdgpu before "drm/amdgpu: stop using pages with drm_prime_sg_to_page_addr_arrays": amdgpu_ttm_tt_populate maps
+    // the import attachment once, keeps the table in ttm->sg, and fills the page and DMA-address arrays from it with
+    // drm_prime_sg_to_page_addr_arrays, which reads sg_page() of every entry.
+    [Fact]
+    public Task DrmPrimeSgToPageAddrArrays_FromAmdgpuTtmTtPopulateOfImportedSg_Reports() => KernelVerify.RunAsync(
+        """
+        static class DrmPrimeArrays
+        {
+            // drm_prime_sg_to_page_addr_arrays (v5.10)
+            public static int SgToPageAddrArrays(SgTable sgt, Page?[]? pages, DmaAddr[]? addrs, int maxEntries)
+            {
+                int index = 0;
+                foreach (Scatterlist sg in sgt.DmaSegments)
+                {
+                    ulong len = sg.DmaLength;
+                    Page? page = {|P2P0004:sg.Page|};
+                    DmaAddr addr = sg.DmaAddress;
+                    while (len > 0 && index < maxEntries)
+                    {
+                        if (pages is not null)
+                        {
+                            pages[index] = page; // the C code steps page++ (struct page pointer arithmetic), no Page API for it
+                        }
+
+                        if (addrs is not null)
+                        {
+                            addrs[index] = addr;
+                        }
+
+                        addr += 4096;
+                        len -= Math.Min(len, 4096);
+                        index++;
+                    }
+                }
+
+                return 0;
+            }
+        }
+        """,
+        """
+        // struct amdgpu_ttm_tt of an imported BO
+        sealed class AmdgpuTtmTt
+        {
+            public DmaBufAttachment ImportAttach = null!;
+            public SgTable? Sg;
+            public Page?[] Pages = Array.Empty<Page?>();
+            public DmaAddr[] DmaAddress = Array.Empty<DmaAddr>();
+            public int NumPages;
+            public bool Populated;
+        }
+
+        static class AmdgpuTtm
+        {
+            // amdgpu_ttm_tt_populate, TTM_PAGE_FLAG_SG
+            public static int TtPopulate(AmdgpuTtmTt gtt)
+            {
+                if (gtt.Sg is null)
+                {
+                    DmaResult<SgTable> sgt = gtt.ImportAttach.Map(DmaDirection.Bidirectional);
+                    if (sgt.Failed)
+                    {
+                        return (int)sgt.Error;
+                    }
+
+                    gtt.Sg = sgt.Value;
+                }
+
+                DrmPrimeArrays.SgToPageAddrArrays(gtt.Sg, gtt.Pages, gtt.DmaAddress, gtt.NumPages);
+                gtt.Populated = true;
+                return 0;
+            }
+        }
+        """);
 }
