@@ -62,6 +62,9 @@ internal sealed partial class Evaluator
                 return OneSided(left, right);
             case BinaryOperatorKind.Multiply when constant.HasValue && ToUInt64(constant.Value) == PageSize:
                 return (left.Has(FactKind.Pfn) ? left : right).Select(f => f.Kind == FactKind.Pfn ? f.With(FactKind.CpuPhys) : null);
+            // bus start - CPU start is the bus offset (pci_p2pdma_add_resource: pci_bus_address - pci_resource_start).
+            case BinaryOperatorKind.Subtract when left.Has(FactKind.Bus) && right.Has(FactKind.CpuPhys):
+                return left.Select(f => f.Kind == FactKind.Bus ? f.With(FactKind.BusOffset) : null);
             case BinaryOperatorKind.Subtract:
                 return Addresses(right).IsEmpty ? Addresses(left) : FlowValue.Empty;
             case BinaryOperatorKind.And:

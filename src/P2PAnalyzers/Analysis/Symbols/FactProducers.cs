@@ -78,7 +78,8 @@ internal static class FactProducers
     /// <summary>
     /// <paramref name="made"/> and every fact it can become in the same body: a BAR's address a peer page and back, a
     /// distance a verdict kept in a bool, a table its entries (a P2P-mapped entry's address possibly a bus address), a
-    /// bus address the flag set beside it.
+    /// bus address the flag set beside it, a bus start less a CPU start the bus offset, and a CPU address plus that offset
+    /// a bus address.
     /// </summary>
     public static FactShapes Derived(FactShapes made)
     {
@@ -95,7 +96,9 @@ internal static class FactProducers
                 .If(FactKind.HandBuiltTable, MemoryKind.Unknown, FactShapes.Of(FactKind.HandBuiltEntry))
                 .If(FactKind.P2PTable, MemoryKind.Unknown, FactShapes.Of(FactKind.P2PEntry))
                 .If(FactKind.P2PEntry, MemoryKind.Unknown, FactShapes.Of(FactKind.BusDma))
-                .If(FactKind.BusDma, MemoryKind.Unknown, FactShapes.Of(FactKind.BusFlag));
+                .If(FactKind.BusDma, MemoryKind.Unknown, FactShapes.Of(FactKind.BusFlag))
+                .If(FactKind.Bus, MemoryKind.Unknown, FactShapes.Of(FactKind.BusOffset))
+                .If(FactKind.BusOffset, MemoryKind.Unknown, FactShapes.Of(FactKind.Bus));
         }
         while (!all.Equals(last));
 
