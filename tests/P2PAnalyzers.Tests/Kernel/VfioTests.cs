@@ -127,7 +127,7 @@ public sealed class VfioTests
         RfcHead + RfcMapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer"));
 
     // vfio_pci_dma_buf_attach: pci_p2pdma_distance_many() < 0 clears peer2peer; the map refuses without it.
-    [Fact(Skip = "Gap: missed P2P0011 at 'attachment.Peer2Peer' in VfioPciDmaBuf.MapDmaBuf (verdict kept in the library member DmaBufAttachment.Peer2Peer, documented limit) and missed P2P0003 at 'return sgt' (see PopulateSgt_FillsTheTableVfioPciDmaBufMapHandsIt_Reports)")]
+    [Fact(Skip = "Gap: missed P2P0011 at 'attachment.Peer2Peer' in VfioPciDmaBuf.MapDmaBuf (the distance verdict set in Attach is kept in the library member DmaBufAttachment.Peer2Peer, which the rule does not follow: documented limit)")]
     public Task VfioPciDmaBufAttach_DistanceManyClearsPeer2Peer_VfioPciDmaBufMapRefusesWithoutIt_Reports() => KernelVerify.RunAsync(
         Core,
         RfcHead + """
@@ -206,4 +206,98 @@ public sealed class VfioTests
             }
         }
         """);
+
+    // The 2022 RFC ("vfio/pci: Allow MMIO regions to be exported through dma-buf", Gunthorpe): one dma_map_resource of
+    // the whole BAR range in vfio_pci_dma_buf_map, then the table is cut into max-sized entries of that mapping.
+    private const string Rfc2022Head = """
+        sealed class VfioPciDmaBuf2022 : DmaBufOps
+        {
+            public VfioPciCoreDevice Vdev = null!;
+            public int Index;
+            public ulong Offset;
+            public ulong Size;
+            public int OrigNents;
+            public bool Revoked;
+        """;
+
+    private const string Rfc2022MapUnmap = """
+
+            // vfio_pci_dma_buf_map (2022)
+            public override DmaResult<SgTable> MapDmaBuf(DmaBufAttachment attachment, DmaDirection dir)
+            {
+                const ulong sglSize = 1UL << 32;
+                if (!%PEER2PEER%)
+                {
+                    return DmaError.NotSupported; // -EPERM
+                }
+
+                if (Revoked)
+                {
+                    return DmaError.NoDevice;
+                }
+
+                int nents = (int)((Size + sglSize - 1) / sglSize);
+                SgTable sgt = SgTable.Alloc(nents);
+                // device memory is never in CPU caches
+                DmaAddr dmaAddr = %MAPPING%;
+                if (Dma.MappingError(attachment.Device, dmaAddr))
+                {
+                    return DmaError.NoMemory;
+                }
+
+                int i = 0;
+                for (ulong offset = 0; offset != Size;)
+                {
+                    ulong chunkSize = Math.Min(Size - offset, sglSize);
+                    Scatterlist sgl = sgt[i++];
+                    sgl.SetPage(null, chunkSize, 0);
+                    sgl.DmaAddress = dmaAddr + offset;
+                    sgl.DmaLength = chunkSize;
+                    offset += chunkSize;
+                }
+
+                OrigNents = sgt.OrigNents;
+                sgt.OrigNents = 0;
+                return {|P2P0003:sgt|};
+            }
+
+            // vfio_pci_dma_buf_unmap (2022): one unmap of the whole range
+            public override void UnmapDmaBuf(DmaBufAttachment attachment, SgTable sgt, DmaDirection dir)
+            {
+                Dma.UnmapResource(attachment.Device, sgt[0].DmaAddress, Size, dir, {|P2P0014:DmaAttrs.SkipCpuSync|});
+                sgt.OrigNents = OrigNents;
+            }
+        }
+        """;
+
+    private const string Rfc2022Mapping =
+        "Dma.MapResource(attachment.Device, Vdev.Pdev.Bar(Index).CpuStart + Offset, Size, dir, {|P2P0014:DmaAttrs.SkipCpuSync|})";
+
+    [Fact]
+    public Task VfioPciDmaBufMap2022_DmaMapResourceOfPciResourceStart_Reports() => KernelVerify.RunAsync(
+        Core,
+        Rfc2022Head + Rfc2022MapUnmap
+            .Replace("%PEER2PEER%", "attachment.Peer2Peer")
+            .Replace("%MAPPING%", "{|P2P0010:" + Rfc2022Mapping + "|}"));
+
+    // With the 2022 attach callback the distance verdict decides the mapping in the same method: P2P0011 at the test,
+    // and P2P0010 yields to it for the gated call (docs/rules/P2P0010.md).
+    [Fact(Skip = "Gap: missed P2P0011 at 'attachment.Peer2Peer' in VfioPciDmaBuf2022.MapDmaBuf (the distance verdict set in Attach is kept in the library member DmaBufAttachment.Peer2Peer, not followed: documented limit) and, in its place, P2P0010 at the Dma.MapResource that the verdict gates in the same method")]
+    public Task VfioPciDmaBufAttach2022_DistanceManyVerdictGatesDmaMapResource_Reports() => KernelVerify.RunAsync(
+        Core,
+        Rfc2022Head + """
+
+            // vfio_pci_dma_buf_attach (2022)
+            public override DmaError Attach(DmaBufAttachment attachment)
+            {
+                if (PciP2PDma.DistanceMany(Vdev.Pdev, new[] { attachment.Device }) < 0)
+                {
+                    attachment.Peer2Peer = false;
+                }
+
+                return DmaError.None;
+            }
+        """ + Rfc2022MapUnmap
+            .Replace("%PEER2PEER%", "{|P2P0011:attachment.Peer2Peer|}")
+            .Replace("%MAPPING%", Rfc2022Mapping));
 }
