@@ -40,6 +40,7 @@ public sealed partial class MapTypeTableTests
             Assert.Same(t.Device("far"), PciP2PDma.FindMany(new Device[] { t.Device("nic") }));
             Publish(t, "gpu");
             Assert.Same(t.Device("gpu"), PciP2PDma.FindMany(new Device[] { t.Device("nic") }));
+            Assert.Same(t.Device("gpu"), PciP2PDma.FindMany(new Device[] { t.Device("nic") }, n => n - 1)); // far is no tie
         },
         ["FindMany_SkipsUnpublishedAndUnsupported_TiesArePicked"] = () =>
         {
