@@ -79,6 +79,18 @@ public sealed partial class MapTypeTableTests
             Assert.Equal(0x2000UL, table[1].DmaLength);
             Assert.Equal(0UL, table[2].DmaLength);
         },
+        ["IommuSg_FinaliseSg_BusEntryEndsTheSegmentBeforeIt_ThreeSegments"] = () =>
+        {
+            // [RAM, bus, RAM, RAM]: the bus entry is a segment of its own and the RAM after it starts a new one.
+            PciTopology t = Topologies.BusOffsetSwitch(iommu: true);
+            Page[] ram = t.Memory.AllocPages(3);
+            SgTable table = SgTable.FromPages(new[] { ram[0], Topologies.GpuP2PPage(t), ram[1], ram[2] });
+            Assert.Equal(DmaError.None, Dma.MapSgTable(t.Device("nic"), table, DmaDirection.ToDevice));
+            Assert.Equal(3, table.Nents);
+            Assert.Equal(new[] { false, true, false, false }, table.Select(sg => sg.IsDmaBusAddress));
+            Assert.Equal(new[] { 0x1000UL, 0x1000UL, 0x2000UL, 0UL }, table.Select(sg => sg.DmaLength));
+            Assert.Equal(table[0].DmaAddress + 0x1000, table[2].DmaAddress); // one IOVA range, the bus entry takes none of it
+        },
         ["IommuSg_ThruHostBridge_UsesTheCallersAttributes"] = () =>
         {
             PciTopology t = Topologies.AcrossRootPorts(Ids.SkylakeHost(iommu: true));
@@ -152,6 +164,7 @@ public sealed partial class MapTypeTableTests
         { "IommuSg_OneIovaAllocationForTheWholeList", "drivers/iommu/dma-iommu.c iommu_dma_map_sg (one iommu_dma_alloc_iova of iova_len)" },
         { "IommuSg_FinaliseSg_TwoContiguousRamPages_OneSegment", "drivers/iommu/dma-iommu.c __finalise_sg" },
         { "IommuSg_FinaliseSg_BusPageThenTwoRamPages_TwoSegments", "drivers/iommu/dma-iommu.c __finalise_sg (bus-address segment, cur_len = 0)" },
+        { "IommuSg_FinaliseSg_BusEntryEndsTheSegmentBeforeIt_ThreeSegments", "drivers/iommu/dma-iommu.c __finalise_sg (bus-address segment; dma_addr not advanced)" },
         { "IommuSg_ThruHostBridge_UsesTheCallersAttributes", "drivers/iommu/dma-iommu.c iommu_dma_map_sg (prot = dma_info_to_prot(dir, coherent, attrs))" },
         { "IommuSg_NoIovaSpace_IsNoMemory", "drivers/iommu/dma-iommu.c iommu_dma_map_sg (!iova: -ENOMEM)" },
         { "IommuSg_NotSupported_IsRemoteIo_NothingMapped", "drivers/iommu/dma-iommu.c iommu_dma_map_sg (default: -EREMOTEIO, out_restore_sg)" },
@@ -166,6 +179,12 @@ public sealed partial class MapTypeTableTests
         { "IovaLimit_HonoursBusDmaLimit", "drivers/iommu/dma-iommu.c iommu_dma_alloc_iova (min_not_zero(dma_limit, dev->bus_dma_limit))" },
         { "MapTypeCache_OnlyForInitialisedProviders", "drivers/pci/p2pdma.c calc_map_type_and_dist (xa_store only if provider->p2pdma)" },
         { "BusAddrMap_AddsTheOffset_WithoutARangeCheck", "include/linux/pci-p2pdma.h pci_p2pdma_bus_addr_map (paddr + bus_offset)" },
+        { "NonPciClient_MapType_IsNotSupported_EvenBelowAPciPeer", "drivers/pci/p2pdma.c pci_p2pdma_map_type (!dev_is_pci(dev))" },
+        { "NonPciClient_Distance_IsMeasuredFromItsNearestPciParent", "drivers/pci/p2pdma.c pci_p2pdma_distance_many, find_parent_pci_dev" },
+        { "FindMany_PicksThePublishedProviderClosestToAllClients", "drivers/pci/p2pdma.c pci_p2pmem_find_many" },
+        { "FindMany_SkipsUnpublishedAndUnsupported_TiesArePicked", "drivers/pci/p2pdma.c pci_p2pmem_find_many, pci_has_p2pmem, pci_p2pmem_publish" },
+        { "DmaMapResource_OfMemoryWithStructPages_RefusedUnderDebug", "kernel/dma/mapping.c dma_map_resource (CONFIG_DMA_API_DEBUG && pfn_valid)" },
+        { "DmaMapPage_OfZoneDevicePage_RefusedUnderDebug_MmioAlways", "kernel/dma/mapping.c dma_map_page_attrs (DMA_ATTR_MMIO; CONFIG_DMA_API_DEBUG && is_zone_device_page)" },
     };
 
     [Theory]
@@ -173,7 +192,9 @@ public sealed partial class MapTypeTableTests
     public void KernelMappingRule_Holds(string rule, string kernelSource)
     {
         Assert.False(string.IsNullOrWhiteSpace(kernelSource));
-        (MappingRules.TryGetValue(rule, out Action? check) ? check : MoreMappingRules[rule])();
+        (MappingRules.TryGetValue(rule, out Action? check) ? check
+            : MoreMappingRules.TryGetValue(rule, out Action? more) ? more
+            : ClientRules[rule])();
     }
 
     [Fact]
@@ -181,7 +202,7 @@ public sealed partial class MapTypeTableTests
     {
         var names = MappingTable.Select(row => (string)row[0]).ToList();
         Assert.Equal(names.Count, names.Distinct().Count());
-        Assert.Equal(MappingRules.Keys.Concat(MoreMappingRules.Keys).OrderBy(k => k), names.OrderBy(k => k));
+        Assert.Equal(MappingRules.Keys.Concat(MoreMappingRules.Keys).Concat(ClientRules.Keys).OrderBy(k => k), names.OrderBy(k => k));
     }
 
     /// <summary>hb0 (Skylake-E, no IOMMU, inbound offset) - { rp0 - gpu, rp1 - nic }; a table of one gpu P2P page.</summary>

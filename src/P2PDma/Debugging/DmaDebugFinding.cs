@@ -48,6 +48,18 @@ public enum DmaDebugFindingKind
 
     /// <summary>An exporter handed out DMA addresses or lengths that are not page aligned.</summary>
     DmaBufUnaligned,
+
+    /// <summary>
+    /// <c>dma_map_resource</c> of memory that has struct pages (RAM, or P2P memory published with pages): refused
+    /// under <c>CONFIG_DMA_API_DEBUG</c> (<c>WARN_ON_ONCE(pfn_valid(...))</c>); map pages with the page calls.
+    /// </summary>
+    MapResourceOfPageMemory,
+
+    /// <summary>
+    /// <c>dma_map_page</c> of a ZONE_DEVICE page (P2P memory): refused under <c>CONFIG_DMA_API_DEBUG</c>
+    /// (<c>WARN_ON_ONCE(is_zone_device_page(page))</c>); P2P pages go through the P2P-aware sg calls.
+    /// </summary>
+    MapPageOfZoneDevicePage,
 }
 
 /// <summary>One finding of the DMA debug checks.</summary>

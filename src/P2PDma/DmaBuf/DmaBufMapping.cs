@@ -22,7 +22,8 @@ public static class DmaBufMapping
     /// table (pages null, <see cref="SgTable.OrigNents"/> 0) (<c>dma_buf_phys_vec_to_sgt</c>): bus addresses for
     /// <see cref="P2PMapType.BusAddr"/>; an IOVA range linked as MMIO, or <see cref="Dma.MapPhys"/> with
     /// <see cref="DmaAttrs.Mmio"/> under dma-direct, for <see cref="P2PMapType.ThruHostBridge"/>;
-    /// <see cref="DmaError.Invalid"/> otherwise.
+    /// <see cref="DmaError.Invalid"/> otherwise. A range <c>dma_map_phys</c> cannot map is <see cref="DmaError.NoMemory"/>
+    /// (the kernel returns <c>dma_mapping_error()</c>, which is <c>-ENOMEM</c>).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A range is not the provider's memory, or the ranges do not add up to <paramref name="size"/>.</exception>
     public static DmaResult<SgTable> PhysVecToSgt(DmaBufAttachment attach, P2PProvider provider, IReadOnlyList<PhysRange> ranges,

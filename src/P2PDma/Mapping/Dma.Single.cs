@@ -10,12 +10,25 @@ public static partial class Dma
 {
     /// <summary>
     /// Maps <paramref name="size"/> bytes of <paramref name="page"/> from <paramref name="offset"/> (<c>dma_map_page_attrs</c>).
-    /// Legacy: treats the page as RAM, whatever it is. Check the result with <see cref="MappingError"/>.
+    /// Legacy: treats the page as RAM, whatever it is. <see cref="DmaAttrs.Mmio"/> is refused (MMIO has no pages to
+    /// stream), and with DMA debugging on so is a P2P (ZONE_DEVICE) page. Check the result with <see cref="MappingError"/>.
     /// </summary>
     public static DmaAddr MapPage(PciDevice dev, Page page, ulong offset, ulong size, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None)
     {
         Check.Mapping(dev, size, dir);
         Check.NotNull(page, nameof(page));
+        if ((attrs & DmaAttrs.Mmio) != 0)
+        {
+            return DmaAddr.MappingError; // dma_map_page_attrs: unlikely(attrs & DMA_ATTR_MMIO)
+        }
+
+        if (dev.Topology.DmaDebug.Enabled && page.IsP2P)
+        {
+            dev.Topology.DmaDebug.Report(DmaDebugFindingKind.MapPageOfZoneDevicePage, dev, DmaAddr.MappingError,
+                $"dma_map_page of {page}, a ZONE_DEVICE page (WARN_ON_ONCE(is_zone_device_page(page))): map P2P pages with the P2P-aware sg calls");
+            return DmaAddr.MappingError;
+        }
+
         return MapTracked(dev, page.Phys + offset, size, dir, attrs, mmio: false, DmaMapFamily.Single);
     }
 
@@ -63,11 +76,19 @@ public static partial class Dma
     /// <summary>
     /// Maps MMIO for a device (<c>dma_map_resource</c>). Legacy: knows nothing of P2P or bus offsets. Under dma-direct
     /// it returns the CPU physical address unchanged; behind an IOMMU it maps an IOVA, which a switch between two
-    /// peers never sends to the IOMMU.
+    /// peers never sends to the IOMMU. With DMA debugging on, memory that has struct pages (RAM, or P2P memory
+    /// published with pages) is refused (<c>WARN_ON_ONCE(pfn_valid(...))</c>).
     /// </summary>
     public static DmaAddr MapResource(PciDevice dev, PhysAddr phys, ulong size, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None)
     {
         Check.Mapping(dev, size, dir);
+        if (dev.Topology.DmaDebug.Enabled && dev.Topology.Memory.TryPhysToPage(phys, out Page page))
+        {
+            dev.Topology.DmaDebug.Report(DmaDebugFindingKind.MapResourceOfPageMemory, dev, DmaAddr.MappingError,
+                $"dma_map_resource of {phys}, which has a struct page ({(page.IsP2P ? "P2P memory published with pages" : "RAM")}): pfn_valid memory must be mapped with the page calls");
+            return DmaAddr.MappingError;
+        }
+
         return MapTracked(dev, phys, size, dir, attrs, mmio: true, DmaMapFamily.Resource);
     }
 

@@ -38,7 +38,7 @@ public sealed class SgTable : IReadOnlyList<Scatterlist>
     /// <summary>The first <see cref="Nents"/> entries: the DMA segments (<c>for_each_sgtable_dma_sg</c>).</summary>
     public IEnumerable<Scatterlist> DmaSegments => _entries.Take(Nents);
 
-    /// <summary>The contiguous IOVA range a legacy <see cref="Dma.MapSg"/> allocated for the table, if any.</summary>
+    /// <summary>The one IOVA range an sg mapping behind an IOMMU allocated for the whole table, if any (<c>iommu_dma_map_sg</c>).</summary>
     internal (ulong Iova, ulong Size)? SgIova { get; set; }
 
     /// <summary>Exporter-private state (what <c>struct dma_buf_dma</c> holds around the table).</summary>

@@ -16,6 +16,7 @@ internal sealed class P2PDeviceState
     private readonly object _gate = new();
     private readonly List<Addresses.PhysRange> _published = new();
     private Dictionary<int, P2PProvider>? _providers;
+    private bool _p2pmemPublished;
 
     public P2PDeviceState(PciDevice owner) => _owner = owner;
 
@@ -58,6 +59,32 @@ internal sealed class P2PDeviceState
 
             _published.Add(range);
             return true;
+        }
+    }
+
+    /// <summary>Sets <c>p2pdma-&gt;p2pmem_published</c>; ignored before <see cref="Initialize"/>, as in the kernel.</summary>
+    public void SetP2PMemPublished(bool publish)
+    {
+        lock (_gate)
+        {
+            if (_providers is not null)
+            {
+                _p2pmemPublished = publish;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>pci_has_p2pmem</c>: memory was added with struct pages (the pool exists) and published for other drivers.
+    /// </summary>
+    public bool HasP2PMem
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _published.Count > 0 && _p2pmemPublished;
+            }
         }
     }
 

@@ -11,7 +11,7 @@ namespace P2PDma.P2P;
 /// The PCI peer-to-peer DMA API (drivers/pci/p2pdma.c, include/linux/pci-p2pdma.h): providers, map types, distances
 /// and the bus-address map. Map types are computed as <c>calc_map_type_and_dist</c> does and cached per pair.
 /// </summary>
-public static class PciP2PDma
+public static partial class PciP2PDma
 {
     /// <summary>
     /// Creates one provider per memory BAR of <paramref name="pdev"/> (<c>pcim_p2pdma_init</c>). Idempotent.
@@ -64,25 +64,27 @@ public static class PciP2PDma
 
     /// <summary>
     /// How <paramref name="client"/> must reach <paramref name="provider"/>'s memory (<c>pci_p2pdma_map_type</c>);
-    /// <see cref="P2PMapType.NotSupported"/> for a null provider.
+    /// <see cref="P2PMapType.NotSupported"/> for a null provider and for a client that is not a PCI function
+    /// (<c>!dev_is_pci(dev)</c>: unlike the distance, the map type does not look at the client's PCI parent).
     /// </summary>
-    public static P2PMapType MapType(P2PProvider? provider, PciDevice client)
+    public static P2PMapType MapType(P2PProvider? provider, Device client)
     {
         ThrowIfNull(client, nameof(client));
-        return provider is null ? P2PMapType.NotSupported : Describe(provider.Owner, client).MapType;
+        return provider is null || client is not PciDevice pci ? P2PMapType.NotSupported : Describe(provider.Owner, pci).MapType;
     }
 
     /// <summary>
     /// The distance between <paramref name="provider"/> and <paramref name="client"/>, or -1 when P2P is not supported
     /// (<c>pci_p2pdma_distance</c>). A non-negative distance says P2P is possible, not how to map: ask <see cref="MapType"/>.
     /// </summary>
-    public static int Distance(PciDevice provider, PciDevice client) => DistanceMany(provider, new[] { client });
+    public static int Distance(PciDevice provider, Device client) => DistanceMany(provider, new[] { client });
 
     /// <summary>
     /// The summed distance to every client, or -1 when any is unsupported or the list is empty
-    /// (<c>pci_p2pdma_distance_many</c>).
+    /// (<c>pci_p2pdma_distance_many</c>). A client that is not a PCI function is measured from its nearest PCI parent
+    /// (<c>find_parent_pci_dev</c>); one without any is unsupported.
     /// </summary>
-    public static int DistanceMany(PciDevice provider, IReadOnlyList<PciDevice> clients)
+    public static int DistanceMany(PciDevice provider, IReadOnlyList<Device> clients)
     {
         ThrowIfNull(provider, nameof(provider));
         ThrowIfNull(clients, nameof(clients));
@@ -92,10 +94,15 @@ public static class PciP2PDma
         }
 
         int total = 0;
-        foreach (PciDevice client in clients)
+        foreach (Device client in clients)
         {
             ThrowIfNull(client, nameof(clients));
-            P2PPath path = Describe(provider, client);
+            if (client.NearestPciDevice() is not PciDevice pci)
+            {
+                return -1; // "cannot be used for peer-to-peer DMA as it is not a PCI device"
+            }
+
+            P2PPath path = Describe(provider, pci);
             if (path.MapType == P2PMapType.NotSupported)
             {
                 return -1;

@@ -10,7 +10,7 @@ namespace P2PDma.Pci;
 /// One PCI function (the kernel's <c>struct pci_dev</c>, and its embedded <c>struct device</c> for the DMA API):
 /// a root port, a switch port or an endpoint function, with its BARs, ACS control, DMA mask and IOMMU domain.
 /// </summary>
-public sealed class PciDevice
+public sealed class PciDevice : Device
 {
     private readonly List<PciDevice> _children = new();
     private PciBar[] _bars = Array.Empty<PciBar>();
@@ -36,7 +36,10 @@ public sealed class PciDevice
     public PciTopology Topology { get; }
 
     /// <summary>The name the topology description gave the function (e.g. <c>gpu0</c>).</summary>
-    public string Name { get; }
+    public override string Name { get; }
+
+    /// <summary>The bridge above (<see cref="Upstream"/>); null on a root bus, where the parent would be the host bridge.</summary>
+    public override Device? Parent => Upstream;
 
     /// <summary>Root port, switch port or endpoint.</summary>
     public PciDeviceKind Kind { get; }

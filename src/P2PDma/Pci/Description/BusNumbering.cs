@@ -108,7 +108,7 @@ internal sealed class BusNumbering
             if (_hostFunctions.TryGetValue(bdf, out string? host))
             {
                 _errors.Add(new TopologyError(child.Line, child.Subject, "slot",
-                    $"address {bdf} is host bridge '{host}''s own function (declare it with host-function=no to free slot 0)"));
+                    $"address {bdf} is the host bridge function of '{host}' (declare the host bridge with host-function=no to free slot 0)"));
                 continue;
             }
 
