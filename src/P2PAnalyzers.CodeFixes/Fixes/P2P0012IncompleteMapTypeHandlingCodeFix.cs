@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
@@ -45,7 +46,7 @@ public sealed class P2P0012IncompleteMapTypeHandlingCodeFix : P2PCodeFix
 
     private static SyntaxNode? AddNotSupportedArm(SyntaxNode root, SemanticModel model, SwitchStatementSyntax @switch)
     {
-        StatementSyntax error = ErrorPath.For(model, @switch, SyntaxFactory.ParseExpression(Names.DmaError + ".RemoteIo"));
+        StatementSyntax[] error = ErrorPath.Statements(model, @switch, SyntaxFactory.ParseExpression(Names.DmaError + ".RemoteIo"));
         SwitchSectionSyntax section = Section(SyntaxFactory.ParseExpression(Names.P2PMapType + ".NotSupported"), error);
         SwitchSectionSyntax? @default = @switch.Sections.FirstOrDefault(s => s.Labels.Any(l => l is DefaultSwitchLabelSyntax));
         return @default is null
@@ -64,9 +65,24 @@ public sealed class P2P0012IncompleteMapTypeHandlingCodeFix : P2PCodeFix
 
         ExpressionSyntax busMap = SyntaxFactory.ParseExpression($"{Names.PciP2PDma}.BusAddrMap({provider}, {call.ArgumentList.Arguments[1].Expression})");
         StatementSyntax busStatement = statement.ReplaceNode(call, busMap).WithoutTrivia();
-        SwitchSectionSyntax section = statement is ReturnStatementSyntax
-            ? Section(SyntaxFactory.ParseExpression(Names.P2PMapType + ".BusAddr"), busStatement)
-            : Section(SyntaxFactory.ParseExpression(Names.P2PMapType + ".BusAddr"), busStatement, SyntaxFactory.BreakStatement());
+        var statements = new List<StatementSyntax> { busStatement };
+        switch (BusAddressKeptIn(statement, @switch, model, cancellationToken))
+        {
+            case Kept.InEntry entry:
+                // sg_dma_mark_bus_address: the unmap of the table then skips the entry instead of unmapping a bus address.
+                statements.Add(FixDocument.Statement($"{entry.Entry}.MarkBusAddress();"));
+                break;
+            case Kept.Unmapped:
+                // The function unmaps what it stored there: a bus address would be unmapped (P2P0013). Not sound locally.
+                return null;
+        }
+
+        if (statement is not ReturnStatementSyntax)
+        {
+            statements.Add(SyntaxFactory.BreakStatement());
+        }
+
+        SwitchSectionSyntax section = Section(SyntaxFactory.ParseExpression(Names.P2PMapType + ".BusAddr"), statements.ToArray());
 
         // A BusAddr label sharing the mapping section goes to the new arm.
         SwitchSectionSyntax? shared = SectionWith(@switch, model, "BusAddr", cancellationToken);
@@ -85,6 +101,38 @@ public sealed class P2P0012IncompleteMapTypeHandlingCodeFix : P2PCodeFix
 
         return tracked.InsertNodesBefore(tracked.GetCurrentNode(thru)!, new[] { section });
     }
+
+    /// <summary>Where the new arm's bus address is kept: returned, in an sg entry (to be marked), or where the function unmaps it.</summary>
+    private abstract record Kept
+    {
+        public sealed record Elsewhere : Kept;
+
+        public sealed record InEntry(ExpressionSyntax Entry) : Kept;
+
+        public sealed record Unmapped : Kept;
+    }
+
+    private static Kept BusAddressKeptIn(StatementSyntax statement, SwitchStatementSyntax @switch, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (statement is not ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: ExpressionSyntax target } })
+        {
+            return new Kept.Elsewhere();
+        }
+
+        if (target is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "DmaAddress" } member
+            && model.GetTypeInfo(member.Expression, cancellationToken).Type?.ToDisplayString() == "P2PDma.Mapping.Scatterlist")
+        {
+            return new Kept.InEntry(member.Expression.WithoutTrivia());
+        }
+
+        SyntaxNode? body = @switch.FirstAncestorOrSelf<SyntaxNode>(n => n is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax);
+        bool unmapped = body?.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i =>
+            model.GetSymbolInfo(i, cancellationToken).Symbol is IMethodSymbol { ContainingType.Name: "Dma" } m && m.Name.StartsWith("Unmap", System.StringComparison.Ordinal)
+            && i.ArgumentList.Arguments.Count > 1 && Text(i.ArgumentList.Arguments[1].Expression) == Text(target)) == true;
+        return unmapped ? new Kept.Unmapped() : new Kept.Elsewhere();
+    }
+
+    private static string Text(ExpressionSyntax expression) => expression.WithoutTrivia().NormalizeWhitespace().ToString();
 
     /// <summary>The statement of a section that maps with a generic call: <c>x = Dma.MapPhys(...);</c> or <c>return Dma.MapPhys(...);</c>.</summary>
     private static (StatementSyntax, InvocationExpressionSyntax)? MappingStatement(SwitchSectionSyntax section, SemanticModel model, CancellationToken cancellationToken)
