@@ -404,6 +404,46 @@ public sealed class P2P0013Tests
         }
         """);
 
+    // The same, with the flag set first in the BusAddr arm (nvme_pci_setup_data_prp's order: the iod flag, then the
+    // address).
+    [Fact]
+    public Task BusAddrFlagSetBeforeTheBusAddressGuardsUnmap_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        class NvmePci
+        {
+            DmaError Execute(PciDevice dev, P2PMapState p2p, Page page, ulong len, DmaDirection dir, Func<DmaAddr, DmaError> submit)
+            {
+                bool p2pBusAddr = false;
+                DmaAddr addr;
+                switch (PciP2PDma.State(p2p, dev, page))
+                {
+                    case P2PMapType.BusAddr:
+                        p2pBusAddr = true;
+                        addr = PciP2PDma.BusAddrMap(p2p.Provider, page.Phys);
+                        break;
+                    case P2PMapType.ThruHostBridge:
+                    case P2PMapType.None:
+                        addr = Dma.MapPhys(dev, page.Phys, len, dir, DmaAttrs.Mmio);
+                        if (Dma.MappingError(dev, addr))
+                        {
+                            return DmaError.NoMemory;
+                        }
+
+                        break;
+                    default:
+                        return DmaError.RemoteIo;
+                }
+
+                DmaError err = submit(addr);
+                if (!p2pBusAddr)
+                {
+                    Dma.UnmapPhys(dev, addr, len, dir, DmaAttrs.Mmio);
+                }
+
+                return err;
+            }
+        }
+        """);
+
     [Fact]
     public Task P2PAwareTableUnmappedWithUnmapSgTable_NoDiagnostic() => Verifier.Analyzer(Usings + """
         class RdmaRw

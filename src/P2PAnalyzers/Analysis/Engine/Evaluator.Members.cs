@@ -57,9 +57,9 @@ internal sealed partial class Evaluator
             case Role.BusAddressOf:
                 return FlowValue.Of(new Fact(FactKind.Bus, At()));
             case Role.MapP2P:
-                return FlowValue.Of(new Fact(FactKind.BusDma, At(), key: FactKey.Of(KeyKind.MaybeBus)));
+                return Bus(new Fact(FactKind.BusDma, At(), key: FactKey.Of(KeyKind.MaybeBus)));
             case Role.BusAddrMap:
-                return FlowValue.Of(new Fact(FactKind.BusDma, At(), key: FactKey.Of(KeyKind.DefiniteBus)));
+                return Bus(new Fact(FactKind.BusDma, At(), key: FactKey.Of(KeyKind.DefiniteBus)));
             case Role.MapSgTable:
                 MarkTable(Arg(1), new Fact(FactKind.P2PTable, At()));
                 return FlowValue.Empty;
@@ -136,6 +136,13 @@ internal sealed partial class Evaluator
 
         FlowValue source = method.IsExtensionMethod && args.Length > 0 ? args[0] : receiver;
         return TableView(source, method.ReturnType);
+    }
+
+    /// <summary>A bus-or-DMA address made here, linked to the flags set earlier on this path.</summary>
+    private FlowValue Bus(Fact bus)
+    {
+        LinkPendingFlags(bus);
+        return FlowValue.Of(bus);
     }
 
     private FlowValue PropertyRead(IPropertyReferenceOperation property)

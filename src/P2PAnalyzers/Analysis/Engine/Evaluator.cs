@@ -218,6 +218,10 @@ internal sealed partial class Evaluator
         if (target.Type?.SpecialType == SpecialType.System_Boolean && value.ConstantValue is { HasValue: true, Value: true })
         {
             v = BusFlagFor(State);
+            if (FactProducers.OfBody(_context.Root, _k).Overlaps(FactShapes.Of(FactKind.BusDma)))
+            {
+                v = v.Add(new Fact(FactKind.BusFlag, new Origin(Reporting.Text(target.Syntax), target.Syntax.GetLocation()), key: FactKey.Of(KeyKind.PendingFlag)));
+            }
         }
 
         FlowValue receiver = EvalTargetReceiver(target);
@@ -228,6 +232,18 @@ internal sealed partial class Evaluator
 
         Hand(target, v, receiver);
         return v;
+    }
+
+    /// <summary>A bus address made after a flag was set on this path: the flag stands for it too.</summary>
+    private void LinkPendingFlags(Fact bus)
+    {
+        foreach (var kv in State.Values)
+        {
+            if (kv.Value.Facts.Any(f => f.Kind == FactKind.BusFlag && f.Key.Kind == KeyKind.PendingFlag))
+            {
+                State = State.Set(kv.Key, kv.Value.Add(bus.With(FactKind.BusFlag)));
+            }
+        }
     }
 
     /// <summary>A flag set where bus addresses live: remembers which (see <see cref="FactKind.BusFlag"/>).</summary>

@@ -34,6 +34,12 @@ internal enum KeyKind : byte
     /// <summary>The DMA address of a P2P-mapped table's entry whose bus-address flag was not checked.</summary>
     EntryBus,
 
+    /// <summary>
+    /// A flag set to true before any bus address on its path (the flag first, then the address, in a BusAddr arm): the
+    /// bus addresses made after it on the same path are the ones it stands for.
+    /// </summary>
+    PendingFlag,
+
     /// <summary>A distance verdict that is true when P2P is possible.</summary>
     Possible,
 
