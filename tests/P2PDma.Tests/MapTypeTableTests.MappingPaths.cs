@@ -20,10 +20,16 @@ public sealed partial class MapTypeTableTests
     {
         ["DirectSg_ThruHostBridge_MapsLikeRam_PhysToDmaApplies"] = () =>
         {
-            (PciTopology t, SgTable table, Page p2p) = HostBridgePeerTable(dmaOffset: 0x100_0000);
+            // No inbound offset: phys_to_dma is the identity, the CPU physical address, no bus-address mark.
+            (PciTopology t, SgTable table, Page p2p) = HostBridgePeerTable(dmaOffset: 0);
             Assert.Equal(DmaError.None, Dma.MapSgTable(t.Device("nic"), table, DmaDirection.ToDevice));
-            Assert.Equal(p2p.Phys.Raw + 0x100_0000, table[0].DmaAddress.Raw);
+            Assert.Equal(p2p.Phys, PhysAddr.FromRaw(table[0].DmaAddress.Raw));
             Assert.False(table[0].IsDmaBusAddress);
+
+            // An inbound offset (a dma_range_map for RAM): a BAR has no translation, so phys_to_dma fails: -EIO. As
+            // MMIO (dma_direct_map_phys with DMA_ATTR_MMIO) it would have kept its physical address.
+            (PciTopology offset, SgTable peer, _) = HostBridgePeerTable(dmaOffset: 0x100_0000);
+            Assert.Equal(DmaError.Io, Dma.MapSgTable(offset.Device("nic"), peer, DmaDirection.ToDevice));
         },
         ["DirectSg_BusAddr_GetsBusAddressAndMark"] = () =>
         {
@@ -157,7 +163,7 @@ public sealed partial class MapTypeTableTests
     /// <summary>Row name and the kernel source it follows.</summary>
     public static TheoryData<string, string> MappingTable => new()
     {
-        { "DirectSg_ThruHostBridge_MapsLikeRam_PhysToDmaApplies", "kernel/dma/direct.c dma_direct_map_sg (THRU_HOST_BRIDGE falls through to dma_direct_map_phys)" },
+        { "DirectSg_ThruHostBridge_MapsLikeRam_PhysToDmaApplies", "kernel/dma/direct.c dma_direct_map_sg (THRU_HOST_BRIDGE falls through to dma_direct_map_phys); include/linux/dma-direct.h translate_phys_to_dma" },
         { "DirectSg_BusAddr_GetsBusAddressAndMark", "kernel/dma/direct.c dma_direct_map_sg; include/linux/pci-p2pdma.h pci_p2pdma_bus_addr_map" },
         { "DirectSg_NotSupported_IsRemoteIo", "kernel/dma/direct.c dma_direct_map_sg (default: -EREMOTEIO)" },
         { "DirectSg_UnreachablePage_IsIo", "kernel/dma/direct.c dma_direct_map_sg (DMA_MAPPING_ERROR: -EIO)" },

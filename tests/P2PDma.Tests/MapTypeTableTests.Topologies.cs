@@ -92,4 +92,14 @@ public sealed partial class MapTypeTableTests
             .Endpoint("nic", "rp1", f => f.Bar(0, Topologies.NicBar, Topologies.NicBarSize))
             .Build();
     }
+
+    /// <summary>hb0 - rp0 - nic (PF, function 0) with virtual functions nic.vf0 (function 1) and nic.vf1 (function 2).</summary>
+    private static PciTopology Sriov(AcsControl pfAcs = AcsControl.None) =>
+        new PciTopologyBuilder()
+            .HostBridge("hb0")
+            .RootPort("rp0", "hb0")
+            .Endpoint("nic", "rp0", f => f.Acs(pfAcs).Bar(0, Topologies.NicBar, Topologies.NicBarSize))
+            .Endpoint("nic.vf0", "rp0", f => f.Address(null, 1).VirtualFunctionOf("nic").Bar(0, 0xD000_0000, 0x10_0000))
+            .Endpoint("nic.vf1", "rp0", f => f.Address(null, 2).VirtualFunctionOf("nic"))
+            .Build();
 }

@@ -151,6 +151,15 @@ public sealed partial class MapTypeTableTests
             new(() => Topologies.AcrossHostBridges(Ids.Host(0x1d17, 0x1003), Ids.Host(0x1d17, 0x1003)), "gpu", "nic", null),
         ["Zhaoxin0x1008_TwoBridges_NoSameBridgeRequirement_ThruHostBridge"] =
             new(() => Topologies.AcrossHostBridges(Ids.Host(0x1d17, 0x1008), Ids.Host(0x1d17, 0x1008)), "gpu", "nic", null),
+
+        // SR-IOV: pci_upstream_bridge() walks from pci_physfn(dev), so a VF meets its PF and its sibling VFs at the port
+        // above the PF (vf -> rp0, 1 hop each side), and the PF itself is not on a VF's path.
+        ["SriovVfToItsPf_MeetAtThePortAboveThePf_Distance2"] =
+            new(() => Sriov(), "nic.vf0", "nic", "rp0"),
+        ["SriovVfToSiblingVf_Distance2"] =
+            new(() => Sriov(), "nic.vf0", "nic.vf1", "rp0"),
+        ["SriovAcsRedirectOnThePf_IsNotOnTheVfToVfPath_BusAddr"] =
+            new(() => Sriov(pfAcs: AcsControl.RequestRedirect), "nic.vf0", "nic.vf1", "rp0"),
     };
 
     public static TheoryData<string, P2PMapType, int> Table => new()
@@ -204,6 +213,9 @@ public sealed partial class MapTypeTableTests
         { "Zhaoxin0x1003_SameBridge_ThruHostBridge", P2PMapType.ThruHostBridge, 4 },
         { "Zhaoxin0x1003_TwoBridges_RequiresSameBridge_NotSupported", P2PMapType.NotSupported, 4 },
         { "Zhaoxin0x1008_TwoBridges_NoSameBridgeRequirement_ThruHostBridge", P2PMapType.ThruHostBridge, 4 },
+        { "SriovVfToItsPf_MeetAtThePortAboveThePf_Distance2", P2PMapType.BusAddr, 2 },
+        { "SriovVfToSiblingVf_Distance2", P2PMapType.BusAddr, 2 },
+        { "SriovAcsRedirectOnThePf_IsNotOnTheVfToVfPath_BusAddr", P2PMapType.BusAddr, 2 },
     };
 
     [Theory]

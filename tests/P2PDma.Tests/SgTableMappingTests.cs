@@ -35,21 +35,13 @@ public sealed class SgTableMappingTests
     [Fact]
     public void LegacyMapSg_MapsAP2PPageAsRam()
     {
-        // Before P2P-aware mapping, a P2P page got phys_to_dma like RAM: the inbound RAM offset, no bus address.
-        PciTopology t = new PciTopologyBuilder()
-            .HostBridge("hb0", hb => hb.DmaOffset(0x100_0000))
-            .RootPort("rp0", "hb0")
-            .SwitchUpstreamPort("sw0", "rp0")
-            .SwitchDownstreamPort("sw0.dp0", "sw0")
-            .SwitchDownstreamPort("sw0.dp1", "sw0")
-            .Endpoint("gpu", "sw0.dp0", f => f.Bar(0, Topologies.GpuBar, Topologies.GpuBarSize))
-            .Endpoint("nic", "sw0.dp1")
-            .Build();
+        // Before P2P-aware mapping, a P2P page got phys_to_dma like RAM: its CPU physical address, not its bus address.
+        PciTopology t = Topologies.BusOffsetSwitch();
         Page p2p = Topologies.GpuP2PPage(t);
         SgTable table = SgTable.FromPages(new[] { p2p });
 
         Assert.Equal(1, Dma.LegacyMapSg(t.Device("nic"), table, 1, DmaDirection.ToDevice));
-        Assert.Equal(Topologies.GpuBar + 0x100_0000, table[0].DmaAddress.Raw);
+        Assert.Equal(Topologies.OffsetGpuBarCpu, table[0].DmaAddress.Raw); // the bus address would be 0x5000_0000
         Assert.False(table[0].IsDmaBusAddress);
     }
 
@@ -185,8 +177,10 @@ public sealed class SgTableMappingTests
     }
 
     [Fact]
-    public void MapSgTable_ThruHostBridgeDmaDirect_MapsLikeRam_WithTheInboundOffset()
+    public void MapSgTable_ThruHostBridgeDmaDirect_WithAnInboundOffset_BarHasNoTranslation_FailsWithIo()
     {
+        // dma_direct_map_sg maps THRU_HOST_BRIDGE pages with phys_to_dma, like RAM; the inbound offset describes RAM
+        // only (a dma_range_map), so the BAR translates to DMA_MAPPING_ERROR and the call fails with -EIO.
         PciTopology t = new PciTopologyBuilder()
             .HostBridge("hb0", hb => hb.Identity(Ids.Intel, Ids.SkylakeE).DmaOffset(0x100_0000))
             .RootPort("rp0", "hb0")
@@ -198,12 +192,8 @@ public sealed class SgTableMappingTests
         Page p2p = Topologies.GpuP2PPage(t);
         SgTable table = SgTable.FromPages(new[] { ram, p2p });
 
-        Assert.Equal(DmaError.None, Dma.MapSgTable(t.Device("nic"), table, DmaDirection.ToDevice));
-
-        Assert.Equal(ram.Phys.Raw + 0x100_0000, table[0].DmaAddress.Raw);
-        // dma_direct_map_sg: THRU_HOST_BRIDGE falls through to dma_direct_map_phys without DMA_ATTR_MMIO: phys_to_dma.
-        Assert.Equal(Topologies.GpuBar + 0x100_0000, table[1].DmaAddress.Raw);
-        Assert.False(table[1].IsDmaBusAddress);
+        Assert.Equal(DmaError.Io, Dma.MapSgTable(t.Device("nic"), table, DmaDirection.ToDevice));
+        Assert.Equal(2, table.Nents); // untouched on failure
     }
 
     [Fact]

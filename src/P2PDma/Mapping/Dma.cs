@@ -70,8 +70,24 @@ public static partial class Dma
             return DmaAddr.FromRaw(iova.Value + offset);
         }
 
-        ulong dma = mmio ? phys.Raw : unchecked(phys.Raw + (ulong)dev.HostBridge.DmaOffset);
+        ulong dma = mmio ? phys.Raw : PhysToDma(dev, phys, size);
         return IsCapable(dev, dma, size) ? DmaAddr.FromRaw(dma) : DmaAddr.MappingError;
+    }
+
+    /// <summary>
+    /// <c>phys_to_dma</c>: the identity without an inbound offset (no <c>dma_range_map</c>). With one, the offset is the
+    /// translation of the one range it describes, RAM; any other address, a BAR included, has no translation
+    /// (<c>translate_phys_to_dma</c> returns <c>DMA_MAPPING_ERROR</c>, so <c>dma_capable</c> fails).
+    /// </summary>
+    internal static ulong PhysToDma(PciDevice dev, PhysAddr phys, ulong size)
+    {
+        long offset = dev.HostBridge.DmaOffset;
+        if (offset == 0)
+        {
+            return phys.Raw;
+        }
+
+        return dev.Topology.IsRam(phys, Math.Max(size, 1)) ? unchecked(phys.Raw + (ulong)offset) : DmaAddr.MappingError.Raw;
     }
 
     internal static void UnmapRange(PciDevice dev, DmaAddr address, ulong size)
@@ -89,7 +105,7 @@ public static partial class Dma
     /// (the bus limit is the host bridge's <see cref="PciHostBridge.DmaLimit"/>).
     /// </summary>
     internal static bool IsCapable(PciDevice dev, ulong dma, ulong size) =>
-        size != 0 && dma + (size - 1) >= dma && dma + (size - 1) <= EffectiveLimit(dev.DmaMask, dev.HostBridge.DmaLimit);
+        size != 0 && dma != DmaAddr.MappingError.Raw && dma + (size - 1) >= dma && dma + (size - 1) <= EffectiveLimit(dev.DmaMask, dev.HostBridge.DmaLimit);
 
     /// <summary><c>min_not_zero(limit, bus_dma_limit)</c>.</summary>
     internal static ulong EffectiveLimit(ulong limit, ulong busDmaLimit) =>

@@ -13,6 +13,7 @@ namespace P2PDma.Pci;
 public sealed class PciDevice : Device
 {
     private readonly List<PciDevice> _children = new();
+    private readonly PciDevice? _upstream;
     private PciBar[] _bars = Array.Empty<PciBar>();
 
     internal PciDevice(PciTopology topology, PciHostBridge hostBridge, PciDevice? upstream, string name, PciDeviceKind kind,
@@ -20,7 +21,7 @@ public sealed class PciDevice : Device
     {
         Topology = topology;
         HostBridge = hostBridge;
-        Upstream = upstream;
+        _upstream = upstream;
         Name = name;
         Kind = kind;
         Bdf = bdf;
@@ -59,8 +60,18 @@ public sealed class PciDevice : Device
     /// <summary>True when ACS redirects peer traffic up to the root complex (<c>pci_bridge_has_acs_redir</c>: RR, CR or EC).</summary>
     public bool HasAcsRedirect => (Acs & AcsControl.RedirectMask) != 0;
 
-    /// <summary>The bridge directly above (<c>pci_upstream_bridge</c>); null on a host bridge's root bus.</summary>
-    public PciDevice? Upstream { get; }
+    /// <summary>
+    /// The bridge directly above (<c>pci_upstream_bridge</c>); null on a host bridge's root bus. For an SR-IOV virtual
+    /// function it is the bridge above its physical function (<c>pci_physfn</c>): a VF's own bus may be a virtual one
+    /// with no bridge device, so the kernel walks up from the PF's bus.
+    /// </summary>
+    public PciDevice? Upstream => PhysFn is PciDevice pf ? pf.Upstream : _upstream;
+
+    /// <summary>The physical function of an SR-IOV virtual function (<c>pci_physfn</c>); null for any other function.</summary>
+    public PciDevice? PhysFn { get; internal set; }
+
+    /// <summary>True for an SR-IOV virtual function (<c>dev-&gt;is_virtfn</c>).</summary>
+    public bool IsVirtualFunction => PhysFn is not null;
 
     /// <summary>The host bridge the function's hierarchy hangs from (<c>pci_find_host_bridge</c>).</summary>
     public PciHostBridge HostBridge { get; }

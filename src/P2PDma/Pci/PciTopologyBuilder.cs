@@ -172,6 +172,17 @@ public sealed class FunctionOptions
         return this;
     }
 
+    /// <summary>
+    /// Makes this endpoint an SR-IOV virtual function of endpoint <paramref name="physFn"/>, declared below the same
+    /// parent (give it a free function number): its upstream bridge is the one above the physical function
+    /// (<c>pci_physfn</c>).
+    /// </summary>
+    public FunctionOptions VirtualFunctionOf(string physFn)
+    {
+        _spec.PhysFn = physFn;
+        return this;
+    }
+
     /// <summary>Sets the ACS Control register.</summary>
     public FunctionOptions Acs(AcsControl acs)
     {

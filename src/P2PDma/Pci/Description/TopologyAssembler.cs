@@ -30,6 +30,7 @@ internal static class TopologyAssembler
         {
             SpecChecks.CheckFunction(f, errors);
             CheckParent(f, hostBridges, functions, errors);
+            CheckPhysFn(f, functions, errors);
         }
 
         CheckCycles(spec, hostBridges, functions, errors);
@@ -94,6 +95,27 @@ internal static class TopologyAssembler
             string kind = Keywords.Of(f.Kind);
             errors.Add(new TopologyError(f.Line, f.Subject, "parent",
                 $"{Keywords.Article(kind)} {kind} cannot sit below {what} '{f.Parent}'"));
+        }
+    }
+
+    /// <summary>An SR-IOV virtual function: an endpoint whose physical function is another endpoint, beside it.</summary>
+    private static void CheckPhysFn(FunctionSpec f, Dictionary<string, FunctionSpec> functions, List<TopologyError> errors)
+    {
+        if (f.PhysFn is not string name)
+        {
+            return;
+        }
+
+        string? problem = !functions.TryGetValue(name, out FunctionSpec? pf) ? $"unknown physical function '{name}'"
+            : f.Kind != PciDeviceKind.Endpoint ? $"only an endpoint can be a virtual function, not {Keywords.Article(Keywords.Of(f.Kind))} {Keywords.Of(f.Kind)}"
+            : pf == f ? "a function cannot be its own physical function"
+            : pf.Kind != PciDeviceKind.Endpoint ? $"'{name}' is {Keywords.Article(Keywords.Of(pf.Kind))} {Keywords.Of(pf.Kind)}: only an endpoint has virtual functions"
+            : pf.PhysFn is not null ? $"'{name}' is itself a virtual function"
+            : pf.Parent != f.Parent ? $"a virtual function sits below its physical function's parent '{pf.Parent}'"
+            : null;
+        if (problem is not null)
+        {
+            errors.Add(new TopologyError(f.Line, f.Subject, "physfn", problem));
         }
     }
 
@@ -272,6 +294,11 @@ internal static class TopologyAssembler
             }
 
             devices[f.Name] = device;
+        }
+
+        foreach ((FunctionSpec f, _, _) in numbering.Order.Where(o => o.Spec.PhysFn is not null))
+        {
+            devices[f.Name].PhysFn = devices[f.PhysFn!];
         }
 
         topology.Seal(devices.Values);

@@ -52,7 +52,7 @@ internal sealed class TopologyParser
         return TopologyAssembler.Assemble(parser._spec);
     }
 
-    private static string[] FunctionFields() => new[] { "parent", "vendor", "device", "slot", "function", "acs", "dma-mask" };
+    private static string[] FunctionFields() => new[] { "parent", "vendor", "device", "slot", "function", "acs", "dma-mask", "physfn" };
 
     private void ParseLine(int line, string text)
     {
@@ -171,6 +171,7 @@ internal sealed class TopologyParser
         Function = (int)(fields.Number("function", max: 7) ?? 0),
         Acs = fields.Acs("acs"),
         DmaMaskBits = (int)(fields.Number("dma-mask", max: 64) ?? 32),
+        PhysFn = fields.Text("physfn"),
     };
 
     private void AttachOwned()

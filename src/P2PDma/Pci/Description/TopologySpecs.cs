@@ -44,6 +44,7 @@ internal sealed class FunctionSpec
     public int Function;
     public AcsControl Acs;
     public int DmaMaskBits = 32;
+    public string? PhysFn;
     public readonly List<BarSpec> Bars = new();
 
     public string Subject => $"{Keywords.Of(Kind)} {Name}";

@@ -38,7 +38,7 @@ internal static class TopologyWriter
     private static void WriteFunction(StringBuilder text, PciDevice f, string parent)
     {
         int maskBits = f.DmaMask == ulong.MaxValue ? 64 : BitLength(f.DmaMask);
-        text.Append($"{Keywords.Of(f.Kind)} {f.Name} parent={parent} vendor=0x{f.VendorId:x4} device=0x{f.DeviceId:x4} slot={f.Bdf.Device} function={f.Bdf.Function} acs={Acs(f.Acs)} dma-mask={maskBits}\n");
+        text.Append($"{Keywords.Of(f.Kind)} {f.Name} parent={parent} vendor=0x{f.VendorId:x4} device=0x{f.DeviceId:x4} slot={f.Bdf.Device} function={f.Bdf.Function} acs={Acs(f.Acs)} dma-mask={maskBits}{(f.PhysFn is PciDevice pf ? " physfn=" + pf.Name : "")}\n");
         foreach (PciBar bar in f.Bars)
         {
             text.Append($"{Keywords.Bar} {f.Name} index={bar.Index} cpu=0x{bar.CpuStart.Raw:x} size=0x{bar.Size:x} prefetch={(bar.Prefetchable ? "yes" : "no")}\n");
