@@ -122,10 +122,21 @@ internal static class MapP2PRewrite
 
             if (use.Parent is not ArgumentSyntax { RefKindKeyword.RawKind: 0, Parent.Parent: InvocationExpressionSyntax invocation } argument
                 || model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol target
-                || !target.ContainingNamespace.ToDisplayString().StartsWith("P2PDma", System.StringComparison.Ordinal)
                 || use.Ancestors().Any(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
             {
                 return null;
+            }
+
+            if (!target.ContainingNamespace.ToDisplayString().StartsWith("P2PDma", System.StringComparison.Ordinal))
+            {
+                // Handed to the device (a ring, a doorbell, a submit callback): the same address, whatever it is. Not
+                // to a method of the project that unmaps or keeps what it is given: that unmap would get a bus address.
+                if (MayUnmapOrKeep(target, argument, model, cancellationToken))
+                {
+                    return null;
+                }
+
+                continue;
             }
 
             if (target.Name == "MappingError")
@@ -145,6 +156,40 @@ internal static class MapP2PRewrite
 
         return (unmaps, checkedError);
     }
+
+    /// <summary>
+    /// True when a method of the compilation handed the address may unmap it or keep it (an unmap call anywhere in
+    /// its body, or its parameter assigned somewhere); methods of other assemblies and delegates are the device's.
+    /// </summary>
+    private static bool MayUnmapOrKeep(IMethodSymbol target, ArgumentSyntax argument, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (target.MethodKind == MethodKind.DelegateInvoke || target.DeclaringSyntaxReferences.IsEmpty)
+        {
+            return false;
+        }
+
+        IParameterSymbol? parameter = model.GetOperation(argument, cancellationToken) is Microsoft.CodeAnalysis.Operations.IArgumentOperation { Parameter: IParameterSymbol p } ? p : null;
+        foreach (SyntaxReference reference in target.DeclaringSyntaxReferences)
+        {
+            SyntaxNode declaration = reference.GetSyntax(cancellationToken);
+            if (declaration.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i => Called(i)?.StartsWith("Unmap", System.StringComparison.Ordinal) == true)
+                || parameter is null
+                || declaration.DescendantNodes().OfType<AssignmentExpressionSyntax>().Any(a =>
+                    a.Right.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == parameter.Name)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string? Called(InvocationExpressionSyntax call) => call.Expression switch
+    {
+        MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
+        IdentifierNameSyntax name => name.Identifier.ValueText,
+        _ => null,
+    };
 
     private static SyntaxNode? Body(SyntaxNode statement) =>
         statement.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax);
