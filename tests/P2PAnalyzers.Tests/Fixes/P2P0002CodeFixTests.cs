@@ -106,4 +106,68 @@ public sealed class P2P0002CodeFixTests
             PciBusAddr M([CpuPhysicalAddress] ulong cpu) => {|P2P0002:PciBusAddr.FromRaw(cpu)|};
         }
         """);
+
+    // nvme_map_cmb picks its CMB BAR at run time (NVME_CMB_BIR(cmbloc)): the BAR index is a variable, never assigned
+    // again, so the fix names the same BAR.
+    [Fact]
+    public Task VariableBarIndex_UsesBusAddressOfThatBar() => Verifier.CodeFix<P2P0002PhysicalAddressAsBusAddressCodeFix>("""
+        using P2PDma.Addresses;
+        using P2PDma.Pci;
+
+        sealed class NvmeDev
+        {
+            public PciDevice Pdev = null!;
+            public uint Cmbloc;
+            public PciBusAddr CmbBusAddr;
+        }
+
+        static class NvmePci
+        {
+            // nvme_map_cmb
+            static void MapCmb(NvmeDev dev, ulong offset)
+            {
+                int bar = (int)(dev.Cmbloc & 0x7);
+                ulong start = dev.Pdev.Bar(bar).CpuStart.Raw + offset;
+                dev.CmbBusAddr = {|P2P0002:PciBusAddr.FromRaw(start)|};
+            }
+        }
+        """, """
+        using P2PDma.Addresses;
+        using P2PDma.Pci;
+
+        sealed class NvmeDev
+        {
+            public PciDevice Pdev = null!;
+            public uint Cmbloc;
+            public PciBusAddr CmbBusAddr;
+        }
+
+        static class NvmePci
+        {
+            // nvme_map_cmb
+            static void MapCmb(NvmeDev dev, ulong offset)
+            {
+                int bar = (int)(dev.Cmbloc & 0x7);
+                ulong start = dev.Pdev.Bar(bar).CpuStart.Raw + offset;
+                dev.CmbBusAddr = dev.Pdev.Bar(bar).BusAddressOf(PhysAddr.FromRaw(start));
+            }
+        }
+        """);
+
+    // The index changes after the BAR was read: the BAR it names at the sink is another one, so no fix.
+    [Fact]
+    public Task VariableBarIndexAssignedAgain_ReportsWithoutFix() => Verifier.NoCodeFix<P2P0002PhysicalAddressAsBusAddressCodeFix>("""
+        using P2PDma.Addresses;
+        using P2PDma.Pci;
+
+        static class NvmePci
+        {
+            static PciBusAddr MapCmb(PciDevice pdev, int bar, ulong offset)
+            {
+                ulong start = pdev.Bar(bar).CpuStart.Raw + offset;
+                bar++;
+                return {|P2P0002:PciBusAddr.FromRaw(start)|};
+            }
+        }
+        """);
 }

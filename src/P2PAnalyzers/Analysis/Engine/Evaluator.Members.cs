@@ -349,7 +349,7 @@ internal sealed partial class Evaluator
     /// <summary>BAR <paramref name="index"/> of the device named by <paramref name="device"/>.</summary>
     private static FlowValue BarIdentity(FactKey device, IOperation? index, Origin origin) =>
         device.Kind == KeyKind.Device
-            ? FlowValue.Of(new Fact(FactKind.Identity, origin, key: FactKey.DeviceBar(device.Object, Identities.BarIndex(index))))
+            ? FlowValue.Of(new Fact(FactKind.Identity, origin, key: FactKey.DeviceBar(device.Object, Identities.BarIndex(index), Identities.PathOf(index))))
             : FlowValue.Empty;
 
     private static FactKey KeyOf(IOperation? op, FlowValue value) => value.First(FactKind.Identity)?.Key ?? default;

@@ -58,12 +58,13 @@ internal readonly struct FactKey : IEquatable<FactKey>
 
     private readonly int _bar;
 
-    private FactKey(KeyKind kind, ObjectPath path, int bar)
+    private FactKey(KeyKind kind, ObjectPath path, int bar, ObjectPath? barPath = null)
     {
         Kind = kind;
         Path = path.Text;
         Scope = path.Scope;
         _bar = bar;
+        BarPath = bar == AnyBar ? barPath : null;
     }
 
     public KeyKind Kind { get; }
@@ -77,6 +78,12 @@ internal readonly struct FactKey : IEquatable<FactKey>
     /// <summary>The BAR index of a <see cref="KeyKind.DeviceBar"/> key; null when not a constant.</summary>
     public int? Bar => Kind == KeyKind.DeviceBar && _bar != AnyBar ? _bar : null;
 
+    /// <summary>
+    /// The BAR index of a <see cref="KeyKind.DeviceBar"/> key given as a variable (nvme's CMB BAR read from CMBLOC), by
+    /// its path; null for a constant index or one the analysis cannot name.
+    /// </summary>
+    public ObjectPath? BarPath { get; }
+
     public bool IsNone => Kind == KeyKind.None;
 
     /// <summary>True for a key that names a device, provider or BAR by its path in one method.</summary>
@@ -88,11 +95,14 @@ internal readonly struct FactKey : IEquatable<FactKey>
     /// </summary>
     public bool Travels => !IsObject || Scope is not null;
 
+    /// <summary>This key as it arrives in another method: a BAR index held in a local or parameter is dropped.</summary>
+    public FactKey Travelled() => BarPath is { Scope: null } ? new FactKey(Kind, Object, _bar) : this;
+
     public static FactKey Device(ObjectPath path) => new(KeyKind.Device, path, AnyBar);
 
     public static FactKey Provider(ObjectPath path) => new(KeyKind.Provider, path, AnyBar);
 
-    public static FactKey DeviceBar(ObjectPath device, int? bar) => new(KeyKind.DeviceBar, device, bar ?? AnyBar);
+    public static FactKey DeviceBar(ObjectPath device, int? bar, ObjectPath? barPath = null) => new(KeyKind.DeviceBar, device, bar ?? AnyBar, barPath);
 
     public static FactKey BarAt(ObjectPath path) => new(KeyKind.Bar, path, AnyBar);
 
@@ -142,6 +152,8 @@ internal readonly struct FactKey : IEquatable<FactKey>
                 .Add(KindProperty, Kind.ToString())
                 .Add(PathProperty, Path)
                 .Add(ScopeProperty, Scope)
+                .Add(BarPathProperty, BarPath?.Text)
+                .Add(BarScopeProperty, BarPath?.Scope)
                 .Add(BarProperty, Bar?.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>The key <see cref="Write"/> put in a diagnostic's properties; <see langword="default"/> when none.</summary>
@@ -155,10 +167,13 @@ internal readonly struct FactKey : IEquatable<FactKey>
         }
 
         int bar = properties.TryGetValue(BarProperty, out string? barText) && int.TryParse(barText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int b) ? b : AnyBar;
-        return new FactKey(kind, new ObjectPath(path ?? "", properties.TryGetValue(ScopeProperty, out string? scope) ? scope : null), bar);
+        ObjectPath? barPath = properties.TryGetValue(BarPathProperty, out string? barPathText) && barPathText is not null
+            ? new ObjectPath(barPathText, properties.TryGetValue(BarScopeProperty, out string? barScope) ? barScope : null)
+            : null;
+        return new FactKey(kind, new ObjectPath(path ?? "", properties.TryGetValue(ScopeProperty, out string? scope) ? scope : null), bar, barPath);
     }
 
-    public bool Equals(FactKey other) => Kind == other.Kind && _bar == other._bar && Path == other.Path && Scope == other.Scope;
+    public bool Equals(FactKey other) => Kind == other.Kind && _bar == other._bar && Path == other.Path && Scope == other.Scope && Equals(BarPath, other.BarPath);
 
     public override bool Equals(object? obj) => obj is FactKey other && Equals(other);
 
@@ -176,6 +191,8 @@ internal readonly struct FactKey : IEquatable<FactKey>
     private const string PathProperty = "SourcePath";
     private const string BarProperty = "SourceBar";
     private const string ScopeProperty = "SourceScope";
+    private const string BarPathProperty = "SourceBarPath";
+    private const string BarScopeProperty = "SourceBarScope";
 }
 
 /// <summary>

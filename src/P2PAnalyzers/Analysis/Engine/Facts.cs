@@ -246,7 +246,7 @@ internal readonly struct Fact : IEquatable<Fact>
     /// provider: silence, not a guess). Paths from <c>this</c> or a static member, and the other keys, travel.
     /// </summary>
     public Fact Through(OriginStep step) =>
-        new(Kind, Origin.Through(step), Memory, Key.Travels ? Key : default);
+        new(Kind, Origin.Through(step), Memory, Key.Travels ? Key.Travelled() : default);
 
     public bool Equals(Fact other) => Kind == other.Kind && Memory == other.Memory && Key.Equals(other.Key) && Origin.Equals(other.Origin);
 
