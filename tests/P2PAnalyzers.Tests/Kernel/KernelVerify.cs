@@ -55,6 +55,7 @@ internal static class KernelVerify
             .ToList();
 
         Log(test, expected, actual.Select(a => a.Key).ToList());
+        await KernelFixes.LogAsync(test, sources);
         var missing = expected.Except(actual.Select(a => a.Key), StringComparer.Ordinal).ToList();
         var extra = actual.Where(a => !expected.Contains(a.Key, StringComparer.Ordinal)).ToList();
         if (missing.Count != 0 || extra.Count != 0)

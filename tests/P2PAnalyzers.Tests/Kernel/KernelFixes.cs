@@ -1,0 +1,71 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+using P2PAnalyzers.Tests.Infrastructure;
+
+namespace P2PAnalyzers.Tests.Kernel;
+
+/// <summary>
+/// KERNEL_FIXES_LOG=&lt;file&gt;: for every diagnostic of a kernel-shaped test whose rule has a fix, whether a fix is
+/// offered there: the offered-fix rate on code written as the kernel writes it (a figure, not a pass/fail check).
+/// </summary>
+internal static class KernelFixes
+{
+    private static readonly ImmutableArray<CodeFixProvider> Fixers = typeof(P2PAnalyzers.CodeFixes.Fixes.P2P0001PhysicalAddressAsDmaAddressCodeFix).Assembly
+        .GetTypes()
+        .Where(t => !t.IsAbstract && typeof(CodeFixProvider).IsAssignableFrom(t))
+        .Select(t => (CodeFixProvider)Activator.CreateInstance(t)!)
+        .ToImmutableArray();
+
+    public static async Task LogAsync(string test, IReadOnlyList<string> sources)
+    {
+        string? path = Environment.GetEnvironmentVariable("KERNEL_FIXES_LOG");
+        if (string.IsNullOrEmpty(path))
+        {
+            return;
+        }
+
+        using var workspace = new AdhocWorkspace();
+        Project project = workspace.AddProject(ProjectInfo.Create(ProjectId.CreateNewId(), VersionStamp.Default, "Kernel", "Kernel", LanguageNames.CSharp,
+            compilationOptions: new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable),
+            metadataReferences: TestReferences.All));
+        for (int i = 0; i < sources.Count; i++)
+        {
+            project = project.AddDocument($"Test{i}.cs", SourceText.From(sources[i]), filePath: $"/0/Test{i}.cs").Project;
+        }
+
+        Compilation compilation = (await project.GetCompilationAsync())!;
+        var lines = new List<string>();
+        foreach (Diagnostic diagnostic in await AllAnalyzers.RunAsync(compilation))
+        {
+            var fixers = Fixers.Where(f => f.FixableDiagnosticIds.Contains(diagnostic.Id)).ToList();
+            if (fixers.Count == 0)
+            {
+                continue;
+            }
+
+            Document document = project.Documents.Single(d => d.FilePath == diagnostic.Location.SourceTree!.FilePath);
+            var actions = new List<CodeAction>();
+            foreach (CodeFixProvider fixer in fixers)
+            {
+                await fixer.RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (a, _) => actions.Add(a), default));
+            }
+
+            string site = sources[int.Parse(Path.GetFileNameWithoutExtension(document.FilePath!).Substring(4), System.Globalization.CultureInfo.InvariantCulture)]
+                .Substring(diagnostic.Location.SourceSpan.Start, Math.Min(diagnostic.Location.SourceSpan.Length, 60)).Replace('\n', ' ');
+            lines.Add($"{test}\t{diagnostic.Id}\t{(actions.Count > 0 ? "OFFERED" : "NONE")}\t{Path.GetFileName(document.FilePath)}{diagnostic.Location.SourceSpan} '{site}'");
+        }
+
+        lock (typeof(KernelFixes))
+        {
+            File.AppendAllLines(path, lines);
+        }
+    }
+}
