@@ -53,6 +53,14 @@ internal sealed class ProgramSummary : IProgramValues
     public ProgramSummary(Dictionary<SummaryNode, FlowValue> values, int bodies, int analyses, int reused)
     {
         _values = values;
+        foreach (KeyValuePair<SummaryNode, FlowValue> node in values)
+        {
+            if (!node.Value.IsEmpty)
+            {
+                _names.Add(node.Key.Name);
+            }
+        }
+
         Bodies = bodies;
         Analyses = analyses;
         Reused = reused;
@@ -88,8 +96,25 @@ internal sealed class ProgramSummary : IProgramValues
 
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, FactShapes.Box> _brought = new();
 
+    // The names of the members whose nodes hold something: most members a body reads have none, and are answered
+    // without making their summary nodes.
+    private readonly HashSet<string> _names = new(System.StringComparer.Ordinal);
+
     private FactShapes Brought(IOperation op, KnownSymbols k)
     {
+        bool mayHold = op switch
+        {
+            IFieldReferenceOperation f => _names.Contains(f.Field.Name),
+            IPropertyReferenceOperation p => _names.Contains(p.Property.Name),
+            IParameterReferenceOperation { Parameter.ContainingSymbol: IMethodSymbol m } => System.Array.Exists(Dispatch.Related(m), r => _names.Contains(r.Name)),
+            IInvocationOperation call => _names.Contains(call.TargetMethod.Name),
+            _ => false,
+        };
+        if (!mayHold)
+        {
+            return FactShapes.None;
+        }
+
         switch (op)
         {
             case IFieldReferenceOperation f when k.IsSource(f.Field):

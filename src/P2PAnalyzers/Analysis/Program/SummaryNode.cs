@@ -78,8 +78,11 @@ internal sealed class SummaryNode : IEquatable<SummaryNode>
     private static SummaryNode? Create(SummaryNodeKind kind, ISymbol symbol, int ordinal)
     {
         ISymbol definition = symbol.OriginalDefinition;
-        return Nodes.GetValue(definition, _ => new System.Collections.Concurrent.ConcurrentDictionary<int, SummaryNode?>())
-            .GetOrAdd((ordinal * 8) + (int)kind, _ =>
+        System.Collections.Concurrent.ConcurrentDictionary<int, SummaryNode?> nodes = Nodes.GetValue(definition, static _ => new System.Collections.Concurrent.ConcurrentDictionary<int, SummaryNode?>());
+        int slot = (ordinal * 8) + (int)kind;
+
+        // Asked on every read: the found node is returned without allocating the factory's closure.
+        return nodes.TryGetValue(slot, out SummaryNode? known) ? known : nodes.GetOrAdd(slot, _ =>
             {
                 string? id = DocumentationCommentId.CreateDeclarationId(definition);
                 return id is null ? null : new SummaryNode(kind, id, ordinal, definition.ContainingType?.Name + "." + definition.Name);
