@@ -125,7 +125,7 @@ public sealed class P2P0012IncompleteMapTypeHandlingCodeFix : P2PCodeFix
             return new Kept.InEntry(member.Expression.WithoutTrivia());
         }
 
-        SyntaxNode? body = @switch.FirstAncestorOrSelf<SyntaxNode>(n => n is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax);
+        SyntaxNode? body = Scope.EnclosingFunction(@switch);
         bool unmapped = body?.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i =>
             model.GetSymbolInfo(i, cancellationToken).Symbol is IMethodSymbol { ContainingType.Name: "Dma" } m && m.Name.StartsWith("Unmap", System.StringComparison.Ordinal)
             && i.ArgumentList.Arguments.Count > 1 && Text(i.ArgumentList.Arguments[1].Expression) == Text(target)) == true;

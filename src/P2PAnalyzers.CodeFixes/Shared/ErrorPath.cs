@@ -62,7 +62,7 @@ internal static class ErrorPath
     /// </summary>
     private static StatementSyntax? StatusSetBefore(SemanticModel model, SyntaxNode at, ReturnStatementSyntax leave, ExpressionSyntax error)
     {
-        SyntaxNode? body = at.FirstAncestorOrSelf<SyntaxNode>(n => n is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax);
+        SyntaxNode? body = Scope.EnclosingFunction(at);
         if (body is null || leave.Expression is null)
         {
             return null;

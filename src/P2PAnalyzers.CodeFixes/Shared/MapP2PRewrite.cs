@@ -46,7 +46,7 @@ internal static class MapP2PRewrite
             || declaration.Parent is not LocalDeclarationStatementSyntax statement
             || statement.Parent is not BlockSyntax and not SwitchSectionSyntax
             || model.GetDeclaredSymbol(declarator, cancellationToken) is not ILocalSymbol local
-            || Body(statement) is not SyntaxNode body)
+            || Scope.EnclosingFunction(statement) is not SyntaxNode body)
         {
             return null;
         }
@@ -190,9 +190,6 @@ internal static class MapP2PRewrite
         IdentifierNameSyntax name => name.Identifier.ValueText,
         _ => null,
     };
-
-    private static SyntaxNode? Body(SyntaxNode statement) =>
-        statement.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax);
 
     /// <summary>MapP2P maps MMIO itself; other attributes (weak ordering) carry over, SkipCpuSync and Mmio do not.</summary>
     private static string ExtraAttrs(SeparatedSyntaxList<ArgumentSyntax> args)

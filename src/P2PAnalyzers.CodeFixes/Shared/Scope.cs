@@ -39,6 +39,10 @@ internal static class Scope
         return candidates.Length == 1 ? SyntaxFactory.IdentifierName(candidates[0].Name) : null;
     }
 
+    /// <summary>The function (method, accessor, local function or lambda) whose body holds <paramref name="node"/>.</summary>
+    public static SyntaxNode? EnclosingFunction(SyntaxNode node) =>
+        node.AncestorsAndSelf().FirstOrDefault(a => a is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax);
+
     /// <summary>True when <paramref name="expression"/> binds at <paramref name="position"/> to a value of <paramref name="type"/>.</summary>
     public static bool BindsTo(SemanticModel model, int position, ExpressionSyntax expression, ITypeSymbol? type) =>
         type is not null

@@ -31,9 +31,6 @@ internal static class Identities
         }
     }
 
-    /// <summary>The path's text, as the code fixes and messages write it.</summary>
-    public static string? PathText(IOperation? op) => PathOf(op)?.Text;
-
     /// <summary>A BAR index given as a constant; null otherwise.</summary>
     public static int? BarIndex(IOperation? index) => index?.ConstantValue is { HasValue: true, Value: int i } ? i : null;
 

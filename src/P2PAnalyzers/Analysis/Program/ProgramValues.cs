@@ -102,34 +102,25 @@ internal sealed class ProgramSummary : IProgramValues
 
     private FactShapes Brought(IOperation op, KnownSymbols k)
     {
-        bool mayHold = op switch
-        {
-            IFieldReferenceOperation f => _names.Contains(f.Field.Name),
-            IPropertyReferenceOperation p => _names.Contains(p.Property.Name),
-            IParameterReferenceOperation { Parameter.ContainingSymbol: IMethodSymbol m } => System.Array.Exists(Dispatch.Related(m), r => _names.Contains(r.Name)),
-            IInvocationOperation call => _names.Contains(call.TargetMethod.Name),
-            _ => false,
-        };
-        if (!mayHold)
-        {
-            return FactShapes.None;
-        }
-
+        // Each member's name is asked first: a node of a name no node with facts has is empty, and not made.
         switch (op)
         {
-            case IFieldReferenceOperation f when k.IsSource(f.Field):
+            case IFieldReferenceOperation f when _names.Contains(f.Field.Name) && k.IsSource(f.Field):
                 return Shapes(SummaryNode.Member(f.Field)).Union(Shapes(SummaryNode.Elements(f.Field)));
-            case IPropertyReferenceOperation p when k.IsSource(p.Property):
+            case IPropertyReferenceOperation p when _names.Contains(p.Property.Name) && k.IsSource(p.Property):
                 return Shapes(SummaryNode.Member(p.Property)).Union(Shapes(SummaryNode.Elements(p.Property)));
             case IParameterReferenceOperation p when p.Parameter.ContainingSymbol is IMethodSymbol m && k.IsSource(m):
                 FactShapes arguments = FactShapes.None;
                 foreach (IMethodSymbol related in Dispatch.Related(m))
                 {
-                    arguments = arguments.Union(Shapes(SummaryNode.Parameter(related, p.Parameter.Ordinal)));
+                    if (_names.Contains(related.Name))
+                    {
+                        arguments = arguments.Union(Shapes(SummaryNode.Parameter(related, p.Parameter.Ordinal)));
+                    }
                 }
 
                 return arguments;
-            case IInvocationOperation call when k.IsSource(call.TargetMethod):
+            case IInvocationOperation call when _names.Contains(call.TargetMethod.Name) && k.IsSource(call.TargetMethod):
                 FactShapes returned = Shapes(SummaryNode.Return(call.TargetMethod));
                 foreach (IParameterSymbol p in call.TargetMethod.Parameters)
                 {
