@@ -34,6 +34,12 @@ public sealed class P2P0011DistanceAsMappingDecisionCodeFix : P2PCodeFix
         // The gated calls are the first additional locations; where a bool's verdict was computed may follow.
         int count = int.TryParse(diagnostic.Properties.GetValueOrDefault(P2PAnalyzers.Rules.P2P0011DistanceAsMappingDecisionAnalyzer.GatedCallsProperty),
             System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : diagnostic.AdditionalLocations.Count;
+        if (count == 0)
+        {
+            // The gate decides whether a helper that maps runs: the mapping to rewrite is in the helper.
+            return null;
+        }
+
         var plans = new List<MapP2PRewrite.Plan>();
         foreach (Location gated in diagnostic.AdditionalLocations.Take(count))
         {

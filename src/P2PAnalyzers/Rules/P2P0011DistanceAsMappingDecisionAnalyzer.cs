@@ -16,7 +16,10 @@ namespace P2PAnalyzers.Rules;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class P2P0011DistanceAsMappingDecisionAnalyzer : FlowRuleAnalyzer
 {
-    /// <summary>Diagnostic property: how many of the additional locations (the first ones) are the gated mapping calls.</summary>
+    /// <summary>
+    /// Diagnostic property: how many of the additional locations (the first ones) are the gated mapping calls; 0 when the
+    /// gate decides only whether a helper that maps runs.
+    /// </summary>
     internal const string GatedCallsProperty = "GatedCalls";
 
     /// <inheritdoc/>
@@ -60,18 +63,21 @@ public sealed class P2P0011DistanceAsMappingDecisionAnalyzer : FlowRuleAnalyzer
             return;
         }
 
-        IInvocationOperation first = gate.GatedCalls.OrderBy(c => c.Syntax.SpanStart).First();
-        string calls = $"Dma.{first.TargetMethod.Name}";
-
-        // The gated calls come first (the fix rewrites them); a verdict kept in a bool adds where it was computed.
-        var locations = gate.GatedCalls.OrderBy(c => c.Syntax.SpanStart).Select(c => c.Syntax.GetLocation()).ToList();
+        // The gated mapping calls come first (the fix rewrites them), then the helpers that map, then where a bool's
+        // verdict was computed.
+        var calls = gate.GatedCalls.OrderBy(c => c.Syntax.SpanStart).ToList();
+        var helpers = gate.GatedHelpers.OrderBy(c => c.Syntax.SpanStart).ToList();
+        string path = calls.Count > 0
+            ? $"Dma.{calls[0].TargetMethod.Name}"
+            : $"{helpers[0].TargetMethod.ContainingType.Name}.{helpers[0].TargetMethod.Name}, which maps with a generic call";
+        var locations = calls.Concat(helpers).Select(c => c.Syntax.GetLocation()).ToList();
         if (candidate is not IBinaryOperation && Reporting.Earliest(flow.ValueOf(candidate.Syntax), FactKind.DistanceVerdict) is Fact verdict)
         {
             locations.AddRange(verdict.Origin.Locations().Where(l => l.IsInSource));
         }
 
         report(Diagnostic.Create(Descriptors.P2P0011DistanceAsMappingDecision, candidate.Syntax.GetLocation(), locations,
-            ImmutableDictionary<string, string?>.Empty.Add(GatedCallsProperty, gate.GatedCalls.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            Reporting.Text(candidate.Syntax), calls));
+            ImmutableDictionary<string, string?>.Empty.Add(GatedCallsProperty, calls.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            Reporting.Text(candidate.Syntax), path));
     }
 }

@@ -265,7 +265,7 @@ public sealed class AmdgpuTests
                 SgTable? sgt;
         """ + DmaBufMapBody);
 
-    [Fact(Skip = "Gap: missed P2P0011 at 'attach.Peer2Peer' in AmdgpuDmaBuf.MapDmaBuf: the distance verdict is kept in the library member DmaBufAttachment.Peer2Peer (set in Attach), which the rule does not follow (documented limit), and the VRAM mapping it gates is in AmdgpuVramMgr.AllocSgt, another class")]
+    [Fact(Skip = "Gap: missed P2P0011 at 'attach.Peer2Peer' in AmdgpuDmaBuf.MapDmaBuf. The verdict Attach keeps in DmaBufAttachment.Peer2Peer is followed, but here it is stored into the BO's placement (PlacedInVram, then Resource.MemType); the dma_map_resource in AmdgpuVramMgr.AllocSgt runs after a later switch on that placement, so the verdict reaches the mapping through data, not through the control flow the rule follows")]
     public Task AmdgpuDmaBufAttach_DistanceClearsPeer2Peer_AmdgpuDmaBufMapPlacesInVramOnPeer2Peer_Reports() => KernelVerify.RunAsync(
         Device,
         ResCursor,

@@ -160,7 +160,7 @@ public sealed class HabanalabsTests
 
     // hl_dmabuf_attach: pci_p2pdma_distance(hdev->pdev, attachment->dev, true) < 0 clears peer2peer, and
     // hl_map_dmabuf refuses with -EPERM unless peer2peer: the distance is the whole mapping decision.
-    [Fact(Skip = "Gap: missed P2P0011 at 'attachment.Peer2Peer' in HlDmaBufOps.MapDmaBuf: the distance verdict is kept in the library member DmaBufAttachment.Peer2Peer (set in Attach), which the rule does not follow (documented limit); the gated dma_map_resource is in HlMemory.SetDmaSg, two calls away")]
+    [Fact]
     public Task HlDmabufAttach_DistanceClearsPeer2Peer_HlMapDmabufRefusesWithoutIt_Reports() => KernelVerify.RunAsync(
         Device,
         MemoryCurrent,

@@ -127,7 +127,7 @@ public sealed class VfioTests
         RfcHead + RfcMapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer"));
 
     // vfio_pci_dma_buf_attach: pci_p2pdma_distance_many() < 0 clears peer2peer; the map refuses without it.
-    [Fact(Skip = "Gap: missed P2P0011 at 'attachment.Peer2Peer' in VfioPciDmaBuf.MapDmaBuf (the distance verdict set in Attach is kept in the library member DmaBufAttachment.Peer2Peer, which the rule does not follow: documented limit)")]
+    [Fact]
     public Task VfioPciDmaBufAttach_DistanceManyClearsPeer2Peer_VfioPciDmaBufMapRefusesWithoutIt_Reports() => KernelVerify.RunAsync(
         Core,
         RfcHead + """
@@ -282,7 +282,7 @@ public sealed class VfioTests
 
     // With the 2022 attach callback the distance verdict decides the mapping in the same method: P2P0011 at the test,
     // and P2P0010 yields to it for the gated call (docs/rules/P2P0010.md).
-    [Fact(Skip = "Gap: missed P2P0011 at 'attachment.Peer2Peer' in VfioPciDmaBuf2022.MapDmaBuf (the distance verdict set in Attach is kept in the library member DmaBufAttachment.Peer2Peer, not followed: documented limit) and, in its place, P2P0010 at the Dma.MapResource that the verdict gates in the same method")]
+    [Fact]
     public Task VfioPciDmaBufAttach2022_DistanceManyVerdictGatesDmaMapResource_Reports() => KernelVerify.RunAsync(
         Core,
         Rfc2022Head + """

@@ -274,7 +274,7 @@ public sealed class XeTests
 
     // xe_dma_buf_attach: pci_p2pdma_distance() < 0 clears peer2peer; xe_dma_buf_map then keeps the BO in VRAM and
     // maps it with dma_map_resource when the verdict says peer2peer.
-    [Fact(Skip = "Gap: missed P2P0011 at 'attach.Peer2Peer' in XeDmaBuf.MapDmaBuf: the distance verdict is kept in the library member DmaBufAttachment.Peer2Peer (set in Attach), which the rule does not follow (documented limit); the gated dma_map_resource is in XeTtmVramMgr.AllocSgt, another file")]
+    [Fact(Skip = "Gap: missed P2P0011 at 'attach.Peer2Peer' in XeDmaBuf.MapDmaBuf. The verdict Attach keeps in DmaBufAttachment.Peer2Peer is followed, but here it chooses between migrating the BO to TT and validating it in place; the dma_map_resource in XeTtmVramMgr.AllocSgt runs after a later switch on the BO's placement (Resource.MemType), so the verdict reaches the mapping through data (the placement), not through the control flow the rule follows")]
     public Task XeDmaBufAttach_DistanceClearsPeer2Peer_XeDmaBufMapKeepsVramOnPeer2Peer_Reports() => KernelVerify.RunAsync(
         Vram,
         VramMgr,

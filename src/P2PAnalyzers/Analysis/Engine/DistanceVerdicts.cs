@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -34,6 +35,17 @@ internal static class DistanceVerdicts
             (BinaryOperatorKind.LessThan, 0) or (BinaryOperatorKind.LessThanOrEqual, -1) or (BinaryOperatorKind.Equals, -1) => false,
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// The verdict a bool carries: true when it is true where P2P is possible, false when it is true where it is not;
+    /// null when it carries none, or both (stores that disagree).
+    /// </summary>
+    public static bool? Of(FlowValue value)
+    {
+        bool possible = value.Facts.Any(f => f.Kind == FactKind.DistanceVerdict && f.Key.Kind == KeyKind.Possible);
+        bool impossible = value.Facts.Any(f => f.Kind == FactKind.DistanceVerdict && f.Key.Kind == KeyKind.Impossible);
+        return possible == impossible ? null : possible;
     }
 
     private static BinaryOperatorKind Mirror(BinaryOperatorKind op) => op switch

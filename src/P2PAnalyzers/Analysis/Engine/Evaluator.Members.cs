@@ -197,6 +197,8 @@ internal sealed partial class Evaluator
                 return receiver;
             case Role.BusOffset:
                 return FlowValue.Of(new Fact(FactKind.BusOffset, At()));
+            case Role.AttachPeer2Peer:
+                return ArrivingAt(property.Property);
             case Role.ProviderBar:
                 return KeyOf(property.Instance, receiver) is { IsNone: false } provider ? FlowValue.Of(new Fact(FactKind.Identity, At(), key: provider)) : FlowValue.Empty;
         }

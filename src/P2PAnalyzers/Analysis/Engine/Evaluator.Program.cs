@@ -12,7 +12,7 @@ internal sealed partial class Evaluator
 {
     /// <summary>What the rest of the program stores into a field or property of the compilation.</summary>
     private FlowValue ArrivingAt(ISymbol member) =>
-        member is IFieldSymbol or IPropertySymbol && _k.IsSource(member) && SummaryNode.Member(member) is SummaryNode node
+        member is IFieldSymbol or IPropertySymbol && _k.IsSummarised(member) && SummaryNode.Member(member) is SummaryNode node
             ? Read(node)
             : FlowValue.Empty;
 
@@ -148,9 +148,10 @@ internal sealed partial class Evaluator
             _ => null,
         };
         Location at = target.Parent?.Syntax.GetLocation() ?? target.Syntax.GetLocation();
-        if (member is not null && _k.IsSource(member) && SummaryNode.Member(member) is SummaryNode node)
+        if (member is not null && _k.IsSummarised(member) && SummaryNode.Member(member) is SummaryNode node)
         {
-            summary.Contribute(node, value, new OriginStep(node, $"stored into {node.Display} in {summary.OwnerName}", at));
+            FlowValue stored = _k.IsSource(member) ? value : VerdictStored(target, value);
+            summary.Contribute(node, stored, new OriginStep(node, $"stored into {node.Display} in {summary.OwnerName}", at));
         }
 
         // _bars[i] = x, or an indexer of a collection a field holds: the field's elements.

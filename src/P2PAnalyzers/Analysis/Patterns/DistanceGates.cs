@@ -7,8 +7,11 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace P2PAnalyzers.Analysis;
 
-/// <summary>A comparison of a P2P distance with 0 or -1 and the generic mapping calls only its "P2P possible" side reaches.</summary>
-internal sealed record DistanceGate(SyntaxNode Comparison, ImmutableArray<IInvocationOperation> GatedCalls);
+/// <summary>
+/// A comparison of a P2P distance with 0 or -1 (or a bool that keeps one), the generic mapping calls only its "P2P
+/// possible" side reaches, and the calls of the compilation's helpers that map generically it reaches the same way.
+/// </summary>
+internal sealed record DistanceGate(SyntaxNode Comparison, ImmutableArray<IInvocationOperation> GatedCalls, ImmutableArray<IInvocationOperation> GatedHelpers);
 
 /// <summary>
 /// Finds distance checks that decide a mapping path: a branch on <c>distance &gt;= 0</c> (or <c>&lt; 0</c>, <c>!= -1</c>
@@ -30,6 +33,10 @@ internal static class DistanceGates
     {
         ControlFlowGraph graph = flow.Graph;
         var gates = ImmutableArray.CreateBuilder<DistanceGate>();
+
+        // Which provider and device a helper maps is not followed: in a body that asks a map type anywhere, the distance
+        // is not taken for the decision of the helpers it calls.
+        bool asksMapType = graph.Blocks.SelectMany(Calls).Any(inv => symbols.RoleOf(inv.TargetMethod) is Role.MapTypeQuery or Role.StateQuery or Role.DescribeQuery);
         foreach (BasicBlock block in graph.Blocks)
         {
             if (block.ConditionKind == ControlFlowConditionKind.None || block.BranchValue is not IOperation condition
@@ -43,14 +50,17 @@ internal static class DistanceGates
             BasicBlock? other = (conditionalIsPossible ? block.FallThroughSuccessor : block.ConditionalSuccessor)?.Destination;
             HashSet<int> viaOther = Reach(other, block);
             // A call that a map-type decision covers is decided by the map type; the distance only said "possible".
-            ImmutableArray<IInvocationOperation> gated = Reach(possible, block)
-                .Where(b => !viaOther.Contains(b))
-                .SelectMany(b => GenericMappingCalls(graph.Blocks[b], symbols))
+            var only = Reach(possible, block).Where(b => !viaOther.Contains(b)).Select(b => graph.Blocks[b]).ToList();
+            ImmutableArray<IInvocationOperation> gated = only
+                .SelectMany(b => Calls(b).Where(inv => IsGenericMapping(symbols.RoleOf(inv.TargetMethod))))
                 .Where(call => !MapTypeDecisions.Cover(flow, call))
                 .ToImmutableArray();
-            if (!gated.IsEmpty)
+            ImmutableArray<IInvocationOperation> helpers = only
+                .SelectMany(b => Calls(b).Where(inv => !asksMapType && symbols.IsSource(inv.TargetMethod) && GenericMappers.Maps(inv.TargetMethod, symbols)))
+                .ToImmutableArray();
+            if (!gated.IsEmpty || !helpers.IsEmpty)
             {
-                gates.Add(new DistanceGate(condition.Syntax, gated));
+                gates.Add(new DistanceGate(condition.Syntax, gated, helpers));
             }
         }
 
@@ -72,16 +82,8 @@ internal static class DistanceGates
 
         bool? possible = condition is IBinaryOperation compare
             ? DistanceVerdicts.PossibleWhen(compare, d => flow.ValueOf(d.Syntax).Has(FactKind.Distance))
-            : Verdict(flow.ValueOf(condition.Syntax));
+            : DistanceVerdicts.Of(flow.ValueOf(condition.Syntax));
         return possible is bool p ? p != negated : null;
-    }
-
-    /// <summary>The verdict a bool carries, when all it carries agree.</summary>
-    private static bool? Verdict(FlowValue value)
-    {
-        bool possible = value.Facts.Any(f => f.Kind == FactKind.DistanceVerdict && f.Key.Kind == KeyKind.Possible);
-        bool impossible = value.Facts.Any(f => f.Kind == FactKind.DistanceVerdict && f.Key.Kind == KeyKind.Impossible);
-        return possible == impossible ? null : possible;
     }
 
     private static HashSet<int> Reach(BasicBlock? start, BasicBlock gate)
@@ -113,12 +115,11 @@ internal static class DistanceGates
         return seen;
     }
 
-    private static IEnumerable<IInvocationOperation> GenericMappingCalls(BasicBlock block, KnownSymbols symbols) =>
+    private static IEnumerable<IInvocationOperation> Calls(BasicBlock block) =>
         block.Operations.Append(block.BranchValue)
             .Where(op => op is not null)
             .SelectMany(op => op!.DescendantsAndSelf())
-            .OfType<IInvocationOperation>()
-            .Where(inv => IsGenericMapping(symbols.RoleOf(inv.TargetMethod)));
+            .OfType<IInvocationOperation>();
 
     public static bool IsGenericMapping(Role role) => role is Role.MapResource or Role.MapPhys or Role.MapPage or Role.MapSingle or Role.MapSg;
 }

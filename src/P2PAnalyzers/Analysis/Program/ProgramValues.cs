@@ -107,7 +107,7 @@ internal sealed class ProgramSummary : IProgramValues
         {
             case IFieldReferenceOperation f when _names.Contains(f.Field.Name) && k.IsSource(f.Field):
                 return Shapes(SummaryNode.Member(f.Field)).Union(Shapes(SummaryNode.Elements(f.Field)));
-            case IPropertyReferenceOperation p when _names.Contains(p.Property.Name) && k.IsSource(p.Property):
+            case IPropertyReferenceOperation p when _names.Contains(p.Property.Name) && k.IsSummarised(p.Property):
                 return Shapes(SummaryNode.Member(p.Property)).Union(Shapes(SummaryNode.Elements(p.Property)));
             case IParameterReferenceOperation p when p.Parameter.ContainingSymbol is IMethodSymbol m && k.IsSource(m):
                 FactShapes arguments = FactShapes.None;

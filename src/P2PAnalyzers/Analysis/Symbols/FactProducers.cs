@@ -40,6 +40,14 @@ internal static class FactProducers
     };
 
     /// <summary>
+    /// True for a library member whose value the compilation sets and the summary keeps, like its own fields: the
+    /// attachment's peer2peer flag, which the exporter's attach clears when the distance says P2P is not possible
+    /// (amdgpu, xe, habanalabs, the VFIO RFC), so that a map callback reading it reads that verdict. Only what the
+    /// compilation stores is kept (<c>Evaluator.VerdictStored</c>): a distance verdict, or a mark that spoils it.
+    /// </summary>
+    public static bool KeptBySummary(Role role) => role == Role.AttachPeer2Peer;
+
+    /// <summary>
     /// What an operation of a body makes from nothing: a library member's facts, an annotated or configured member's
     /// space, a configured table builder's table, DMA attributes with SkipCpuSync.
     /// </summary>

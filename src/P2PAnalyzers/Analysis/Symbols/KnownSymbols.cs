@@ -98,6 +98,12 @@ internal sealed class KnownSymbols
     /// <summary>True when <paramref name="symbol"/> is declared in the compilation's own source (it has a summary node).</summary>
     public bool IsSource(ISymbol symbol) => SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, Compilation.Assembly);
 
+    /// <summary>
+    /// True for a field or property whose stores the whole-program summary keeps: the compilation's own, and the library
+    /// members the summary follows (<see cref="FactProducers.KeptBySummary"/>).
+    /// </summary>
+    public bool IsSummarised(ISymbol member) => IsSource(member) || FactProducers.KeptBySummary(RoleOf(member));
+
     public Compilation Compilation { get; }
 
     /// <summary>What the project configured about code it cannot annotate (.editorconfig).</summary>

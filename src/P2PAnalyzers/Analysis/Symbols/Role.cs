@@ -64,6 +64,7 @@ internal enum Role : byte
     SgIsBusAddress,
     SgSetPage,
     AttachMap,
+    AttachPeer2Peer,
     ResultValue,
     ProviderBar,
     DeviceBar,

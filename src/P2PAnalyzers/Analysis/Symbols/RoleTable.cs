@@ -103,6 +103,7 @@ internal static class RoleTable
         Add(k.Scatterlist, "SetPage", Role.SgSetPage);
         Add(k.SgTable, "Alloc", Role.SgAlloc);
         Add(k.DmaBufAttachment, "Map", Role.AttachMap);
+        Add(k.DmaBufAttachment, "Peer2Peer", Role.AttachPeer2Peer);
         Add(k.DmaResult, "Value", Role.ResultValue);
         Add(k.DmaBufMapping, "PhysVecToSgt", Role.PhysVecToSgt);
         Add(k.DmaResult, "Ok", Role.ResultOk);
