@@ -26,26 +26,31 @@ public sealed class P2P0011DistanceAsMappingDecisionAnalyzer : FlowRuleAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.P2P0011DistanceAsMappingDecision);
 
-    private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(
-        OperationKind.Binary, OperationKind.LocalReference, OperationKind.FieldReference, OperationKind.PropertyReference,
-        OperationKind.ParameterReference, OperationKind.Invocation);
+    // Comparisons, and the conditionals whose condition is a bool (a verdict kept in a local, field or flag): not every
+    // reference of the compilation, which would cost a callback per read in every body.
+    private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Binary, OperationKind.Conditional);
 
-    // A comparison with 0 or -1, or a bool tested by an if or a conditional (a verdict kept in a local or field).
+    // A comparison with 0 or -1, or an if or conditional that tests a bool.
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) => operation switch
     {
         IBinaryOperation b => b.LeftOperand.ConstantValue is { HasValue: true, Value: 0 or -1 } || b.RightOperand.ConstantValue is { HasValue: true, Value: 0 or -1 },
-        _ => operation.Type?.SpecialType == SpecialType.System_Boolean && IsTested(operation),
+        IConditionalOperation c => TestedBool(c) is not null,
+        _ => false,
     };
 
-    private static bool IsTested(IOperation operation)
+    /// <summary>The bool a conditional tests, under any number of <c>!</c>: a local, field, property, parameter or call.</summary>
+    private static IOperation? TestedBool(IConditionalOperation conditional)
     {
-        IOperation current = operation;
-        while (current.Parent is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+        IOperation condition = conditional.Condition;
+        while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
         {
-            current = not;
+            condition = not.Operand;
         }
 
-        return current.Parent is IConditionalOperation conditional && conditional.Condition == current;
+        return condition.Kind is OperationKind.LocalReference or OperationKind.FieldReference or OperationKind.PropertyReference
+            or OperationKind.ParameterReference or OperationKind.Invocation && condition.Type?.SpecialType == SpecialType.System_Boolean
+            ? condition
+            : null;
     }
 
     // Distance facts are made only by PciP2PDma.Distance/DistanceMany calls in the body itself: without one, no
@@ -54,6 +59,11 @@ public sealed class P2P0011DistanceAsMappingDecisionAnalyzer : FlowRuleAnalyzer
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
+        if (candidate is IConditionalOperation conditional && TestedBool(conditional) is IOperation tested)
+        {
+            candidate = tested;
+        }
+
         // A comparison gates when it is the condition; a bool when it is the condition or under its negation.
         DistanceGate? gate = DistanceGates.Of(flow, symbols).FirstOrDefault(g => candidate is IBinaryOperation
             ? g.Comparison == candidate.Syntax

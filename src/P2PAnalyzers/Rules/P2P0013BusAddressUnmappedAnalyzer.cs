@@ -65,6 +65,14 @@ public sealed class P2P0013BusAddressUnmappedAnalyzer : FlowRuleAnalyzer
             bool definite = value.Facts.All(f => f.Kind != FactKind.Dma && (f.Kind != FactKind.BusDma || f.Key.Kind == KeyKind.DefiniteBus));
             bool fromEntry = bus.Key.Kind == KeyKind.EntryBus;
             bool fromMapping = bus.Key.Kind == KeyKind.MaybeBus;
+
+            // The unmap runs only where a bus-address flag the code keeps is clear (nvme's IOD_P2P_BUS_ADDR, checked
+            // in the completion that calls it): the code tells the addresses apart itself.
+            if (!definite && FlagGuards.Guarded(inv, symbols))
+            {
+                return;
+            }
+
             kind = definite ? Definite : fromEntry ? FromEntry : fromMapping ? FromMapping : Mixed;
             which = definite ? $"is a PCI bus address ({bus.Origin.Describe()})"
                 : fromEntry ? $"may be a PCI bus address: its table was mapped P2P-aware ({bus.Origin.Describe()}) and the entry's IsDmaBusAddress is not checked"
