@@ -76,14 +76,17 @@ public static class QuickMode
             : which.StartsWith(Cases.RulePrefix, StringComparison.Ordinal) ? corpus.ExpectedCounts[which.Substring(Cases.RulePrefix.Length)] : 0;
         // The whole-program solve alone, on a copy of the compilation (cold: it binds the bodies it reads, and JIT-compiles).
         var solve = Stopwatch.StartNew();
+        long before = GC.GetAllocatedBytesForCurrentThread();
         P2PAnalyzers.Analysis.ProgramSummary summary = P2PAnalyzers.Analysis.KnownSymbols.TryGet(compilation.Clone())!.Program;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"whole-program solve on {corpus.Name}: {solve.Elapsed.TotalMilliseconds:N0} ms cold, {summary.Bodies:N0} bodies, {summary.Analyses:N0} body analyses"));
+            $"whole-program solve on {corpus.Name}: {solve.Elapsed.TotalMilliseconds:N0} ms cold, {(GC.GetAllocatedBytesForCurrentThread() - before) / 1e6:N1} MB allocated (binding included), {summary.Bodies:N0} bodies, {summary.Analyses:N0} body analyses"));
         for (int i = 0; i < options.Profile; i++)
         {
             var sw = Stopwatch.StartNew();
+            long allocated = GC.GetTotalAllocatedBytes(precise: true);
             AnalyzerRuns.Run(compilation, analyzers, expected);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{which} on {corpus.Name}: {sw.Elapsed.TotalMilliseconds:N0} ms"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{which} on {corpus.Name}: {sw.Elapsed.TotalMilliseconds:N0} ms, {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1e6:N1} MB allocated"));
         }
 
         return 0;

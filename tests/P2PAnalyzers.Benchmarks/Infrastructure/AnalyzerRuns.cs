@@ -21,10 +21,12 @@ public static class AnalyzerRuns
     /// <summary>
     /// The compilation as a build meets it: the same code in syntax trees of its own, so that nothing the analyzers keep
     /// with the trees of an earlier run (the per-tree body summaries, the last solved program, which serve the editor)
-    /// is found, and every run pays the whole-program solve. Re-rooting shares the parsed nodes: it costs next to nothing.
+    /// is found, and every run pays the whole-program solve. A new tree over the same parsed nodes costs next to nothing.
+    /// (<c>WithRootAndOptions</c> with the tree's own root and options returns the same tree, which the analyzers know.)
     /// </summary>
     public static Compilation AsBuilt(Compilation compilation) =>
-        compilation.RemoveAllSyntaxTrees().AddSyntaxTrees(compilation.SyntaxTrees.Select(t => t.WithRootAndOptions(t.GetRoot(), t.Options)));
+        compilation.RemoveAllSyntaxTrees().AddSyntaxTrees(compilation.SyntaxTrees.Select(t =>
+            Microsoft.CodeAnalysis.CSharp.SyntaxFactory.SyntaxTree(t.GetRoot(), t.Options, t.FilePath, t.Encoding)));
 
     /// <summary>
     /// What a build does: compile the whole compilation (compiler diagnostics, method bodies bound) with the analyzers

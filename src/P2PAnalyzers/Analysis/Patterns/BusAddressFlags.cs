@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -33,20 +34,20 @@ internal static class BusAddressFlags
         foreach (SyntaxTree tree in symbols.Compilation.SyntaxTrees.OrderBy(t => t.FilePath, System.StringComparer.Ordinal))
         {
             TreeIndex index = TreeIndex.Of(tree);
-            var bodies = new SortedSet<int>(new[] { "BusAddr", "IsBusAddress", "IsDmaBusAddress" }.SelectMany(n => index.BodiesNaming(n)));
-            if (bodies.Count == 0)
-            {
-                continue;
-            }
-
-            SemanticModel model = SemanticModels.Of(symbols.Compilation, tree);
+            var bodies = new SortedSet<int>(BusWords.SelectMany(n => index.BodiesNaming(n)));
+            SemanticModel? model = null;
             foreach (int body in bodies)
             {
-                foreach (SyntaxNode branch in index.Bodies[body].DescendantNodes())
+                // Syntax first: a store that may set a flag, under an if or case that names a bus address; only those bind.
+                foreach (AssignmentExpressionSyntax store in index.Bodies[body].DescendantNodes().OfType<AssignmentExpressionSyntax>())
                 {
-                    foreach (StatementSyntax statement in BusAddressBranch(branch, model, symbols))
+                    if (MaySetFlag(store) && EnclosingBusBranch(store) is SyntaxNode branch)
                     {
-                        Collect(statement, model, symbols, flags);
+                        model ??= SemanticModels.Of(symbols.Compilation, tree);
+                        if (RunsWhereBus(store, branch, model, symbols))
+                        {
+                            Collect(store, model, flags);
+                        }
                     }
                 }
             }
@@ -55,20 +56,45 @@ internal static class BusAddressFlags
         return flags.ToImmutable();
     }
 
-    /// <summary>The statements of an if or a switch section that run only where the mapping is a bus address.</summary>
-    private static IEnumerable<StatementSyntax> BusAddressBranch(SyntaxNode node, SemanticModel model, KnownSymbols symbols)
+    private static readonly string[] BusWords = { "BusAddr", "IsBusAddress", "IsDmaBusAddress" };
+
+    private static bool MaySetFlag(AssignmentExpressionSyntax store) =>
+        store.IsKind(SyntaxKind.OrAssignmentExpression)
+        || (store.IsKind(SyntaxKind.SimpleAssignmentExpression)
+            && (store.Right.IsKind(SyntaxKind.BitwiseOrExpression) || store.Right.IsKind(SyntaxKind.TrueLiteralExpression)));
+
+    /// <summary>The nearest if (or switch section) around the store whose condition (or label) names a bus address.</summary>
+    private static SyntaxNode? EnclosingBusBranch(SyntaxNode store)
     {
-        switch (node)
+        SyntaxNode child = store;
+        for (SyntaxNode? parent = store.Parent; parent is not null and not MemberDeclarationSyntax and not LambdaExpressionSyntax and not LocalFunctionStatementSyntax;
+            child = parent, parent = parent.Parent)
+        {
+            if ((parent is IfStatementSyntax ifStatement && child != ifStatement.Condition && NamesBus(ifStatement.Condition))
+                || (parent is SwitchSectionSyntax section && section.Labels.Any(NamesBus)))
+            {
+                return parent;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool NamesBus(SyntaxNode node) =>
+        node.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && System.Array.IndexOf(BusWords, t.ValueText) >= 0);
+
+    /// <summary>True when the branch runs the store only where the mapping is a bus address.</summary>
+    private static bool RunsWhereBus(SyntaxNode store, SyntaxNode branch, SemanticModel model, KnownSymbols symbols)
+    {
+        switch (branch)
         {
             case IfStatementSyntax ifStatement when model.GetOperation(ifStatement.Condition) is IOperation condition:
-                bool? bus = SaysBus(condition, symbols);
-                return bus == true ? new[] { ifStatement.Statement }
-                    : bus == false && ifStatement.Else is { } otherwise ? new[] { otherwise.Statement }
-                    : Enumerable.Empty<StatementSyntax>();
-            case SwitchSectionSyntax section when section.Labels.OfType<CaseSwitchLabelSyntax>().Any(l => IsBusAddrConstant(model.GetOperation(l.Value), symbols)):
-                return section.Statements;
+                bool inThen = ifStatement.Statement.Span.Contains(store.Span);
+                return SaysBus(condition, symbols) == inThen;
+            case SwitchSectionSyntax section:
+                return section.Labels.OfType<CaseSwitchLabelSyntax>().Any(l => IsBusAddrConstant(model.GetOperation(l.Value), symbols));
             default:
-                return Enumerable.Empty<StatementSyntax>();
+                return false;
         }
     }
 
@@ -99,24 +125,21 @@ internal static class BusAddressFlags
         return op is IFieldReferenceOperation { Field.Name: "BusAddr" } f && SymbolEqualityComparer.Default.Equals(f.Field.ContainingType, symbols.P2PMapType);
     }
 
-    /// <summary>Stores of true into a bool member, and of a constant bit into a flags member (<c>|=</c>, <c>= x | bit</c>).</summary>
-    private static void Collect(StatementSyntax branch, SemanticModel model, KnownSymbols symbols, ImmutableHashSet<BusAddressFlag>.Builder flags)
+    /// <summary>A store of true into a bool member, or of a constant bit into a flags member (<c>|=</c>, <c>= x | bit</c>).</summary>
+    private static void Collect(AssignmentExpressionSyntax assignment, SemanticModel model, ImmutableHashSet<BusAddressFlag>.Builder flags)
     {
-        foreach (AssignmentExpressionSyntax assignment in branch.DescendantNodesAndSelf(n => n is not (LambdaExpressionSyntax or LocalFunctionStatementSyntax)).OfType<AssignmentExpressionSyntax>())
+        switch (model.GetOperation(assignment))
         {
-            switch (model.GetOperation(assignment))
-            {
-                case ISimpleAssignmentOperation { Value.ConstantValue: { HasValue: true, Value: true } } store when Member(store.Target) is ISymbol member:
-                    flags.Add(new BusAddressFlag(member, null));
-                    break;
-                case ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Or } orStore when Member(orStore.Target) is ISymbol member && Bit(orStore.Value) is long bit:
-                    flags.Add(new BusAddressFlag(member, bit));
-                    break;
-                case ISimpleAssignmentOperation { Value: IBinaryOperation { OperatorKind: BinaryOperatorKind.Or } value } store
-                    when Member(store.Target) is ISymbol member && (Bit(value.RightOperand) ?? Bit(value.LeftOperand)) is long bit:
-                    flags.Add(new BusAddressFlag(member, bit));
-                    break;
-            }
+            case ISimpleAssignmentOperation { Value.ConstantValue: { HasValue: true, Value: true } } store when Member(store.Target) is ISymbol member:
+                flags.Add(new BusAddressFlag(member, null));
+                break;
+            case ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Or } orStore when Member(orStore.Target) is ISymbol member && Bit(orStore.Value) is long bit:
+                flags.Add(new BusAddressFlag(member, bit));
+                break;
+            case ISimpleAssignmentOperation { Value: IBinaryOperation { OperatorKind: BinaryOperatorKind.Or } value } store
+                when Member(store.Target) is ISymbol member && (Bit(value.RightOperand) ?? Bit(value.LeftOperand)) is long bit:
+                flags.Add(new BusAddressFlag(member, bit));
+                break;
         }
     }
 
