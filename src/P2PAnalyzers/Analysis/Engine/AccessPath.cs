@@ -37,13 +37,28 @@ internal sealed class AccessPath : IEquatable<AccessPath>
 
     /// <summary>True when <paramref name="other"/> is this path or lies below it.</summary>
     public bool IsPrefixOf(AccessPath other) =>
-        RootEquals(other.Root) && other.Members.Length >= Members.Length && Members.SequenceEqual(other.Members.Take(Members.Length));
+        other.Members.Length >= Members.Length && RootEquals(other.Root) && SameMembers(other, Members.Length);
 
     /// <summary><paramref name="other"/> with this path's prefix replaced by <paramref name="replacement"/>.</summary>
     public AccessPath Rebase(AccessPath other, AccessPath replacement) =>
         new(replacement.Root, replacement.Members.AddRange(other.Members.Skip(Members.Length)));
 
-    public bool Equals(AccessPath? other) => other is not null && RootEquals(other.Root) && Members.SequenceEqual(other.Members);
+    public bool Equals(AccessPath? other) =>
+        other is not null && other.Members.Length == Members.Length && RootEquals(other.Root) && SameMembers(other, Members.Length);
+
+    // The first count members of both paths are equal (no enumerator: paths are compared on every read and store).
+    private bool SameMembers(AccessPath other, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            if (!string.Equals(Members[i], other.Members[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     public override bool Equals(object? obj) => Equals(obj as AccessPath);
 

@@ -24,6 +24,10 @@ internal sealed partial class Evaluator
         return _k.Is(conversion.OperatorMethod.ContainingType, _k.DmaResult) ? operand : FlowValue.Empty;
     }
 
+    // Apart from Binary so that the closure is made only for comparisons of a distance.
+    private static bool? PossibleWhen(IBinaryOperation binary, FlowValue left, FlowValue right) =>
+        DistanceVerdicts.PossibleWhen(binary, d => ReferenceEquals(d, binary.LeftOperand) ? left.Has(FactKind.Distance) : right.Has(FactKind.Distance));
+
     private FlowValue Binary(IBinaryOperation binary)
     {
         FlowValue left = Eval(binary.LeftOperand);
@@ -33,7 +37,7 @@ internal sealed partial class Evaluator
             return AddressOperator(method, binary.OperatorKind, left, binary.RightOperand.Type);
         }
 
-        if (DistanceVerdicts.PossibleWhen(binary, d => ReferenceEquals(d, binary.LeftOperand) ? left.Has(FactKind.Distance) : right.Has(FactKind.Distance)) is bool possible)
+        if ((left.Has(FactKind.Distance) || right.Has(FactKind.Distance)) && PossibleWhen(binary, left, right) is bool possible)
         {
             // bool p2p = distance >= 0: the verdict travels with the bool, into locals, fields and returns.
             return FlowValue.Of(new Fact(FactKind.DistanceVerdict, new Origin(Reporting.Text(binary.Syntax), binary.Syntax.GetLocation()),

@@ -85,19 +85,22 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        AnalysisGuard.Run(() =>
-        {
-            IOperation candidate = context.Operation;
-            IOperation root = MethodFlow.RootOf(candidate);
-            if (!MayReport(candidate, symbols) || (!_needed.IsEmpty && !MayHaveNeededFacts(root, symbols)))
-            {
-                return true;
-            }
-
-            Check(candidate, MethodFlow.Of(root, symbols, _ => context.GetControlFlowGraph()), symbols, context.ReportDiagnostic);
-            return true;
-        });
+        // Only a candidate gets here; the context is captured for the graph and the report, not on every operation.
+        Judge(context, symbols);
     }
+
+    private void Judge(OperationAnalysisContext context, KnownSymbols symbols) => AnalysisGuard.Run(() =>
+    {
+        IOperation candidate = context.Operation;
+        IOperation root = MethodFlow.RootOf(candidate);
+        if (!MayReport(candidate, symbols) || (!_needed.IsEmpty && !MayHaveNeededFacts(root, symbols)))
+        {
+            return true;
+        }
+
+        Check(candidate, MethodFlow.Of(root, symbols, _ => context.GetControlFlowGraph()), symbols, context.ReportDiagnostic);
+        return true;
+    });
 
     /// <summary>Whether a body can have a fact the rule needs: one it makes itself, or one its reads bring (both kept per body for all rules).</summary>
     private bool MayHaveNeededFacts(IOperation root, KnownSymbols symbols) =>

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -125,11 +126,17 @@ internal static class FlowRunner
             return (after, after);
         }
 
+        return Refined(evaluator, block, after);
+    }
+
+    // Apart from Transfer so that its closure is made only for blocks that branch.
+    private static (FlowState WhenConditional, FlowState WhenFallThrough) Refined(Evaluator evaluator, BasicBlock block, FlowState after)
+    {
         bool conditionalWhen = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
         // The flag's value as the block computed it (also when it comes from the rest of the program).
-        FlowValue ValueOf(IOperation op) => Evaluator.PathOf(op) is AccessPath path && after.Values.TryGetValue(path, out FlowValue v) ? v : evaluator.Peek(op);
-        return (BranchRefinement.Refine(after, block.BranchValue, conditionalWhen, ValueOf),
-                BranchRefinement.Refine(after, block.BranchValue, !conditionalWhen, ValueOf));
+        Func<IOperation, FlowValue> valueOf = op => Evaluator.PathOf(op) is AccessPath path && after.Values.TryGetValue(path, out FlowValue v) ? v : evaluator.Peek(op);
+        return (BranchRefinement.Refine(after, block.BranchValue!, conditionalWhen, valueOf),
+                BranchRefinement.Refine(after, block.BranchValue!, !conditionalWhen, valueOf));
     }
 
     private static void Record(FlowContext k, ControlFlowGraph graph, FlowState?[] states, FlowRecorder recorder, SummaryRecorder? returns = null)

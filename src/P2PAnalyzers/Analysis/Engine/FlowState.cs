@@ -45,10 +45,14 @@ internal sealed class FlowState
     public FlowState Set(AccessPath path, FlowValue value)
     {
         // A strong update of a location also forgets what was known below it (a struct overwritten as a whole).
+        // Walked without LINQ: this runs on every store of every analysis.
         ImmutableDictionary<AccessPath, FlowValue> values = Values;
-        foreach (AccessPath below in Values.Keys.Where(k => !k.Equals(path) && path.IsPrefixOf(k)))
+        foreach (KeyValuePair<AccessPath, FlowValue> entry in Values)
         {
-            values = values.Remove(below);
+            if (entry.Key.Members.Length > path.Members.Length && path.IsPrefixOf(entry.Key))
+            {
+                values = values.Remove(entry.Key);
+            }
         }
 
         values = value.IsEmpty ? values.Remove(path) : values.SetItem(path, value);

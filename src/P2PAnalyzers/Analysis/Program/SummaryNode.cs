@@ -81,13 +81,16 @@ internal sealed class SummaryNode : IEquatable<SummaryNode>
         System.Collections.Concurrent.ConcurrentDictionary<int, SummaryNode?> nodes = Nodes.GetValue(definition, static _ => new System.Collections.Concurrent.ConcurrentDictionary<int, SummaryNode?>());
         int slot = (ordinal * 8) + (int)kind;
 
-        // Asked on every read: the found node is returned without allocating the factory's closure.
-        return nodes.TryGetValue(slot, out SummaryNode? known) ? known : nodes.GetOrAdd(slot, _ =>
-            {
-                string? id = DocumentationCommentId.CreateDeclarationId(definition);
-                return id is null ? null : new SummaryNode(kind, id, ordinal, definition.ContainingType?.Name + "." + definition.Name);
-            });
+        // Asked on every read: the found node is returned without allocating the factory's closure (made in Add only).
+        return nodes.TryGetValue(slot, out SummaryNode? known) ? known : Add(nodes, slot, kind, definition, ordinal);
     }
+
+    private static SummaryNode? Add(System.Collections.Concurrent.ConcurrentDictionary<int, SummaryNode?> nodes, int slot, SummaryNodeKind kind, ISymbol definition, int ordinal) =>
+        nodes.GetOrAdd(slot, _ =>
+        {
+            string? id = DocumentationCommentId.CreateDeclarationId(definition);
+            return id is null ? null : new SummaryNode(kind, id, ordinal, definition.ContainingType?.Name + "." + definition.Name);
+        });
 
     public bool Equals(SummaryNode? other) =>
         ReferenceEquals(this, other) || (other is not null && other.Kind == Kind && other.Ordinal == Ordinal && other.Id == Id);
