@@ -114,6 +114,10 @@ internal sealed partial class ProgramBuilder : IProgramValues
             }
         }
 
+        // A name is not a call: a body that names a producer's member (Start, Map, Raw) but makes no fact starts nothing.
+        // It is read later if a node it reads gains facts (Changed).
+        _work.RemoveWhere(body => !MakesFacts(body));
+
         if (_work.Count == 0)
         {
             return ProgramSummary.Empty;
@@ -121,6 +125,28 @@ internal sealed partial class ProgramBuilder : IProgramValues
 
         return Run();
     }
+
+    /// <summary>True unless the body's operations show it makes no fact but identities (one walk, shared with the rules' pre-filters).</summary>
+    private bool MakesFacts(BodyRef body)
+    {
+        TreeIndex tree = _trees[body.Tree];
+        if (!_models.TryGetValue(tree.Tree, out SemanticModel? model))
+        {
+            _models[tree.Tree] = model = SemanticModels.Of(_symbols.Compilation, tree.Tree);
+        }
+
+        SyntaxNode declaration = tree.Bodies[body.Body];
+        IOperation? root = declaration.ContainsDiagnostics ? null : model.GetOperation(declaration);
+        while (root?.Parent is IOperation parent)
+        {
+            root = parent;
+        }
+
+        FactShapes made = root is null ? FactShapes.None : FactProducers.OfBody(root, _symbols);
+        return root is null || !made.Except(IdentityShapes).IsEmpty;
+    }
+
+    private static readonly FactShapes IdentityShapes = FactShapes.Of(FactKind.Identity);
 
     /// <summary>Runs the worklist to the fixpoint.</summary>
     private ProgramSummary Run()

@@ -183,6 +183,8 @@ internal readonly struct FactShapes : IEquatable<FactShapes>
 
     public bool Overlaps(FactShapes other) => (_bits & other._bits) != 0;
 
+    public FactShapes Except(FactShapes other) => new(_bits & ~other._bits);
+
     /// <summary>This set, with <paramref name="then"/> added when it holds the shape (<paramref name="kind"/>, <paramref name="memory"/>).</summary>
     public FactShapes If(FactKind kind, MemoryKind memory, FactShapes then) => Overlaps(Of(kind, memory)) ? Union(then) : this;
 
