@@ -186,6 +186,13 @@ internal static class P2P0013BusAddressFlagPlan
                 return "false";
             }
 
+            // No address at all (a reset): nothing to skip.
+            if (value is LiteralExpressionSyntax { RawKind: (int)SyntaxKind.DefaultLiteralExpression } or DefaultExpressionSyntax
+                || (model.GetSymbolInfo(value, _ct).Symbol is { Name: "MappingError", IsStatic: true } error && IsDmaAddr(error.ContainingType)))
+            {
+                return "false";
+            }
+
             if (Member(value, model, _ct) is ISymbol source && source is IFieldSymbol or IPropertySymbol && Receiver(value) is ExpressionSyntax receiver
                 && source.ContainingType.Locations.Any(l => l.IsInSource))
             {
