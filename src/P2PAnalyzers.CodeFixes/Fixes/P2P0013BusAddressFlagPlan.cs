@@ -76,6 +76,7 @@ internal static class P2P0013BusAddressFlagPlan
         private readonly Project _project;
         private readonly HashSet<Edit> _edits;
         private readonly HashSet<ISymbol> _visited;
+        private readonly Dictionary<ISymbol, int> _present = new(SymbolEqualityComparer.Default);
         private readonly CancellationToken _ct;
 
         public Search(Project project, HashSet<Edit> edits, HashSet<ISymbol> visited, CancellationToken ct)
@@ -99,12 +100,18 @@ internal static class P2P0013BusAddressFlagPlan
 
             if (hops > MaxHops || address.IsStatic || !IsDmaAddr(TypeOf(address)) || Declaration(address) is not MemberDeclarationSyntax declaration
                 || _project.GetDocument(declaration.SyntaxTree) is not Document declaringDocument
-                || address.ContainingType.GetMembers(FlagName(address)).Length != 0)
+                || ExistingFlag(address) is not { } existing)
             {
                 return false;
             }
 
-            _edits.Add(new Edit(declaringDocument.Id, declaration.Span, EditKind.AddFlagAfter, FlagDeclaration(address, declaration)));
+            // A flag this fix added for another unmap of the same member (one unmap fixed, then the next) is reused; it
+            // is checked below to be written only by the flag stores beside the address's stores.
+            IFieldSymbol? flag = existing.Flag;
+            if (flag is null)
+            {
+                _edits.Add(new Edit(declaringDocument.Id, declaration.Span, EditKind.AddFlagAfter, FlagDeclaration(address, declaration)));
+            }
             foreach (Document document in _project.Documents)
             {
                 SyntaxNode? root = await document.GetSyntaxRootAsync(_ct).ConfigureAwait(false);
@@ -133,23 +140,39 @@ internal static class P2P0013BusAddressFlagPlan
                 }
             }
 
-            return true;
+            return flag is null || await WritesAsync(flag).ConfigureAwait(false) == Present(address);
+        }
+
+        /// <summary>The flag member already there: none (null Flag), a plain instance <c>bool</c> field, or another member (decline).</summary>
+        private static (IFieldSymbol? Flag, bool _)? ExistingFlag(ISymbol address) => address.ContainingType.GetMembers(FlagName(address)) switch
+        {
+            { Length: 0 } => (null, true),
+            [IFieldSymbol { Type.SpecialType: SpecialType.System_Boolean, IsStatic: false, IsReadOnly: false } field] => (field, true),
+            _ => null,
+        };
+
+        /// <summary>How many places in the project write <paramref name="member"/>.</summary>
+        private async Task<int> WritesAsync(ISymbol member)
+        {
+            int writes = 0;
+            foreach (Document document in _project.Documents)
+            {
+                SyntaxNode? root = await document.GetSyntaxRootAsync(_ct).ConfigureAwait(false);
+                SemanticModel? model = root is null || !root.DescendantTokens().Any(t => t.ValueText == member.Name) ? null
+                    : await document.GetSemanticModelAsync(_ct).ConfigureAwait(false);
+                writes += model is null ? 0 : root!.DescendantNodes().OfType<SimpleNameSyntax>()
+                    .Count(n => n.Identifier.ValueText == member.Name && IsWritten(Access(n))
+                        && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, _ct).Symbol?.OriginalDefinition, member.OriginalDefinition));
+            }
+
+            return writes;
         }
 
         /// <summary>A reference of the address member: reads need nothing; a plain store gets its flag; other writes decline.</summary>
         private async Task<bool> StoreAsync(Document document, SemanticModel model, ISymbol address, SimpleNameSyntax name, int hops)
         {
-            ExpressionSyntax access = name.Parent is MemberAccessExpressionSyntax m && m.Name == name ? m : name;
-            if (name.Parent is MemberDeclarationSyntax or VariableDeclaratorSyntax)
-            {
-                return true;
-            }
-
-            bool written = access.Parent is AssignmentExpressionSyntax a0 && a0.Left == access
-                || access.Parent is PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax
-                || access.Parent is ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.RefKeyword or (int)SyntaxKind.OutKeyword }
-                || access.Ancestors().OfType<AssignmentExpressionSyntax>().Any(a => a.Left.Span.Contains(access.Span) && a.Left != access);
-            if (!written)
+            ExpressionSyntax access = Access(name);
+            if (name.Parent is MemberDeclarationSyntax or VariableDeclaratorSyntax || !IsWritten(access))
             {
                 return true;
             }
@@ -167,8 +190,30 @@ internal static class P2P0013BusAddressFlagPlan
                 return false;
             }
 
-            _edits.Add(new Edit(document.Id, store.Span, EditKind.SetFlagAfter, $"{target} = {value};"));
+            // Already there (the flag of an earlier fix of another unmap of this member): counted, not added again.
+            string flagStore = $"{target} = {value};";
+            if (Next(store) is ExpressionStatementSyntax next && next.WithoutTrivia().ToString() == flagStore)
+            {
+                _present[address.OriginalDefinition] = Present(address) + 1;
+                return true;
+            }
+
+            _edits.Add(new Edit(document.Id, store.Span, EditKind.SetFlagAfter, flagStore));
             return true;
+        }
+
+        private int Present(ISymbol address) => _present.TryGetValue(address.OriginalDefinition, out int n) ? n : 0;
+
+        private static StatementSyntax? Next(StatementSyntax statement)
+        {
+            SyntaxList<StatementSyntax> siblings = statement.Parent switch
+            {
+                BlockSyntax b => b.Statements,
+                SwitchSectionSyntax s => s.Statements,
+                _ => default,
+            };
+            int index = siblings.IndexOf(statement);
+            return index >= 0 && index + 1 < siblings.Count ? siblings[index + 1] : null;
         }
 
         /// <summary>What the flag becomes for a stored value: true, false, or the copied member's flag; null to decline.</summary>
@@ -202,6 +247,16 @@ internal static class P2P0013BusAddressFlagPlan
             return null;
         }
     }
+
+    private static ExpressionSyntax Access(SimpleNameSyntax name) => name.Parent is MemberAccessExpressionSyntax m && m.Name == name ? m : name;
+
+    /// <summary>Assigned, incremented, passed by <c>ref</c>/<c>out</c>, or a target inside a deconstruction or initializer.</summary>
+    private static bool IsWritten(ExpressionSyntax access) =>
+        access.Parent is AssignmentExpressionSyntax a0 && a0.Left == access
+        || access.Parent is PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PreIncrementExpression or (int)SyntaxKind.PreDecrementExpression }
+            or PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PostIncrementExpression or (int)SyntaxKind.PostDecrementExpression }
+        || access.Parent is ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.RefKeyword or (int)SyntaxKind.OutKeyword }
+        || access.Ancestors().OfType<AssignmentExpressionSyntax>().Any(a => a.Left.Span.Contains(access.Span) && a.Left != access);
 
     /// <summary><c>public bool P2PBusAddr;</c> with the address member's accessibility, after it.</summary>
     private static string FlagDeclaration(ISymbol address, MemberDeclarationSyntax declaration)

@@ -224,4 +224,71 @@ public sealed class P2P0013BusAddressFlagCodeFixTests
         """,
         Verifier.Diagnostic("P2P0013").WithLocation(0).WithArguments("Dma.UnmapPhys", "cmd.Addr",
             "is a PCI bus address on some paths (PciP2PDma.BusAddrMap): unmap only what was mapped"));
+
+    // nvme_unmap_data chooses nvme_free_sgls or nvme_free_prps by the command's data layout: two unmaps of the same
+    // member. Fix All merges their plans: one flag, one flag store per store, a guard at each unmap.
+    internal const string CompletionTwoLayouts = Usings + """
+        static class NvmeCompletion
+        {
+            // nvme_free_sgls
+            private static void FreeSgls(PciDevice dev, NvmeIod iod)
+            {
+                for (int i = 0; i < iod.NrDmaVecs; i++)
+                {
+                    {|#0:Dma.UnmapPhys(dev, iod.DmaVecs[i].Addr, iod.DmaVecs[i].Len, iod.Req.Dir)|};
+                }
+            }
+
+            // nvme_free_prps
+            private static void FreePrps(PciDevice dev, NvmeIod iod)
+            {
+                for (int i = 0; i < iod.NrDmaVecs; i++)
+                {
+                    {|#1:Dma.UnmapPhys(dev, iod.DmaVecs[i].Addr, iod.DmaVecs[i].Len, iod.Req.Dir)|};
+                }
+            }
+
+            // nvme_unmap_data
+            public static void UnmapData(PciDevice dev, NvmeIod iod, bool useSgl)
+            {
+                if (useSgl)
+                {
+                    FreeSgls(dev, iod);
+                }
+                else
+                {
+                    FreePrps(dev, iod);
+                }
+            }
+        }
+        """;
+
+    [Fact]
+    public Task NvmeUnmapData_TwoUnmapsOfOneMember_FixAllAddsOneFlagAndGuardsBoth()
+    {
+        string guarded = """
+                        if (!iod.DmaVecs[i].P2PBusAddr)
+                        {
+                            Dma.UnmapPhys(dev, iod.DmaVecs[i].Addr, iod.DmaVecs[i].Len, iod.Req.Dir);
+                        }
+
+            """;
+        string fixedCompletion = CompletionTwoLayouts
+            .Replace("            {|#0:Dma.UnmapPhys(dev, iod.DmaVecs[i].Addr, iod.DmaVecs[i].Len, iod.Req.Dir)|};\n", guarded)
+            .Replace("            {|#1:Dma.UnmapPhys(dev, iod.DmaVecs[i].Addr, iod.DmaVecs[i].Len, iod.Req.Dir)|};\n", guarded);
+        var test = new Verifier.CodeFixTest<P2P0013BusAddressFlagCodeFix>();
+        test.Configure(withLibrary: true);
+        test.TestState.Sources.Add(("/0/BlkMqDma.cs", BlkMqDma));
+        test.TestState.Sources.Add(("/0/Iod.cs", Iod));
+        test.TestState.Sources.Add(("/0/MapData.cs", MapData));
+        test.TestState.Sources.Add(("/0/Completion.cs", CompletionTwoLayouts));
+        const string Message = "is a PCI bus address on some paths (PciP2PDma.BusAddrMap, stored into BlkDmaIter.Addr in MapIterStart, stored into NvmeDmaVec.Addr in SetupDataPrp): unmap only what was mapped";
+        test.ExpectedDiagnostics.Add(Verifier.Diagnostic("P2P0013").WithLocation(0).WithArguments("Dma.UnmapPhys", "iod.DmaVecs[i].Addr", Message));
+        test.ExpectedDiagnostics.Add(Verifier.Diagnostic("P2P0013").WithLocation(1).WithArguments("Dma.UnmapPhys", "iod.DmaVecs[i].Addr", Message));
+        test.FixedState.Sources.Add(("/0/BlkMqDma.cs", BlkMqDmaFixed));
+        test.FixedState.Sources.Add(("/0/Iod.cs", IodFixed));
+        test.FixedState.Sources.Add(("/0/MapData.cs", MapDataFixed));
+        test.FixedState.Sources.Add(("/0/Completion.cs", fixedCompletion));
+        return test.RunAsync();
+    }
 }
