@@ -21,7 +21,29 @@ public sealed class P2P0014SkipCpuSyncForMmioCodeFix : P2PCodeFix
 {
     private protected override string RuleId => RuleIdentifiers.SkipCpuSyncForMmio;
 
-    private protected override string Title(Diagnostic diagnostic) => "Use DmaAttrs.Mmio";
+    /// <summary>
+    /// Where a mapping call's function never asks the map type, the title says so: the swap is right for a peer reached
+    /// through the host bridge, but it silences this rule and leaves a switch-local peer mapped instead of given its
+    /// bus address (P2P0010's bug), which P2P0010 may not report (its detection has gaps). Unmaps keep the plain title:
+    /// they only have to match their mapping's attributes.
+    /// </summary>
+    private protected override string Title(Diagnostic diagnostic) => MapsWithoutMapType(diagnostic)
+        ? "Use DmaAttrs.Mmio (the map type is still not asked here: see P2P0010)"
+        : "Use DmaAttrs.Mmio";
+
+    private static bool MapsWithoutMapType(Diagnostic diagnostic)
+    {
+        SyntaxNode? node = diagnostic.Location.SourceTree?.GetRoot().FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+        if (node?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: string called } } call
+            || !called.StartsWith("Map", System.StringComparison.Ordinal)
+            || Scope.EnclosingFunction(call) is not SyntaxNode function)
+        {
+            return false;
+        }
+
+        // Syntax only (the title has no semantic model): any mention of the map type, its query or the P2P mapping call.
+        return !function.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText is "P2PMapType" or "MapType" or "State" or "MapP2P" or "P2PMapState");
+    }
 
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {

@@ -38,7 +38,7 @@ public sealed class FixAllScopeTests
             Assert.DoesNotContain(compilerBefore[project.Id], d => d.Severity == DiagnosticSeverity.Error);
             AnalysisResult analysis = await AnalyzerRun.CachedAsync(project, ct);
             Assert.Empty(analysis.Exceptions);
-            foreach (IGrouping<CodeFixProvider, Diagnostic> byFixer in analysis.Product.Where(d => Products.FixerFor(d.Id) is not null).GroupBy(d => Products.FixerFor(d.Id)!))
+            foreach (IGrouping<CodeFixProvider, Diagnostic> byFixer in analysis.Product.SelectMany(d => Products.FixersFor(d.Id).Select(p => (Diagnostic: d, Provider: p))).GroupBy(f => f.Provider, f => f.Diagnostic))
             {
                 // The first diagnostic this fixer offers an action for names the equivalence key and the document to start from.
                 foreach (Diagnostic diagnostic in byFixer)

@@ -28,15 +28,25 @@ internal static class Soundness
         foreach (Diagnostic diagnostic in analysis.Product)
         {
             findings.Count("diagnostics");
-            CodeFixProvider? provider = Products.FixerFor(diagnostic.Id);
             string where = $"{context}{document.FilePath}({diagnostic.Location.GetLineSpan().StartLinePosition.Line + 1}): {diagnostic.Id}";
-            ImmutableArray<CodeAction> actions = provider is null ? ImmutableArray<CodeAction>.Empty
-                : await findings.GuardAsync("fix provider threw", where, text, () => FixRunner.OfferedAsync(document, diagnostic, provider, ct)).ConfigureAwait(false);
-            findings.Count(actions.IsDefaultOrEmpty ? $"diagnostics {diagnostic.Id} without a fix" : $"diagnostics {diagnostic.Id} with a fix");
-            foreach (CodeAction action in actions.IsDefault ? ImmutableArray<CodeAction>.Empty : actions)
+            var offered = new List<(CodeFixProvider Provider, CodeAction Action)>();
+            foreach (CodeFixProvider fixer in Products.FixersFor(diagnostic.Id))
+            {
+                ImmutableArray<CodeAction> actions = await findings.GuardAsync("fix provider threw", where, text, () => FixRunner.OfferedAsync(document, diagnostic, fixer, ct)).ConfigureAwait(false);
+                offered.AddRange((actions.IsDefault ? ImmutableArray<CodeAction>.Empty : actions).Select(a => (fixer, a)));
+            }
+
+            // Per rule, diagnostics with and without a fix: the offered-fix rate (OfferedFixes), coverage beside soundness.
+            findings.Count(offered.Count == 0 ? $"diagnostics {diagnostic.Id} without a fix" : $"diagnostics {diagnostic.Id} with a fix");
+            if (offered.Count == 0 && !Products.FixersFor(diagnostic.Id).IsEmpty)
+            {
+                findings.Note("declined", where);
+            }
+
+            foreach ((CodeFixProvider provider, CodeAction action) in offered)
             {
                 string label = $"{where}: '{action.Title}'";
-                string k = provider!.GetType().Name + "|" + action.EquivalenceKey;
+                string k = provider.GetType().Name + "|" + action.EquivalenceKey;
                 if (!keys.TryGetValue(k, out var entry))
                 {
                     keys[k] = entry = (provider, action.EquivalenceKey, new List<Diagnostic>());
@@ -47,7 +57,7 @@ internal static class Soundness
                 if (after is not null)
                 {
                     findings.Count("fixes applied");
-                    await CheckFixedAsync(document, after, new[] { diagnostic }, compilerBefore, label, findings, ct).ConfigureAwait(false);
+                    await CheckFixedAsync(document, after, new[] { diagnostic }, compilerBefore, label, findings, ct, Products.EditsAcrossDocuments(provider)).ConfigureAwait(false);
                 }
             }
         }
@@ -75,7 +85,7 @@ internal static class Soundness
             return;
         }
 
-        await CheckFixedAsync(document, once, fixedOnes, compilerBefore, label, findings, ct).ConfigureAwait(false);
+        await CheckFixedAsync(document, once, fixedOnes, compilerBefore, label, findings, ct, Products.EditsAcrossDocuments(provider)).ConfigureAwait(false);
         Document onceDocument = once.GetDocument(document.Id)!;
         string onceText = (await onceDocument.GetTextAsync(ct).ConfigureAwait(false)).ToString();
         Solution? twice = await findings.GuardAsync("Fix All threw (second pass)", label, onceText,
@@ -90,14 +100,29 @@ internal static class Soundness
 
     /// <summary>The checks of one fixed document against the original; every problem is recorded with the fixed text.</summary>
     public static async Task CheckFixedAsync(Document before, Solution afterSolution, IReadOnlyList<Diagnostic> fixedDiagnostics,
-        ImmutableArray<Diagnostic> compilerBefore, string label, Findings findings, CancellationToken ct)
+        ImmutableArray<Diagnostic> compilerBefore, string label, Findings findings, CancellationToken ct, bool acrossDocuments = false)
     {
         Document after = afterSolution.GetDocument(before.Id)!;
         string beforeText = (await before.GetTextAsync(ct).ConfigureAwait(false)).ToString();
         string afterText = (await after.GetTextAsync(ct).ConfigureAwait(false)).ToString();
-        if (afterSolution.GetChanges(before.Project.Solution).GetProjectChanges().SelectMany(p => p.GetChangedDocuments()).Any(d => d != before.Id))
+        foreach (DocumentId other in afterSolution.GetChanges(before.Project.Solution).GetProjectChanges().SelectMany(p => p.GetChangedDocuments()).Where(d => d != before.Id))
         {
-            findings.Fail("fix changed another document", label, "", afterText);
+            if (!acrossDocuments)
+            {
+                findings.Fail("fix changed another document", label, "", afterText);
+                break;
+            }
+
+            // A fix that edits across documents keeps the rest of each one it touches too.
+            Document otherBefore = before.Project.Solution.GetDocument(other)!;
+            Document otherAfter = afterSolution.GetDocument(other)!;
+            List<TextChange> otherChanges = (await otherAfter.GetTextChangesAsync(otherBefore, ct).ConfigureAwait(false)).OrderBy(c => c.Span.Start).ToList();
+            IReadOnlyList<string> otherLost = Preservation.Lost((await otherBefore.GetSyntaxRootAsync(ct).ConfigureAwait(false))!, (await otherAfter.GetSyntaxRootAsync(ct).ConfigureAwait(false))!, otherChanges);
+            if (otherLost.Count > 0)
+            {
+                findings.Fail("fix lost code or comments outside what it rewrote", $"{label}: {otherBefore.FilePath}", string.Join("\n", otherLost),
+                    (await otherAfter.GetTextAsync(ct).ConfigureAwait(false)).ToString());
+            }
         }
 
         if (afterText == beforeText)

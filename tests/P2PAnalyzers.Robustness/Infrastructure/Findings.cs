@@ -14,26 +14,37 @@ internal sealed class Findings
     private readonly ConcurrentDictionary<string, long> _counts;
     private readonly ConcurrentQueue<(string Kind, string Where, string Detail, string? Source)> _failures;
     private readonly ConcurrentDictionary<string, long> _ticks;
+    private readonly ConcurrentQueue<string> _notes;
     private readonly string _test;
     private readonly string _prefix;
 
     public Findings(string test)
-        : this(test, "", new(StringComparer.Ordinal), new(), new(StringComparer.Ordinal))
+        : this(test, "", new(StringComparer.Ordinal), new(), new(StringComparer.Ordinal), new())
     {
     }
 
     private Findings(string test, string prefix, ConcurrentDictionary<string, long> counts,
-        ConcurrentQueue<(string, string, string, string?)> failures, ConcurrentDictionary<string, long> ticks)
+        ConcurrentQueue<(string, string, string, string?)> failures, ConcurrentDictionary<string, long> ticks, ConcurrentQueue<string> notes)
     {
         _test = test;
         _prefix = prefix;
         _counts = counts;
         _failures = failures;
         _ticks = ticks;
+        _notes = notes;
     }
 
     /// <summary>The same findings, with every count and failure kind recorded under <paramref name="prefix"/>.</summary>
-    public Findings Scoped(string prefix) => new(_test, _prefix + prefix, _counts, _failures, _ticks);
+    public Findings Scoped(string prefix) => new(_test, _prefix + prefix, _counts, _failures, _ticks, _notes);
+
+    /// <summary>
+    /// Something worth a look that is not a failure (a diagnostic whose rule has a fix but got none here): written,
+    /// sorted, to <c>robustness-results/&lt;Test&gt;.&lt;mode&gt;.notes.txt</c>.
+    /// </summary>
+    public void Note(string kind, string where) => _notes.Enqueue($"{_prefix}{kind}\t{where}");
+
+    /// <summary>The notes, sorted (threads add them in any order).</summary>
+    public IReadOnlyList<string> Notes => _notes.OrderBy(n => n, StringComparer.Ordinal).ToList();
 
     public void Count(string what, long by = 1) => _counts.AddOrUpdate(_prefix + what, by, (_, n) => n + by);
 
@@ -91,6 +102,7 @@ internal sealed class Findings
         string dir = Path.Combine(AppContext.BaseDirectory, "robustness-results");
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, $"{_test}.{Mode.Name}.txt"), summary);
+        File.WriteAllLines(Path.Combine(dir, $"{_test}.{Mode.Name}.notes.txt"), Notes);
         string repro = Path.Combine(Path.GetTempPath(), "p2p-robustness", _test);
         if (Directory.Exists(repro))
         {

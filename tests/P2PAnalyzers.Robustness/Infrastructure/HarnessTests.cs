@@ -24,8 +24,9 @@ public sealed class HarnessTests
     public void Products_AreAllFound()
     {
         Assert.Equal(9, Products.Analyzers.Length);
-        Assert.Equal(8, Products.Fixers.Length);
-        Assert.Null(Products.FixerFor("P2P0004"));
+        Assert.Equal(9, Products.Fixers.Length);
+        Assert.Empty(Products.FixersFor("P2P0004"));
+        Assert.Equal(2, Products.FixersFor("P2P0013").Length);
     }
 
     [Fact]

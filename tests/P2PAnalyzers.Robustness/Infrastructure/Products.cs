@@ -20,11 +20,17 @@ internal static class Products
         .Select(t => (CodeFixProvider)Activator.CreateInstance(t)!)
         .ToImmutableArray();
 
-    private static readonly ImmutableDictionary<string, CodeFixProvider> FixerById =
-        Fixers.SelectMany(f => f.FixableDiagnosticIds.Select(id => (id, f))).ToImmutableDictionary(p => p.id, p => p.f, StringComparer.Ordinal);
+    /// <summary>
+    /// The fix providers of a rule, in name order; empty for a rule without a fix (P2P0004). A rule may have several:
+    /// P2P0013's bus-address tracking is a provider of its own beside the rule's local rewrites.
+    /// </summary>
+    public static ImmutableArray<CodeFixProvider> FixersFor(string id) => Fixers.Where(f => f.FixableDiagnosticIds.Contains(id)).ToImmutableArray();
 
-    /// <summary>The fix provider for a rule; null for a rule without a fix (P2P0004).</summary>
-    public static CodeFixProvider? FixerFor(string id) => FixerById.GetValueOrDefault(id);
+    /// <summary>
+    /// Providers whose fix edits other documents by design (a flag added to a struct declared elsewhere, the store in
+    /// the map path, the guard in the completion): the matrix checks every document they change instead of failing them.
+    /// </summary>
+    public static bool EditsAcrossDocuments(CodeFixProvider provider) => provider is P2PAnalyzers.CodeFixes.Fixes.P2P0013BusAddressFlagCodeFix;
 
     public static bool IsProductDiagnostic(string id) => id.StartsWith("P2P", StringComparison.Ordinal);
 }

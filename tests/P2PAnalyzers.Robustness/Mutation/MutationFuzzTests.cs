@@ -85,7 +85,7 @@ public sealed class MutationFuzzTests
 
         // A variant that still compiles (an operator swapped into another valid one, a line doubled harmlessly) is valid
         // code the corpus did not have: its fixes get the full soundness checks of the matrix.
-        if (!syntaxErrors && analysis.Product.Any(d => d.Location.SourceTree == tree && Products.FixerFor(d.Id) is not null))
+        if (!syntaxErrors && analysis.Product.Any(d => d.Location.SourceTree == tree && !Products.FixersFor(d.Id).IsEmpty))
         {
             Compilation compilation = (await document.Project.GetCompilationAsync(ct).ConfigureAwait(false))!;
             ImmutableArray<Diagnostic> compiler = AnalyzerRun.CompilerDiagnostics(compilation);
@@ -99,12 +99,9 @@ public sealed class MutationFuzzTests
         }
 
         var keys = new HashSet<(CodeFixProvider Provider, string? Key)>();
-        foreach (Diagnostic diagnostic in analysis.Product.Where(d => d.Location.SourceTree == tree))
+        foreach ((Diagnostic diagnostic, CodeFixProvider provider) in analysis.Product.Where(d => d.Location.SourceTree == tree)
+            .SelectMany(d => Products.FixersFor(d.Id).Select(p => (d, p))))
         {
-            if (Products.FixerFor(diagnostic.Id) is not CodeFixProvider provider)
-            {
-                continue;
-            }
 
             string at = $"{where}; {diagnostic.Id} at {diagnostic.Location.GetLineSpan().StartLinePosition}";
             ImmutableArray<CodeAction> actions = await findings.GuardAsync("fix provider threw (RegisterCodeFixesAsync)", at, mutation.Text,
