@@ -114,9 +114,11 @@ internal sealed partial class ProgramBuilder : IProgramValues
             }
         }
 
-        // A name is not a call: a body that names a producer's member (Start, Map, Raw) but makes no fact starts nothing.
-        // It is read later if a node it reads gains facts (Changed).
-        _work.RemoveWhere(body => !MakesFacts(body));
+        // A name is not a call: a body that names a producer's member (Start, Map, Raw in ordinary code) but makes no fact
+        // starts nothing; nor does one that makes only identities and mapped DMA addresses (RAM mapped and unmapped, the
+        // bulk of mapping code), which no rule reports on and which matter only where they meet another address space.
+        // Both are read once a node they name gains facts (Changed), which is when their stores can make a difference.
+        _work.RemoveWhere(body => !StartsFacts(body));
 
         if (_work.Count == 0)
         {
@@ -126,8 +128,11 @@ internal sealed partial class ProgramBuilder : IProgramValues
         return Run();
     }
 
-    /// <summary>True unless the body's operations show it makes no fact but identities (one walk, shared with the rules' pre-filters).</summary>
-    private bool MakesFacts(BodyRef body)
+    /// <summary>
+    /// True unless the body's operations show it makes no fact but identities and DMA addresses (one walk, shared with the
+    /// rules' pre-filters).
+    /// </summary>
+    private bool StartsFacts(BodyRef body)
     {
         TreeIndex tree = _trees[body.Tree];
         if (!_models.TryGetValue(tree.Tree, out SemanticModel? model))
@@ -143,10 +148,10 @@ internal sealed partial class ProgramBuilder : IProgramValues
         }
 
         FactShapes made = root is null ? FactShapes.None : FactProducers.OfBody(root, _symbols);
-        return root is null || !made.Except(IdentityShapes).IsEmpty;
+        return root is null || !made.Except(Inert).IsEmpty;
     }
 
-    private static readonly FactShapes IdentityShapes = FactShapes.Of(FactKind.Identity);
+    private static readonly FactShapes Inert = FactShapes.Of(FactKind.Identity).Union(FactShapes.Of(FactKind.Dma));
 
     /// <summary>Runs the worklist to the fixpoint.</summary>
     private ProgramSummary Run()
