@@ -79,6 +79,7 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
         // Half-typed code (a missing parenthesis or operand) is judged once it is written, not while it is typed. (The
         // state tuple holds the operation, not the context: copying that large struct per operation showed in profiles.)
         if (context.Operation.Syntax.ContainsDiagnostics
+            || !symbols.SourceMayMakeFacts
             || !AnalysisGuard.Run((Rule: this, context.Operation, context.ContainingSymbol, Symbols: symbols),
                 static s => s.Rule.MayMatter(s.ContainingSymbol, s.Symbols) && s.Rule.IsCandidate(s.Operation, s.ContainingSymbol, s.Symbols)))
         {

@@ -36,6 +36,9 @@ internal sealed class KnownSymbols
     {
         Compilation = compilation;
         User = user;
+        _sourceMayMakeFacts = new System.Lazy<bool>(
+            () => !user.IsEmpty || compilation.SyntaxTrees.Any(t => TreeIndex.Of(t).ImportsLibrary),
+            System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
         PhysAddr = Type("P2PDma.Addresses.PhysAddr");
         PciBusAddr = Type("P2PDma.Addresses.PciBusAddr");
         DmaAddr = Type("P2PDma.Addresses.DmaAddr");
@@ -140,6 +143,15 @@ internal sealed class KnownSymbols
 
     /// <summary>True when the companion library is referenced.</summary>
     public bool HasLibrary => DmaAddr is not null && Dma is not null;
+
+    /// <summary>
+    /// False when no file of the compilation names the library (a using, a qualified name, an address-space attribute)
+    /// and .editorconfig models nothing: then no body can make a fact, and the rules judge nothing. A project that
+    /// references the package for code elsewhere pays one syntax walk per file (the same walk the summary makes).
+    /// </summary>
+    public bool SourceMayMakeFacts => _sourceMayMakeFacts.Value;
+
+    private readonly System.Lazy<bool> _sourceMayMakeFacts;
 
     /// <summary>True when the address-space attributes exist (the library's or a project's own copy).</summary>
     public bool HasAttributes { get; }
