@@ -18,10 +18,73 @@ internal static class FlowRunner
     /// <summary>Analyses the graph and records what every expression carries; returns the state at entry of each block.</summary>
     public static FlowState?[] Analyze(FlowContext k, ControlFlowGraph graph, FlowState initial, FlowRecorder recorder)
     {
-        FlowState?[] states = Fixpoint(k, graph, initial, 0);
-        Record(k, graph, states, recorder, k.Summary);
+        FlowState?[] states = FixpointAndRecord(k, graph, initial, recorder, k.Summary);
         AnalyzeNested(k, graph, recorder);
         return states;
+    }
+
+    /// <summary>
+    /// The fixpoint, then the recording pass; for a graph without back edges or exception regions (most bodies), one
+    /// pass in block order that records as it goes: there every block is reached after all its predecessors, so its
+    /// first state is its final one and a second evaluation of the body would record the same.
+    /// </summary>
+    private static FlowState?[] FixpointAndRecord(FlowContext k, ControlFlowGraph graph, FlowState initial, FlowRecorder recorder, SummaryRecorder? returns = null)
+    {
+        if (!IsForwardOnly(graph))
+        {
+            FlowState?[] solved = Fixpoint(k, graph, initial, 0);
+            Record(k, graph, solved, recorder, returns);
+            return solved;
+        }
+
+        var states = new FlowState?[graph.Blocks.Length];
+        states[0] = initial;
+        foreach (BasicBlock block in graph.Blocks)
+        {
+            if (states[block.Ordinal] is FlowState state)
+            {
+                var evaluator = new Evaluator(k, graph, state, recorder, 0);
+                (FlowState whenConditional, FlowState whenFallThrough) = Transfer(evaluator, block, out FlowValue branchValue);
+                if (returns is not null && IsReturn(block))
+                {
+                    returns.Return(branchValue, block.BranchValue!.Syntax.GetLocation());
+                }
+
+                Propagate(block.ConditionalSuccessor, whenConditional, states, null);
+                Propagate(block.FallThroughSuccessor, whenFallThrough, states, null);
+            }
+        }
+
+        return states;
+    }
+
+    /// <summary>True when every branch goes to a later block and no region is entered but by a branch (no try, catch or finally).</summary>
+    private static bool IsForwardOnly(ControlFlowGraph graph)
+    {
+        foreach (BasicBlock block in graph.Blocks)
+        {
+            if ((block.ConditionalSuccessor?.Destination is BasicBlock c && c.Ordinal <= block.Ordinal)
+                || (block.FallThroughSuccessor?.Destination is BasicBlock f && f.Ordinal <= block.Ordinal)
+                || !OnlyLifetimes(block.EnclosingRegion))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool OnlyLifetimes(ControlFlowRegion? region)
+    {
+        for (; region is not null; region = region.EnclosingRegion)
+        {
+            if (region.Kind is not (ControlFlowRegionKind.Root or ControlFlowRegionKind.LocalLifetime))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The union of the values a (local) function returns when entered in <paramref name="initial"/>.</summary>
@@ -92,7 +155,7 @@ internal static class FlowRunner
         }
     }
 
-    private static void Propagate(ControlFlowBranch? branch, FlowState state, FlowState?[] states, SortedSet<int> work)
+    private static void Propagate(ControlFlowBranch? branch, FlowState state, FlowState?[] states, SortedSet<int>? work)
     {
         if (branch?.Destination is not BasicBlock target)
         {
@@ -103,7 +166,7 @@ internal static class FlowRunner
         if (states[target.Ordinal] is null || !joined.SameAs(states[target.Ordinal]!))
         {
             states[target.Ordinal] = joined;
-            work.Add(target.Ordinal);
+            work?.Add(target.Ordinal);
         }
     }
 
@@ -167,7 +230,7 @@ internal static class FlowRunner
             {
                 var (lambda, graph, state) = recorder.Lambdas[lambdasDone++];
                 ControlFlowGraph body = graph.GetAnonymousFunctionControlFlowGraphInScope(lambda);
-                Record(k, body, Fixpoint(k, body, state, 0), recorder);
+                FixpointAndRecord(k, body, state, recorder);
                 progress = true;
             }
 
@@ -181,7 +244,7 @@ internal static class FlowRunner
                 analyzed[call.Key] = call.Value.State;
                 if (LocalFunctionGraph(call.Value.Graph, call.Key) is ControlFlowGraph body)
                 {
-                    Record(k, body, Fixpoint(k, body, call.Value.State, 0), recorder);
+                    FixpointAndRecord(k, body, call.Value.State, recorder);
                 }
 
                 progress = true;
@@ -197,7 +260,7 @@ internal static class FlowRunner
         foreach (IMethodSymbol function in root.LocalFunctions.Where(f => !analyzed.ContainsKey(f)))
         {
             ControlFlowGraph body = root.GetLocalFunctionControlFlowGraph(function);
-            Record(k, body, Fixpoint(k, body, FlowState.Entry, 0), recorder);
+            FixpointAndRecord(k, body, FlowState.Entry, recorder);
         }
     }
 
