@@ -43,6 +43,23 @@ internal sealed class TreeIndex
 
     public static TreeIndex Of(SyntaxTree tree) => Cache.GetValue(tree, Build);
 
+    /// <summary>
+    /// False when the file's text does not contain the library's namespace or an attribute's name, so that it cannot name
+    /// them: answered from the text, without making the syntax nodes a walk would (ordinary code in a project that merely
+    /// references the package); otherwise <see cref="ImportsLibrary"/> decides.
+    /// </summary>
+    public static bool MayNameLibrary(SyntaxTree tree)
+    {
+        // A parsed file's text holds its string, and ToString() of the whole text hands it back without copying; a tree
+        // made from nodes writes its text once, from the green nodes, and keeps it.
+        string source = tree.GetText().ToString();
+        return (source.IndexOf(KnownSymbols.Namespace, System.StringComparison.Ordinal) >= 0
+                || source.IndexOf("CpuPhysicalAddress", System.StringComparison.Ordinal) >= 0
+                || source.IndexOf("PciBusAddress", System.StringComparison.Ordinal) >= 0
+                || source.IndexOf("DmaAddress", System.StringComparison.Ordinal) >= 0)
+            && Of(tree).ImportsLibrary;
+    }
+
     /// <summary>The ordinals of the bodies that mention <paramref name="name"/>.</summary>
     public ImmutableArray<int> BodiesNaming(string name) =>
         _bodiesByName.Value.TryGetValue(name, out ImmutableArray<int> bodies) ? bodies : ImmutableArray<int>.Empty;

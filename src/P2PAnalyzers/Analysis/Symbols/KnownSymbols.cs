@@ -37,7 +37,7 @@ internal sealed class KnownSymbols
         Compilation = compilation;
         User = user;
         _sourceMayMakeFacts = new System.Lazy<bool>(
-            () => !user.IsEmpty || compilation.SyntaxTrees.Any(t => TreeIndex.Of(t).ImportsLibrary),
+            () => !user.IsEmpty || compilation.SyntaxTrees.Any(TreeIndex.MayNameLibrary),
             System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
         PhysAddr = Type("P2PDma.Addresses.PhysAddr");
         PciBusAddr = Type("P2PDma.Addresses.PciBusAddr");
