@@ -23,67 +23,8 @@ public sealed class P2P0013BusAddressFlagCodeFixTests
 
         """;
 
-    // block/blk-mq-dma.c: struct blk_dma_iter and blk_rq_dma_map_iter_start for one bio_vec.
-    internal const string BlkMqDma = Usings + """
-        sealed class BioVec
-        {
-            public Page Page = null!;
-            public ulong Offset;
-            public ulong Len;
-        }
-
-        sealed class Request
-        {
-            public BioVec[] Bvecs = Array.Empty<BioVec>();
-            public DmaDirection Dir;
-        }
-
-        sealed class BlkDmaIter
-        {
-            public DmaAddr Addr;
-            public ulong Len;
-            public int Status;
-            public P2PMapState P2PDma = new();
-        }
-
-        static class BlkMqDma
-        {
-            // blk_rq_dma_map_iter_start
-            public static bool MapIterStart(Request req, PciDevice dmaDev, BlkDmaIter iter)
-            {
-                BioVec vec = req.Bvecs[0];
-                PhysAddr paddr = vec.Page.Phys + vec.Offset;
-                DmaAttrs attrs = DmaAttrs.None;
-                switch (PciP2PDma.State(iter.P2PDma, dmaDev, vec.Page))
-                {
-                    case P2PMapType.BusAddr:
-                        // blk_dma_map_bus
-                        iter.Addr = PciP2PDma.BusAddrMap(iter.P2PDma.Provider!, paddr);
-                        iter.Len = vec.Len;
-                        return true;
-                    case P2PMapType.ThruHostBridge:
-                        attrs |= DmaAttrs.Mmio;
-                        break;
-                    case P2PMapType.None:
-                        break;
-                    default:
-                        iter.Status = -121;
-                        return false;
-                }
-
-                // blk_dma_map_direct
-                iter.Addr = Dma.MapPhys(dmaDev, paddr, vec.Len, req.Dir, attrs);
-                if (Dma.MappingError(dmaDev, iter.Addr))
-                {
-                    iter.Status = -5;
-                    return false;
-                }
-
-                iter.Len = vec.Len;
-                return true;
-            }
-        }
-        """;
+    // block/blk-mq-dma.c, as the kernel-shaped nvme tests transliterate it.
+    internal const string BlkMqDma = Usings + Kernel.NvmeTests.BlkMqDma;
 
     // struct nvme_iod: dma_vecs keeps what the completion must unmap.
     internal const string Iod = Usings + """

@@ -9,7 +9,7 @@ namespace P2PAnalyzers.Tests.Kernel;
 public sealed class NvmeTests
 {
     // block/blk-mq-dma.c: struct blk_dma_iter and blk_rq_dma_map_iter_start for one bio_vec.
-    private const string BlkMqDma = """
+    internal const string BlkMqDma = """
         sealed class BioVec
         {
             public Page Page = null!;
