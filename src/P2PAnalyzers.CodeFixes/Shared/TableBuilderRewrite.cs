@@ -37,7 +37,7 @@ internal static class TableBuilderRewrite
         var calls = models.Invocations(builderSymbol, cancellationToken).ToList();
         MethodDeclarationSyntax? map = builderSymbol.Name == "MapDmaBuf" && builderSymbol.IsOverride ? builder
             : calls.Select(c => c.FirstAncestorOrSelf<MethodDeclarationSyntax>()).Distinct().ToList() is [{ Identifier.ValueText: "MapDmaBuf" } one] ? one : null;
-        if (map?.Parent is not TypeDeclarationSyntax exporter || !OnlyTablesOf(map, builderSymbol, models, cancellationToken)
+        if (map?.Parent is not TypeDeclarationSyntax exporter || !OnlyTablesOf(map, builderSymbol, shape.Allocation, models, cancellationToken)
             || UnmapStatement(exporter, models, cancellationToken) is not (StatementSyntax unmap, string freeSgt))
         {
             return null;
@@ -152,10 +152,10 @@ internal static class TableBuilderRewrite
     }
 
     /// <summary>MapDmaBuf makes its tables only with the builder (no other table it could hand to the new FreeSgt).</summary>
-    private static bool OnlyTablesOf(MethodDeclarationSyntax map, IMethodSymbol builder, SolutionModels models, CancellationToken cancellationToken)
+    private static bool OnlyTablesOf(MethodDeclarationSyntax map, IMethodSymbol builder, StatementSyntax allocation, SolutionModels models, CancellationToken cancellationToken)
     {
         SemanticModel model = models.ModelOf(map);
-        return map.DescendantNodes().OfType<InvocationExpressionSyntax>().All(i =>
+        return map.DescendantNodes().OfType<InvocationExpressionSyntax>().Where(i => !allocation.Span.Contains(i.Span) || i.SyntaxTree != allocation.SyntaxTree).All(i =>
             model.GetSymbolInfo(i, cancellationToken).Symbol is not IMethodSymbol m
             || SymbolEqualityComparer.Default.Equals(m, builder)
             || !(m.ReturnType.ToDisplayString().Contains("SgTable") || m.Name is "MapSgTable" or "MapSg"));

@@ -30,5 +30,27 @@ public sealed class KernelUnitFixTests
         Assert.DoesNotContain("MapResource", string.Concat(after));
     }
 
+    internal static readonly string[] Vfio2022 =
+    {
+        VfioTests.Core,
+        VfioTests.Rfc2022Head + VfioTests.Rfc2022MapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer").Replace("%MAPPING%", VfioTests.Rfc2022Mapping),
+    };
+
     [Fact]
+    public async Task Vfio2022_OneMapResourceCutIntoEntries_P2P0003_BecomesPhysVecToSgtOfTheRange()
+    {
+        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0003HandBuiltDmaOnlyTableCodeFix(), "P2P0003", "sgt", Vfio2022);
+        Assert.Contains("PciP2PDma.Init(Vdev.Pdev) == DmaError.None ? PciP2PDma.Provider(Vdev.Pdev, Index) : null", after[1]);
+        Assert.Contains("ranges.Add(new PhysRange(Vdev.Pdev.Bar(Index).CpuStart + Offset, Size));", after[1]);
+        Assert.Contains("DmaBufMapping.FreeSgt(attachment, sgt, dir);", after[1]);
+        Assert.Contains("sgt.OrigNents = OrigNents;", after[1]);
+        Assert.Contains("// device memory is never in CPU caches", after[1]);
+    }
+
+    [Fact]
+    public async Task Vfio2022_P2P0010_RewritesTheSameUnit()
+    {
+        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0010PeerMemoryMappedWithoutMapTypeCodeFix(), "P2P0010", "MapResource", Vfio2022);
+        Assert.DoesNotContain("MapResource", after[1]);
+    }
 }
