@@ -26,6 +26,12 @@ public sealed class P2P0003HandBuiltDmaOnlyTableCodeFix : P2PCodeFix
 
     private protected override string Title(Diagnostic diagnostic) => "Build the table with DmaBufMapping.PhysVecToSgt";
 
+    private protected override string UnitTitle => TableBuilders.Title;
+
+    /// <summary>The builder as kernel drivers split it (another class or file, a helper handed the entry): <see cref="TableBuilderRewrite"/>.</summary>
+    private protected override Task<Solution?> RewriteUnitAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        TableBuilders.FromReturnAsync(document, diagnostic, diagnostic.Properties.GetValueOrDefault(P2P0003HandBuiltDmaOnlyTableAnalyzer.BuilderProperty), cancellationToken);
+
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
         root.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<TypeDeclarationSyntax>() is TypeDeclarationSyntax type
         && diagnostic.Properties.TryGetValue(P2P0003HandBuiltDmaOnlyTableAnalyzer.BuilderProperty, out string? builderName)

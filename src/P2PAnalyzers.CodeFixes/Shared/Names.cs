@@ -11,8 +11,11 @@ internal static class Names
     public const string DmaAddr = "global::P2PDma.Addresses.DmaAddr";
     public const string DmaMappingException = "global::P2PDma.Mapping.DmaMappingException";
     public const string P2PDmaMapping = "global::P2PDma.Mapping.P2PDmaMapping";
+    public const string P2PProvider = "global::P2PDma.P2P.P2PProvider";
     public const string PciP2PDma = "global::P2PDma.P2P.PciP2PDma";
     public const string P2PMapType = "global::P2PDma.P2P.P2PMapType";
     public const string DmaBufMapping = "global::P2PDma.DmaBuf.DmaBufMapping";
+    public const string DmaResult = "global::P2PDma.Mapping.DmaResult";
+    public const string SgTable = "global::P2PDma.Mapping.SgTable";
     public const string List = "global::System.Collections.Generic.List";
 }

@@ -50,9 +50,36 @@ public abstract class P2PCodeFix : CodeFixProvider
                 Document document = context.Document;
                 SyntaxNode fixedRoot = newRoot;
                 context.RegisterCodeFix(CodeAction.Create(title, ct => FixDocument.ReplaceRootAsync(document, fixedRoot, ct), RuleId), diagnostic);
+                continue;
+            }
+
+            Solution? unit = null;
+            try
+            {
+                unit = await RewriteUnitAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false);
+            }
+            catch (System.Exception e) when (!AnalysisGuard.Rethrow && e is not System.OperationCanceledException)
+            {
+                unit = null;
+            }
+
+            if (unit is not null)
+            {
+                Solution fixedSolution = unit;
+                context.RegisterCodeFix(CodeAction.Create(UnitTitle, _ => Task.FromResult(fixedSolution), RuleId), diagnostic);
             }
         }
     }
+
+    /// <summary>
+    /// When the local rewrite declines: a rewrite of the unit that must change together, over several documents (a
+    /// builder in another class or file, its callers, the exporter's unmap); null when there is none.
+    /// </summary>
+    private protected virtual Task<Solution?> RewriteUnitAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        Task.FromResult<Solution?>(null);
+
+    /// <summary>The light-bulb title of <see cref="RewriteUnitAsync"/>'s fix.</summary>
+    private protected virtual string UnitTitle => "";
 
     /// <summary>The document's new root, or null when the fix does not apply soundly here.</summary>
     private protected abstract SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken);

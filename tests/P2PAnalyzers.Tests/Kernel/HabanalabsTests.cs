@@ -10,7 +10,7 @@ namespace P2PAnalyzers.Tests.Kernel;
 public sealed class HabanalabsTests
 {
     // habanalabs.h: struct hl_device / asic_fixed_properties; gaudi2.c: the BARs mapped at probe.
-    private const string Device = """
+    internal const string Device = """
         sealed class AsicFixedProperties
         {
             public ulong DramBaseAddress;
@@ -38,7 +38,7 @@ public sealed class HabanalabsTests
         """;
 
     // The merged exporter: set_dma_sg maps the BAR address it is handed; alloc_sgt_from_device_pages computes it.
-    private const string MemoryCurrent = """
+    internal const string MemoryCurrent = """
         sealed class HlVmPhysPgPack
         {
             public ulong[] Pages = Array.Empty<ulong>();
@@ -111,7 +111,7 @@ public sealed class HabanalabsTests
         }
         """;
 
-    private const string DmaBufOpsHead = """
+    internal const string DmaBufOpsHead = """
         sealed class HlDmaBufOps : DmaBufOps
         {
             private readonly HlDmabufPriv _hlDmabuf;
@@ -119,7 +119,7 @@ public sealed class HabanalabsTests
             public HlDmaBufOps(HlDmabufPriv hlDmabuf) => _hlDmabuf = hlDmabuf;
         """;
 
-    private const string DmaBufOpsMapUnmap = """
+    internal const string DmaBufOpsMapUnmap = """
 
             // hl_map_dmabuf
             public override DmaResult<SgTable> MapDmaBuf(DmaBufAttachment attachment, DmaDirection dir)

@@ -8,7 +8,7 @@ namespace P2PAnalyzers.Tests.Kernel;
 /// </summary>
 public sealed class VfioTests
 {
-    private const string Core = """
+    internal const string Core = """
         // struct vfio_region_dma_range
         struct VfioRegionDmaRange
         {
@@ -23,7 +23,7 @@ public sealed class VfioTests
         }
         """;
 
-    private const string RfcHead = """
+    internal const string RfcHead = """
         sealed class VfioPciDmaBuf : DmaBufOps
         {
             public VfioPciCoreDevice Vdev = null!;
@@ -33,7 +33,7 @@ public sealed class VfioTests
             public bool Revoked;
         """;
 
-    private const string RfcMapUnmap = """
+    internal const string RfcMapUnmap = """
 
             // populate_sgt: fills the table it is handed, one dma_map_resource per chunk of each BAR range
             private int PopulateSgt(DmaBufAttachment attachment, DmaDirection dir, SgTable sgt, ulong sglSize)
@@ -209,7 +209,7 @@ public sealed class VfioTests
 
     // The 2022 RFC ("vfio/pci: Allow MMIO regions to be exported through dma-buf", Gunthorpe): one dma_map_resource of
     // the whole BAR range in vfio_pci_dma_buf_map, then the table is cut into max-sized entries of that mapping.
-    private const string Rfc2022Head = """
+    internal const string Rfc2022Head = """
         sealed class VfioPciDmaBuf2022 : DmaBufOps
         {
             public VfioPciCoreDevice Vdev = null!;
@@ -220,7 +220,7 @@ public sealed class VfioTests
             public bool Revoked;
         """;
 
-    private const string Rfc2022MapUnmap = """
+    internal const string Rfc2022MapUnmap = """
 
             // vfio_pci_dma_buf_map (2022)
             public override DmaResult<SgTable> MapDmaBuf(DmaBufAttachment attachment, DmaDirection dir)
@@ -270,7 +270,7 @@ public sealed class VfioTests
         }
         """;
 
-    private const string Rfc2022Mapping =
+    internal const string Rfc2022Mapping =
         "Dma.MapResource(attachment.Device, Vdev.Pdev.Bar(Index).CpuStart + Offset, Size, dir, {|P2P0014:DmaAttrs.SkipCpuSync|})";
 
     [Fact]

@@ -1,0 +1,267 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace P2PAnalyzers.CodeFixes.Shared;
+
+/// <summary>
+/// Rewrites the unit that must change together when a hand-built exporter table becomes
+/// <c>DmaBufMapping.PhysVecToSgt</c>, wherever its parts live: the builder (<see cref="TableBuilderShape"/>) collects
+/// the ranges it mapped and asks the helper for the table, with the provider obtained from the device and BAR the code
+/// reads (<see cref="ProviderSynthesis"/>); a builder handed the importer's <c>PciDevice</c> takes the attachment
+/// instead (every call site passes <c>attach.Device</c>); a helper handed the entry that is no longer called goes; and
+/// the exporter's <c>UnmapDmaBuf</c> gives the table to <c>DmaBufMapping.FreeSgt</c>. Null whenever one part is not
+/// recognised: a partial rewrite would unmap what the helper mapped, or leak it.
+/// </summary>
+internal static class TableBuilderRewrite
+{
+    public static async Task<Solution?> ApplyAsync(Solution solution, SolutionModels models, MethodDeclarationSyntax builder, CancellationToken cancellationToken)
+    {
+        if (TableBuilderShape.Of(builder, models, cancellationToken) is not TableBuilderShape shape)
+        {
+            return null;
+        }
+
+        SemanticModel model = models.ModelOf(builder);
+        IMethodSymbol? builderSymbol = model.GetDeclaredSymbol(builder, cancellationToken);
+        if (builderSymbol is null)
+        {
+            return null;
+        }
+
+        // The exporter whose MapDmaBuf returns the table: the builder itself, or the one override that calls it.
+        var calls = models.Invocations(builderSymbol, cancellationToken).ToList();
+        MethodDeclarationSyntax? map = builderSymbol.Name == "MapDmaBuf" && builderSymbol.IsOverride ? builder
+            : calls.Select(c => c.FirstAncestorOrSelf<MethodDeclarationSyntax>()).Distinct().ToList() is [{ Identifier.ValueText: "MapDmaBuf" } one] ? one : null;
+        if (map?.Parent is not TypeDeclarationSyntax exporter || !OnlyTablesOf(map, builderSymbol, shape.Allocation, models, cancellationToken)
+            || UnmapStatement(exporter, models, cancellationToken) is not (StatementSyntax unmap, string freeSgt))
+        {
+            return null;
+        }
+
+        int at = shape.Allocation.SpanStart;
+        string? attach = Attachment(shape.Device, model, at, builder, builderSymbol, calls, models, cancellationToken, out var callEdits, out ParameterSyntax? parameter);
+        ExpressionSyntax direction = SyntaxFactory.ParseExpression(shape.Direction);
+        if (attach is null || model.GetSpeculativeTypeInfo(at, direction, SpeculativeBindingOption.BindAsExpression).Type?.ToDisplayString() != "P2PDma.Mapping.DmaDirection"
+            || ProviderSynthesis.Of(shape.Sources, builder, model, models, cancellationToken) is not ProviderSynthesis.DeviceBar bar)
+        {
+            return null;
+        }
+
+        string provider = Scope.FreeName(model, at, "provider");
+        string ranges = Scope.FreeName(model, at, "ranges");
+        string total = Scope.FreeName(model, at, "total");
+        string mapped = Scope.FreeName(model, at, "mapped");
+        string table = shape.Table.Name;
+
+        // The builder, edited from the inside out.
+        var edited = new List<SyntaxNode> { shape.Allocation, shape.FirstUse };
+        edited.AddRange(shape.Remove);
+        edited.AddRange(shape.Ranges.Select(r => r.At));
+        edited.AddRange(shape.LoopHeaders);
+        edited.AddRange(shape.UnusedCounters());
+        MethodDeclarationSyntax b = builder.TrackNodes(edited.Distinct());
+        foreach ((StatementSyntax site, string phys, string size) in shape.Ranges)
+        {
+            b = b.ReplaceNode(b.GetCurrentNode(site)!, new[]
+            {
+                FixDocument.Statement($"{ranges}.Add(new {Names.PhysRange}({phys}, {size}));").WithLeadingTrivia(site.GetLeadingTrivia()),
+                FixDocument.Statement($"{total} += {size};"),
+            });
+        }
+
+        foreach (StatementSyntax gone in shape.Remove.Concat(shape.UnusedCounters()).Distinct())
+        {
+            if (b.GetCurrentNode(gone) is SyntaxNode current)
+            {
+                b = b.RemoveNode(current, SyntaxRemoveOptions.KeepNoTrivia)!;
+            }
+        }
+
+        foreach (StatementSyntax loop in shape.LoopHeaders)
+        {
+            StatementSyntax current = b.GetCurrentNode(loop)!;
+            string index = Scope.FreeName(model, loop.SpanStart, "entry");
+            StatementSyntax header = current switch
+            {
+                ForEachStatementSyntax each => SyntaxFactory.ForStatement(each.Statement)
+                    .WithDeclaration(SyntaxFactory.VariableDeclaration(SyntaxFactory.ParseTypeName("int")).AddVariables(
+                        SyntaxFactory.VariableDeclarator(index).WithInitializer(SyntaxFactory.EqualsValueClause(SyntaxFactory.ParseExpression("0")))))
+                    .WithCondition(SyntaxFactory.ParseExpression($"{index} < {shape.Count.WithoutTrivia()}"))
+                    .WithIncrementors(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.ParseExpression($"{index}++")))
+                    .WithTriviaFrom(each).WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation),
+                ForStatementSyntax f when f.Condition is not null => f.WithCondition(f.Condition.ReplaceNodes(
+                    f.Condition.DescendantNodesAndSelf().OfType<MemberAccessExpressionSyntax>().Where(m => m.Name.Identifier.ValueText == "Count" && m.Expression is IdentifierNameSyntax { Identifier.ValueText: var t } && t == table),
+                    (_, _) => shape.Count.WithoutTrivia())),
+                _ => current,
+            };
+            b = b.ReplaceNode(current, header);
+        }
+
+        ExpressionSyntax errorFromMapping = SyntaxFactory.ParseExpression($"{mapped}.Error");
+        ExpressionSyntax invalid = SyntaxFactory.ParseExpression($"{Names.DmaError}.Invalid");
+        StatementSyntax[] finished =
+        {
+            FixDocument.Statement($"{Names.DmaResult}<{Names.SgTable}> {mapped} = {Names.DmaBufMapping}.PhysVecToSgt({attach}, {provider}, {ranges}, {total}, {shape.Direction});"),
+            FixDocument.Generated(SyntaxFactory.IfStatement(SyntaxFactory.ParseExpression($"{mapped}.Failed"), SyntaxFactory.Block(ErrorPath.For(model, shape.FirstUse, errorFromMapping)))),
+            FixDocument.Statement($"{Names.SgTable} {table} = {mapped}.Value;"),
+        };
+        StatementSyntax firstUse = b.GetCurrentNode(shape.FirstUse)!;
+        b = b.InsertNodesBefore(firstUse, finished.Select((s, i) => i == 0 ? s.WithLeadingTrivia(SyntaxFactory.ElasticMarker) : s));
+        var prologue = new List<StatementSyntax>(ProviderSynthesis.Declare(provider, bar, ErrorPath.For(model, shape.Allocation, invalid)))
+        {
+            FixDocument.Statement($"var {ranges} = new {Names.List}<{Names.PhysRange}>();"),
+            FixDocument.Statement($"ulong {total} = 0;"),
+        };
+        prologue[0] = prologue[0].WithLeadingTrivia(shape.Allocation.GetLeadingTrivia());
+        b = b.ReplaceNode(b.GetCurrentNode(shape.Allocation)!, prologue);
+        if (parameter is not null)
+        {
+            ParameterSyntax p = b.ParameterList.Parameters.First(x => x.Identifier.ValueText == parameter.Identifier.ValueText);
+            b = b.ReplaceNode(p, p.WithType(SyntaxFactory.ParseTypeName("global::P2PDma.DmaBuf.DmaBufAttachment").WithTriviaFrom(p.Type!)
+                .WithAdditionalAnnotations(Microsoft.CodeAnalysis.Simplification.Simplifier.Annotation, Microsoft.CodeAnalysis.Simplification.Simplifier.AddImportsAnnotation))
+                .WithIdentifier(SyntaxFactory.Identifier(attach).WithTriviaFrom(p.Identifier)));
+        }
+
+        // Every edit, by document.
+        var edits = new Dictionary<SyntaxNode, SyntaxNode?> { [builder] = b, [unmap] = FixDocument.Statement(freeSgt).WithTriviaFrom(unmap) };
+        foreach (KeyValuePair<SyntaxNode, SyntaxNode> e in callEdits)
+        {
+            if (builder.Span.Contains(e.Key.Span) && e.Key.SyntaxTree == builder.SyntaxTree)
+            {
+                return null;
+            }
+
+            edits[e.Key] = e.Value;
+        }
+
+        foreach (IMethodSymbol helper in shape.Helpers)
+        {
+            SyntaxNode declaration = helper.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+            if (models.Invocations(helper, cancellationToken).All(c => builder.Span.Contains(c.Span) && c.SyntaxTree == builder.SyntaxTree))
+            {
+                edits[declaration] = null;
+            }
+        }
+
+        return await ApplyEditsAsync(solution, models, edits, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>MapDmaBuf makes its tables only with the builder (no other table it could hand to the new FreeSgt).</summary>
+    private static bool OnlyTablesOf(MethodDeclarationSyntax map, IMethodSymbol builder, StatementSyntax allocation, SolutionModels models, CancellationToken cancellationToken)
+    {
+        SemanticModel model = models.ModelOf(map);
+        return map.DescendantNodes().OfType<InvocationExpressionSyntax>().Where(i => !allocation.Span.Contains(i.Span) || i.SyntaxTree != allocation.SyntaxTree).All(i =>
+            model.GetSymbolInfo(i, cancellationToken).Symbol is not IMethodSymbol m
+            || SymbolEqualityComparer.Default.Equals(m, builder)
+            || !(m.ReturnType.ToDisplayString().Contains("SgTable") || m.Name is "MapSgTable" or "MapSg"));
+    }
+
+    /// <summary>
+    /// The one statement of the exporter's <c>UnmapDmaBuf(attach, table, dir)</c> that unmaps the table's entries
+    /// (a loop of <c>Dma.UnmapResource(attach.Device, sg.DmaAddress, ...)</c>, or one unmap of the first entry's range),
+    /// and its replacement <c>DmaBufMapping.FreeSgt(attach, table, dir);</c>.
+    /// </summary>
+    private static (StatementSyntax, string)? UnmapStatement(TypeDeclarationSyntax exporter, SolutionModels models, CancellationToken cancellationToken)
+    {
+        if (exporter.Members.OfType<MethodDeclarationSyntax>().Where(m => m.Identifier.ValueText == "UnmapDmaBuf" && m.Modifiers.Any(SyntaxKind.OverrideKeyword)).ToList() is not [var unmap]
+            || unmap.Body is not BlockSyntax body || unmap.ParameterList.Parameters is not [var a, var t, var d])
+        {
+            return null;
+        }
+
+        SemanticModel model = models.ModelOf(unmap);
+        var unmaps = body.DescendantNodes().OfType<InvocationExpressionSyntax>()
+            .Where(i => model.GetSymbolInfo(i, cancellationToken).Symbol is IMethodSymbol { ContainingType.Name: "Dma" } m && m.Name.StartsWith("Unmap", System.StringComparison.Ordinal))
+            .ToList();
+        if (unmaps is not [var call] || call.ArgumentList.Arguments.Count < 3
+            || call.ArgumentList.Arguments[0].Expression.ToString() != a.Identifier.ValueText + ".Device"
+            || call.ArgumentList.Arguments[3 < call.ArgumentList.Arguments.Count ? 3 : 0].Expression.ToString() != d.Identifier.ValueText
+            || model.GetSymbolInfo(call, cancellationToken).Symbol?.Name != "UnmapResource")
+        {
+            return null;
+        }
+
+        StatementSyntax? statement = call.Parent as ExpressionStatementSyntax;
+        string entry = call.ArgumentList.Arguments[1].Expression.ToString();
+        if (statement?.Parent is BlockSyntax { Statements.Count: 1, Parent: ForEachStatementSyntax each } && each.Parent == body
+            && (each.Expression.ToString() == t.Identifier.ValueText || each.Expression.ToString() == t.Identifier.ValueText + ".DmaSegments")
+            && entry == each.Identifier.ValueText + ".DmaAddress")
+        {
+            statement = each;
+        }
+        else if (statement?.Parent != body || entry != t.Identifier.ValueText + "[0].DmaAddress")
+        {
+            return null;
+        }
+
+        return (statement!, $"{Names.DmaBufMapping}.FreeSgt({a.Identifier.ValueText}, {t.Identifier.ValueText}, {d.Identifier.ValueText});");
+    }
+
+    /// <summary>
+    /// The attachment expression at the builder: <c>A</c> when the ranges were mapped for <c>A.Device</c>; for a
+    /// <c>PciDevice</c> parameter used for nothing else, the parameter retyped as the attachment, with every call site's
+    /// <c>A.Device</c> argument becoming <c>A</c>.
+    /// </summary>
+    private static string? Attachment(string device, SemanticModel model, int at, MethodDeclarationSyntax builder, IMethodSymbol symbol, List<InvocationExpressionSyntax> calls,
+        SolutionModels models, CancellationToken cancellationToken, out Dictionary<SyntaxNode, SyntaxNode> callEdits, out ParameterSyntax? parameter)
+    {
+        callEdits = new Dictionary<SyntaxNode, SyntaxNode>();
+        parameter = null;
+        ExpressionSyntax expression = SyntaxFactory.ParseExpression(device);
+        if (expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Device", Expression: var owner }
+            && model.GetSpeculativeTypeInfo(at, owner, SpeculativeBindingOption.BindAsExpression).Type?.ToDisplayString() == "P2PDma.DmaBuf.DmaBufAttachment")
+        {
+            return owner.ToString();
+        }
+
+        if (expression is not IdentifierNameSyntax id
+            || symbol.Parameters.FirstOrDefault(p => p.Name == id.Identifier.ValueText) is not IParameterSymbol p || p.RefKind != RefKind.None
+            || symbol.IsOverride || symbol.IsVirtual || symbol.IsAbstract || !symbol.ExplicitInterfaceImplementations.IsEmpty
+            || symbol.ContainingType.AllInterfaces.SelectMany(i => i.GetMembers()).Any(m => SymbolEqualityComparer.Default.Equals(symbol.ContainingType.FindImplementationForInterfaceMember(m), symbol))
+            || calls.Count == 0 || models.References(symbol, cancellationToken).Count() != calls.Count)
+        {
+            return null;
+        }
+
+        foreach (InvocationExpressionSyntax call in calls)
+        {
+            SemanticModel callModel = models.ModelOf(call);
+            if (call.ArgumentList.Arguments.Count != symbol.Parameters.Length || call.ArgumentList.Arguments.Any(a => a.NameColon is not null)
+                || call.ArgumentList.Arguments[p.Ordinal].Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Device" } arg
+                || callModel.GetTypeInfo(arg.Expression, cancellationToken).Type?.ToDisplayString() != "P2PDma.DmaBuf.DmaBufAttachment")
+            {
+                return null;
+            }
+
+            callEdits[arg] = arg.Expression.WithTriviaFrom(arg);
+        }
+
+        parameter = builder.ParameterList.Parameters[p.Ordinal];
+        return p.Name == "dev" || p.Name == "device" ? Scope.FreeName(model, at, "attach") : p.Name;
+    }
+
+    private static async Task<Solution> ApplyEditsAsync(Solution solution, SolutionModels models, Dictionary<SyntaxNode, SyntaxNode?> edits, CancellationToken cancellationToken)
+    {
+        foreach (IGrouping<SyntaxTree, KeyValuePair<SyntaxNode, SyntaxNode?>> group in edits.GroupBy(e => e.Key.SyntaxTree))
+        {
+            Document document = solution.GetDocument(models.DocumentOf(group.First().Key).Id)!;
+            SyntaxNode root = await group.Key.GetRootAsync(cancellationToken).ConfigureAwait(false);
+            SyntaxNode tracked = root.TrackNodes(group.Select(e => e.Key));
+            foreach (KeyValuePair<SyntaxNode, SyntaxNode?> e in group)
+            {
+                SyntaxNode current = tracked.GetCurrentNode(e.Key)!;
+                tracked = e.Value is null ? tracked.RemoveNode(current, SyntaxRemoveOptions.KeepNoTrivia)! : tracked.ReplaceNode(current, e.Value);
+            }
+
+            Document changed = await FixDocument.ReplaceRootAsync(document, tracked, cancellationToken).ConfigureAwait(false);
+            solution = changed.Project.Solution;
+        }
+
+        return solution;
+    }
+}

@@ -1,0 +1,56 @@
+
+using P2PAnalyzers.CodeFixes.Fixes;
+using P2PAnalyzers.Tests.Kernel;
+
+namespace P2PAnalyzers.Tests.Fixes;
+
+/// <summary>
+/// The unit rewrites (builder, callers and unmap together) on the kernel-shaped drivers of the Kernel tests, as the
+/// kernel splits them: each offered fix is sound (<see cref="UnitFixHarness"/>), and where it declines, it says nothing.
+/// </summary>
+public sealed class KernelUnitFixTests
+{
+    [Fact]
+    public async Task Habanalabs_AllocSgtFromDevicePagesWithSetDmaSg_P2P0003_BecomesPhysVecToSgt()
+    {
+        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0003HandBuiltDmaOnlyTableCodeFix(), "P2P0003", "sgt",
+            HabanalabsTests.Device, HabanalabsTests.MemoryCurrent, HabanalabsTests.DmaBufOpsHead + HabanalabsTests.DmaBufOpsMapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer"));
+        Assert.Contains("PciP2PDma.Init(hdev.Pdev) == DmaError.None ? PciP2PDma.Provider(hdev.Pdev, 4) : null", after[1]);
+        Assert.Contains("DmaBufMapping.PhysVecToSgt(attach, provider, ranges, total, dir)", after[1]);
+        Assert.DoesNotContain("SetDmaSg", string.Concat(after));
+        Assert.Contains("DmaBufMapping.FreeSgt(attachment, sgt, dir);", after[2]);
+        Assert.Contains("// alloc_sgt_from_device_pages: bar_address", after[1]);
+    }
+
+    [Fact]
+    public async Task Habanalabs_SetDmaSg_P2P0010_RewritesTheBuilderItIsHandedTheEntryBy()
+    {
+        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0010PeerMemoryMappedWithoutMapTypeCodeFix(), "P2P0010", "MapResource",
+            HabanalabsTests.Device, HabanalabsTests.MemoryCurrent, HabanalabsTests.DmaBufOpsHead + HabanalabsTests.DmaBufOpsMapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer"));
+        Assert.DoesNotContain("MapResource", string.Concat(after));
+    }
+
+    internal static readonly string[] Vfio2022 =
+    {
+        VfioTests.Core,
+        VfioTests.Rfc2022Head + VfioTests.Rfc2022MapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer").Replace("%MAPPING%", VfioTests.Rfc2022Mapping),
+    };
+
+    [Fact]
+    public async Task Vfio2022_OneMapResourceCutIntoEntries_P2P0003_BecomesPhysVecToSgtOfTheRange()
+    {
+        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0003HandBuiltDmaOnlyTableCodeFix(), "P2P0003", "sgt", Vfio2022);
+        Assert.Contains("PciP2PDma.Init(Vdev.Pdev) == DmaError.None ? PciP2PDma.Provider(Vdev.Pdev, Index) : null", after[1]);
+        Assert.Contains("ranges.Add(new PhysRange(Vdev.Pdev.Bar(Index).CpuStart + Offset, Size));", after[1]);
+        Assert.Contains("DmaBufMapping.FreeSgt(attachment, sgt, dir);", after[1]);
+        Assert.Contains("sgt.OrigNents = OrigNents;", after[1]);
+        Assert.Contains("// device memory is never in CPU caches", after[1]);
+    }
+
+    [Fact]
+    public async Task Vfio2022_P2P0010_RewritesTheSameUnit()
+    {
+        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0010PeerMemoryMappedWithoutMapTypeCodeFix(), "P2P0010", "MapResource", Vfio2022);
+        Assert.DoesNotContain("MapResource", after[1]);
+    }
+}
