@@ -134,21 +134,23 @@ internal sealed partial class ProgramBuilder : IProgramValues
     /// </summary>
     private bool StartsFacts(BodyRef body)
     {
-        TreeIndex tree = _trees[body.Tree];
-        if (!_models.TryGetValue(tree.Tree, out SemanticModel? model))
-        {
-            _models[tree.Tree] = model = SemanticModels.Of(_symbols.Compilation, tree.Tree);
-        }
+        IOperation? root = RootOf(body);
+        FactShapes made = root is null ? FactShapes.None : FactProducers.OfBody(root, _symbols);
+        return root is null || !made.Except(Inert).IsEmpty;
+    }
 
+    /// <summary>The body's top-level operation; null when it has syntax errors or no operations.</summary>
+    private IOperation? RootOf(BodyRef body)
+    {
+        TreeIndex tree = _trees[body.Tree];
         SyntaxNode declaration = tree.Bodies[body.Body];
-        IOperation? root = declaration.ContainsDiagnostics ? null : model.GetOperation(declaration);
+        IOperation? root = declaration.ContainsDiagnostics ? null : ModelOf(tree).GetOperation(declaration);
         while (root?.Parent is IOperation parent)
         {
             root = parent;
         }
 
-        FactShapes made = root is null ? FactShapes.None : FactProducers.OfBody(root, _symbols);
-        return root is null || !made.Except(Inert).IsEmpty;
+        return root;
     }
 
     private static readonly FactShapes Inert = FactShapes.Of(FactKind.Identity).Union(FactShapes.Of(FactKind.Dma));
@@ -194,13 +196,7 @@ internal sealed partial class ProgramBuilder : IProgramValues
         }
 
         var inputs = _inputs = new Dictionary<SummaryNode, FlowValue>();
-        if (!_models.TryGetValue(tree.Tree, out SemanticModel? model))
-        {
-            // One model per file for the whole solution (the analyzer driver hands back its own; elsewhere it is made once).
-            _models[tree.Tree] = model = SemanticModels.Of(_symbols.Compilation, tree.Tree);
-        }
-
-        BodySummary summary = BodySummaries.Summarize(_symbols, model, tree, body.Body, this, out MethodFlow? flow);
+        BodySummary summary = BodySummaries.Summarize(_symbols, ModelOf(tree), tree, body.Body, this, out MethodFlow? flow);
         SummaryCache.Store(tree.Tree, body.Body, new SummaryCache.Entry(summary, inputs));
         _inputs = null;
         if (flow is not null)
@@ -209,6 +205,17 @@ internal sealed partial class ProgramBuilder : IProgramValues
         }
 
         return summary;
+    }
+
+    /// <summary>One model per file for the whole solution (the analyzer driver hands back its own; elsewhere it is made once).</summary>
+    private SemanticModel ModelOf(TreeIndex tree)
+    {
+        if (!_models.TryGetValue(tree.Tree, out SemanticModel? model))
+        {
+            _models[tree.Tree] = model = SemanticModels.Of(_symbols.Compilation, tree.Tree);
+        }
+
+        return model;
     }
 
     /// <summary>
@@ -291,7 +298,10 @@ internal sealed partial class ProgramBuilder : IProgramValues
         Changed(node);
     }
 
-    /// <summary>A node gained facts: its readers are read again, and every body that may read or write it is read.</summary>
+    /// <summary>
+    /// A node gained facts: its readers are read again, and every body that may read or write it is read (found by name,
+    /// kept when it refers to the node: <see cref="Mentions"/>).
+    /// </summary>
     private void Changed(SummaryNode node)
     {
         if (_readers.TryGetValue(node, out HashSet<BodyRef>? readers))
@@ -301,7 +311,7 @@ internal sealed partial class ProgramBuilder : IProgramValues
 
         foreach (BodyRef body in BodiesNaming(node.Name))
         {
-            if (!_summaries.ContainsKey(body))
+            if (!_summaries.ContainsKey(body) && !_work.Contains(body) && Mentions(body, node))
             {
                 _work.Add(body);
             }

@@ -37,6 +37,8 @@ internal sealed class SummaryNode : IEquatable<SummaryNode>
         Id = id;
         Ordinal = ordinal;
         Display = display;
+        int dot = display.LastIndexOf('.');
+        Name = dot > 0 && display[dot - 1] == '.' ? display.Substring(0, dot - 1) : display.Substring(dot + 1);
 
         // Nodes are dictionary keys on every read of a field or parameter: the ID's hash is computed once.
         _hash = (id.GetHashCode() * 31 + ordinal) * 8 + (int)kind;
@@ -55,8 +57,11 @@ internal sealed class SummaryNode : IEquatable<SummaryNode>
     /// <summary>For messages: <c>AmdgpuGmc.AperBase</c>, <c>HlDmaBuf.SetDmaSg</c>.</summary>
     public string Display { get; }
 
-    /// <summary>The simple name a reader of this node writes in source (to find the bodies that may read it).</summary>
-    public string Name => Display.Substring(Display.LastIndexOf('.') + 1);
+    /// <summary>
+    /// The simple name a reader of this node writes in source (to find the bodies that may read it): for a constructor,
+    /// its type's name, which <c>new</c> writes.
+    /// </summary>
+    public string Name { get; }
 
     public static SummaryNode? Member(ISymbol member) =>
         Create(SummaryNodeKind.Member, member, 0);
