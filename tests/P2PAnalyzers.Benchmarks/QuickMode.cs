@@ -84,9 +84,12 @@ public static class QuickMode
         {
             var sw = Stopwatch.StartNew();
             long allocated = GC.GetTotalAllocatedBytes(precise: true);
+            TimeSpan paused = GC.GetTotalPauseDuration();
+            TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            int[] collections = { GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2) };
             AnalyzerRuns.Run(compilation, analyzers, expected);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{which} on {corpus.Name}: {sw.Elapsed.TotalMilliseconds:N0} ms, {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1e6:N1} MB allocated"));
+                $"{which} on {corpus.Name}: {sw.Elapsed.TotalMilliseconds:N0} ms, CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:N0} ms, {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1e6:N1} MB allocated, GC paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:N0} ms in {GC.CollectionCount(0) - collections[0]}/{GC.CollectionCount(1) - collections[1]}/{GC.CollectionCount(2) - collections[2]} gen0/1/2 collections"));
         }
 
         return 0;
