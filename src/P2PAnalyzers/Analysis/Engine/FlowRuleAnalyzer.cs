@@ -8,7 +8,7 @@ namespace P2PAnalyzers.Analysis;
 
 /// <summary>
 /// The scaffolding every flow-based rule shares: register nothing unless the compilation references the companion
-/// library or the address-space attributes; judge each operation with a cheap symbol check; only for a candidate, run
+/// library or the address-space attributes and a file of it names them; judge each operation with a cheap symbol check; only for a candidate, run
 /// (or reuse) the flow analysis of the body it is in and let the rule judge it.
 /// </summary>
 /// <remarks>
@@ -64,8 +64,10 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
+            // No operation action at all when no file can name the library (a project that merely references the
+            // package): the driver then builds no operation trees for the rules, which is most of their cost there.
             KnownSymbols? symbols = KnownSymbols.TryGet(start.Compilation, start.Options);
-            if (symbols is null || (NeedsLibrary && !symbols.HasLibrary))
+            if (symbols is null || (NeedsLibrary && !symbols.HasLibrary) || !symbols.SourceMayMakeFacts)
             {
                 return;
             }
@@ -79,7 +81,6 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
         // Half-typed code (a missing parenthesis or operand) is judged once it is written, not while it is typed. (The
         // state tuple holds the operation, not the context: copying that large struct per operation showed in profiles.)
         if (context.Operation.Syntax.ContainsDiagnostics
-            || !symbols.SourceMayMakeFacts
             || !AnalysisGuard.Run((Rule: this, context.Operation, context.ContainingSymbol, Symbols: symbols),
                 static s => s.Rule.MayMatter(s.ContainingSymbol, s.Symbols) && s.Rule.IsCandidate(s.Operation, s.ContainingSymbol, s.Symbols)))
         {

@@ -48,7 +48,15 @@ internal sealed class TreeIndex
     /// them: answered from the text, without making the syntax nodes a walk would (ordinary code in a project that merely
     /// references the package); otherwise <see cref="ImportsLibrary"/> decides.
     /// </summary>
-    public static bool MayNameLibrary(SyntaxTree tree)
+    public static bool MayNameLibrary(SyntaxTree tree) => Named.GetValue(tree, static t => new NamedBox(NamesLibrary(t))).Value;
+
+    // Asked at the start of every compilation: the editor's next compilation reuses the trees of unchanged files, and
+    // with them the answer.
+    private static readonly ConditionalWeakTable<SyntaxTree, NamedBox> Named = new();
+
+    private sealed record NamedBox(bool Value);
+
+    private static bool NamesLibrary(SyntaxTree tree)
     {
         // A parsed file's text holds its string, and ToString() of the whole text hands it back without copying; a tree
         // made from nodes writes its text once, from the green nodes, and keeps it.

@@ -146,8 +146,8 @@ internal sealed class KnownSymbols
 
     /// <summary>
     /// False when no file of the compilation names the library (a using, a qualified name, an address-space attribute)
-    /// and .editorconfig models nothing: then no body can make a fact, and the rules judge nothing. A project that
-    /// references the package for code elsewhere pays one syntax walk per file (the same walk the summary makes).
+    /// and .editorconfig models nothing: then no body can make a fact, and the rules register nothing. A project that
+    /// references the package for code elsewhere pays one search of each file's text, kept per tree.
     /// </summary>
     public bool SourceMayMakeFacts => _sourceMayMakeFacts.Value;
 
