@@ -24,6 +24,32 @@ public sealed class P2P0011DistanceAsMappingDecisionCodeFix : P2PCodeFix
 
     private protected override string Title(Diagnostic diagnostic) => "Map with Dma.MapP2P";
 
+    private protected override string UnitTitle => TableBuilders.Title;
+
+    /// <summary>
+    /// A gate that decides a hand-built exporter table (the attach verdict in <c>attach.Peer2Peer</c> tested in
+    /// MapDmaBuf, before the mapping or the builder that maps): the table's unit becomes <c>DmaBufMapping.PhysVecToSgt</c>,
+    /// which decides by map type, as P2P0010's fix does (<see cref="TableBuilders.FromGateAsync"/>).
+    /// </summary>
+    private protected override Task<Solution?> RewriteUnitAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        (int calls, int helpers) = Counts(diagnostic);
+        return calls + helpers > diagnostic.AdditionalLocations.Count
+            ? Task.FromResult<Solution?>(null)
+            : TableBuilders.FromGateAsync(document, diagnostic.AdditionalLocations.Take(calls).ToList(),
+                diagnostic.AdditionalLocations.Skip(calls).Take(helpers).ToList(), cancellationToken);
+    }
+
+    /// <summary>How many additional locations are gated calls, then gated helpers (the verdict's origins follow).</summary>
+    private static (int Calls, int Helpers) Counts(Diagnostic diagnostic)
+    {
+        static int Read(Diagnostic d, string key, int otherwise) =>
+            int.TryParse(d.Properties.GetValueOrDefault(key), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : otherwise;
+
+        return (Read(diagnostic, P2PAnalyzers.Rules.P2P0011DistanceAsMappingDecisionAnalyzer.GatedCallsProperty, diagnostic.AdditionalLocations.Count),
+            Read(diagnostic, P2PAnalyzers.Rules.P2P0011DistanceAsMappingDecisionAnalyzer.GatedHelpersProperty, 0));
+    }
+
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         if (diagnostic.AdditionalLocations.Count == 0)
@@ -31,9 +57,8 @@ public sealed class P2P0011DistanceAsMappingDecisionCodeFix : P2PCodeFix
             return null;
         }
 
-        // The gated calls are the first additional locations; where a bool's verdict was computed may follow.
-        int count = int.TryParse(diagnostic.Properties.GetValueOrDefault(P2PAnalyzers.Rules.P2P0011DistanceAsMappingDecisionAnalyzer.GatedCallsProperty),
-            System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : diagnostic.AdditionalLocations.Count;
+        // The gated calls are the first additional locations; the helpers and where a bool's verdict was computed follow.
+        int count = Counts(diagnostic).Calls;
         if (count == 0)
         {
             // The gate decides whether a helper that maps runs: the mapping to rewrite is in the helper.

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -45,9 +46,67 @@ internal static class TableBuilders
         }
 
         SolutionModels models = await SolutionModels.OfAsync(document.Project, cancellationToken).ConfigureAwait(false);
-        if (await TableBuilderRewrite.ApplyAsync(document.Project.Solution, models, function, cancellationToken).ConfigureAwait(false) is Solution direct)
+        return (await UnitOfAsync(document.Project.Solution, models, function, cancellationToken).ConfigureAwait(false))?.Fixed;
+    }
+
+    /// <summary>
+    /// P2P0011 whose gate decides hand-built tables: the mapping calls it gates (their functions) and the helpers that
+    /// map it gates (their declarations) must all belong to one builder, which is rewritten as for P2P0010; several
+    /// builders decline, since fixing one would leave the gate deciding the others.
+    /// </summary>
+    public static async Task<Solution?> FromGateAsync(Document document, IReadOnlyList<Location> calls, IReadOnlyList<Location> helpers, CancellationToken cancellationToken)
+    {
+        if (calls.Count + helpers.Count == 0)
         {
-            return direct;
+            return null;
+        }
+
+        SolutionModels models = await SolutionModels.OfAsync(document.Project, cancellationToken).ConfigureAwait(false);
+        var functions = new List<MethodDeclarationSyntax>();
+        foreach (Location location in calls.Concat(helpers))
+        {
+            if (location.SourceTree is not SyntaxTree tree || !models.Has(await tree.GetRootAsync(cancellationToken).ConfigureAwait(false))
+                || (await tree.GetRootAsync(cancellationToken).ConfigureAwait(false)).FindNode(location.SourceSpan, getInnermostNodeForTie: true)
+                    .FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax call)
+            {
+                return null;
+            }
+
+            MethodDeclarationSyntax? function = calls.Contains(location)
+                ? call.FirstAncestorOrSelf<MethodDeclarationSyntax>()
+                : models.ModelOf(call).GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol { DeclaringSyntaxReferences: [var reference] }
+                    ? reference.GetSyntax(cancellationToken) as MethodDeclarationSyntax
+                    : null;
+            if (function is null)
+            {
+                return null;
+            }
+
+            functions.Add(function);
+        }
+
+        (MethodDeclarationSyntax Builder, Solution Fixed)? unit = null;
+        foreach (MethodDeclarationSyntax function in functions.Distinct())
+        {
+            if (await UnitOfAsync(document.Project.Solution, models, function, cancellationToken).ConfigureAwait(false) is not { } found
+                || unit is { } other && other.Builder != found.Builder)
+            {
+                return null;
+            }
+
+            unit = found;
+        }
+
+        return unit?.Fixed;
+    }
+
+    /// <summary>The builder a mapping function belongs to (itself, or the one function that hands it the entry), rewritten.</summary>
+    private static async Task<(MethodDeclarationSyntax Builder, Solution Fixed)?> UnitOfAsync(Solution solution, SolutionModels models, MethodDeclarationSyntax function,
+        CancellationToken cancellationToken)
+    {
+        if (await TableBuilderRewrite.ApplyAsync(solution, models, function, cancellationToken).ConfigureAwait(false) is Solution direct)
+        {
+            return (function, direct);
         }
 
         if (models.ModelOf(function).GetDeclaredSymbol(function, cancellationToken) is not IMethodSymbol helper
@@ -56,6 +115,6 @@ internal static class TableBuilders
             return null;
         }
 
-        return await TableBuilderRewrite.ApplyAsync(document.Project.Solution, models, builder, cancellationToken).ConfigureAwait(false);
+        return await TableBuilderRewrite.ApplyAsync(solution, models, builder, cancellationToken).ConfigureAwait(false) is Solution viaBuilder ? (builder, viaBuilder) : null;
     }
 }

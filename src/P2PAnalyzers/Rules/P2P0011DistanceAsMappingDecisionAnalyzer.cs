@@ -22,6 +22,9 @@ public sealed class P2P0011DistanceAsMappingDecisionAnalyzer : FlowRuleAnalyzer
     /// </summary>
     internal const string GatedCallsProperty = "GatedCalls";
 
+    /// <summary>Diagnostic property: how many additional locations after the gated calls are the helpers that map.</summary>
+    internal const string GatedHelpersProperty = "GatedHelpers";
+
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.P2P0011DistanceAsMappingDecision);
@@ -87,7 +90,9 @@ public sealed class P2P0011DistanceAsMappingDecisionAnalyzer : FlowRuleAnalyzer
         }
 
         report(Diagnostic.Create(Descriptors.P2P0011DistanceAsMappingDecision, candidate.Syntax.GetLocation(), locations,
-            ImmutableDictionary<string, string?>.Empty.Add(GatedCallsProperty, calls.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ImmutableDictionary<string, string?>.Empty
+                .Add(GatedCallsProperty, calls.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Add(GatedHelpersProperty, helpers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             Reporting.Text(candidate.Syntax), path));
     }
 }

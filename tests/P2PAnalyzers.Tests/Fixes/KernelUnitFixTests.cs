@@ -53,4 +53,39 @@ public sealed class KernelUnitFixTests
         string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0010PeerMemoryMappedWithoutMapTypeCodeFix(), "P2P0010", "MapResource", Vfio2022);
         Assert.DoesNotContain("MapResource", after[1]);
     }
+
+    // hl_dmabuf_attach clears peer2peer on a negative distance, hl_map_dmabuf refuses without it and otherwise builds the
+    // table with dma_map_resource: the gate's fix is the builder's, which then decides by map type.
+    [Fact]
+    public async Task Habanalabs_Peer2PeerGate_P2P0011_RewritesTheBuilderItGates()
+    {
+        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0011DistanceAsMappingDecisionCodeFix(), "P2P0011", "Peer2Peer",
+            HabanalabsTests.Device, HabanalabsTests.MemoryCurrent,
+            HabanalabsTests.DmaBufOpsHead + HabanalabsTests.Attach + HabanalabsTests.DmaBufOpsMapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer"));
+        Assert.Contains("DmaBufMapping.PhysVecToSgt(attach, provider, ranges, total, dir)", after[1]);
+        Assert.DoesNotContain("MapResource", string.Concat(after));
+
+        // The verdict stays the "P2P possible at all" test it is.
+        Assert.Contains("if (!attachment.Peer2Peer)", after[2]);
+        Assert.Contains("PciP2PDma.Distance(_hlDmabuf.Hdev.Pdev, attachment.Device) < 0", after[2]);
+    }
+
+    [Fact]
+    public async Task Vfio2022_Peer2PeerGateOfTheMapping_P2P0011_RewritesTheUnit()
+    {
+        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0011DistanceAsMappingDecisionCodeFix(), "P2P0011", "Peer2Peer",
+            VfioTests.Core,
+            VfioTests.Rfc2022Head + VfioTests.Rfc2022Attach + VfioTests.Rfc2022MapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer").Replace("%MAPPING%", VfioTests.Rfc2022Mapping));
+        Assert.Contains("DmaBufMapping.PhysVecToSgt(attachment, provider, ranges, total, dir)", after[1]);
+        Assert.Contains("DmaBufMapping.FreeSgt(attachment, sgt, dir);", after[1]);
+        Assert.DoesNotContain("MapResource", after[1]);
+    }
+
+    // The 2024 RFC maps chunks of each range's own BAR (DmaRanges[i].RegionIndex): no one provider, no fix.
+    [Fact]
+    public async Task Vfio2024_Peer2PeerGateOfPopulateSgt_P2P0011_DeclinesForRangesOfSeveralBars()
+    {
+        Assert.Empty(await UnitFixHarness.OfferedAsync(new P2P0011DistanceAsMappingDecisionCodeFix(), "P2P0011", "Peer2Peer",
+            VfioTests.Core, VfioTests.RfcHead + VfioTests.RfcAttach + VfioTests.RfcMapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer")));
+    }
 }

@@ -22,11 +22,7 @@ internal static class UnitFixHarness
     {
         string[] sources = files.Select(f => KernelVerify.Usings + ScenarioRunner.StripMarkup(f)).ToArray();
         (Project project, ImmutableArray<Diagnostic> before, Compilation compilation) = await AnalyzeAsync(sources);
-        Diagnostic target = Assert.Single(before, d => d.Id == id && d.Location.SourceTree!.ToString().Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length).Contains(containing, StringComparison.Ordinal));
-        Document document = project.Documents.Single(d => d.FilePath == target.Location.SourceTree!.FilePath);
-        var actions = new List<CodeAction>();
-        await fixer.RegisterCodeFixesAsync(new CodeFixContext(document, target, (a, _) => actions.Add(a), default));
-        CodeAction action = Assert.Single(actions);
+        CodeAction action = Assert.Single(await ActionsAsync(fixer, id, containing, project, before));
         Solution fixedSolution = (await action.GetOperationsAsync(default)).OfType<ApplyChangesOperation>().Single().ChangedSolution;
         string[] after = new string[sources.Length];
         foreach (Document d in fixedSolution.GetProject(project.Id)!.Documents)
@@ -45,6 +41,23 @@ internal static class UnitFixHarness
         }
 
         return after;
+    }
+
+    /// <summary>The titles of the fixes offered for the one diagnostic of <paramref name="id"/> whose text contains <paramref name="containing"/>.</summary>
+    public static async Task<string[]> OfferedAsync(CodeFixProvider fixer, string id, string containing, params string[] files)
+    {
+        string[] sources = files.Select(f => KernelVerify.Usings + ScenarioRunner.StripMarkup(f)).ToArray();
+        (Project project, ImmutableArray<Diagnostic> before, _) = await AnalyzeAsync(sources);
+        return (await ActionsAsync(fixer, id, containing, project, before)).Select(a => a.Title).ToArray();
+    }
+
+    private static async Task<List<CodeAction>> ActionsAsync(CodeFixProvider fixer, string id, string containing, Project project, ImmutableArray<Diagnostic> diagnostics)
+    {
+        Diagnostic target = Assert.Single(diagnostics, d => d.Id == id && d.Location.SourceTree!.ToString().Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length).Contains(containing, StringComparison.Ordinal));
+        Document document = project.Documents.Single(d => d.FilePath == target.Location.SourceTree!.FilePath);
+        var actions = new List<CodeAction>();
+        await fixer.RegisterCodeFixesAsync(new CodeFixContext(document, target, (a, _) => actions.Add(a), default));
+        return actions;
     }
 
     private static async Task<(Project, ImmutableArray<Diagnostic>, Compilation)> AnalyzeAsync(string[] sources)

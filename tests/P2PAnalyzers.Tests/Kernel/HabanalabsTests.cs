@@ -164,7 +164,10 @@ public sealed class HabanalabsTests
     public Task HlDmabufAttach_DistanceClearsPeer2Peer_HlMapDmabufRefusesWithoutIt_Reports() => KernelVerify.RunAsync(
         Device,
         MemoryCurrent,
-        DmaBufOpsHead + """
+        DmaBufOpsHead + Attach + DmaBufOpsMapUnmap.Replace("%PEER2PEER%", "{|P2P0011:attachment.Peer2Peer|}"));
+
+    // hl_dmabuf_attach
+    internal const string Attach = """
 
             // hl_dmabuf_attach
             public override DmaError Attach(DmaBufAttachment attachment)
@@ -176,7 +179,7 @@ public sealed class HabanalabsTests
 
                 return DmaError.None;
             }
-        """ + DmaBufOpsMapUnmap.Replace("%PEER2PEER%", "{|P2P0011:attachment.Peer2Peer|}"));
+        """;
 
     // The 2021 patch: the table is built once at export, with the BAR address itself as the DMA address, kept in the
     // wrapper (struct hl_dmabuf_wrapper { ...; struct sg_table sgt; }) and returned from every map.

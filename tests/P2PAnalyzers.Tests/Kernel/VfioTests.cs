@@ -130,19 +130,7 @@ public sealed class VfioTests
     [Fact]
     public Task VfioPciDmaBufAttach_DistanceManyClearsPeer2Peer_VfioPciDmaBufMapRefusesWithoutIt_Reports() => KernelVerify.RunAsync(
         Core,
-        RfcHead + """
-
-            // vfio_pci_dma_buf_attach
-            public override DmaError Attach(DmaBufAttachment attachment)
-            {
-                if (PciP2PDma.DistanceMany(Vdev.Pdev, new[] { attachment.Device }) < 0)
-                {
-                    attachment.Peer2Peer = false;
-                }
-
-                return DmaError.None;
-            }
-        """ + RfcMapUnmap.Replace("%PEER2PEER%", "{|P2P0011:attachment.Peer2Peer|}"));
+        RfcHead + RfcAttach + RfcMapUnmap.Replace("%PEER2PEER%", "{|P2P0011:attachment.Peer2Peer|}"));
 
     // The merged driver: vfio_pci_core_feature_dma_buf fills phys_vec and takes the provider; map and unmap are the
     // dma-buf core's helpers.
@@ -285,7 +273,12 @@ public sealed class VfioTests
     [Fact]
     public Task VfioPciDmaBufAttach2022_DistanceManyVerdictGatesDmaMapResource_Reports() => KernelVerify.RunAsync(
         Core,
-        Rfc2022Head + """
+        Rfc2022Head + Rfc2022Attach + Rfc2022MapUnmap
+            .Replace("%PEER2PEER%", "{|P2P0011:attachment.Peer2Peer|}")
+            .Replace("%MAPPING%", Rfc2022Mapping));
+
+    // vfio_pci_dma_buf_attach (2022)
+    internal const string Rfc2022Attach = """
 
             // vfio_pci_dma_buf_attach (2022)
             public override DmaError Attach(DmaBufAttachment attachment)
@@ -297,7 +290,20 @@ public sealed class VfioTests
 
                 return DmaError.None;
             }
-        """ + Rfc2022MapUnmap
-            .Replace("%PEER2PEER%", "{|P2P0011:attachment.Peer2Peer|}")
-            .Replace("%MAPPING%", Rfc2022Mapping));
+        """;
+
+    // vfio_pci_dma_buf_attach (2024)
+    internal const string RfcAttach = """
+
+            // vfio_pci_dma_buf_attach
+            public override DmaError Attach(DmaBufAttachment attachment)
+            {
+                if (PciP2PDma.DistanceMany(Vdev.Pdev, new[] { attachment.Device }) < 0)
+                {
+                    attachment.Peer2Peer = false;
+                }
+
+                return DmaError.None;
+            }
+        """;
 }
