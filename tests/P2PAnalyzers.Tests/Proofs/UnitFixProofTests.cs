@@ -40,6 +40,24 @@ public sealed class UnitFixProofTests
         Assert.Empty(t2.DmaDebug.Findings);
     }
 
+    // With the 2022 attach callback the Peer2Peer verdict gates the mapping: P2P0011's fix rewrites the same unit.
+    [Fact]
+    public async Task Vfio2022WithAttach_P2P0011_SwitchLocalIommu_BeforeFaults_AfterLandsWithZeroFindings()
+    {
+        string[] driver =
+        {
+            VfioTests.Core,
+            VfioTests.Rfc2022Head + VfioTests.Rfc2022Attach + VfioTests.Rfc2022MapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer").Replace("%MAPPING%", VfioTests.Rfc2022Mapping),
+        };
+        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0011DistanceAsMappingDecisionCodeFix(), "P2P0011", "Peer2Peer", driver);
+
+        Assert.Empty(Import(driver, ProofTopologies.SwitchLocalIommu(), out _));
+        byte[] fixedData = Import(after, ProofTopologies.SwitchLocalIommu(), out PciTopology t);
+        Assert.Equal(ProofTopologies.Pattern(t.Device("gpu0").Bar(0), 2 * 4096), fixedData);
+        Assert.Empty(t.DmaDebug.Findings);
+        Assert.Equal(0, t.DmaDebug.LiveMappings(t.Device("nic0")));
+    }
+
     /// <summary>The driver's files as one compilation unit: their usings once, then the declarations.</summary>
     private static string OneFile(string[] files) =>
         KernelVerify.Usings + string.Join("\n", files.Select(f => string.Join("\n", f.Split('\n').Where(l => !l.StartsWith("using ", StringComparison.Ordinal)))));
