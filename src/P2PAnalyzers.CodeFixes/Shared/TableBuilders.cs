@@ -63,16 +63,17 @@ internal static class TableBuilders
 
         SolutionModels models = await SolutionModels.OfAsync(document.Project, cancellationToken).ConfigureAwait(false);
         var functions = new List<MethodDeclarationSyntax>();
-        foreach (Location location in calls.Concat(helpers))
+        foreach ((Location location, bool isCall) in calls.Select(c => (c, true)).Concat(helpers.Select(h => (h, false))))
         {
-            if (location.SourceTree is not SyntaxTree tree || !models.Has(await tree.GetRootAsync(cancellationToken).ConfigureAwait(false))
-                || (await tree.GetRootAsync(cancellationToken).ConfigureAwait(false)).FindNode(location.SourceSpan, getInnermostNodeForTie: true)
-                    .FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax call)
+            SyntaxNode? root = location.SourceTree is SyntaxTree tree ? await tree.GetRootAsync(cancellationToken).ConfigureAwait(false) : null;
+            if (root is null || !models.Has(root)
+                || root.FindNode(location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax call)
             {
                 return null;
             }
 
-            MethodDeclarationSyntax? function = calls.Contains(location)
+            // A gated mapping is rewritten from its function, a gated helper from its declaration.
+            MethodDeclarationSyntax? function = isCall
                 ? call.FirstAncestorOrSelf<MethodDeclarationSyntax>()
                 : models.ModelOf(call).GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol { DeclaringSyntaxReferences: [var reference] }
                     ? reference.GetSyntax(cancellationToken) as MethodDeclarationSyntax

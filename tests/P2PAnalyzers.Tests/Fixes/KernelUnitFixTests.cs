@@ -13,8 +13,7 @@ public sealed class KernelUnitFixTests
     [Fact]
     public async Task Habanalabs_AllocSgtFromDevicePagesWithSetDmaSg_P2P0003_BecomesPhysVecToSgt()
     {
-        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0003HandBuiltDmaOnlyTableCodeFix(), "P2P0003", "sgt",
-            HabanalabsTests.Device, HabanalabsTests.MemoryCurrent, HabanalabsTests.DmaBufOpsHead + HabanalabsTests.DmaBufOpsMapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer"));
+        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0003HandBuiltDmaOnlyTableCodeFix(), "P2P0003", "sgt", Habanalabs(""));
         Assert.Contains("PciP2PDma.Init(hdev.Pdev) == DmaError.None ? PciP2PDma.Provider(hdev.Pdev, 4) : null", after[1]);
         Assert.Contains("DmaBufMapping.PhysVecToSgt(attach, provider, ranges, total, dir)", after[1]);
         Assert.DoesNotContain("SetDmaSg", string.Concat(after));
@@ -25,15 +24,27 @@ public sealed class KernelUnitFixTests
     [Fact]
     public async Task Habanalabs_SetDmaSg_P2P0010_RewritesTheBuilderItIsHandedTheEntryBy()
     {
-        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0010PeerMemoryMappedWithoutMapTypeCodeFix(), "P2P0010", "MapResource",
-            HabanalabsTests.Device, HabanalabsTests.MemoryCurrent, HabanalabsTests.DmaBufOpsHead + HabanalabsTests.DmaBufOpsMapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer"));
+        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0010PeerMemoryMappedWithoutMapTypeCodeFix(), "P2P0010", "MapResource", Habanalabs(""));
         Assert.DoesNotContain("MapResource", string.Concat(after));
     }
 
-    internal static readonly string[] Vfio2022 =
+    internal static readonly string[] Vfio2022 = Vfio2022Driver("");
+
+    /// <summary>The 2022 RFC with its attach callback: the distance verdict in attachment.Peer2Peer gates the mapping.</summary>
+    internal static readonly string[] Vfio2022WithAttach = Vfio2022Driver(VfioTests.Rfc2022Attach);
+
+    private static string[] Vfio2022Driver(string attach) => new[]
     {
         VfioTests.Core,
-        VfioTests.Rfc2022Head + VfioTests.Rfc2022MapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer").Replace("%MAPPING%", VfioTests.Rfc2022Mapping),
+        VfioTests.Rfc2022Head + attach + VfioTests.Rfc2022MapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer").Replace("%MAPPING%", VfioTests.Rfc2022Mapping),
+    };
+
+    /// <summary>habanalabs as it splits: the device and probe, the memory code with set_dma_sg, the dma-buf ops.</summary>
+    private static string[] Habanalabs(string attach) => new[]
+    {
+        HabanalabsTests.Device,
+        HabanalabsTests.MemoryCurrent,
+        HabanalabsTests.DmaBufOpsHead + attach + HabanalabsTests.DmaBufOpsMapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer"),
     };
 
     [Fact]
@@ -59,9 +70,7 @@ public sealed class KernelUnitFixTests
     [Fact]
     public async Task Habanalabs_Peer2PeerGate_P2P0011_RewritesTheBuilderItGates()
     {
-        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0011DistanceAsMappingDecisionCodeFix(), "P2P0011", "Peer2Peer",
-            HabanalabsTests.Device, HabanalabsTests.MemoryCurrent,
-            HabanalabsTests.DmaBufOpsHead + HabanalabsTests.Attach + HabanalabsTests.DmaBufOpsMapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer"));
+        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0011DistanceAsMappingDecisionCodeFix(), "P2P0011", "Peer2Peer", Habanalabs(HabanalabsTests.Attach));
         Assert.Contains("DmaBufMapping.PhysVecToSgt(attach, provider, ranges, total, dir)", after[1]);
         Assert.DoesNotContain("MapResource", string.Concat(after));
 
@@ -73,9 +82,7 @@ public sealed class KernelUnitFixTests
     [Fact]
     public async Task Vfio2022_Peer2PeerGateOfTheMapping_P2P0011_RewritesTheUnit()
     {
-        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0011DistanceAsMappingDecisionCodeFix(), "P2P0011", "Peer2Peer",
-            VfioTests.Core,
-            VfioTests.Rfc2022Head + VfioTests.Rfc2022Attach + VfioTests.Rfc2022MapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer").Replace("%MAPPING%", VfioTests.Rfc2022Mapping));
+        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0011DistanceAsMappingDecisionCodeFix(), "P2P0011", "Peer2Peer", Vfio2022WithAttach);
         Assert.Contains("DmaBufMapping.PhysVecToSgt(attachment, provider, ranges, total, dir)", after[1]);
         Assert.Contains("DmaBufMapping.FreeSgt(attachment, sgt, dir);", after[1]);
         Assert.DoesNotContain("MapResource", after[1]);

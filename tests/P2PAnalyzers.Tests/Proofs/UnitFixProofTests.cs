@@ -44,11 +44,7 @@ public sealed class UnitFixProofTests
     [Fact]
     public async Task Vfio2022WithAttach_P2P0011_SwitchLocalIommu_BeforeFaults_AfterLandsWithZeroFindings()
     {
-        string[] driver =
-        {
-            VfioTests.Core,
-            VfioTests.Rfc2022Head + VfioTests.Rfc2022Attach + VfioTests.Rfc2022MapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer").Replace("%MAPPING%", VfioTests.Rfc2022Mapping),
-        };
+        string[] driver = KernelUnitFixTests.Vfio2022WithAttach;
         string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0011DistanceAsMappingDecisionCodeFix(), "P2P0011", "Peer2Peer", driver);
 
         Assert.Empty(Import(driver, ProofTopologies.SwitchLocalIommu(), out _));
