@@ -25,10 +25,11 @@ public sealed class P2P0001PhysicalAddressAsDmaAddressCodeFix : P2PCodeFix
 {
     private protected override string RuleId => RuleIdentifiers.PhysicalAddressAsDmaAddress;
 
-    private protected override string Title(Diagnostic diagnostic) => "Map the address before storing it";
+    private protected override string Title(Diagnostic diagnostic) => BusOffsetSign.Applies(diagnostic) ? BusOffsetSign.Title : "Map the address before storing it";
 
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
-        root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax { ArgumentList.Arguments.Count: 1 } fromRaw
+        BusOffsetSign.Applies(diagnostic) ? BusOffsetSign.Rewrite(root, diagnostic)
+        : root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax { ArgumentList.Arguments.Count: 1 } fromRaw
         && Rewrite(model, fromRaw, diagnostic.Properties, cancellationToken) is (StatementSyntax store, StatementSyntax[] replacement)
             ? root.ReplaceNode(store, replacement)
             : null;

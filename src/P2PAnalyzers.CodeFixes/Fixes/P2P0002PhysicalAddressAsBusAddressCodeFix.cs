@@ -22,10 +22,15 @@ public sealed class P2P0002PhysicalAddressAsBusAddressCodeFix : P2PCodeFix
 {
     private protected override string RuleId => RuleIdentifiers.PhysicalAddressAsBusAddress;
 
-    private protected override string Title(Diagnostic diagnostic) => "Use the BAR's bus address";
+    private protected override string Title(Diagnostic diagnostic) => BusOffsetSign.Applies(diagnostic) ? BusOffsetSign.Title : "Use the BAR's bus address";
 
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
+        if (BusOffsetSign.Applies(diagnostic))
+        {
+            return BusOffsetSign.Rewrite(root, diagnostic);
+        }
+
         if (SourceExpressions.Bar(FactKey.Read(diagnostic.Properties), model, diagnostic.Location.SourceSpan.Start) is not ExpressionSyntax bar
             || !Scope.BindsTo(model, diagnostic.Location.SourceSpan.Start, bar, model.Compilation.GetTypeByMetadataName("P2PDma.Pci.PciBar")))
         {

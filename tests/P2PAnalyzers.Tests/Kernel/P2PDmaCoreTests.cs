@@ -99,7 +99,7 @@ public sealed class P2PDmaCoreTests
         """);
 
     // pci_p2pdma_add_resource keeps bus_offset = pci_bus_address() - pci_resource_start() per pagemap.
-    private const string Pagemap = """
+    internal const string Pagemap = """
         sealed class PciP2PDmaPagemap
         {
             public PciDevice Provider = null!;
@@ -120,9 +120,9 @@ public sealed class P2PDmaCoreTests
     // __pci_p2pdma_map_sg before v5.15 ("PCI/P2PDMA: Apply bus offset correctly in DMA address calculation"):
     // s->dma_address = sg_phys(s) - p2p_pgmap->bus_offset, the offset applied with the wrong sign.
     [Fact]
-    public Task PciP2PDmaMapSgBus_BeforeV515_SubtractsBusOffset_Reports() => KernelVerify.RunAsync(
-        Pagemap,
-        """
+    public Task PciP2PDmaMapSgBus_BeforeV515_SubtractsBusOffset_Reports() => KernelVerify.RunAsync(Pagemap, MapSgBusV510);
+
+    internal const string MapSgBusV510 = """
         static class P2PDmaMapSg
         {
             // __pci_p2pdma_map_sg (v5.10)
@@ -139,7 +139,7 @@ public sealed class P2PDmaCoreTests
                 return nents;
             }
         }
-        """);
+        """;
 
     // v5.15+: the offset added, reached only from the BUS_ADDR arm of pci_p2pdma_map_sg_attrs.
     [Fact]

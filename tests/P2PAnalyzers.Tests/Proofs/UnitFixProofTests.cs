@@ -55,7 +55,7 @@ public sealed class UnitFixProofTests
     }
 
     /// <summary>The driver's files as one compilation unit: their usings once, then the declarations.</summary>
-    private static string OneFile(string[] files) =>
+    internal static string OneFile(string[] files) =>
         KernelVerify.Usings + string.Join("\n", files.Select(f => string.Join("\n", f.Split('\n').Where(l => !l.StartsWith("using ", StringComparison.Ordinal)))));
 
     private static byte[] Import(string[] files, PciTopology topology, out PciTopology used)

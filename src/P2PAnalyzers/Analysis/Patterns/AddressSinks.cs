@@ -15,6 +15,27 @@ internal readonly record struct AddressSink(IOperation Operand, Location Locatio
 /// </summary>
 internal static class AddressSinks
 {
+    /// <summary>
+    /// <see cref="PropertyNames.Kind"/> of a sink given a CPU address less a bus offset, the sign error of
+    /// <c>__pci_p2pdma_map_sg</c> before v5.15 (<c>sg_phys(s) - p2p_pgmap-&gt;bus_offset</c>): the same address plus the
+    /// offset is the bus address (<c>pci_p2pdma_bus_addr_map</c>).
+    /// </summary>
+    public const string BusOffsetSubtracted = nameof(BusOffsetSubtracted);
+
+    /// <summary>Whether <paramref name="operand"/> is a CPU address less a bus offset.</summary>
+    public static bool SubtractsBusOffset(IOperation operand, MethodFlow flow)
+    {
+        while (operand is IConversionOperation { OperatorMethod: null } conversion)
+        {
+            operand = conversion.Operand;
+        }
+
+        return operand is IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract } subtraction
+            && flow.ValueOf(subtraction.LeftOperand.Syntax).Has(FactKind.CpuPhys)
+            && flow.ValueOf(subtraction.RightOperand.Syntax) is FlowValue offset
+            && offset.Has(FactKind.BusOffset) && !offset.Has(FactKind.CpuPhys);
+    }
+
     /// <summary>Whether <paramref name="op"/>, in a body of <paramref name="containingSymbol"/>, is a sink of the space.</summary>
     public static bool IsCandidate(IOperation op, ISymbol containingSymbol, KnownSymbols k, Role rawConstructor, AddressSpaceAnnotation space) => op switch
     {
@@ -184,7 +205,13 @@ public abstract class AddressSinkAnalyzer : FlowRuleAnalyzer
         {
             if (Reporting.Earliest(flow.ValueOf(sink.Operand.Syntax), FactKind.CpuPhys) is Fact source)
             {
-                report(Diagnostic.Create(Descriptor, sink.Location, Reporting.Origins(source), Reporting.SourceProperties(source),
+                var properties = Reporting.SourceProperties(source);
+                if (AddressSinks.SubtractsBusOffset(sink.Operand, flow))
+                {
+                    properties = properties.SetItem(PropertyNames.Kind, AddressSinks.BusOffsetSubtracted);
+                }
+
+                report(Diagnostic.Create(Descriptor, sink.Location, Reporting.Origins(source), properties,
                     Reporting.Text(sink.Operand.Syntax), source.Origin.Describe(), sink.Description));
             }
         }
