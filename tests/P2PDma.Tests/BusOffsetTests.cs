@@ -180,4 +180,26 @@ public sealed class BusOffsetTests
         Assert.Same(first, PciP2PDma.Provider(gpu, 0)); // idempotent
         Assert.Null(PciP2PDma.Provider(gpu, 2));
     }
+    // nvme_map_cmb since "nvme-pci: Use PCI bus address for data/queues in CMB": the controller decodes its own BAR at
+    // the bus address; the CPU address is not its BAR on the bus.
+    [Fact]
+    public void OwnBar_DeviceReadsItAtTheBusAddress_NotAtTheCpuAddress()
+    {
+        PciTopology t = new PciTopologyBuilder()
+            .HostBridge("hb0", hb => hb.Window(0x40_0000_0000, 0x40_0000_0000, 0x8000_0000))
+            .RootPort("rp0", "hb0")
+            .Endpoint("nvme", "rp0", f => f.Bar(0, 0x40_0000_0000, 0x4000).DmaMaskBits(64))
+            .Build();
+        PciDevice nvme = t.Device("nvme");
+        PciBar cmb = nvme.Bar(0);
+        t.Memory.Write(cmb.CpuStart, new byte[] { 1, 2, 3, 4 });
+
+        var atBus = t.Fabric.Read(nvme, DmaAddr.FromRaw(cmb.BusStart.Raw), 4);
+        var atCpu = t.Fabric.Route(nvme, DmaAddr.FromRaw(cmb.CpuStart.Raw), 4);
+
+        Assert.True(atBus.Succeeded, atBus.Route.ToString());
+        Assert.Equal(new byte[] { 1, 2, 3, 4 }, atBus.Data);
+        Assert.Contains("its own BAR0", atBus.Route.ToString(), StringComparison.Ordinal);
+        Assert.False(atCpu.Succeeded && atCpu.Segments[0].Landing.Bar == cmb, atCpu.ToString());
+    }
 }

@@ -18,7 +18,8 @@ namespace P2PAnalyzers.CodeFixes.Fixes;
 /// <c>sg.DmaLength = length;</c>: maps <c>x</c> properly first, with the error check the kernel requires.
 /// BAR memory: <c>Dma.MapP2P(device, provider, PhysAddr.FromRaw(x), length, dir)</c>; RAM: <c>Dma.MapPhys</c>.
 /// The client device (an attachment's <c>Device</c>, or the one device in scope that does not own the BAR), provider
-/// and direction must each be unambiguous in scope; otherwise the diagnostic stands without a fix.
+/// and direction must each be unambiguous in scope. Otherwise, an address of a device's own BAR kept for that device
+/// becomes its bus address (<see cref="OwnBarBusAddress"/>), or the diagnostic stands without a fix.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0001PhysicalAddressAsDmaAddressCodeFix)), Shared]
 public sealed class P2P0001PhysicalAddressAsDmaAddressCodeFix : P2PCodeFix
@@ -33,6 +34,11 @@ public sealed class P2P0001PhysicalAddressAsDmaAddressCodeFix : P2PCodeFix
         && Rewrite(model, fromRaw, diagnostic.Properties, cancellationToken) is (StatementSyntax store, StatementSyntax[] replacement)
             ? root.ReplaceNode(store, replacement)
             : null;
+
+    // The importer's mapping when one is in scope; else, for an address the BAR's owner is given, its bus address.
+    private protected override (SyntaxNode Root, string Title)? RewriteTitled(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        base.RewriteTitled(root, model, diagnostic, cancellationToken)
+        ?? (BusOffsetSign.Applies(diagnostic) || OwnBarBusAddress.Rewrite(root, model, diagnostic) is not SyntaxNode own ? null : (own, OwnBarBusAddress.Title));
 
     private static (StatementSyntax, StatementSyntax[])? Rewrite(SemanticModel model, InvocationExpressionSyntax fromRaw,
         ImmutableDictionary<string, string?> properties, CancellationToken cancellationToken)

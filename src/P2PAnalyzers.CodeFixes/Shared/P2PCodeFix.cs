@@ -41,8 +41,7 @@ public abstract class P2PCodeFix : CodeFixProvider
             string? title = null;
             AnalysisGuard.Run(() =>
             {
-                newRoot = Rewrite(root, model, diagnostic, context.CancellationToken);
-                title = newRoot is null ? null : Title(diagnostic);
+                (newRoot, title) = RewriteTitled(root, model, diagnostic, context.CancellationToken) ?? default;
                 return true;
             });
             if (newRoot is not null && title is not null)
@@ -80,6 +79,13 @@ public abstract class P2PCodeFix : CodeFixProvider
 
     /// <summary>The light-bulb title of <see cref="RewriteUnitAsync"/>'s fix.</summary>
     private protected virtual string UnitTitle => "";
+
+    /// <summary>
+    /// The document's new root and the light-bulb title, or null: <see cref="Rewrite"/> with <see cref="Title"/>, unless
+    /// a fix has shapes that only the rewrite tells apart.
+    /// </summary>
+    private protected virtual (SyntaxNode Root, string Title)? RewriteTitled(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        Rewrite(root, model, diagnostic, cancellationToken) is SyntaxNode newRoot ? (newRoot, Title(diagnostic)) : null;
 
     /// <summary>The document's new root, or null when the fix does not apply soundly here.</summary>
     private protected abstract SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken);

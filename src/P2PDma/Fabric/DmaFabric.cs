@@ -12,6 +12,8 @@ namespace P2PDma.Fabric;
 /// The PCIe fabric of a topology: routes a device's DMA the way the hardware does, so that running code shows where
 /// a DMA address really lands.
 /// <list type="number">
+/// <item>An address in one of the initiator's own BARs, as a bus address, is decoded by the device itself (an NVMe
+/// controller's queues in its CMB, <c>pci_bus_address</c>): it never leaves the function.</item>
 /// <item>A switch on the way up decodes the address as a PCI bus address: if it falls in a BAR below the nearest common
 /// upstream device and no ACS redirect sits on the path, the transaction goes there and never meets the IOMMU.</item>
 /// <item>Otherwise it reaches the root complex: the device's IOMMU domain translates it (no mapping: IOMMU fault).
@@ -111,8 +113,16 @@ public sealed class DmaFabric
             return Fault(DmaFaultKind.BeyondDmaMask, $"0x{address:x} is above the DMA mask 0x{initiator.DmaMask:x} of {initiator.Name}");
         }
 
+        // A function decodes its own BARs' bus addresses itself (an NVMe controller fetching a queue from its CMB):
+        // the request never leaves the device, at the bus address and never at the CPU address.
+        var bus = PciBusAddr.FromRaw(address);
+        if (initiator.Bars.FirstOrDefault(b => b.ContainsBus(bus, length)) is PciBar own)
+        {
+            return new DmaLanding(own.CpuAddressOf(bus), own, null, $"{initiator.Name} decoded {bus} as its own BAR{own.Index}");
+        }
+
         var hops = new List<string>();
-        if (PeerDecode(initiator, PciBusAddr.FromRaw(address), length, hops) is DmaLanding peer)
+        if (PeerDecode(initiator, bus, length, hops) is DmaLanding peer)
         {
             return peer;
         }

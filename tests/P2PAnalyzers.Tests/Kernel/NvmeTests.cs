@@ -185,8 +185,9 @@ public sealed class NvmeTests
     // nvme_map_cmb before "nvme-pci: Use PCI bus address for data/queues in CMB": the CMB's CPU address is kept as the
     // DMA address the controller is given for queues in the CMB (nvme_alloc_sq_cmds, adapter_alloc_sq).
     [Fact]
-    public Task NvmeMapCmb_PciResourceStartAsCmbDmaAddr_UsedByNvmeAllocSqCmds_Reports() => KernelVerify.RunAsync(
-        """
+    public Task NvmeMapCmb_PciResourceStartAsCmbDmaAddr_UsedByNvmeAllocSqCmds_Reports() => KernelVerify.RunAsync(MapCmbV49, AllocSqCmds);
+
+    internal const string MapCmbV49 = """
         sealed class NvmeDev
         {
             public PciDevice Pdev = null!;
@@ -206,8 +207,9 @@ public sealed class NvmeTests
                 dev.CmbDmaAddr = {|P2P0001:DmaAddr.FromRaw(dmaAddr)|};
             }
         }
-        """,
-        """
+        """;
+
+    internal const string AllocSqCmds = """
         sealed class NvmeQueue
         {
             public DmaAddr SqDmaAddr;
@@ -218,7 +220,7 @@ public sealed class NvmeTests
             // nvme_alloc_sq_cmds: a submission queue in the CMB is addressed by the controller at cmb_dma_addr + offset
             public static void AllocSqCmds(NvmeDev dev, NvmeQueue nvmeq, ulong offset) => nvmeq.SqDmaAddr = dev.CmbDmaAddr + offset;
         }
-        """);
+        """;
 
     [Fact]
     public Task NvmeMapCmb_WithPciBusAddress_UsedByNvmeAllocSqCmds_NoDiagnostic() => KernelVerify.RunAsync(

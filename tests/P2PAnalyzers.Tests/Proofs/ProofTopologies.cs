@@ -30,7 +30,8 @@ internal static class ProofTopologies
 
     /// <summary>
     /// A host bridge that translates (CPU 0x40_0000_0000 is bus 0x8000_0000), no IOMMU; nvme0's BAR sits at the bus
-    /// address equal to gpu0's CPU address, so a CPU address used on the bus lands on nvme0.
+    /// address equal to gpu0's CPU address, so a CPU address used on the bus lands on nvme0 (a 64-bit controller, for
+    /// the proofs where it addresses its own CMB).
     /// </summary>
     public static PciTopology TranslatingHostBridge() => Filled(PciTopology.Parse("""
         ram start=0 size=2G
@@ -44,7 +45,7 @@ internal static class ProofTopologies
         endpoint gpu0 parent=dp0
         bar gpu0 index=0 cpu=0x40_0000_0000 size=256M
         endpoint nic0 parent=dp1 dma-mask=64
-        endpoint nvme0 parent=dp2
+        endpoint nvme0 parent=dp2 dma-mask=64
         bar nvme0 index=0 cpu=0x7f_8000_0000 size=16K prefetch=no
         """));
 
