@@ -26,11 +26,14 @@ public sealed class P2P0003HandBuiltDmaOnlyTableCodeFix : P2PCodeFix
 
     private protected override string Title(Diagnostic diagnostic) => "Build the table with DmaBufMapping.PhysVecToSgt";
 
-    private protected override string UnitTitle => TableBuilders.Title;
-
-    /// <summary>The builder as kernel drivers split it (another class or file, a helper handed the entry): <see cref="TableBuilderRewrite"/>.</summary>
-    private protected override Task<Solution?> RewriteUnitAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken) =>
-        TableBuilders.FromReturnAsync(document, diagnostic, diagnostic.Properties.GetValueOrDefault(P2P0003HandBuiltDmaOnlyTableAnalyzer.BuilderProperty), cancellationToken);
+    /// <summary>
+    /// The builder as kernel drivers split it (another class or file, a helper handed the entry): <see cref="TableBuilderRewrite"/>;
+    /// a table built once at export and kept in a field: <see cref="KeptTableRewrite"/>.
+    /// </summary>
+    private protected override Task<UnitFix?> RewriteUnitAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken) => UnitFix.FirstAsync(
+        (() => TableBuilders.FromReturnAsync(document, diagnostic, diagnostic.Properties.GetValueOrDefault(P2P0003HandBuiltDmaOnlyTableAnalyzer.BuilderProperty), cancellationToken),
+            TableBuilders.Title),
+        (() => KeptTableRewrite.FromReturnAsync(document, diagnostic, cancellationToken), KeptTableRewrite.Title));
 
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
         root.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<TypeDeclarationSyntax>() is TypeDeclarationSyntax type

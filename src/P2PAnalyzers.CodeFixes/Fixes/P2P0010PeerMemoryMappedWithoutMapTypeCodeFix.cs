@@ -19,14 +19,12 @@ public sealed class P2P0010PeerMemoryMappedWithoutMapTypeCodeFix : P2PCodeFix
 
     private protected override string Title(Diagnostic diagnostic) => "Map with Dma.MapP2P";
 
-    private protected override string UnitTitle => TableBuilders.Title;
-
     /// <summary>
     /// A mapping whose address goes into a hand-built exporter table: the table's builder, callers and unmap change
     /// together to <c>DmaBufMapping.PhysVecToSgt</c> / <c>FreeSgt</c>, which decide by map type (<see cref="TableBuilderRewrite"/>).
     /// </summary>
-    private protected override Task<Solution?> RewriteUnitAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken) =>
-        TableBuilders.FromMappingAsync(document, diagnostic, cancellationToken);
+    private protected override Task<UnitFix?> RewriteUnitAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        UnitFix.FirstAsync((() => TableBuilders.FromMappingAsync(document, diagnostic, cancellationToken), TableBuilders.Title));
 
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
         root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax call

@@ -24,20 +24,18 @@ public sealed class P2P0011DistanceAsMappingDecisionCodeFix : P2PCodeFix
 
     private protected override string Title(Diagnostic diagnostic) => "Map with Dma.MapP2P";
 
-    private protected override string UnitTitle => TableBuilders.Title;
-
     /// <summary>
     /// A gate that decides a hand-built exporter table (the attach verdict in <c>attach.Peer2Peer</c> tested in
     /// MapDmaBuf, before the mapping or the builder that maps): the table's unit becomes <c>DmaBufMapping.PhysVecToSgt</c>,
     /// which decides by map type, as P2P0010's fix does (<see cref="TableBuilders.FromGateAsync"/>).
     /// </summary>
-    private protected override Task<Solution?> RewriteUnitAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private protected override Task<UnitFix?> RewriteUnitAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         (int calls, int helpers) = Counts(diagnostic);
         return calls + helpers > diagnostic.AdditionalLocations.Count
-            ? Task.FromResult<Solution?>(null)
-            : TableBuilders.FromGateAsync(document, diagnostic.AdditionalLocations.Take(calls).ToList(),
-                diagnostic.AdditionalLocations.Skip(calls).Take(helpers).ToList(), cancellationToken);
+            ? Task.FromResult<UnitFix?>(null)
+            : UnitFix.FirstAsync((() => TableBuilders.FromGateAsync(document, diagnostic.AdditionalLocations.Take(calls).ToList(),
+                diagnostic.AdditionalLocations.Skip(calls).Take(helpers).ToList(), cancellationToken), TableBuilders.Title));
     }
 
     /// <summary>How many additional locations are gated calls, then gated helpers (the verdict's origins follow).</summary>

@@ -52,7 +52,7 @@ public abstract class P2PCodeFix : CodeFixProvider
                 continue;
             }
 
-            Solution? unit = null;
+            UnitFix? unit = null;
             try
             {
                 unit = await RewriteUnitAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false);
@@ -62,10 +62,9 @@ public abstract class P2PCodeFix : CodeFixProvider
                 unit = null;
             }
 
-            if (unit is not null)
+            if (unit is UnitFix { Solution: var fixedSolution, Title: var unitTitle })
             {
-                Solution fixedSolution = unit;
-                context.RegisterCodeFix(CodeAction.Create(UnitTitle, _ => Task.FromResult(fixedSolution), RuleId), diagnostic);
+                context.RegisterCodeFix(CodeAction.Create(unitTitle, _ => Task.FromResult(fixedSolution), RuleId), diagnostic);
             }
         }
     }
@@ -74,11 +73,26 @@ public abstract class P2PCodeFix : CodeFixProvider
     /// When the local rewrite declines: a rewrite of the unit that must change together, over several documents (a
     /// builder in another class or file, its callers, the exporter's unmap); null when there is none.
     /// </summary>
-    private protected virtual Task<Solution?> RewriteUnitAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken) =>
-        Task.FromResult<Solution?>(null);
+    private protected virtual Task<UnitFix?> RewriteUnitAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        Task.FromResult<UnitFix?>(null);
 
-    /// <summary>The light-bulb title of <see cref="RewriteUnitAsync"/>'s fix.</summary>
-    private protected virtual string UnitTitle => "";
+    /// <summary>A rewrite of a unit over several documents, and its light-bulb title.</summary>
+    private protected readonly record struct UnitFix(Solution Solution, string Title)
+    {
+        /// <summary>The first of <paramref name="rewrites"/>, in order, that applies.</summary>
+        public static async Task<UnitFix?> FirstAsync(params (System.Func<Task<Solution?>> Rewrite, string Title)[] rewrites)
+        {
+            foreach ((System.Func<Task<Solution?>> rewrite, string title) in rewrites)
+            {
+                if (await rewrite().ConfigureAwait(false) is Solution solution)
+                {
+                    return new UnitFix(solution, title);
+                }
+            }
+
+            return null;
+        }
+    }
 
     /// <summary>
     /// The document's new root and the light-bulb title, or null: <see cref="Rewrite"/> with <see cref="Title"/>, unless

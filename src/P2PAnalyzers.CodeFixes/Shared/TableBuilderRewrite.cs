@@ -245,17 +245,26 @@ internal static class TableBuilderRewrite
         return p.Name == "dev" || p.Name == "device" ? Scope.FreeName(model, at, "attach") : p.Name;
     }
 
-    private static async Task<Solution> ApplyEditsAsync(Solution solution, SolutionModels models, Dictionary<SyntaxNode, SyntaxNode?> edits, CancellationToken cancellationToken)
+    private static Task<Solution> ApplyEditsAsync(Solution solution, SolutionModels models, Dictionary<SyntaxNode, SyntaxNode?> edits, CancellationToken cancellationToken) =>
+        ApplyEditsAsync(solution, models, edits.ToDictionary(e => e.Key, e => e.Value is null ? (IReadOnlyList<SyntaxNode>)System.Array.Empty<SyntaxNode>() : new[] { e.Value }), cancellationToken);
+
+    /// <summary>Edits over several documents: each node removed (no replacement), replaced, or replaced by several (list members).</summary>
+    public static async Task<Solution> ApplyEditsAsync(Solution solution, SolutionModels models, Dictionary<SyntaxNode, IReadOnlyList<SyntaxNode>> edits, CancellationToken cancellationToken)
     {
-        foreach (IGrouping<SyntaxTree, KeyValuePair<SyntaxNode, SyntaxNode?>> group in edits.GroupBy(e => e.Key.SyntaxTree))
+        foreach (IGrouping<SyntaxTree, KeyValuePair<SyntaxNode, IReadOnlyList<SyntaxNode>>> group in edits.GroupBy(e => e.Key.SyntaxTree))
         {
             Document document = solution.GetDocument(models.DocumentOf(group.First().Key).Id)!;
             SyntaxNode root = await group.Key.GetRootAsync(cancellationToken).ConfigureAwait(false);
             SyntaxNode tracked = root.TrackNodes(group.Select(e => e.Key));
-            foreach (KeyValuePair<SyntaxNode, SyntaxNode?> e in group)
+            foreach (KeyValuePair<SyntaxNode, IReadOnlyList<SyntaxNode>> e in group)
             {
                 SyntaxNode current = tracked.GetCurrentNode(e.Key)!;
-                tracked = e.Value is null ? tracked.RemoveNode(current, SyntaxRemoveOptions.KeepNoTrivia)! : tracked.ReplaceNode(current, e.Value);
+                tracked = e.Value switch
+                {
+                    [] => tracked.RemoveNode(current, SyntaxRemoveOptions.KeepNoTrivia)!,
+                    [var one] => tracked.ReplaceNode(current, one),
+                    var several => tracked.ReplaceNode(current, several),
+                };
             }
 
             Document changed = await FixDocument.ReplaceRootAsync(document, tracked, cancellationToken).ConfigureAwait(false);

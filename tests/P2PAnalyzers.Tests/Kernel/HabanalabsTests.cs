@@ -184,9 +184,9 @@ public sealed class HabanalabsTests
     // The 2021 patch: the table is built once at export, with the BAR address itself as the DMA address, kept in the
     // wrapper (struct hl_dmabuf_wrapper { ...; struct sg_table sgt; }) and returned from every map.
     [Fact]
-    public Task AllocSgtFromDevicePagesV1_BarAddressAsSgDmaAddress_HlMapDmabufReturnsWrapperSgt_Reports() => KernelVerify.RunAsync(
-        Device,
-        """
+    public Task AllocSgtFromDevicePagesV1_BarAddressAsSgDmaAddress_HlMapDmabufReturnsWrapperSgt_Reports() => KernelVerify.RunAsync(Device, MemoryV1);
+
+    internal const string MemoryV1 = """
         sealed class HlDmabufWrapper
         {
             public HlDevice Hdev = null!;
@@ -252,7 +252,7 @@ public sealed class HabanalabsTests
             {
             }
         }
-        """);
+        """;
 
     // What review asked for and dma-buf-mapping.c now offers: the HBM chunks as CPU physical ranges of the BAR and the
     // BAR's provider, mapped per importer by dma_buf_phys_vec_to_sgt.

@@ -51,7 +51,8 @@ internal static class ProofTopologies
 
     /// <summary>
     /// gpu0 and nic0 below different root ports of an allowlisted Skylake-E host bridge with an IOMMU (map type
-    /// ThruHostBridge): only an IOVA mapped for the BAR reaches it; a raw CPU address faults in the IOMMU.
+    /// ThruHostBridge): only an IOVA mapped for the BAR reaches it; a raw CPU address faults in the IOMMU. gpu0's BAR 4
+    /// is habanalabs' DRAM BAR.
     /// </summary>
     public static PciTopology CrossRootPortIommu() => Filled(PciTopology.Parse("""
         cpu vendor=intel family=6
@@ -61,6 +62,7 @@ internal static class ProofTopologies
         root-port rp1 parent=hb0
         endpoint gpu0 parent=rp0
         bar gpu0 index=0 cpu=0xc000_0000 size=256M
+        bar gpu0 index=4 cpu=0xd000_0000 size=16M
         endpoint nic0 parent=rp1
         """));
 
