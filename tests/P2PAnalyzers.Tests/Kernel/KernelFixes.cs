@@ -14,7 +14,8 @@ namespace P2PAnalyzers.Tests.Kernel;
 
 /// <summary>
 /// KERNEL_FIXES_LOG=&lt;file&gt;: for every diagnostic of a kernel-shaped test whose rule has a fix, whether a fix is
-/// offered there: the offered-fix rate on code written as the kernel writes it (a figure, not a pass/fail check).
+/// offered there and whether each offered fix is sound: the offered-fix rate on code written as the kernel writes it (a
+/// figure, not a pass/fail check).
 /// </summary>
 internal static class KernelFixes
 {
@@ -60,12 +61,38 @@ internal static class KernelFixes
 
             string site = sources[int.Parse(Path.GetFileNameWithoutExtension(document.FilePath!).Substring(4), System.Globalization.CultureInfo.InvariantCulture)]
                 .Substring(diagnostic.Location.SourceSpan.Start, Math.Min(diagnostic.Location.SourceSpan.Length, 60)).Replace('\n', ' ');
-            lines.Add($"{test}\t{diagnostic.Id}\t{(actions.Count > 0 ? "OFFERED" : "NONE")}\t{Path.GetFileName(document.FilePath)}{diagnostic.Location.SourceSpan} '{site}'");
+            string verdicts = string.Join(",", await Task.WhenAll(actions.Select(a => SoundnessAsync(a, project, compilation, diagnostic.Id))));
+            lines.Add($"{test}\t{diagnostic.Id}\t{(actions.Count > 0 ? "OFFERED" : "NONE")}\t{verdicts}\t{Path.GetFileName(document.FilePath)}{diagnostic.Location.SourceSpan} '{site}'");
         }
 
         lock (typeof(KernelFixes))
         {
             File.AppendAllLines(path, lines);
         }
+    }
+
+    /// <summary>
+    /// SOUND when the fixed project compiles without new errors, has fewer diagnostics of the rule, and no more of any
+    /// other P2P rule; otherwise UNSOUND and why.
+    /// </summary>
+    private static async Task<string> SoundnessAsync(CodeAction action, Project project, Compilation before, string id)
+    {
+        Solution fixedSolution = (await action.GetOperationsAsync(default)).OfType<ApplyChangesOperation>().Single().ChangedSolution;
+        Compilation after = (await fixedSolution.GetProject(project.Id)!.GetCompilationAsync())!;
+        int Errors(Compilation c) => c.GetDiagnostics().Count(d => d.Severity == DiagnosticSeverity.Error);
+        if (Errors(after) > Errors(before))
+        {
+            return "UNSOUND:does-not-compile";
+        }
+
+        ImmutableArray<Diagnostic> was = await AllAnalyzers.RunAsync(before);
+        ImmutableArray<Diagnostic> now = await AllAnalyzers.RunAsync(after);
+        if (now.Count(d => d.Id == id) >= was.Count(d => d.Id == id))
+        {
+            return "UNSOUND:diagnostic-stays";
+        }
+
+        string? grown = now.GroupBy(d => d.Id).FirstOrDefault(g => g.Count() > was.Count(d => d.Id == g.Key))?.Key;
+        return grown is null ? "SOUND" : "UNSOUND:new-" + grown;
     }
 }
