@@ -38,7 +38,7 @@ internal static class TableBuilderRewrite
         MethodDeclarationSyntax? map = builderSymbol.Name == "MapDmaBuf" && builderSymbol.IsOverride ? builder
             : calls.Select(c => c.FirstAncestorOrSelf<MethodDeclarationSyntax>()).Distinct().ToList() is [{ Identifier.ValueText: "MapDmaBuf" } one] ? one : null;
         if (map?.Parent is not TypeDeclarationSyntax exporter || !OnlyTablesOf(map, builderSymbol, shape.Allocation, models, cancellationToken)
-            || UnmapStatement(exporter, models, cancellationToken) is not (StatementSyntax unmap, string freeSgt))
+            || UnmapStatement(exporter, models, cancellationToken) is not (SyntaxNode unmap, SyntaxNode freeSgt, var freeHelper))
         {
             return null;
         }
@@ -128,7 +128,18 @@ internal static class TableBuilderRewrite
         }
 
         // Every edit, by document.
-        var edits = new Dictionary<SyntaxNode, SyntaxNode?> { [builder] = b, [unmap] = FixDocument.Statement(freeSgt).WithTriviaFrom(unmap) };
+        var edits = new Dictionary<SyntaxNode, SyntaxNode?> { [builder] = b, [unmap] = freeSgt };
+        if (freeHelper is not null && models.Invocations(freeHelper, cancellationToken).All(c => c.Span == unmap.Span && c.SyntaxTree == unmap.SyntaxTree))
+        {
+            SyntaxNode declaration = freeHelper.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+            if (declaration.SyntaxTree == builder.SyntaxTree && builder.Span.Contains(declaration.Span) || edits.ContainsKey(declaration))
+            {
+                return null;
+            }
+
+            edits[declaration] = null;
+        }
+
         foreach (KeyValuePair<SyntaxNode, SyntaxNode> e in callEdits)
         {
             if (builder.Span.Contains(e.Key.Span) && e.Key.SyntaxTree == builder.SyntaxTree)
@@ -162,25 +173,66 @@ internal static class TableBuilderRewrite
     }
 
     /// <summary>
-    /// The one statement of the exporter's <c>UnmapDmaBuf(attach, table, dir)</c> that unmaps the table's entries
-    /// (a loop of <c>Dma.UnmapResource(attach.Device, sg.DmaAddress, ...)</c>, or one unmap of the first entry's range),
-    /// and its replacement <c>DmaBufMapping.FreeSgt(attach, table, dir);</c>.
+    /// What of the exporter's <c>UnmapDmaBuf(attach, table, dir)</c> unmaps the table's entries, and its replacement
+    /// <c>DmaBufMapping.FreeSgt(attach, table, dir)</c>: the one statement that does it (a loop of
+    /// <c>Dma.UnmapResource(attach.Device, sg.DmaAddress, ...)</c>, or one unmap of the first entry's range), or the one
+    /// call of a helper of the compilation that does only that (amdgpu_vram_mgr_free_sgt), which then goes if nothing
+    /// else calls it.
     /// </summary>
-    private static (StatementSyntax, string)? UnmapStatement(TypeDeclarationSyntax exporter, SolutionModels models, CancellationToken cancellationToken)
+    private static (SyntaxNode Node, SyntaxNode Replacement, IMethodSymbol? Helper)? UnmapStatement(TypeDeclarationSyntax exporter, SolutionModels models, CancellationToken cancellationToken)
     {
         if (exporter.Members.OfType<MethodDeclarationSyntax>().Where(m => m.Identifier.ValueText == "UnmapDmaBuf" && m.Modifiers.Any(SyntaxKind.OverrideKeyword)).ToList() is not [var unmap]
-            || unmap.Body is not BlockSyntax body || unmap.ParameterList.Parameters is not [var a, var t, var d])
+            || unmap.ParameterList.Parameters is not [var a, var t, var d])
         {
             return null;
         }
 
         SemanticModel model = models.ModelOf(unmap);
+        string attach = a.Identifier.ValueText, table = t.Identifier.ValueText, dir = d.Identifier.ValueText;
+        string freeSgt = $"{Names.DmaBufMapping}.FreeSgt({attach}, {table}, {dir})";
+        if (unmap.Body is BlockSyntax body && UnmapLoop(body, model, attach + ".Device", table, dir, cancellationToken) is StatementSyntax loop)
+        {
+            return (loop, FixDocument.Statement(freeSgt + ";").WithTriviaFrom(loop), null);
+        }
+
+        // The one call of a helper handed the device, the direction and the table.
+        InvocationExpressionSyntax? call = unmap switch
+        {
+            { ExpressionBody.Expression: InvocationExpressionSyntax c } => c,
+            { Body.Statements: [ExpressionStatementSyntax { Expression: InvocationExpressionSyntax c }] } => c,
+            _ => null,
+        };
+        if (call is null || model.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol { DeclaringSyntaxReferences: [var reference] } helper
+            || reference.GetSyntax(cancellationToken) is not MethodDeclarationSyntax { Body: BlockSyntax helperBody } declaration || !models.Has(declaration)
+            || call.ArgumentList.Arguments.Count != helper.Parameters.Length || call.ArgumentList.Arguments.Any(x => x.NameColon is not null || x.RefKindKeyword.RawKind != 0))
+        {
+            return null;
+        }
+
+        string? Parameter(string argument) => call.ArgumentList.Arguments.Select((x, i) => (x, i)).Where(p => p.x.Expression.ToString() == argument)
+            .Select(p => helper.Parameters[p.i].Name).SingleOrDefault();
+        if (Parameter(attach + ".Device") is not string dev || Parameter(table) is not string helperTable || Parameter(dir) is not string helperDir
+            || helperBody.Statements is not [var only] || UnmapLoop(helperBody, models.ModelOf(declaration), dev, helperTable, helperDir, cancellationToken) != only)
+        {
+            return null;
+        }
+
+        SyntaxNode replacement = FixDocument.Generated(SyntaxFactory.ParseExpression(freeSgt)).WithTriviaFrom(call);
+        return (call, replacement, helper);
+    }
+
+    /// <summary>
+    /// The statement of <paramref name="body"/> that unmaps every entry of <paramref name="table"/> for
+    /// <paramref name="device"/> in <paramref name="dir"/> with one <c>Dma.UnmapResource</c>, its only unmap.
+    /// </summary>
+    private static StatementSyntax? UnmapLoop(BlockSyntax body, SemanticModel model, string device, string table, string dir, CancellationToken cancellationToken)
+    {
         var unmaps = body.DescendantNodes().OfType<InvocationExpressionSyntax>()
             .Where(i => model.GetSymbolInfo(i, cancellationToken).Symbol is IMethodSymbol { ContainingType.Name: "Dma" } m && m.Name.StartsWith("Unmap", System.StringComparison.Ordinal))
             .ToList();
-        if (unmaps is not [var call] || call.ArgumentList.Arguments.Count < 3
-            || call.ArgumentList.Arguments[0].Expression.ToString() != a.Identifier.ValueText + ".Device"
-            || call.ArgumentList.Arguments[3 < call.ArgumentList.Arguments.Count ? 3 : 0].Expression.ToString() != d.Identifier.ValueText
+        if (unmaps is not [var call] || call.ArgumentList.Arguments.Count < 4
+            || call.ArgumentList.Arguments[0].Expression.ToString() != device
+            || call.ArgumentList.Arguments[3].Expression.ToString() != dir
             || model.GetSymbolInfo(call, cancellationToken).Symbol?.Name != "UnmapResource")
         {
             return null;
@@ -189,17 +241,13 @@ internal static class TableBuilderRewrite
         StatementSyntax? statement = call.Parent as ExpressionStatementSyntax;
         string entry = call.ArgumentList.Arguments[1].Expression.ToString();
         if (statement?.Parent is BlockSyntax { Statements.Count: 1, Parent: ForEachStatementSyntax each } && each.Parent == body
-            && (each.Expression.ToString() == t.Identifier.ValueText || each.Expression.ToString() == t.Identifier.ValueText + ".DmaSegments")
+            && (each.Expression.ToString() == table || each.Expression.ToString() == table + ".DmaSegments")
             && entry == each.Identifier.ValueText + ".DmaAddress")
         {
-            statement = each;
-        }
-        else if (statement?.Parent != body || entry != t.Identifier.ValueText + "[0].DmaAddress")
-        {
-            return null;
+            return each;
         }
 
-        return (statement!, $"{Names.DmaBufMapping}.FreeSgt({a.Identifier.ValueText}, {t.Identifier.ValueText}, {d.Identifier.ValueText});");
+        return statement?.Parent == body && entry == table + "[0].DmaAddress" ? statement : null;
     }
 
     /// <summary>

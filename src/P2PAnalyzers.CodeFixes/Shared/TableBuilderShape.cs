@@ -72,6 +72,9 @@ internal sealed class TableBuilderShape
     private readonly HashSet<ISymbol> _mapped = new(SymbolEqualityComparer.Default);
     private readonly HashSet<string> _labels = new();
 
+    /// <summary>The counter of the fill loop being read (<c>for (int i = 0; ...)</c>): <c>t[i]</c> is its entry.</summary>
+    private ILocalSymbol? _counter;
+
     private bool Read(BlockSyntax body, SemanticModel model, SolutionModels models, CancellationToken cancellationToken)
     {
         _model = model;
@@ -184,6 +187,7 @@ internal sealed class TableBuilderShape
             return false;
         }
 
+        _counter = loop is ForStatementSyntax { Declaration.Variables: [var counter] } && _model.GetDeclaredSymbol(counter, _ct) is ILocalSymbol c ? c : null;
         int before = _ranges.Count;
         var removed = new List<StatementSyntax>();
         foreach (StatementSyntax s in inner is BlockSyntax b ? b.Statements : new SyntaxList<StatementSyntax>(inner))
@@ -252,17 +256,34 @@ internal sealed class TableBuilderShape
             .All(n => n.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Count" } m && m.Expression == n);
 
     /// <summary>The count given to Alloc has the same value at the loop: a constant or a name not assigned in the builder.</summary>
-    private bool CountInvariant() =>
-        _model.GetConstantValue(Count, _ct).HasValue
-        || Bind(Count) is ILocalSymbol or IParameterSymbol && Count is IdentifierNameSyntax
+    /// <remarks>
+    /// A name, or a member of one (<c>blocks.Count</c>, <c>pages.Length</c>): the root a local or parameter the builder
+    /// never assigns.
+    /// </remarks>
+    private bool CountInvariant()
+    {
+        if (_model.GetConstantValue(Count, _ct).HasValue)
+        {
+            return true;
+        }
+
+        ExpressionSyntax root = Count;
+        while (root is MemberAccessExpressionSyntax m)
+        {
+            root = m.Expression;
+        }
+
+        ISymbol? name = root is IdentifierNameSyntax ? Bind(root) : null;
+        return name is ILocalSymbol or IParameterSymbol
             && !Builder.Body!.DescendantNodes().Any(n => n switch
             {
-                AssignmentExpressionSyntax a => SymbolEqualityComparer.Default.Equals(Bind(a.Left), Bind(Count)),
-                PostfixUnaryExpressionSyntax u => SymbolEqualityComparer.Default.Equals(Bind(u.Operand), Bind(Count)),
-                PrefixUnaryExpressionSyntax u => SymbolEqualityComparer.Default.Equals(Bind(u.Operand), Bind(Count)) && !u.IsKind(SyntaxKind.LogicalNotExpression),
-                ArgumentSyntax { RefKindKeyword.RawKind: not 0 } r => SymbolEqualityComparer.Default.Equals(Bind(r.Expression), Bind(Count)),
+                AssignmentExpressionSyntax a => SymbolEqualityComparer.Default.Equals(Bind(a.Left), name),
+                PostfixUnaryExpressionSyntax u => SymbolEqualityComparer.Default.Equals(Bind(u.Operand), name),
+                PrefixUnaryExpressionSyntax u => SymbolEqualityComparer.Default.Equals(Bind(u.Operand), name) && !u.IsKind(SyntaxKind.LogicalNotExpression),
+                ArgumentSyntax { RefKindKeyword.RawKind: not 0 } r => SymbolEqualityComparer.Default.Equals(Bind(r.Expression), name),
                 _ => false,
             });
+    }
 
     private (string Phys, string Size)? MapDeclaration(StatementSyntax s)
     {
@@ -397,17 +418,21 @@ internal sealed class TableBuilderShape
         s is ForEachStatementSyntax each && IsTable(each.Expression) && _model.GetDeclaredSymbol(each, _ct) is ILocalSymbol entry && _entries.Add(entry)
         && (each.Statement is BlockSyntax b ? b.Statements.ToList() : new List<StatementSyntax> { each.Statement }).All(EntryStore);
 
-    private bool EntryStore(StatementSyntax s) => s is ExpressionStatementSyntax { Expression: var e } && EntryTarget(e, _model) is ISymbol target && _entries.Contains(target)
+    private bool EntryStore(StatementSyntax s) => s is ExpressionStatementSyntax { Expression: var e } && EntryReceiver(e) is ExpressionSyntax receiver && IsEntry(receiver)
         && !e.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => _model.GetSymbolInfo(n, _ct).Symbol is ISymbol x && !_entries.Contains(x) && !_mapped.Contains(x)
-            && x is ILocalSymbol && !OwnLoopLocal(n, x));
+            && x is ILocalSymbol && !SymbolEqualityComparer.Default.Equals(x, Table) && !OwnLoopLocal(n, x));
 
-    /// <summary>The entry a statement fills: <c>e.SetPage(...)</c>, <c>e.DmaAddress = ...</c>, <c>e.DmaLength = ...</c>.</summary>
-    private static ISymbol? EntryTarget(ExpressionSyntax e, SemanticModel model) => e switch
+    /// <summary>What a statement fills: <c>e.SetPage(...)</c>, <c>e.DmaAddress = ...</c>, <c>e.DmaLength = ...</c> (<c>e</c>, or <c>t[i]</c>).</summary>
+    private static ExpressionSyntax? EntryReceiver(ExpressionSyntax e) => e switch
     {
-        InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "SetPage", Expression: IdentifierNameSyntax id } } => model.GetSymbolInfo(id).Symbol,
-        AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "DmaAddress" or "DmaLength", Expression: IdentifierNameSyntax id } } => model.GetSymbolInfo(id).Symbol,
+        InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "SetPage", Expression: var receiver } } => receiver,
+        AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "DmaAddress" or "DmaLength", Expression: var receiver } } => receiver,
         _ => null,
     };
+
+    /// <summary>The entry parameter a helper's statement fills.</summary>
+    private static ISymbol? EntryTarget(ExpressionSyntax e, SemanticModel model) =>
+        EntryReceiver(e) is IdentifierNameSyntax id ? model.GetSymbolInfo(id).Symbol : null;
 
     private static bool OwnLoopLocal(SyntaxNode at, ISymbol local) =>
         local.DeclaringSyntaxReferences.Any(r => at.Ancestors().OfType<StatementSyntax>().Any(a => a is ForStatementSyntax or ForEachStatementSyntax or WhileStatementSyntax && a.Span.Contains(r.Span)));
@@ -441,7 +466,14 @@ internal sealed class TableBuilderShape
         _ => false,
     };
 
-    private bool IsEntry(ExpressionSyntax e) => Bind(e) is ISymbol s && _entries.Contains(s);
+    /// <summary>An entry of the table: a loop's entry variable, or <c>t[i]</c> with the fill loop's own counter.</summary>
+    private bool IsEntry(ExpressionSyntax e) => e switch
+    {
+        IdentifierNameSyntax => Bind(e) is ISymbol s && _entries.Contains(s),
+        ElementAccessExpressionSyntax { ArgumentList.Arguments: [var index] } element => _counter is not null && IsTable(element.Expression)
+            && SymbolEqualityComparer.Default.Equals(Bind(index.Expression), _counter),
+        _ => false,
+    };
 
     private bool Mentions(SyntaxNode node, ISymbol symbol) =>
         node.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == symbol.Name && SymbolEqualityComparer.Default.Equals(Bind(n), symbol));

@@ -27,10 +27,14 @@ internal static class Products
     public static ImmutableArray<CodeFixProvider> FixersFor(string id) => Fixers.Where(f => f.FixableDiagnosticIds.Contains(id)).ToImmutableArray();
 
     /// <summary>
-    /// Providers whose fix edits other documents by design (a flag added to a struct declared elsewhere, the store in
-    /// the map path, the guard in the completion): the matrix checks every document they change instead of failing them.
+    /// Providers whose fix edits other documents by design (P2P0013's flag added to a struct declared elsewhere, the
+    /// store in the map path, the guard in the completion; the exporter unit rewrites of P2P0001, P2P0003, P2P0010 and
+    /// P2P0011: the builder in another file, its callers, its helpers, the unmap): the matrix checks every document
+    /// they change instead of failing them.
     /// </summary>
-    public static bool EditsAcrossDocuments(CodeFixProvider provider) => provider is P2PAnalyzers.CodeFixes.Fixes.P2P0013BusAddressFlagCodeFix;
+    public static bool EditsAcrossDocuments(CodeFixProvider provider) => provider is P2PAnalyzers.CodeFixes.Fixes.P2P0013BusAddressFlagCodeFix
+        or P2PAnalyzers.CodeFixes.Fixes.P2P0001PhysicalAddressAsDmaAddressCodeFix or P2PAnalyzers.CodeFixes.Fixes.P2P0003HandBuiltDmaOnlyTableCodeFix
+        or P2PAnalyzers.CodeFixes.Fixes.P2P0010PeerMemoryMappedWithoutMapTypeCodeFix or P2PAnalyzers.CodeFixes.Fixes.P2P0011DistanceAsMappingDecisionCodeFix;
 
     public static bool IsProductDiagnostic(string id) => id.StartsWith("P2P", StringComparison.Ordinal);
 }

@@ -1,3 +1,5 @@
+using System;
+using System.IO;
 
 using P2PAnalyzers.CodeFixes.Fixes;
 using P2PAnalyzers.Tests.Kernel;
@@ -94,5 +96,34 @@ public sealed class KernelUnitFixTests
     {
         Assert.Empty(await UnitFixHarness.OfferedAsync(new P2P0011DistanceAsMappingDecisionCodeFix(), "P2P0011", "Peer2Peer",
             VfioTests.Core, VfioTests.RfcHead + VfioTests.RfcAttach + VfioTests.RfcMapUnmap.Replace("%PEER2PEER%", "attachment.Peer2Peer")));
+    }
+
+    // The amdgpu sample (samples/AmdgpuExporter): entries filled as sgt[i] in a loop over the VRAM blocks, and the
+    // exporter's unmap handing the table to amdgpu_vram_mgr_free_sgt, which unmaps every entry.
+    [Fact]
+    public async Task AmdgpuSample_P2P0003_IndexedEntriesAndTheFreeSgtHelper_BecomePhysVecToSgtAndFreeSgt()
+    {
+        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0003HandBuiltDmaOnlyTableCodeFix(), "P2P0003", "AllocSgt", SampleFiles("AmdgpuExporter"));
+        string all = string.Concat(after);
+        Assert.Contains("DmaBufMapping.PhysVecToSgt(attach, provider, ranges, total, dir)", all);
+        Assert.Contains("PciP2PDma.Provider(_adev.Pdev, 0)", all);
+        Assert.Contains("DmaBufMapping.FreeSgt(attach, table, dir)", all);
+        Assert.DoesNotContain("public static void FreeSgt(", all);
+        Assert.DoesNotContain("MapResource", all);
+        Assert.DoesNotContain("sgt[i]", all);
+        Assert.Contains("// phys = cursor.start + adev->gmc.aper_base", all);
+    }
+
+    /// <summary>A sample project's files, in name order.</summary>
+    private static string[] SampleFiles(string project)
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "P2PAnalyzers.sln")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+
+        Assert.NotNull(dir);
+        return Directory.GetFiles(Path.Combine(dir!, "samples", project), "*.cs").Order(StringComparer.Ordinal).Select(File.ReadAllText).ToArray();
     }
 }
