@@ -35,9 +35,13 @@ public sealed class P2P0001PhysicalAddressAsDmaAddressCodeFix : P2PCodeFix
             ? root.ReplaceNode(store, replacement)
             : null;
 
-    /// <summary>A table built at export and kept in a field, whose entries get the address: <see cref="KeptTableRewrite"/>.</summary>
-    private protected override Task<UnitFix?> RewriteUnitAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken) =>
-        UnitFix.FirstAsync((() => KeptTableRewrite.FromEntryStoreAsync(document, diagnostic, cancellationToken), KeptTableRewrite.Title));
+    /// <summary>
+    /// A table whose entries get the address: built at export and kept in a field (<see cref="KeptTableRewrite"/>), or
+    /// built for MapDmaBuf, by the builder or a helper handed the entry (<see cref="TableBuilderRewrite"/>).
+    /// </summary>
+    private protected override Task<UnitFix?> RewriteUnitAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken) => UnitFix.FirstAsync(
+        (() => KeptTableRewrite.FromEntryStoreAsync(document, diagnostic, cancellationToken), KeptTableRewrite.Title),
+        (() => TableBuilders.FromMappingAsync(document, diagnostic, cancellationToken), TableBuilders.Title));
 
     // The importer's mapping when one is in scope; else, for an address the BAR's owner is given, its bus address.
     private protected override (SyntaxNode Root, string Title)? RewriteTitled(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>

@@ -44,10 +44,26 @@ internal static class TableBuilderRewrite
         }
 
         int at = shape.Allocation.SpanStart;
-        string? attach = Attachment(shape.Device, model, at, builder, builderSymbol, calls, models, cancellationToken, out var callEdits, out ParameterSyntax? parameter);
-        ExpressionSyntax direction = SyntaxFactory.ParseExpression(shape.Direction);
-        if (attach is null || model.GetSpeculativeTypeInfo(at, direction, SpeculativeBindingOption.BindAsExpression).Type?.ToDisplayString() != "P2PDma.Mapping.DmaDirection"
-            || ProviderSynthesis.Of(shape.Sources, builder, model, models, cancellationToken) is not ProviderSynthesis.DeviceBar bar)
+        ParameterSyntax? parameter = null;
+        ParameterSyntax[] added = System.Array.Empty<ParameterSyntax>();
+        Dictionary<SyntaxNode, SyntaxNode> callEdits;
+        string? attach;
+        string dir = shape.Direction;
+        if (shape.Raw)
+        {
+            // Nothing was mapped: the attachment and direction come from MapDmaBuf, handed down to the builder.
+            attach = RawInputs(map, builder, builderSymbol, calls, models, cancellationToken, out dir, out callEdits, out added);
+        }
+        else
+        {
+            attach = Attachment(shape.Device, model, at, builder, builderSymbol, calls, models, cancellationToken, out callEdits, out parameter);
+            if (model.GetSpeculativeTypeInfo(at, SyntaxFactory.ParseExpression(dir), SpeculativeBindingOption.BindAsExpression).Type?.ToDisplayString() != "P2PDma.Mapping.DmaDirection")
+            {
+                return null;
+            }
+        }
+
+        if (attach is null || ProviderSynthesis.Of(shape.Sources, builder, model, models, cancellationToken) is not ProviderSynthesis.DeviceBar bar)
         {
             return null;
         }
@@ -106,7 +122,7 @@ internal static class TableBuilderRewrite
         ExpressionSyntax invalid = SyntaxFactory.ParseExpression($"{Names.DmaError}.Invalid");
         StatementSyntax[] finished =
         {
-            FixDocument.Statement($"{Names.DmaResult}<{Names.SgTable}> {mapped} = {Names.DmaBufMapping}.PhysVecToSgt({attach}, {provider}, {ranges}, {total}, {shape.Direction});"),
+            FixDocument.Statement($"{Names.DmaResult}<{Names.SgTable}> {mapped} = {Names.DmaBufMapping}.PhysVecToSgt({attach}, {provider}, {ranges}, {total}, {dir});"),
             FixDocument.Generated(SyntaxFactory.IfStatement(SyntaxFactory.ParseExpression($"{mapped}.Failed"), SyntaxFactory.Block(ErrorPath.For(model, shape.FirstUse, errorFromMapping)))),
             FixDocument.Statement($"{Names.SgTable} {table} = {mapped}.Value;"),
         };
@@ -125,6 +141,11 @@ internal static class TableBuilderRewrite
             b = b.ReplaceNode(p, p.WithType(SyntaxFactory.ParseTypeName("global::P2PDma.DmaBuf.DmaBufAttachment").WithTriviaFrom(p.Type!)
                 .WithAdditionalAnnotations(Microsoft.CodeAnalysis.Simplification.Simplifier.Annotation, Microsoft.CodeAnalysis.Simplification.Simplifier.AddImportsAnnotation))
                 .WithIdentifier(SyntaxFactory.Identifier(attach).WithTriviaFrom(p.Identifier)));
+        }
+
+        if (added.Length > 0)
+        {
+            b = b.AddParameterListParameters(added);
         }
 
         // Every edit, by document.
@@ -177,7 +198,7 @@ internal static class TableBuilderRewrite
     /// <c>DmaBufMapping.FreeSgt(attach, table, dir)</c>: the one statement that does it (a loop of
     /// <c>Dma.UnmapResource(attach.Device, sg.DmaAddress, ...)</c>, or one unmap of the first entry's range), or the one
     /// call of a helper of the compilation that does only that (amdgpu_vram_mgr_free_sgt), which then goes if nothing
-    /// else calls it.
+    /// else calls it; an empty body (nothing was mapped) gets that statement.
     /// </summary>
     private static (SyntaxNode Node, SyntaxNode Replacement, IMethodSymbol? Helper)? UnmapStatement(TypeDeclarationSyntax exporter, SolutionModels models, CancellationToken cancellationToken)
     {
@@ -193,6 +214,12 @@ internal static class TableBuilderRewrite
         if (unmap.Body is BlockSyntax body && UnmapLoop(body, model, attach + ".Device", table, dir, cancellationToken) is StatementSyntax loop)
         {
             return (loop, FixDocument.Statement(freeSgt + ";").WithTriviaFrom(loop), null);
+        }
+
+        // Nothing was unmapped (nothing was mapped): the table PhysVecToSgt makes is freed there from now on.
+        if (unmap.Body is { Statements.Count: 0 } empty)
+        {
+            return (empty, empty.WithStatements(SyntaxFactory.SingletonList<StatementSyntax>(FixDocument.Statement(freeSgt + ";"))), null);
         }
 
         // The one call of a helper handed the device, the direction and the table.
@@ -292,6 +319,68 @@ internal static class TableBuilderRewrite
         parameter = builder.ParameterList.Parameters[p.Ordinal];
         return p.Name == "dev" || p.Name == "device" ? Scope.FreeName(model, at, "attach") : p.Name;
     }
+
+    /// <summary>
+    /// For a builder that mapped nothing: MapDmaBuf's attachment and direction, at the builder. MapDmaBuf itself uses its
+    /// own parameters; a builder it calls (only it, never as a method group, not virtual or an interface member) gets
+    /// two parameters, and every call passes MapDmaBuf's.
+    /// </summary>
+    private static string? RawInputs(MethodDeclarationSyntax map, MethodDeclarationSyntax builder, IMethodSymbol symbol, List<InvocationExpressionSyntax> calls,
+        SolutionModels models, CancellationToken cancellationToken, out string dir, out Dictionary<SyntaxNode, SyntaxNode> callEdits, out ParameterSyntax[] added)
+    {
+        callEdits = new Dictionary<SyntaxNode, SyntaxNode>();
+        added = System.Array.Empty<ParameterSyntax>();
+        dir = "";
+        if (map.ParameterList.Parameters is not [var a, var d])
+        {
+            return null;
+        }
+
+        if (builder == map)
+        {
+            dir = d.Identifier.ValueText;
+            return a.Identifier.ValueText;
+        }
+
+        if (symbol.IsOverride || symbol.IsVirtual || symbol.IsAbstract || !symbol.ExplicitInterfaceImplementations.IsEmpty
+            || symbol.ContainingType.AllInterfaces.SelectMany(i => i.GetMembers()).Any(m => SymbolEqualityComparer.Default.Equals(symbol.ContainingType.FindImplementationForInterfaceMember(m), symbol))
+            || calls.Count == 0 || models.References(symbol, cancellationToken).Count() != calls.Count
+            || calls.Any(c => c.FirstAncestorOrSelf<MethodDeclarationSyntax>() != map || c.ArgumentList.Arguments.Any(x => x.NameColon is not null)))
+        {
+            return null;
+        }
+
+        var taken = new HashSet<string>(builder.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText), System.StringComparer.Ordinal);
+        string Free(string name)
+        {
+            string candidate = name;
+            for (int i = 2; taken.Contains(candidate); i++)
+            {
+                candidate = name + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            taken.Add(candidate);
+            return candidate;
+        }
+
+        string attachName = Free("attach");
+        dir = Free("dir");
+        added = new[]
+        {
+            SyntaxFactory.Parameter(SyntaxFactory.Identifier(attachName)).WithType(SimplifiedType("global::P2PDma.DmaBuf.DmaBufAttachment")),
+            SyntaxFactory.Parameter(SyntaxFactory.Identifier(dir)).WithType(SimplifiedType("global::P2PDma.Mapping.DmaDirection")),
+        };
+        foreach (InvocationExpressionSyntax call in calls)
+        {
+            callEdits[call.ArgumentList] = call.ArgumentList.AddArguments(
+                SyntaxFactory.Argument(SyntaxFactory.IdentifierName(a.Identifier.ValueText)), SyntaxFactory.Argument(SyntaxFactory.IdentifierName(d.Identifier.ValueText)));
+        }
+
+        return attachName;
+    }
+
+    private static TypeSyntax SimplifiedType(string name) => SyntaxFactory.ParseTypeName(name).WithTrailingTrivia(SyntaxFactory.Space)
+        .WithAdditionalAnnotations(Microsoft.CodeAnalysis.Simplification.Simplifier.Annotation, Microsoft.CodeAnalysis.Simplification.Simplifier.AddImportsAnnotation);
 
     private static Task<Solution> ApplyEditsAsync(Solution solution, SolutionModels models, Dictionary<SyntaxNode, SyntaxNode?> edits, CancellationToken cancellationToken) =>
         ApplyEditsAsync(solution, models, edits.ToDictionary(e => e.Key, e => e.Value is null ? (IReadOnlyList<SyntaxNode>)System.Array.Empty<SyntaxNode>() : new[] { e.Value }), cancellationToken);

@@ -16,7 +16,7 @@ namespace P2PAnalyzers.CodeFixes.Shared;
 /// error label after the last return that only unmaps entries. Every other statement that touches the table, an entry
 /// or a mapped address, and the shape is not recognised.
 /// </summary>
-internal sealed class TableBuilderShape
+internal sealed partial class TableBuilderShape
 {
     private TableBuilderShape() { }
 
@@ -206,6 +206,10 @@ internal sealed class TableBuilderShape
             {
                 _ranges.Add((s, hp, hs));
             }
+            else if (RawStore(s, inner) is var (rp, rs))
+            {
+                _ranges.Add((s, rp, rs));
+            }
             else if (ErrorCheck(s) || EntryStore(s))
             {
                 removed.Add(s);
@@ -325,8 +329,10 @@ internal sealed class TableBuilderShape
         SemanticModel model = _models.ModelOf(declaration);
         IParameterSymbol? entry = null;
         (InvocationExpressionSyntax Map, ILocalSymbol Local)? mapping = null;
+        (ExpressionSyntax? Address, ExpressionSyntax? Length) raw = default;
         foreach (StatementSyntax h in body.Statements)
         {
+            RawParts(h, model, ref raw);
             if (h is LocalDeclarationStatementSyntax { Declaration.Variables: [var v] } && v.Initializer?.Value is InvocationExpressionSyntax map && Is(map, "Dma", "MapResource", model)
                 && map.ArgumentList.Arguments.Count >= 4 && mapping is null && model.GetDeclaredSymbol(v, _ct) is ILocalSymbol local)
             {
@@ -345,7 +351,20 @@ internal sealed class TableBuilderShape
             }
         }
 
-        if (mapping is not var (m, _) || entry is null)
+        if (entry is null || !IsEntry(call.ArgumentList.Arguments[entry.Ordinal].Expression))
+        {
+            return null;
+        }
+
+        if (mapping is null && raw is (ExpressionSyntax rawAddress, ExpressionSyntax rawLength))
+        {
+            // A helper that stores the raw address (the 2021 habanalabs set_dma_sg): nothing mapped, one range each.
+            Raw = true;
+            Helpers.Add(helper);
+            return ($"{Names.PhysAddr}.FromRaw({Substitute(rawAddress, Sources)})", Substitute(rawLength, new List<ExpressionSyntax>()));
+        }
+
+        if (mapping is not var (m, _))
         {
             return null;
         }
@@ -485,7 +504,7 @@ internal sealed class TableBuilderShape
     private void AddRange(StatementSyntax at, string phys, string size) => _ranges.Add((at, phys, size));
 
     /// <summary>After the walk: nothing kept still reads an entry or a mapped address.</summary>
-    private bool Done(BlockSyntax body) => _ranges.Count > 0 && Device.Length > 0;
+    private bool Done(BlockSyntax body) => _ranges.Count > 0 && (Raw ? Device.Length == 0 : Device.Length > 0);
 
     private bool Is(InvocationExpressionSyntax call, string type, string method) => Is(call, type, method, _model);
 

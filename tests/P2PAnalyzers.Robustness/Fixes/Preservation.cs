@@ -31,6 +31,15 @@ internal static partial class Preservation
             .Select(m => m.FullSpan)
             .ToList();
 
+        // A helper the fix removed whole, every call of which was in code it rewrote, takes its comments with it.
+        var kept = new HashSet<string>(after.DescendantNodes().OfType<MethodDeclarationSyntax>().Select(MemberName), StringComparer.Ordinal);
+        replacedMembers.AddRange(before.DescendantNodes().OfType<MethodDeclarationSyntax>()
+            .Where(m => !kept.Contains(MemberName(m)) && before.DescendantNodes().OfType<InvocationExpressionSyntax>()
+                .Where(call => call.Expression is IdentifierNameSyntax { Identifier.ValueText: var n } && n == m.Identifier.ValueText
+                    || call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: var mn } && mn == m.Identifier.ValueText)
+                .All(call => rewritten.Any(r => r.Span.Contains(call.Span))))
+            .Select(m => m.FullSpan));
+
         Dictionary<string, int> afterStatements = Multiset(Statements(after).Select(s => Normalize(s.ToString())));
         foreach (StatementSyntax s in Statements(before).Where(s => !Touched(s.Span, changes)))
         {
@@ -52,6 +61,9 @@ internal static partial class Preservation
 
         return lost;
     }
+
+    private static string MemberName(MethodDeclarationSyntax m) =>
+        (m.Parent is TypeDeclarationSyntax t ? t.Identifier.ValueText + "." : "") + m.Identifier.ValueText + "/" + m.ParameterList.Parameters.Count;
 
     /// <summary>Statements (blocks excluded: they are containers, their statements are compared one by one).</summary>
     private static IEnumerable<StatementSyntax> Statements(SyntaxNode root) =>

@@ -114,8 +114,27 @@ public sealed class KernelUnitFixTests
         Assert.Contains("// phys = cursor.start + adev->gmc.aper_base", all);
     }
 
+    // The habanalabs sample (samples/HabanalabsExporter): the builder MapDmaBuf calls hands each entry to set_dma_sg,
+    // which stores the BAR address raw; nothing is mapped, and the unmap is empty. P2P0003 and P2P0001 offer one rewrite.
+    [Fact]
+    public async Task HabanalabsSample_RawSetDmaSg_P2P0003AndP2P0001_BecomePhysVecToSgtWithTheAttachmentHandedDown()
+    {
+        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0003HandBuiltDmaOnlyTableCodeFix(), "P2P0003", "AllocSgt", SampleFiles("HabanalabsExporter"));
+        string all = string.Concat(after);
+        Assert.Contains("AllocSgtFromDevicePages(1, attach, dir)", all);
+        Assert.Contains("private SgTable AllocSgtFromDevicePages(int npages, DmaBufAttachment attach, DmaDirection dir)", all);
+        Assert.Contains("ranges.Add(new PhysRange(PhysAddr.FromRaw(barAddress), _size));", all);
+        Assert.Contains("PciP2PDma.Provider(_hdev.Pdev, 4)", all);
+        Assert.Contains("DmaBufMapping.FreeSgt(attach, table, dir);", all);
+        Assert.DoesNotContain("SetDmaSg", all);
+        Assert.DoesNotContain("DmaAddress", all);
+
+        string[] titles = await UnitFixHarness.OfferedAsync(new P2P0001PhysicalAddressAsDmaAddressCodeFix(), "P2P0001", "FromRaw", SampleFiles("HabanalabsExporter"));
+        Assert.Equal(new[] { "Build the exporter's table with DmaBufMapping.PhysVecToSgt (builder, callers and unmap)" }, titles);
+    }
+
     /// <summary>A sample project's files, in name order.</summary>
-    private static string[] SampleFiles(string project)
+    internal static string[] SampleFiles(string project)
     {
         string? dir = AppContext.BaseDirectory;
         while (dir is not null && !File.Exists(Path.Combine(dir, "P2PAnalyzers.sln")))

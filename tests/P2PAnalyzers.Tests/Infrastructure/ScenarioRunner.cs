@@ -14,12 +14,14 @@ namespace P2PAnalyzers.Tests.Infrastructure;
 /// </summary>
 internal static class ScenarioRunner
 {
-    public static Assembly Compile(string markedSource)
+    public static Assembly Compile(string markedSource) => CompileFiles(markedSource);
+
+    /// <summary>Several files (a project's, each with its own usings and namespace) as one assembly.</summary>
+    public static Assembly CompileFiles(params string[] markedSources)
     {
-        string source = StripMarkup(markedSource);
         CSharpCompilation compilation = CSharpCompilation.Create(
             "Scenario" + System.Guid.NewGuid().ToString("N"),
-            new[] { CSharpSyntaxTree.ParseText(source) },
+            markedSources.Select(s => CSharpSyntaxTree.ParseText(StripMarkup(s))),
             TestReferences.All,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         using var image = new MemoryStream();
