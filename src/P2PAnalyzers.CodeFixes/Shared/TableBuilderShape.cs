@@ -148,6 +148,15 @@ internal sealed partial class TableBuilderShape
             return Loop(s);
         }
 
+        // sgt.Nents = n, the count the table was allocated with: PhysVecToSgt sets its own (an entry per range, more
+        // where one is split at UINT_MAX), which this store would overwrite.
+        if (s is ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Nents", Expression: var t }, Right: var n } }
+            && IsTable(t) && n.IsEquivalentTo(Count))
+        {
+            Remove.Add(s);
+            return true;
+        }
+
         if (Mentions(s, Table))
         {
             FirstUse = s;
@@ -233,7 +242,9 @@ internal sealed partial class TableBuilderShape
             return true;
         }
 
-        if (!CountInvariant())
+        // The rewritten header runs Count times where it ran over the table (a for loop of its own keeps its condition).
+        bool countsTable = overTable || loop is ForStatementSyntax { Condition: { } condition } && Mentions(condition, Table);
+        if (countsTable && !CountInvariant())
         {
             return false;
         }
@@ -261,8 +272,8 @@ internal sealed partial class TableBuilderShape
 
     /// <summary>The count given to Alloc has the same value at the loop: a constant or a name not assigned in the builder.</summary>
     /// <remarks>
-    /// A name, or a member of one (<c>blocks.Count</c>, <c>pages.Length</c>): the root a local or parameter the builder
-    /// never assigns.
+    /// A name, or a member of one (<c>blocks.Count</c>, <c>pages.Length</c>): the root a read-only field, or a local or
+    /// parameter the builder never assigns.
     /// </remarks>
     private bool CountInvariant()
     {
@@ -278,7 +289,8 @@ internal sealed partial class TableBuilderShape
         }
 
         ISymbol? name = root is IdentifierNameSyntax ? Bind(root) : null;
-        return name is ILocalSymbol or IParameterSymbol
+        return name is IFieldSymbol { IsReadOnly: true } or IFieldSymbol { IsConst: true }
+            || name is ILocalSymbol or IParameterSymbol
             && !Builder.Body!.DescendantNodes().Any(n => n switch
             {
                 AssignmentExpressionSyntax a => SymbolEqualityComparer.Default.Equals(Bind(a.Left), name),

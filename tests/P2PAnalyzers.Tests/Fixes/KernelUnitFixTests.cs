@@ -133,6 +133,62 @@ public sealed class KernelUnitFixTests
         Assert.Equal(new[] { "Build the exporter's table with DmaBufMapping.PhysVecToSgt (builder, callers and unmap)" }, titles);
     }
 
+    // Entries as sgt[i] of a for loop over blocks kept in read-only fields, and the count restated into Nents after the
+    // loop (which PhysVecToSgt sets itself, one entry per range or more): the store goes with the table.
+    [Fact]
+    public async Task ForLoopOverReadOnlyBlocks_NentsRestated_P2P0003_DropsTheNentsStore()
+    {
+        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0003HandBuiltDmaOnlyTableCodeFix(), "P2P0003", "sgt", """
+            sealed class VramExporter : DmaBufOps
+            {
+                private readonly PciDevice _adev;
+                private readonly ulong[] _blockStarts;
+                private readonly ulong[] _blockSizes;
+
+                public VramExporter(PciDevice adev, ulong[] blockStarts, ulong[] blockSizes)
+                {
+                    _adev = adev;
+                    _blockStarts = blockStarts;
+                    _blockSizes = blockSizes;
+                }
+
+                public override DmaResult<SgTable> MapDmaBuf(DmaBufAttachment attach, DmaDirection dir)
+                {
+                    SgTable sgt = SgTable.Alloc(_blockStarts.Length);
+                    for (int i = 0; i < _blockStarts.Length; i++)
+                    {
+                        PhysAddr phys = _adev.Bar(0).CpuStart + _blockStarts[i];
+                        DmaAddr addr = Dma.MapResource(attach.Device, phys, _blockSizes[i], dir, DmaAttrs.Mmio);
+                        if (Dma.MappingError(attach.Device, addr))
+                        {
+                            return DmaError.NoMemory;
+                        }
+
+                        sgt[i].SetPage(null, _blockSizes[i], 0);
+                        sgt[i].DmaAddress = addr;
+                        sgt[i].DmaLength = _blockSizes[i];
+                    }
+
+                    sgt.Nents = _blockStarts.Length;
+                    return {|P2P0003:sgt|};
+                }
+
+                public override void UnmapDmaBuf(DmaBufAttachment attach, SgTable table, DmaDirection dir)
+                {
+                    foreach (Scatterlist sg in table)
+                    {
+                        Dma.UnmapResource(attach.Device, sg.DmaAddress, sg.DmaLength, dir, DmaAttrs.Mmio);
+                    }
+                }
+            }
+            """);
+        Assert.Contains("ranges.Add(new PhysRange(phys, _blockSizes[i]));", after[0]);
+        Assert.Contains("DmaBufMapping.PhysVecToSgt(attach, provider, ranges, total, dir)", after[0]);
+        Assert.DoesNotContain("Nents", after[0]);
+        Assert.DoesNotContain("sgt[i]", after[0]);
+        Assert.Contains("for (int i = 0; i < _blockStarts.Length; i++)", after[0]);
+    }
+
     /// <summary>A sample project's files, in name order.</summary>
     internal static string[] SampleFiles(string project)
     {
