@@ -11,6 +11,24 @@ internal static class DmaBufHarness
     public static DmaBufAttachment Attachment(PciDevice importer) =>
         DmaBuffer.Export(new NoExporter(), 4096).DynamicAttach(importer, new DmaBufImportOps { AllowPeer2Peer = true }).Value;
 
+    /// <summary>
+    /// An importer's whole round on an exporter's buffer: a dynamic attachment that allows peer-to-peer, the map, the
+    /// reads through every DMA segment, the unmap. The bytes read; empty when the map fails or a segment faults.
+    /// </summary>
+    public static byte[] Import(DmaBufOps exporter, ulong size, PciTopology topology, PciDevice importer)
+    {
+        DmaBufAttachment attach = DmaBuffer.Export(exporter, size).DynamicAttach(importer, new DmaBufImportOps { AllowPeer2Peer = true }).Value;
+        DmaResult<SgTable> mapped = attach.Map(DmaDirection.ToDevice);
+        if (mapped.Failed)
+        {
+            return System.Array.Empty<byte>();
+        }
+
+        byte[] data = ReadSegments(topology, importer, mapped.Value);
+        attach.Unmap(mapped.Value, DmaDirection.ToDevice);
+        return data;
+    }
+
     /// <summary>The bytes the importer's device reads through every DMA segment; empty when any segment faults.</summary>
     public static byte[] ReadSegments(PciTopology topology, PciDevice importer, SgTable table)
     {

@@ -37,16 +37,6 @@ public sealed class SampleUnitFixProofTests
         object hdev = Activator.CreateInstance(device, topology.Device("gpu0"))!;
         driver.GetType("Samples.HabanalabsExporter.HlPci", throwOnError: true)!.GetMethod("Init")!.Invoke(null, new[] { hdev });
         var exporter = (DmaBufOps)Activator.CreateInstance(driver.GetType("Samples.HabanalabsExporter.HlDmaBuf", throwOnError: true)!, hdev, 0UL, 8192UL)!;
-        PciDevice nic = topology.Device("nic0");
-        DmaBufAttachment attach = DmaBuffer.Export(exporter, 8192).DynamicAttach(nic, new DmaBufImportOps { AllowPeer2Peer = true }).Value;
-        DmaResult<SgTable> mapped = attach.Map(DmaDirection.ToDevice);
-        if (mapped.Failed)
-        {
-            return Array.Empty<byte>();
-        }
-
-        byte[] data = DmaBufHarness.ReadSegments(topology, nic, mapped.Value);
-        attach.Unmap(mapped.Value, DmaDirection.ToDevice);
-        return data;
+        return DmaBufHarness.Import(exporter, 8192, topology, topology.Device("nic0"));
     }
 }
