@@ -124,7 +124,7 @@ internal static class KeptTableRewrite
             [uses.Return] = new[] { mapped },
             [unmap.Body!] = new[] { unmap.Body!.WithStatements(SyntaxFactory.SingletonList(FixDocument.Statement(freeSgt))) },
         };
-        return await TableBuilderRewrite.ApplyEditsAsync(project.Solution, models, edits, cancellationToken).ConfigureAwait(false);
+        return await SolutionEdits.ApplyAsync(project.Solution, models, edits, cancellationToken).ConfigureAwait(false);
     }
 
     private static MemberDeclarationSyntax FieldOf(string text) =>
