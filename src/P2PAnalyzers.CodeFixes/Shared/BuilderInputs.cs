@@ -41,13 +41,13 @@ internal static class BuilderInputs
         {
             SemanticModel callModel = models.ModelOf(call);
             if (call.ArgumentList.Arguments.Count != symbol.Parameters.Length || call.ArgumentList.Arguments.Any(a => a.NameColon is not null)
-                || call.ArgumentList.Arguments[p.Ordinal].Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Device" } arg
-                || callModel.GetTypeInfo(arg.Expression, cancellationToken).Type?.ToDisplayString() != "P2PDma.DmaBuf.DmaBufAttachment")
+                || ImporterOf(call.ArgumentList.Arguments[p.Ordinal].Expression, callModel, cancellationToken) is not ExpressionSyntax importer)
             {
                 return null;
             }
 
-            callEdits[arg] = arg.Expression.WithTriviaFrom(arg);
+            ExpressionSyntax arg = call.ArgumentList.Arguments[p.Ordinal].Expression;
+            callEdits[arg] = importer.WithoutTrivia().WithTriviaFrom(arg);
         }
 
         parameter = builder.ParameterList.Parameters[p.Ordinal];
@@ -115,4 +115,37 @@ internal static class BuilderInputs
 
     private static TypeSyntax SimplifiedType(string name) => SyntaxFactory.ParseTypeName(name).WithTrailingTrivia(SyntaxFactory.Space)
         .WithAdditionalAnnotations(Microsoft.CodeAnalysis.Simplification.Simplifier.Annotation, Microsoft.CodeAnalysis.Simplification.Simplifier.AddImportsAnnotation);
+
+    /// <summary>
+    /// The attachment a call site's device argument is the importer of: <c>A</c> for <c>A.Device</c>, or for a local
+    /// declared as <c>A.Device</c> and never assigned again (<c>PciDevice importer = attachment.Device;</c>).
+    /// </summary>
+    private static ExpressionSyntax? ImporterOf(ExpressionSyntax argument, SemanticModel model, CancellationToken cancellationToken)
+    {
+        ExpressionSyntax? device = argument;
+        if (argument is IdentifierNameSyntax name && model.GetSymbolInfo(name, cancellationToken).Symbol is ILocalSymbol { DeclaringSyntaxReferences: [var reference] } local
+            && reference.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: var initializer }
+            && argument.FirstAncestorOrSelf<MemberDeclarationSyntax>() is MemberDeclarationSyntax function
+            && !function.DescendantNodes().Any(n => n switch
+            {
+                AssignmentExpressionSyntax a => SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(a.Left, cancellationToken).Symbol, local),
+                ArgumentSyntax { RefKindKeyword.RawKind: not 0 } r => SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(r.Expression, cancellationToken).Symbol, local),
+                _ => false,
+            }))
+        {
+            device = initializer;
+        }
+
+        return device is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Device", Expression: var attachment } && PathOnly(attachment)
+            && model.GetTypeInfo(attachment, cancellationToken).Type?.ToDisplayString() == "P2PDma.DmaBuf.DmaBufAttachment"
+                ? attachment
+                : null;
+    }
+
+    private static bool PathOnly(ExpressionSyntax e) => e switch
+    {
+        IdentifierNameSyntax or ThisExpressionSyntax => true,
+        MemberAccessExpressionSyntax m => PathOnly(m.Expression),
+        _ => false,
+    };
 }

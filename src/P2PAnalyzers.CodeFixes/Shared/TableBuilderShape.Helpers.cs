@@ -73,21 +73,7 @@ internal sealed partial class TableBuilderShape
         }
 
         // The helper's parameters as the builder's arguments; the entry is the only one left unused.
-        string Substitute(ExpressionSyntax e, List<ExpressionSyntax> sources)
-        {
-            var map = new Dictionary<SyntaxNode, SyntaxNode>();
-            foreach (IdentifierNameSyntax id in e.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
-            {
-                if (model.GetSymbolInfo(id, _ct).Symbol is IParameterSymbol p && SymbolEqualityComparer.Default.Equals(p.ContainingSymbol, helper))
-                {
-                    ExpressionSyntax arg = call.ArgumentList.Arguments[p.Ordinal].Expression;
-                    sources.Add(arg);
-                    map[id] = arg is IdentifierNameSyntax or MemberAccessExpressionSyntax ? arg.WithoutTrivia() : SyntaxFactory.ParenthesizedExpression(arg.WithoutTrivia());
-                }
-            }
-
-            return e.ReplaceNodes(map.Keys, (o, _) => map[o]).WithoutTrivia().ToString();
-        }
+        string Substitute(ExpressionSyntax e, List<ExpressionSyntax> sources) => Substituted(e, helper, model, call, sources);
 
         SeparatedSyntaxList<ArgumentSyntax> args = m.ArgumentList.Arguments;
         var devSources = new List<ExpressionSyntax>();
@@ -101,5 +87,57 @@ internal sealed partial class TableBuilderShape
 
         Helpers.Add(helper);
         return (phys, size);
+    }
+
+    /// <summary>
+    /// <paramref name="e"/>, written in <paramref name="helper"/>, with its parameters replaced by <paramref name="call"/>'s
+    /// arguments; the arguments used are added to <paramref name="sources"/>.
+    /// </summary>
+    private string Substituted(ExpressionSyntax e, IMethodSymbol helper, SemanticModel model, InvocationExpressionSyntax call, List<ExpressionSyntax> sources)
+    {
+        var map = new Dictionary<SyntaxNode, SyntaxNode>();
+        foreach (IdentifierNameSyntax id in e.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+        {
+            if (model.GetSymbolInfo(id, _ct).Symbol is IParameterSymbol p && SymbolEqualityComparer.Default.Equals(p.ContainingSymbol, helper))
+            {
+                ExpressionSyntax arg = call.ArgumentList.Arguments[p.Ordinal].Expression;
+                sources.Add(arg);
+                map[id] = arg is IdentifierNameSyntax or MemberAccessExpressionSyntax ? arg.WithoutTrivia() : SyntaxFactory.ParenthesizedExpression(arg.WithoutTrivia());
+            }
+        }
+
+        return e.ReplaceNodes(map.Keys, (o, _) => map[o]).WithoutTrivia().ToString();
+    }
+
+    /// <summary>
+    /// A helper of the compilation that only returns a mapping of its parameters (<c>=&gt; Dma.MapResource(dev, PhysAddr.FromRaw(bar), size, dir, ...)</c>):
+    /// the mapping's device, address, size and direction in the caller's terms.
+    /// </summary>
+    private (IMethodSymbol Helper, string Device, string Phys, string Size, string Direction, List<ExpressionSyntax> Sources)? ForwardedMapping(InvocationExpressionSyntax call)
+    {
+        if (_model.GetSymbolInfo(call, _ct).Symbol is not IMethodSymbol { DeclaringSyntaxReferences: [var reference] } helper
+            || reference.GetSyntax(_ct) is not MethodDeclarationSyntax declaration || !_models.Has(declaration)
+            || call.ArgumentList.Arguments.Count != helper.Parameters.Length || call.ArgumentList.Arguments.Any(a => a.NameColon is not null || a.RefKindKeyword.RawKind != 0))
+        {
+            return null;
+        }
+
+        ExpressionSyntax? returned = declaration switch
+        {
+            { ExpressionBody.Expression: var e } => e,
+            { Body.Statements: [ReturnStatementSyntax { Expression: var e }] } => e,
+            _ => null,
+        };
+        SemanticModel model = _models.ModelOf(declaration);
+        if (returned is not InvocationExpressionSyntax map || !Is(map, "Dma", "MapResource", model)
+            || map.ArgumentList.Arguments is not { Count: >= 4 } args || args.Any(a => a.NameColon is not null))
+        {
+            return null;
+        }
+
+        var sources = new List<ExpressionSyntax>();
+        var ignored = new List<ExpressionSyntax>();
+        return (helper, Substituted(args[0].Expression, helper, model, call, ignored), Substituted(args[1].Expression, helper, model, call, sources),
+            Substituted(args[2].Expression, helper, model, call, ignored), Substituted(args[3].Expression, helper, model, call, ignored), sources);
     }
 }

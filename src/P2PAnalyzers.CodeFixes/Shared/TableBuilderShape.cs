@@ -304,8 +304,26 @@ internal sealed partial class TableBuilderShape
     private (string Phys, string Size)? MapDeclaration(StatementSyntax s)
     {
         if (s is not LocalDeclarationStatementSyntax { Declaration.Variables: [var v] } || v.Initializer?.Value is not InvocationExpressionSyntax map
-            || !Is(map, "Dma", "MapResource") || map.ArgumentList.Arguments.Count < 4 || map.ArgumentList.Arguments.Any(a => a.NameColon is not null)
             || _model.GetDeclaredSymbol(v, _ct) is not ILocalSymbol local)
+        {
+            return null;
+        }
+
+        // A helper that only returns the mapping stands for it; it goes once nothing else calls it.
+        if (!Is(map, "Dma", "MapResource") && ForwardedMapping(map) is var (helper, device, phys, size, direction, sources))
+        {
+            if (!SameDevice(device, direction))
+            {
+                return null;
+            }
+
+            _mapped.Add(local);
+            Sources.AddRange(sources);
+            Helpers.Add(helper);
+            return (phys, size);
+        }
+
+        if (!Is(map, "Dma", "MapResource") || map.ArgumentList.Arguments.Count < 4 || map.ArgumentList.Arguments.Any(a => a.NameColon is not null))
         {
             return null;
         }
