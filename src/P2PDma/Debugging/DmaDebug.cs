@@ -199,7 +199,8 @@ public sealed class DmaDebug
         Report(device, address, findings);
     }
 
-    internal void OnSyncSg(PciDevice device, SgTable table, DmaDirection direction)
+    /// <summary>An sg sync: the whole table (<c>dma_sync_sgtable_*</c>), or the entry count given (<c>dma_sync_sg_*</c>), which must be the map's.</summary>
+    internal void OnSyncSg(PciDevice device, SgTable table, DmaDirection direction, int? nents = null)
     {
         if (!Enabled)
         {
@@ -220,10 +221,20 @@ public sealed class DmaDebug
             Report(DmaDebugFindingKind.SyncNotMapped, device, first,
                 $"device driver syncs an sg list {(wasUnmapped ? "after it was unmapped" : "that was never mapped")}");
         }
-        else if (entry.Direction != DmaDirection.Bidirectional && entry.Direction != direction)
+        else
         {
-            Report(DmaDebugFindingKind.SyncDirectionMismatch, device, first,
-                $"device driver syncs an sg list with different direction [mapped as {entry.Direction}] [synced as {direction}]");
+            var findings = new List<(DmaDebugFindingKind, string)>();
+            if (nents is int count && count != entry.Nents)
+            {
+                findings.Add((DmaDebugFindingKind.SyncNentsMismatch, $"device driver syncs DMA sg list with different entry count [map count={entry.Nents}] [sync count={count}]"));
+            }
+
+            if (entry.Direction != DmaDirection.Bidirectional && entry.Direction != direction)
+            {
+                findings.Add((DmaDebugFindingKind.SyncDirectionMismatch, $"device driver syncs an sg list with different direction [mapped as {entry.Direction}] [synced as {direction}]"));
+            }
+
+            Report(device, first, findings);
         }
     }
 

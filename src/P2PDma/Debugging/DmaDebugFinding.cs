@@ -40,6 +40,9 @@ public enum DmaDebugFindingKind
     /// <summary>Sync in a direction the mapping was not made for.</summary>
     SyncDirectionMismatch,
 
+    /// <summary><c>dma_sync_sg_*</c> given another entry count than the one passed to <c>dma_map_sg</c> (the returned count, say).</summary>
+    SyncNentsMismatch,
+
     /// <summary>Mappings still live when the driver unbinds ("pending DMA allocations while released from device").</summary>
     LeakedAtUnbind,
 

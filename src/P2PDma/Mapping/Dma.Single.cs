@@ -36,9 +36,12 @@ public static partial class Dma
     public static void UnmapPage(PciDevice dev, DmaAddr address, ulong size, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None) =>
         UnmapTracked(dev, address, size, dir, DmaMapFamily.Single);
 
-    /// <summary>Maps <paramref name="size"/> bytes of a kernel buffer from <paramref name="offset"/> (<c>dma_map_single</c>).</summary>
+    /// <summary>
+    /// Maps <paramref name="size"/> bytes of a kernel buffer from <paramref name="offset"/> (<c>dma_map_single_attrs</c>;
+    /// <c>dma_map_single</c> without attributes).
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The range does not lie inside the buffer.</exception>
-    public static DmaAddr MapSingle(PciDevice dev, KernelBuffer buffer, ulong offset, ulong size, DmaDirection dir)
+    public static DmaAddr MapSingle(PciDevice dev, KernelBuffer buffer, ulong offset, ulong size, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None)
     {
         Check.Mapping(dev, size, dir);
         Check.NotNull(buffer, nameof(buffer));
@@ -51,11 +54,11 @@ public static partial class Dma
                 $"0x{size:x} bytes at offset 0x{offset:x} do not fit a buffer of 0x{buffer.Size:x} bytes.");
         }
 
-        return MapTracked(dev, phys, size, dir, DmaAttrs.None, mmio: false, DmaMapFamily.Single);
+        return MapTracked(dev, phys, size, dir, attrs, mmio: false, DmaMapFamily.Single);
     }
 
-    /// <summary>Unmaps a <see cref="MapSingle"/> mapping (<c>dma_unmap_single</c>).</summary>
-    public static void UnmapSingle(PciDevice dev, DmaAddr address, ulong size, DmaDirection dir) =>
+    /// <summary>Unmaps a <see cref="MapSingle"/> mapping (<c>dma_unmap_single_attrs</c>).</summary>
+    public static void UnmapSingle(PciDevice dev, DmaAddr address, ulong size, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None) =>
         UnmapTracked(dev, address, size, dir, DmaMapFamily.Single);
 
     /// <summary>
