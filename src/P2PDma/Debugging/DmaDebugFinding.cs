@@ -63,6 +63,18 @@ public enum DmaDebugFindingKind
     /// (<c>WARN_ON_ONCE(is_zone_device_page(page))</c>); P2P pages go through the P2P-aware sg calls.
     /// </summary>
     MapPageOfZoneDevicePage,
+
+    /// <summary><c>dma_pool_free</c> of a DMA address that lies in none of the pool's pages ("bad dma").</summary>
+    PoolFreeBadDma,
+
+    /// <summary><c>dma_pool_free</c> whose CPU address is not the block of its DMA address ("bad vaddr").</summary>
+    PoolFreeBadVaddr,
+
+    /// <summary><c>dma_pool_free</c> of a block already free (a double free).</summary>
+    PoolFreeAlreadyFree,
+
+    /// <summary><c>dma_pool_destroy</c> of a pool with blocks still allocated: their pages are leaked ("busy").</summary>
+    PoolDestroyBusy,
 }
 
 /// <summary>One finding of the DMA debug checks.</summary>
