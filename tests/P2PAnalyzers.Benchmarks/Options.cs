@@ -39,6 +39,12 @@ public sealed class Options
     /// <summary>Skip the verification pass (for timing experiments only; CI keeps it).</summary>
     public bool NoVerify { get; private set; }
 
+    /// <summary>
+    /// Run with <c>p2p_analyzers.whole_program = false</c> (an experiment: what the rules cost without the summary). The
+    /// cross-method diagnostics go, so the counts are not checked.
+    /// </summary>
+    public bool NoWholeProgram { get; private set; }
+
     public List<string> Rest { get; } = new();
 
     public bool Includes(string kind) => Only.Count == 0 || Only.Contains(kind);
@@ -74,6 +80,10 @@ public sealed class Options
                     o.Only = args[++i].Split(',');
                     break;
                 case "--no-verify":
+                    o.NoVerify = true;
+                    break;
+                case "--no-whole-program":
+                    o.NoWholeProgram = true;
                     o.NoVerify = true;
                     break;
                 case "--no-per-rule":

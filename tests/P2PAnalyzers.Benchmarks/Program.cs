@@ -2,6 +2,7 @@ using System;
 using P2PAnalyzers.Benchmarks;
 
 Options options = Options.Parse(args);
+P2PAnalyzers.Benchmarks.Infrastructure.AnalyzerRuns.WholeProgram = !options.NoWholeProgram;
 if (!options.VerifyOnly && !JitSettings.InEffect)
 {
     // Measure fully optimized code from the first run (see JitSettings).
