@@ -30,9 +30,7 @@ internal static class BuilderInputs
 
         if (expression is not IdentifierNameSyntax id
             || symbol.Parameters.FirstOrDefault(p => p.Name == id.Identifier.ValueText) is not IParameterSymbol p || p.RefKind != RefKind.None
-            || symbol.IsOverride || symbol.IsVirtual || symbol.IsAbstract || !symbol.ExplicitInterfaceImplementations.IsEmpty
-            || symbol.ContainingType.AllInterfaces.SelectMany(i => i.GetMembers()).Any(m => SymbolEqualityComparer.Default.Equals(symbol.ContainingType.FindImplementationForInterfaceMember(m), symbol))
-            || calls.Count == 0 || models.References(symbol, cancellationToken).Count() != calls.Count)
+            || !OnlyCalled(symbol, calls, models, cancellationToken))
         {
             return null;
         }
@@ -76,9 +74,7 @@ internal static class BuilderInputs
             return a.Identifier.ValueText;
         }
 
-        if (symbol.IsOverride || symbol.IsVirtual || symbol.IsAbstract || !symbol.ExplicitInterfaceImplementations.IsEmpty
-            || symbol.ContainingType.AllInterfaces.SelectMany(i => i.GetMembers()).Any(m => SymbolEqualityComparer.Default.Equals(symbol.ContainingType.FindImplementationForInterfaceMember(m), symbol))
-            || calls.Count == 0 || models.References(symbol, cancellationToken).Count() != calls.Count
+        if (!OnlyCalled(symbol, calls, models, cancellationToken)
             || calls.Any(c => c.FirstAncestorOrSelf<MethodDeclarationSyntax>() != map || c.ArgumentList.Arguments.Any(x => x.NameColon is not null)))
         {
             return null;
@@ -126,26 +122,23 @@ internal static class BuilderInputs
         if (argument is IdentifierNameSyntax name && model.GetSymbolInfo(name, cancellationToken).Symbol is ILocalSymbol { DeclaringSyntaxReferences: [var reference] } local
             && reference.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: var initializer }
             && argument.FirstAncestorOrSelf<MemberDeclarationSyntax>() is MemberDeclarationSyntax function
-            && !function.DescendantNodes().Any(n => n switch
-            {
-                AssignmentExpressionSyntax a => SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(a.Left, cancellationToken).Symbol, local),
-                ArgumentSyntax { RefKindKeyword.RawKind: not 0 } r => SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(r.Expression, cancellationToken).Symbol, local),
-                _ => false,
-            }))
+            && !Assignments.WrittenIn(function, local, model, cancellationToken))
         {
             device = initializer;
         }
 
-        return device is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Device", Expression: var attachment } && PathOnly(attachment)
+        return device is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Device", Expression: var attachment } && Assignments.PathOnly(attachment)
             && model.GetTypeInfo(attachment, cancellationToken).Type?.ToDisplayString() == "P2PDma.DmaBuf.DmaBufAttachment"
                 ? attachment
                 : null;
     }
 
-    private static bool PathOnly(ExpressionSyntax e) => e switch
-    {
-        IdentifierNameSyntax or ThisExpressionSyntax => true,
-        MemberAccessExpressionSyntax m => PathOnly(m.Expression),
-        _ => false,
-    };
+    /// <summary>
+    /// Whether <paramref name="calls"/> are every use of the method, and no override, interface or dispatch reaches it
+    /// otherwise: its signature may change with its call sites.
+    /// </summary>
+    private static bool OnlyCalled(IMethodSymbol symbol, List<InvocationExpressionSyntax> calls, SolutionModels models, CancellationToken cancellationToken) =>
+        !(symbol.IsOverride || symbol.IsVirtual || symbol.IsAbstract || !symbol.ExplicitInterfaceImplementations.IsEmpty
+            || symbol.ContainingType.AllInterfaces.SelectMany(i => i.GetMembers()).Any(m => SymbolEqualityComparer.Default.Equals(symbol.ContainingType.FindImplementationForInterfaceMember(m), symbol)))
+        && calls.Count > 0 && models.References(symbol, cancellationToken).Count() == calls.Count;
 }

@@ -68,7 +68,8 @@ internal static class KeptTableRewrite
         if (Uses.Of(models.References(field, cancellationToken).ToList(), models, cancellationToken) is not Uses uses
             || Loop.Of(uses.Loop, uses.Count, models.ModelOf(uses.Loop), cancellationToken) is not Loop loop
             || ProviderSynthesis.Of(loop.Addresses, uses.Builder, models.ModelOf(uses.Builder), models, cancellationToken) is not ProviderSynthesis.DeviceBar bar
-            || EmptyUnmap(uses.Map) is not (MethodDeclarationSyntax unmap, string freeSgt))
+            || uses.Map.Parent is not TypeDeclarationSyntax exporter
+            || ExporterUnmap.UnmapStatement(exporter, models, cancellationToken) is not (BlockSyntax emptyUnmap, SyntaxNode freeingUnmap, null))
         {
             return null;
         }
@@ -122,7 +123,7 @@ internal static class KeptTableRewrite
             [uses.Allocation] = prologue,
             [uses.Loop] = new[] { newLoop },
             [uses.Return] = new[] { mapped },
-            [unmap.Body!] = new[] { unmap.Body!.WithStatements(SyntaxFactory.SingletonList(FixDocument.Statement(freeSgt))) },
+            [emptyUnmap] = new[] { freeingUnmap },
         };
         return await SolutionEdits.ApplyAsync(project.Solution, models, edits, cancellationToken).ConfigureAwait(false);
     }
@@ -130,21 +131,13 @@ internal static class KeptTableRewrite
     private static MemberDeclarationSyntax FieldOf(string text) =>
         FixDocument.Generated(SyntaxFactory.ParseMemberDeclaration(text)!.WithLeadingTrivia(SyntaxFactory.ElasticMarker).WithTrailingTrivia(SyntaxFactory.ElasticMarker));
 
-    /// <summary>The exporter's <c>UnmapDmaBuf(a, t, d)</c> when its body is empty (nothing was mapped), and its new statement.</summary>
-    private static (MethodDeclarationSyntax, string)? EmptyUnmap(MethodDeclarationSyntax map) =>
-        map.Parent is TypeDeclarationSyntax exporter
-        && exporter.Members.OfType<MethodDeclarationSyntax>().Where(m => m.Identifier.ValueText == "UnmapDmaBuf" && m.Modifiers.Any(SyntaxKind.OverrideKeyword)).ToList() is [var unmap]
-        && unmap.Body is { Statements.Count: 0 } && unmap.ParameterList.Parameters is [var a, var t, var d]
-            ? (unmap, $"{Names.DmaBufMapping}.FreeSgt({a.Identifier.ValueText}, {t.Identifier.ValueText}, {d.Identifier.ValueText});")
-            : null;
-
     /// <summary>The three uses of the kept table's field, each where it must be.</summary>
     private sealed record Uses(MethodDeclarationSyntax Builder, string Receiver, StatementSyntax Allocation, ExpressionSyntax Count, ForEachStatementSyntax Loop,
         MethodDeclarationSyntax Map, string MapReceiver, ReturnStatementSyntax Return)
     {
         public static Uses? Of(List<SimpleNameSyntax> references, SolutionModels models, CancellationToken cancellationToken)
         {
-            if (references.Count != 3 || references.Any(n => n.Parent is not MemberAccessExpressionSyntax m || m.Name != n || !PathOnly(m.Expression)))
+            if (references.Count != 3 || references.Any(n => n.Parent is not MemberAccessExpressionSyntax m || m.Name != n || !Assignments.PathOnly(m.Expression)))
             {
                 return null;
             }
@@ -160,7 +153,7 @@ internal static class KeptTableRewrite
             if (allocation.statement is null || loop is null || ret is null || loop.Parent != allocation.statement.Parent
                 || loop.SpanStart < allocation.statement.Span.End || ((MemberAccessExpressionSyntax)loop.Expression).Expression.ToString() != allocation.Item4
                 || ret.FirstAncestorOrSelf<MethodDeclarationSyntax>() is not { Identifier.ValueText: "MapDmaBuf" } map || !map.Modifiers.Any(SyntaxKind.OverrideKeyword)
-                || !Invariant(allocation.Item3, allocation.builder, models.ModelOf(allocation.builder), cancellationToken))
+                || !Assignments.Unassigned(allocation.Item3, allocation.builder, models.ModelOf(allocation.builder), cancellationToken))
             {
                 return null;
             }
@@ -168,37 +161,6 @@ internal static class KeptTableRewrite
             return new Uses(allocation.builder, allocation.Item4, allocation.statement, allocation.Item3, loop, map,
                 ((MemberAccessExpressionSyntax)ret.Expression!).Expression.ToString(), ret);
         }
-
-        private static bool PathOnly(ExpressionSyntax e) => e switch
-        {
-            IdentifierNameSyntax or ThisExpressionSyntax => true,
-            MemberAccessExpressionSyntax m => PathOnly(m.Expression),
-            _ => false,
-        };
-    }
-
-    /// <summary>A constant, or a path of names the builder never assigns (<c>pages.Length</c>, <c>pageSize</c>).</summary>
-    private static bool Invariant(ExpressionSyntax e, SyntaxNode within, SemanticModel model, CancellationToken cancellationToken)
-    {
-        if (model.GetConstantValue(e, cancellationToken).HasValue)
-        {
-            return true;
-        }
-
-        if (e is not (IdentifierNameSyntax or MemberAccessExpressionSyntax) || e.DescendantNodesAndSelf().Any(n => n is not (IdentifierNameSyntax or MemberAccessExpressionSyntax)))
-        {
-            return false;
-        }
-
-        var names = e.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Select(n => model.GetSymbolInfo(n, cancellationToken).Symbol).Where(s => s is not null).ToList();
-        return within.DescendantNodes().All(n => n switch
-        {
-            AssignmentExpressionSyntax a => !names.Any(s => SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(a.Left, cancellationToken).Symbol, s)),
-            PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax => !names.Any(s => SymbolEqualityComparer.Default.Equals(
-                model.GetSymbolInfo(n is PrefixUnaryExpressionSyntax pre ? pre.Operand : ((PostfixUnaryExpressionSyntax)n).Operand, cancellationToken).Symbol, s)),
-            ArgumentSyntax { RefKindKeyword.RawKind: not 0 } arg => !names.Any(s => SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(arg.Expression, cancellationToken).Symbol, s)),
-            _ => true,
-        });
     }
 
     /// <summary>The fill loop: which statements touch the entry, and what each entry's range is.</summary>
@@ -246,7 +208,7 @@ internal static class KeptTableRewrite
                         loop.Address = raw.Expression;
                         break;
                     case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "DmaLength", Expression: IdentifierNameSyntax target }, Right: var length } } store
-                        when target.Identifier.ValueText == entry.Name && loop.Length is null && Invariant(length, each, model, cancellationToken):
+                        when target.Identifier.ValueText == entry.Name && loop.Length is null && Assignments.Unassigned(length, each, model, cancellationToken):
                         loop._length = store;
                         loop.Length = length;
                         break;
@@ -255,7 +217,7 @@ internal static class KeptTableRewrite
                 }
             }
 
-            return loop.Address is null || loop.Length is null || !Invariant(count, each, model, cancellationToken) ? null : loop;
+            return loop.Address is null || loop.Length is null || !Assignments.Unassigned(count, each, model, cancellationToken) ? null : loop;
         }
 
         private static bool Mentions(SyntaxNode node, ILocalSymbol entry, SemanticModel model, CancellationToken cancellationToken) =>

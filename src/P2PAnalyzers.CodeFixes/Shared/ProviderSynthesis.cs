@@ -44,7 +44,7 @@ internal static class ProviderSynthesis
                 {
                     case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Bar" } bar, ArgumentList.Arguments: [var index] } call
                         when IsPciDevice(model.GetTypeInfo(bar.Expression, cancellationToken).Type):
-                        if (!Invariant(index.Expression, function, model, cancellationToken) || !PathOnly(bar.Expression))
+                        if (!Invariant(index.Expression, function, model, cancellationToken) || !Assignments.PathOnly(bar.Expression))
                         {
                             return null;
                         }
@@ -90,14 +90,6 @@ internal static class ProviderSynthesis
 
     private static bool IsAddress(ITypeSymbol type) => type.SpecialType == SpecialType.System_UInt64 || type.ToDisplayString() == "P2PDma.Addresses.PhysAddr";
 
-    /// <summary>A chain of names (<c>hdev.Pdev</c>, <c>Vdev.Pdev</c>, <c>this.Vdev.Pdev</c>): nothing evaluated twice differs.</summary>
-    private static bool PathOnly(ExpressionSyntax e) => e switch
-    {
-        IdentifierNameSyntax or ThisExpressionSyntax => true,
-        MemberAccessExpressionSyntax m => PathOnly(m.Expression),
-        _ => false,
-    };
-
     private static string IndexText(ExpressionSyntax index, SemanticModel model, CancellationToken cancellationToken) =>
         model.GetConstantValue(index, cancellationToken) is { HasValue: true, Value: int k } ? k.ToString(System.Globalization.CultureInfo.InvariantCulture) : index.WithoutTrivia().ToString();
 
@@ -109,23 +101,11 @@ internal static class ProviderSynthesis
             return true;
         }
 
-        ISymbol? symbol = PathOnly(index) ? model.GetSymbolInfo(index, cancellationToken).Symbol : null;
+        ISymbol? symbol = Assignments.PathOnly(index) ? model.GetSymbolInfo(index, cancellationToken).Symbol : null;
         return symbol is IParameterSymbol { RefKind: RefKind.None } or ILocalSymbol or IFieldSymbol or IPropertySymbol
-            && !function.DescendantNodes().Any(n => Writes(n, symbol, model, cancellationToken))
+            && !Assignments.WrittenIn(function, symbol, model, cancellationToken)
             && (symbol is not ILocalSymbol || Assigned((ILocalSymbol)symbol, function, model, cancellationToken).Count() == 1);
     }
-
-    private static bool Writes(SyntaxNode n, ISymbol symbol, SemanticModel model, CancellationToken cancellationToken) => n switch
-    {
-        AssignmentExpressionSyntax a => Is(a.Left, symbol, model, cancellationToken),
-        PrefixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.PreIncrementExpression) || u.IsKind(SyntaxKind.PreDecrementExpression) => Is(u.Operand, symbol, model, cancellationToken),
-        PostfixUnaryExpressionSyntax u => Is(u.Operand, symbol, model, cancellationToken),
-        ArgumentSyntax { RefKindKeyword.RawKind: not 0 } arg => Is(arg.Expression, symbol, model, cancellationToken),
-        _ => false,
-    };
-
-    private static bool Is(ExpressionSyntax e, ISymbol symbol, SemanticModel model, CancellationToken cancellationToken) =>
-        SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(e, cancellationToken).Symbol, symbol);
 
     /// <summary>The initializer and every value assigned to <paramref name="local"/> in the function (<c>+=</c> included).</summary>
     private static IEnumerable<ExpressionSyntax> Assigned(ILocalSymbol local, SyntaxNode function, SemanticModel model, CancellationToken cancellationToken)
@@ -136,7 +116,7 @@ internal static class ProviderSynthesis
             {
                 yield return init;
             }
-            else if (n is AssignmentExpressionSyntax a && Is(a.Left, local, model, cancellationToken))
+            else if (n is AssignmentExpressionSyntax a && Assignments.Is(a.Left, local, model, cancellationToken))
             {
                 yield return a.Right;
             }
@@ -208,7 +188,7 @@ internal static class ProviderSynthesis
         }
 
         return storeRoot is IdentifierNameSyntax && storeModel.GetSymbolInfo(storeRoot, cancellationToken).Symbol is IParameterSymbol or ILocalSymbol
-            && PathOnly(readRoot)
+            && Assignments.PathOnly(readRoot)
             && SymbolEqualityComparer.Default.Equals(readModel.GetTypeInfo(readRoot, cancellationToken).Type, storeModel.GetTypeInfo(storeRoot, cancellationToken).Type);
     }
 
@@ -217,6 +197,6 @@ internal static class ProviderSynthesis
     {
         string text = device.WithoutTrivia().ToString();
         string prefix = root.WithoutTrivia().ToString();
-        return PathOnly(device) && text.StartsWith(prefix + ".", System.StringComparison.Ordinal) ? text.Substring(prefix.Length) : null;
+        return Assignments.PathOnly(device) && text.StartsWith(prefix + ".", System.StringComparison.Ordinal) ? text.Substring(prefix.Length) : null;
     }
 }

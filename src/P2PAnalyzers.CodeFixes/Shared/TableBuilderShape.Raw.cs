@@ -33,7 +33,7 @@ internal sealed partial class TableBuilderShape
                 && target.IsEquivalentTo(entry) ? length : null)
             .OfType<ExpressionSyntax>()
             .ToList();
-        if (lengths is not [var l] || !Unassigned(l, loopBody))
+        if (lengths is not [var l] || !Assignments.Unassigned(l, loopBody, _model, _ct))
         {
             return null;
         }
@@ -56,28 +56,5 @@ internal sealed partial class TableBuilderShape
                 raw.Length = l;
                 break;
         }
-    }
-
-    /// <summary>A constant, or names (and members of them) that <paramref name="scope"/> never assigns.</summary>
-    private bool Unassigned(ExpressionSyntax e, SyntaxNode scope)
-    {
-        if (_model.GetConstantValue(e, _ct).HasValue)
-        {
-            return true;
-        }
-
-        if (e.DescendantNodesAndSelf().Any(n => n is not (IdentifierNameSyntax or MemberAccessExpressionSyntax)))
-        {
-            return false;
-        }
-
-        var names = e.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Select(n => Bind(n)).Where(x => x is not null).ToList();
-        return !scope.DescendantNodes().Any(n => n switch
-        {
-            AssignmentExpressionSyntax a => names.Any(x => SymbolEqualityComparer.Default.Equals(Bind(a.Left), x)),
-            PostfixUnaryExpressionSyntax u => names.Any(x => SymbolEqualityComparer.Default.Equals(Bind(u.Operand), x)),
-            PrefixUnaryExpressionSyntax u when !u.IsKind(SyntaxKind.LogicalNotExpression) => names.Any(x => SymbolEqualityComparer.Default.Equals(Bind(u.Operand), x)),
-            _ => false,
-        });
     }
 }

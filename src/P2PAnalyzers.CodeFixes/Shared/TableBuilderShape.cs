@@ -290,15 +290,7 @@ internal sealed partial class TableBuilderShape
 
         ISymbol? name = root is IdentifierNameSyntax ? Bind(root) : null;
         return name is IFieldSymbol { IsReadOnly: true } or IFieldSymbol { IsConst: true }
-            || name is ILocalSymbol or IParameterSymbol
-            && !Builder.Body!.DescendantNodes().Any(n => n switch
-            {
-                AssignmentExpressionSyntax a => SymbolEqualityComparer.Default.Equals(Bind(a.Left), name),
-                PostfixUnaryExpressionSyntax u => SymbolEqualityComparer.Default.Equals(Bind(u.Operand), name),
-                PrefixUnaryExpressionSyntax u => SymbolEqualityComparer.Default.Equals(Bind(u.Operand), name) && !u.IsKind(SyntaxKind.LogicalNotExpression),
-                ArgumentSyntax { RefKindKeyword.RawKind: not 0 } r => SymbolEqualityComparer.Default.Equals(Bind(r.Expression), name),
-                _ => false,
-            });
+            || name is ILocalSymbol or IParameterSymbol && !Assignments.WrittenIn(Builder.Body!, name, _model, _ct);
     }
 
     private (string Phys, string Size)? MapDeclaration(StatementSyntax s)
@@ -401,15 +393,7 @@ internal sealed partial class TableBuilderShape
             .Select(n => _model.GetSymbolInfo(n, _ct).Symbol)
             .OfType<ILocalSymbol>()
             .Where(l => !_entries.Contains(l) && !_mapped.Contains(l) && !l.DeclaringSyntaxReferences.Any(r => loop.Span.Contains(r.Span)))
-            .All(l => !Writes(loop, l) || !ReadOutside(loop, l));
-
-    private bool Writes(SyntaxNode scope, ILocalSymbol local) => scope.DescendantNodes().Any(n => n switch
-    {
-        AssignmentExpressionSyntax a => SymbolEqualityComparer.Default.Equals(Bind(a.Left), local),
-        PostfixUnaryExpressionSyntax u => SymbolEqualityComparer.Default.Equals(Bind(u.Operand), local),
-        PrefixUnaryExpressionSyntax u when !u.IsKind(SyntaxKind.LogicalNotExpression) => SymbolEqualityComparer.Default.Equals(Bind(u.Operand), local),
-        _ => false,
-    });
+            .All(l => !Assignments.WrittenIn(loop, l, _model, _ct) || !ReadOutside(loop, l));
 
     private bool ReadOutside(StatementSyntax loop, ILocalSymbol local) =>
         Builder.Body!.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => !loop.Span.Contains(n.Span) && SymbolEqualityComparer.Default.Equals(Bind(n), local)

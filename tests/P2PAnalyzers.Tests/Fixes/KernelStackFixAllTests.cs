@@ -22,7 +22,7 @@ namespace P2PAnalyzers.Tests.Fixes;
 /// </summary>
 public sealed class KernelStackFixAllTests
 {
-    private static readonly string StackDirectory = Path.Combine(RepoRoot(), ".ci", "e2e", "kernel-driver");
+    private static readonly string StackDirectory = Path.Combine(Metadata.RuleMetadata.RepositoryRoot, ".ci", "e2e", "kernel-driver");
 
     [Fact]
     public async Task FixAllRuleByRule_LeavesNoP2PDiagnostic_AndTheStackRunsCleanUnderDmaDebug()
@@ -110,19 +110,6 @@ public sealed class KernelStackFixAllTests
         {
             context.Unload();
         }
-    }
-
-    private static string RepoRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "P2PAnalyzers.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No P2PAnalyzers.sln above {AppContext.BaseDirectory}.");
     }
 
     /// <summary>The diagnostics Fix All works on: the rules' on the project's current compilation.</summary>

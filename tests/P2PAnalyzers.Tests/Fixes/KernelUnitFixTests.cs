@@ -190,15 +190,6 @@ public sealed class KernelUnitFixTests
     }
 
     /// <summary>A sample project's files, in name order.</summary>
-    internal static string[] SampleFiles(string project)
-    {
-        string? dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "P2PAnalyzers.sln")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-
-        Assert.NotNull(dir);
-        return Directory.GetFiles(Path.Combine(dir!, "samples", project), "*.cs").Order(StringComparer.Ordinal).Select(File.ReadAllText).ToArray();
-    }
+    internal static string[] SampleFiles(string project) =>
+        Directory.GetFiles(Path.Combine(Metadata.RuleMetadata.RepositoryRoot, "samples", project), "*.cs").Order(StringComparer.Ordinal).Select(File.ReadAllText).ToArray();
 }

@@ -44,7 +44,8 @@ internal static class KernelFixes
 
         Compilation compilation = (await project.GetCompilationAsync())!;
         var lines = new List<string>();
-        foreach (Diagnostic diagnostic in await AllAnalyzers.RunAsync(compilation))
+        ImmutableArray<Diagnostic> was = await AllAnalyzers.RunAsync(compilation);
+        foreach (Diagnostic diagnostic in was)
         {
             var fixers = Fixers.Where(f => f.FixableDiagnosticIds.Contains(diagnostic.Id)).ToList();
             if (fixers.Count == 0)
@@ -61,7 +62,7 @@ internal static class KernelFixes
 
             string site = sources[int.Parse(Path.GetFileNameWithoutExtension(document.FilePath!).Substring(4), System.Globalization.CultureInfo.InvariantCulture)]
                 .Substring(diagnostic.Location.SourceSpan.Start, Math.Min(diagnostic.Location.SourceSpan.Length, 60)).Replace('\n', ' ');
-            string verdicts = string.Join(",", await Task.WhenAll(actions.Select(a => SoundnessAsync(a, project, compilation, diagnostic.Id))));
+            string verdicts = string.Join(",", await Task.WhenAll(actions.Select(a => SoundnessAsync(a, project, was, diagnostic.Id))));
             lines.Add($"{test}\t{diagnostic.Id}\t{(actions.Count > 0 ? "OFFERED" : "NONE")}\t{verdicts}\t{Path.GetFileName(document.FilePath)}{diagnostic.Location.SourceSpan} '{site}'");
         }
 
@@ -71,28 +72,11 @@ internal static class KernelFixes
         }
     }
 
-    /// <summary>
-    /// SOUND when the fixed project compiles without new errors, has fewer diagnostics of the rule, and no more of any
-    /// other P2P rule; otherwise UNSOUND and why.
-    /// </summary>
-    private static async Task<string> SoundnessAsync(CodeAction action, Project project, Compilation before, string id)
+    /// <summary>SOUND (<see cref="Fixes.FixSoundness"/>), or UNSOUND and why.</summary>
+    private static async Task<string> SoundnessAsync(CodeAction action, Project project, ImmutableArray<Diagnostic> was, string id)
     {
         Solution fixedSolution = (await action.GetOperationsAsync(default)).OfType<ApplyChangesOperation>().Single().ChangedSolution;
         Compilation after = (await fixedSolution.GetProject(project.Id)!.GetCompilationAsync())!;
-        int Errors(Compilation c) => c.GetDiagnostics().Count(d => d.Severity == DiagnosticSeverity.Error);
-        if (Errors(after) > Errors(before))
-        {
-            return "UNSOUND:does-not-compile";
-        }
-
-        ImmutableArray<Diagnostic> was = await AllAnalyzers.RunAsync(before);
-        ImmutableArray<Diagnostic> now = await AllAnalyzers.RunAsync(after);
-        if (now.Count(d => d.Id == id) >= was.Count(d => d.Id == id))
-        {
-            return "UNSOUND:diagnostic-stays";
-        }
-
-        string? grown = now.GroupBy(d => d.Id).FirstOrDefault(g => g.Count() > was.Count(d => d.Id == g.Key))?.Key;
-        return grown is null ? "SOUND" : "UNSOUND:new-" + grown;
+        return Fixes.FixSoundness.Problem(after, was, await AllAnalyzers.RunAsync(after), id) is { } problem ? "UNSOUND:" + problem.Code : "SOUND";
     }
 }
