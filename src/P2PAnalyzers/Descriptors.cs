@@ -59,6 +59,12 @@ internal static class Descriptors
         messageFormat: "{0} {1} with DmaAttrs.SkipCpuSync; peer BAR memory is MMIO: use DmaAttrs.Mmio",
         description: "DMA_ATTR_SKIP_CPU_SYNC is about cache maintenance of RAM and says nothing for MMIO; BAR memory is mapped with DMA_ATTR_MMIO (amdgpu, habanalabs and the VFIO RFC used the former).");
 
+    public static readonly DiagnosticDescriptor P2P0024ScatterlistCountConfusion = Rule(
+        RuleIdentifiers.ScatterlistCountConfusion,
+        title: "Scatterlist unmapped or synced with the mapped segment count",
+        messageFormat: "{0} is given '{1}' as nents, the DMA segment count returned by {2}; unmap and sync take the nents given to the map call",
+        description: "dma_map_sg returns how many DMA segments it made, fewer than the entries mapped when an IOMMU merges them. dma_unmap_sg and dma_sync_sg_for_cpu/for_device take the nents given to dma_map_sg, not that count (Documentation/core-api/dma-api.rst); with fewer, entries stay mapped and unsynced, and DMA-API debugging reports 'frees DMA sg list with different entry count'. mvsdio, bcm2835 and mvsas were fixed for exactly this.");
+
     private static DiagnosticDescriptor Rule(string id, string title, string messageFormat, string description) => new(
         id: id,
         title: title,

@@ -52,7 +52,7 @@ internal sealed partial class Evaluator
                 return FlowValue.Of(new Fact(FactKind.Dma, At()));
             case Role.MapSg:
                 _recorder?.RecordDecisions(inv.Syntax, State.Decisions);
-                return FlowValue.Empty;
+                return FlowValue.Of(new Fact(FactKind.SgMappedCount, At()));
             case Role.BusFromRaw:
             case Role.BusAddressOf:
                 return FlowValue.Of(new Fact(FactKind.Bus, At()));
@@ -63,6 +63,9 @@ internal sealed partial class Evaluator
             case Role.MapSgTable:
                 MarkTable(Arg(1), new Fact(FactKind.P2PTable, At()));
                 return FlowValue.Empty;
+            case Role.MapSgAware:
+                MarkTable(Arg(1), new Fact(FactKind.P2PTable, At()));
+                return FlowValue.Of(new Fact(FactKind.SgMappedCount, At()));
             case Role.MapTypeQuery:
                 State = State.AddDecision(new MapTypeDecision(KeyOf(Arg(0), ArgValue(0)), KeyOf(Arg(1), ArgValue(1))));
                 return FlowValue.Of(new Fact(FactKind.MapTypeOf, At(), key: KeyOf(Arg(0), ArgValue(0))))

@@ -78,6 +78,12 @@ internal enum FactKind : byte
     /// <summary>The device a map type was asked for (its key), beside <see cref="MapTypeOf"/>; none: any device.</summary>
     MapTypeClient,
 
+    /// <summary>
+    /// The number of DMA segments <c>dma_map_sg</c> returned: what the DMA side is iterated over, never the entry count
+    /// an unmap or a sync of the same list takes (that is the nents given to the map call).
+    /// </summary>
+    SgMappedCount,
+
     /// <summary>Marks a parameter whose entries a helper fills with DMA addresses by hand (whole-program summary only).</summary>
     FillsEntries,
 }

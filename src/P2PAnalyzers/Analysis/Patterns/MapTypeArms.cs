@@ -27,7 +27,7 @@ internal sealed class MapTypeArm
     /// <summary>True when the arm maps or picks a DMA address itself (bus-address map, P2P mapping, IOVA link).</summary>
     public bool MapsOrPicksAddress(KnownSymbols symbols) =>
         Body.SelectMany(b => b.DescendantsAndSelf()).OfType<IInvocationOperation>()
-            .Any(i => symbols.RoleOf(i.TargetMethod) is Role.BusAddrMap or Role.MapP2P or Role.PhysVecToSgt or Role.MapSgTable
+            .Any(i => symbols.RoleOf(i.TargetMethod) is Role.BusAddrMap or Role.MapP2P or Role.PhysVecToSgt or Role.MapSgTable or Role.MapSgAware
                 || DistanceGates.IsGenericMapping(symbols.RoleOf(i.TargetMethod)));
 
     /// <summary>True when the arm leaves the function itself (return or throw) instead of continuing after the dispatch.</summary>
@@ -266,5 +266,5 @@ internal sealed class MapTypeArms
     };
 
     private static bool IsMappingRole(Role role) =>
-        DistanceGates.IsGenericMapping(role) || role is Role.BusAddrMap or Role.MapP2P or Role.PhysVecToSgt or Role.MapSgTable;
+        DistanceGates.IsGenericMapping(role) || role is Role.BusAddrMap or Role.MapP2P or Role.PhysVecToSgt or Role.MapSgTable or Role.MapSgAware;
 }

@@ -30,6 +30,8 @@ internal static class FactProducers
             or Role.SgDmaAddress or Role.MappingAddress => FactShapes.Of(FactKind.Dma),
         Role.MapP2P or Role.BusAddrMap => FactShapes.Of(FactKind.BusDma),
         Role.MapSgTable => FactShapes.Of(FactKind.P2PTable),
+        Role.MapSgAware => FactShapes.Of(FactKind.P2PTable).Union(FactShapes.Of(FactKind.SgMappedCount)),
+        Role.MapSg => FactShapes.Of(FactKind.SgMappedCount),
         Role.MapTypeQuery => FactShapes.Of(FactKind.MapTypeOf).Union(FactShapes.Of(FactKind.MapTypeClient)),
         Role.Distance or Role.DistanceMany => FactShapes.Of(FactKind.Distance),
         Role.AttachMap => FactShapes.Of(FactKind.ImportedTable),
@@ -142,57 +144,68 @@ internal static class FactProducers
 }
 
 /// <summary>
-/// A set of fact shapes (kind and, for addresses, the memory they point into), as a bit set: what a member or a body
+/// A set of fact shapes (kind and, for addresses, the memory they point into), as a 128-bit set: what a member or a body
 /// can make, what a rule needs.
 /// </summary>
 internal readonly struct FactShapes : IEquatable<FactShapes>
 {
-    private const int Memories = 3;
+    /// <summary>The memories a shape tells apart; kinds times memories must stay within the set's 128 bits.</summary>
+    internal const int Memories = 3;
 
     private static readonly Origin Prototype = new("", Location.None);
 
-    private readonly ulong _bits;
+    // Two words: the kinds times the memories no longer fit in one (FactProducersTests says when two stop fitting).
+    private readonly ulong _low;
+    private readonly ulong _high;
 
-    private FactShapes(ulong bits) => _bits = bits;
+    private FactShapes(ulong low, ulong high)
+    {
+        _low = low;
+        _high = high;
+    }
 
     public static FactShapes None => default;
 
-    public bool IsEmpty => _bits == 0;
+    public bool IsEmpty => (_low | _high) == 0;
 
-    public static FactShapes Of(FactKind kind, MemoryKind memory = MemoryKind.Unknown) => new(1UL << Bit(kind, memory));
+    public static FactShapes Of(FactKind kind, MemoryKind memory = MemoryKind.Unknown)
+    {
+        int bit = Bit(kind, memory);
+        return bit < 64 ? new(1UL << bit, 0) : new(0, 1UL << (bit - 64));
+    }
 
     /// <summary>Every shape for which <paramref name="needs"/> holds of a fact of that shape.</summary>
     public static FactShapes Where(Func<Fact, bool> needs)
     {
-        ulong bits = 0;
+        FactShapes all = None;
         foreach (FactKind kind in (FactKind[])Enum.GetValues(typeof(FactKind)))
         {
             for (int m = 0; m < Memories; m++)
             {
                 if (needs(new Fact(kind, Prototype, (MemoryKind)m)))
                 {
-                    bits |= 1UL << Bit(kind, (MemoryKind)m);
+                    all = all.Union(Of(kind, (MemoryKind)m));
                 }
             }
         }
 
-        return new FactShapes(bits);
+        return all;
     }
 
-    public FactShapes Union(FactShapes other) => new(_bits | other._bits);
+    public FactShapes Union(FactShapes other) => new(_low | other._low, _high | other._high);
 
-    public bool Overlaps(FactShapes other) => (_bits & other._bits) != 0;
+    public bool Overlaps(FactShapes other) => ((_low & other._low) | (_high & other._high)) != 0;
 
-    public FactShapes Except(FactShapes other) => new(_bits & ~other._bits);
+    public FactShapes Except(FactShapes other) => new(_low & ~other._low, _high & ~other._high);
 
     /// <summary>This set, with <paramref name="then"/> added when it holds the shape (<paramref name="kind"/>, <paramref name="memory"/>).</summary>
     public FactShapes If(FactKind kind, MemoryKind memory, FactShapes then) => Overlaps(Of(kind, memory)) ? Union(then) : this;
 
-    public bool Equals(FactShapes other) => _bits == other._bits;
+    public bool Equals(FactShapes other) => _low == other._low && _high == other._high;
 
     public override bool Equals(object? obj) => obj is FactShapes other && Equals(other);
 
-    public override int GetHashCode() => _bits.GetHashCode();
+    public override int GetHashCode() => (_low * 31 ^ _high).GetHashCode();
 
     private static int Bit(FactKind kind, MemoryKind memory) => ((int)kind * Memories) + (int)memory;
 

@@ -34,6 +34,9 @@ internal enum Role : byte
     MapSingle,
     MapSg,
 
+    /// <summary><c>dma_map_sg</c> since Linux 6.2: the P2P-aware path of <see cref="MapSgTable"/>, returning the DMA segment count.</summary>
+    MapSgAware,
+
     // Proper mapping calls.
     MapP2P,
     MapSgTable,
@@ -72,4 +75,7 @@ internal enum Role : byte
     MappingError,
     BusOffset,
     ResultOk,
+
+    // Syncs of a scatterlist given its entry count (dma_sync_sg_for_cpu / for_device).
+    SyncSg,
 }

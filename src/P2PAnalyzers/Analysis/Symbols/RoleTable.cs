@@ -72,7 +72,7 @@ internal static class RoleTable
         Add(k.Dma, "MapSingle", Role.MapSingle);
         // Since Linux 6.2 dma_map_sg is the P2P-aware path of dma_map_sgtable, so the library's MapSg/UnmapSg play the
         // P2P-aware roles; the pre-6.2 behaviour is LegacyMapSg/LegacyUnmapSg, which keep the legacy roles.
-        Add(k.Dma, "MapSg", Role.MapSgTable);
+        Add(k.Dma, "MapSg", Role.MapSgAware);
         Add(k.Dma, "LegacyMapSg", Role.MapSg);
         Add(k.Dma, "MapP2P", Role.MapP2P);
         Add(k.Dma, "MapSgTable", Role.MapSgTable);
@@ -84,6 +84,8 @@ internal static class RoleTable
         Add(k.Dma, "LegacyUnmapSg", Role.UnmapSg);
         Add(k.Dma, "UnmapSgTable", Role.UnmapSgTable);
         Add(k.Dma, "MappingError", Role.MappingError);
+        Add(k.Dma, "SyncSgForCpu", Role.SyncSg);
+        Add(k.Dma, "SyncSgForDevice", Role.SyncSg);
         Add(k.P2PDmaMapping, "Address", Role.MappingAddress);
         Add(k.P2PDmaMapping, "IsBusAddress", Role.MappingIsBusAddress);
         Add(k.P2PDmaMapping, "MapType", Role.MappingMapType);

@@ -1,0 +1,395 @@
+using Microsoft.CodeAnalysis.Testing;
+using Verifier = P2PAnalyzers.Tests.Infrastructure.Verify<P2PAnalyzers.Rules.P2P0024ScatterlistCountConfusionAnalyzer>;
+
+namespace P2PAnalyzers.Tests.Rules;
+
+/// <summary>
+/// P2P0024: an sg unmap or sync given the DMA segment count Dma.MapSg returned instead of the nents given to it. The
+/// positives are the kernel functions fixed for exactly this (2025, "Fix dma_unmap_sg() nents value"), split as the
+/// kernel splits them; the negatives are the DMA API documentation's own examples and the fixed drivers.
+/// </summary>
+public sealed class P2P0024Tests
+{
+    private const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using P2PDma.Addresses;
+        using P2PDma.DmaBuf;
+        using P2PDma.Mapping;
+        using P2PDma.Memory;
+        using P2PDma.P2P;
+        using P2PDma.Pci;
+
+        """;
+
+    // The mmc core's request data (struct mmc_data), shared by the mmc host drivers below.
+    private const string MmcData = """
+        class MmcData
+        {
+            public SgTable Sg = SgTable.Alloc(1);
+            public int SgLen;
+            public bool Read;
+            public DmaDirection Dir => Read ? DmaDirection.FromDevice : DmaDirection.ToDevice;
+        }
+
+        """;
+
+    private static DiagnosticResult Count(string call, string nents, string origin) =>
+        Verifier.Diagnostic("P2P0024").WithLocation(0).WithLocation(1).WithArguments(call, nents, origin);
+
+    // ---------------------------------------------------------------- the kernel's fixes
+
+    [Fact]
+    public Task MvsdSetupData_KeepsSgFrags_MvsdFinishDataUnmapsWithIt_Reports() => Verifier.Analyzer(Usings + MmcData + """
+        class MvsdHost
+        {
+            public PciDevice Dev = null!;
+            public int SgFrags;
+            public uint SysAddrLow, SysAddrHi;
+        }
+
+        static class Mvsdio
+        {
+            // mvsd_setup_data: host->sg_frags = dma_map_sg(mmc_dev(host->mmc), data->sg, data->sg_len, dir)
+            static int MvsdSetupData(MvsdHost host, MmcData data)
+            {
+                {|#2:host.SgFrags = {|#1:Dma.MapSg(host.Dev, data.Sg, data.SgLen, data.Dir)|}|};
+                DmaAddr physAddr = data.Sg[0].DmaAddress;
+                host.SysAddrLow = (uint)physAddr.Raw & 0xffff;
+                host.SysAddrHi = (uint)(physAddr.Raw >> 16);
+                return 0;
+            }
+
+            // mvsd_finish_data, run from the interrupt handler when the transfer completes
+            static uint MvsdFinishData(MvsdHost host, MmcData data, uint errStatus)
+            {
+                Dma.UnmapSg(host.Dev, data.Sg, {|#0:host.SgFrags|}, data.Dir);
+                return errStatus;
+            }
+        }
+        """,
+        Count("Dma.UnmapSg", "host.SgFrags", "Dma.MapSg, stored into MvsdHost.SgFrags in MvsdSetupData").WithLocation(2));
+
+    [Fact]
+    public Task Bcm2835PrepareDma_UnmapsWithSgLenOnPrepFailure_Reports() => Verifier.Analyzer(Usings + MmcData + """
+        class DmaChan
+        {
+            public PciDevice Dev = null!;
+            public object? PrepSlaveSg(SgTable sg, int sgLen) => sgLen > 0 ? new object() : null;
+        }
+
+        class Bcm2835Host
+        {
+            public DmaChan DmaChan = null!;
+            public object? DmaDesc;
+
+            // bcm2835_prepare_dma
+            public void PrepareDma(MmcData data)
+            {
+                int sgLen = {|#1:Dma.MapSg(DmaChan.Dev, data.Sg, data.SgLen, data.Dir)|};
+                if (sgLen == 0)
+                {
+                    return;
+                }
+
+                object? desc = DmaChan.PrepSlaveSg(data.Sg, sgLen);
+                if (desc is null)
+                {
+                    Dma.UnmapSg(DmaChan.Dev, data.Sg, {|#0:sgLen|}, data.Dir);
+                    return;
+                }
+
+                DmaDesc = desc;
+            }
+        }
+        """,
+        Count("Dma.UnmapSg", "sgLen", "Dma.MapSg"));
+
+    private const string SasTask = """
+        class SasTask
+        {
+            public SgTable Scatter = SgTable.Alloc(1);
+            public int NumScatter;
+            public DmaDirection DataDir;
+            public bool Ata;
+            public MvsSlotInfo? LlddTask;
+        }
+
+        class MvsSlotInfo
+        {
+            public int NElem;
+            public SasTask? Task;
+        }
+
+        class MvsInfo
+        {
+            public PciDevice Dev = null!;
+            public MvsSlotInfo[] SlotInfo = new MvsSlotInfo[64];
+        }
+
+        """;
+
+    [Fact]
+    public Task MvsTaskPrep_UnmapsWithNElemOnError_Reports() => Verifier.Analyzer(Usings + SasTask + """
+        static class MvSas
+        {
+            // mvs_task_prep: the unwinding error path at err_out
+            static int MvsTaskPrep(SasTask task, MvsInfo mvi, int tag)
+            {
+                int nElem = 0;
+                int rc = 0;
+                if (!task.Ata)
+                {
+                    if (task.NumScatter != 0)
+                    {
+                        nElem = {|#1:Dma.MapSg(mvi.Dev, task.Scatter, task.NumScatter, task.DataDir)|};
+                        if (nElem == 0)
+                        {
+                            return -12;
+                        }
+                    }
+                }
+
+                MvsSlotInfo slot = mvi.SlotInfo[tag];
+                if (slot is null)
+                {
+                    rc = -16;
+                    goto err_out;
+                }
+
+                slot.NElem = nElem;
+                slot.Task = task;
+                task.LlddTask = slot;
+                return 0;
+
+            err_out:
+                if (!task.Ata && nElem != 0)
+                {
+                    Dma.UnmapSg(mvi.Dev, task.Scatter, {|#0:nElem|}, task.DataDir);
+                }
+
+                return rc;
+            }
+        }
+        """,
+        Count("Dma.UnmapSg", "nElem", "Dma.MapSg"));
+
+    [Fact]
+    public Task MvsSlotTaskFree_UnmapsWithSlotNElem_Reports() => Verifier.Analyzer(Usings + SasTask + """
+        static class MvSas
+        {
+            // mvs_task_prep keeps the count in the slot ...
+            static int MvsTaskPrep(SasTask task, MvsInfo mvi, int tag)
+            {
+                int nElem = 0;
+                if (!task.Ata && task.NumScatter != 0)
+                {
+                    nElem = {|#1:Dma.MapSg(mvi.Dev, task.Scatter, task.NumScatter, task.DataDir)|};
+                    if (nElem == 0)
+                    {
+                        return -12;
+                    }
+                }
+
+                MvsSlotInfo slot = mvi.SlotInfo[tag];
+                {|#2:slot.NElem = nElem|};
+                slot.Task = task;
+                task.LlddTask = slot;
+                return 0;
+            }
+
+            // ... and mvs_slot_task_free, on completion or abort, unmaps with it
+            static void MvsSlotTaskFree(MvsInfo mvi, SasTask task, MvsSlotInfo slot, int slotIdx)
+            {
+                if (!task.Ata && slot.NElem != 0)
+                {
+                    Dma.UnmapSg(mvi.Dev, task.Scatter, {|#0:slot.NElem|}, task.DataDir);
+                }
+
+                slot.NElem = 0;
+                slot.Task = null;
+                task.LlddTask = null;
+            }
+        }
+        """,
+        Count("Dma.UnmapSg", "slot.NElem", "Dma.MapSg, stored into MvsSlotInfo.NElem in MvsTaskPrep").WithLocation(2));
+
+    [Fact]
+    public Task SgTableNentsOverwrittenWithTheCount_UnmapAndSyncWithNents_Report() => Verifier.Analyzer(Usings + """
+        // The struct sg_table drivers Marek Szyprowski's 2020 series fixed: sgt->nents = dma_map_sg(.., sgt->orig_nents, ..)
+        // then dma_sync_sg_for_device / dma_unmap_sg with sgt->nents.
+        class Vb2DmaSgBuf
+        {
+            public PciDevice Dev = null!;
+            public DmaDirection DmaDir;
+
+            public void MapAndSync(SgTable sgt)
+            {
+                sgt.Nents = {|#1:Dma.MapSg(Dev, sgt, sgt.OrigNents, DmaDir)|};
+                if (sgt.Nents == 0)
+                {
+                    return;
+                }
+
+                Dma.SyncSgForDevice(Dev, sgt, {|#0:sgt.Nents|}, DmaDir);
+                Dma.UnmapSg(Dev, sgt, {|#2:sgt.Nents|}, DmaDir);
+            }
+        }
+        """,
+        Count("Dma.SyncSgForDevice", "sgt.Nents", "Dma.MapSg"),
+        Verifier.Diagnostic("P2P0024").WithLocation(2).WithLocation(1).WithArguments("Dma.UnmapSg", "sgt.Nents", "Dma.MapSg"));
+
+    [Fact]
+    public Task LegacyMapSgCount_GivenToLegacyUnmapSg_Reports() => Verifier.Analyzer(Usings + """
+        static class OldDriver
+        {
+            static void Io(PciDevice dev, SgTable sg, int nents)
+            {
+                int count = {|#1:Dma.LegacyMapSg(dev, sg, nents, DmaDirection.ToDevice)|};
+                Dma.LegacyUnmapSg(dev, sg, {|#0:count|}, DmaDirection.ToDevice);
+            }
+        }
+        """,
+        Count("Dma.LegacyUnmapSg", "count", "Dma.LegacyMapSg"));
+
+    [Fact]
+    public Task CountReassignedIntoNents_UnmapWithNents_Reports() => Verifier.Analyzer(Usings + """
+        static class Driver
+        {
+            // nents = dma_map_sg(dev, sg, nents, dir): the original count is gone when the unmap needs it.
+            static void Io(PciDevice dev, SgTable sg, int nents)
+            {
+                nents = {|#1:Dma.MapSg(dev, sg, nents, DmaDirection.FromDevice)|};
+                Dma.UnmapSg(dev, sg, {|#0:nents|}, DmaDirection.FromDevice);
+            }
+        }
+        """,
+        Count("Dma.UnmapSg", "nents", "Dma.MapSg"));
+
+    // ---------------------------------------------------------------- correct code
+
+    [Fact]
+    public Task DmaApiHowtoExample_IteratesTheCountAndUnmapsWithNents_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Howto
+        {
+            // Documentation/core-api/dma-api-howto.rst: count = dma_map_sg(dev, sglist, nents, direction);
+            // for_each_sg(sglist, sg, count, i) { hw_address[i] = sg_dma_address(sg); ... }
+            static void Io(PciDevice dev, SgTable sglist, int nents, ulong[] hwAddress)
+            {
+                int count = Dma.MapSg(dev, sglist, nents, DmaDirection.ToDevice);
+                if (count == 0)
+                {
+                    return;
+                }
+
+                for (int i = 0; i < count; i++)
+                {
+                    hwAddress[i] = sglist[i].DmaAddress.Raw;
+                }
+
+                Dma.SyncSgForCpu(dev, sglist, nents, DmaDirection.ToDevice);
+                Dma.UnmapSg(dev, sglist, nents, DmaDirection.ToDevice);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task MvsdFinishData_AsFixed_UnmapsWithDataSgLen_NoDiagnostic() => Verifier.Analyzer(Usings + MmcData + """
+        class MvsdHost
+        {
+            public PciDevice Dev = null!;
+            public int SgFrags;
+        }
+
+        static class Mvsdio
+        {
+            static int MvsdSetupData(MvsdHost host, MmcData data)
+            {
+                host.SgFrags = Dma.MapSg(host.Dev, data.Sg, data.SgLen, data.Dir);
+                return host.SgFrags == 0 ? -12 : 0;
+            }
+
+            static uint MvsdFinishData(MvsdHost host, MmcData data, uint errStatus)
+            {
+                Dma.UnmapSg(host.Dev, data.Sg, data.SgLen, data.Dir);
+                return errStatus;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CountHandedToTheEngineThatWalksSegments_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        // dmaengine_prep_slave_sg(chan, sg, sg_len, ...) walks the DMA segments: the count is what it wants.
+        static class Engine
+        {
+            static object? PrepSlaveSg(SgTable sg, int segments) => segments > 0 ? sg : null;
+
+            static void Io(PciDevice dev, SgTable sg, int nents)
+            {
+                int segments = Dma.MapSg(dev, sg, nents, DmaDirection.ToDevice);
+                if (PrepSlaveSg(sg, segments) is null)
+                {
+                    Dma.UnmapSg(dev, sg, nents, DmaDirection.ToDevice);
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CountReplacedByNentsBeforeTheUnmap_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Driver
+        {
+            static void Io(PciDevice dev, SgTable sg, int nents, bool merged)
+            {
+                int n = Dma.MapSg(dev, sg, nents, DmaDirection.ToDevice);
+                if (n == 0)
+                {
+                    return;
+                }
+
+                n = nents;
+                Dma.UnmapSg(dev, sg, n, DmaDirection.ToDevice);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task SgTableApi_MapSgTableAndUnmapSgTable_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Driver
+        {
+            static void Io(PciDevice dev, SgTable sgt)
+            {
+                if (Dma.MapSgTable(dev, sgt, DmaDirection.ToDevice) != DmaError.None)
+                {
+                    return;
+                }
+
+                Dma.SyncSgTableForCpu(dev, sgt, DmaDirection.ToDevice);
+                Dma.UnmapSgTable(dev, sgt, DmaDirection.ToDevice);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task FieldKeepsNentsBesideTheCount_UnmapWithNents_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        class Request
+        {
+            public SgTable Sg = SgTable.Alloc(4);
+            public int Nents;
+            public int Mapped;
+        }
+
+        class Queue
+        {
+            PciDevice _dev = null!;
+
+            public void Submit(Request rq, int nents)
+            {
+                rq.Nents = nents;
+                rq.Mapped = Dma.MapSg(_dev, rq.Sg, nents, DmaDirection.ToDevice);
+            }
+
+            public void Complete(Request rq) => Dma.UnmapSg(_dev, rq.Sg, rq.Nents, DmaDirection.ToDevice);
+        }
+        """);
+}
