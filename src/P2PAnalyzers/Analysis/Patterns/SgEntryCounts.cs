@@ -30,6 +30,7 @@ internal static class SgEntryCounts
     public static IArgumentOperation? Table(IInvocationOperation call) =>
         call.Arguments.FirstOrDefault(a => a.Parameter is { Ordinal: 1 } p && p.Type.Name == "SgTable");
 
-    private static IArgumentOperation? Nents(IInvocationOperation call) =>
+    /// <summary>The argument given for the <c>nents</c> parameter, written out (not a default value).</summary>
+    public static IArgumentOperation? Nents(IInvocationOperation call) =>
         call.Arguments.FirstOrDefault(a => a.Parameter?.Name == NentsParameter && a.ArgumentKind != ArgumentKind.DefaultValue);
 }

@@ -1,0 +1,219 @@
+using Microsoft.CodeAnalysis.Testing;
+using P2PAnalyzers.CodeFixes.Fixes;
+using Verifier = P2PAnalyzers.Tests.Infrastructure.Verify<P2PAnalyzers.Rules.P2P0024ScatterlistCountConfusionAnalyzer>;
+
+namespace P2PAnalyzers.Tests.Fixes;
+
+/// <summary>
+/// P2P0024's fix passes the nents given to the map call, as the kernel's own fixes did: <c>data-&gt;sg_len</c> in mvsdio
+/// and bcm2835, <c>task-&gt;num_scatter</c> in mvsas, <c>sgt-&gt;orig_nents</c> in the sg_table drivers.
+/// </summary>
+public sealed class P2P0024CodeFixTests
+{
+    private const string Usings = """
+        using P2PDma.Mapping;
+        using P2PDma.Pci;
+
+        """;
+
+    private const string MmcData = """
+        class MmcData
+        {
+            public SgTable Sg = SgTable.Alloc(1);
+            public int SgLen;
+            public DmaDirection Dir;
+        }
+
+        class MvsdHost
+        {
+            public PciDevice Dev = null!;
+            public int SgFrags;
+        }
+
+        """;
+
+    private const string Mvsdio = """
+        static class Mvsdio
+        {
+            static int MvsdSetupData(MvsdHost host, MmcData data)
+            {
+                host.SgFrags = Dma.MapSg(host.Dev, data.Sg, data.SgLen, data.Dir);
+                return host.SgFrags == 0 ? -12 : 0;
+            }
+
+            static uint MvsdFinishData(MvsdHost host, MmcData data, uint errStatus)
+            {
+                // unmap once the interrupt says the transfer is done
+                Dma.UnmapSg(host.Dev, data.Sg, NENTS, data.Dir);
+                return errStatus;
+            }
+        }
+        """;
+
+    [Fact]
+    public Task MvsdFinishData_UnmapsWithDataSgLen() => Verifier.CodeFix<P2P0024ScatterlistCountConfusionCodeFix>(
+        Usings + MmcData + Mvsdio.Replace("NENTS", "[|host.SgFrags|]"),
+        Usings + MmcData + Mvsdio.Replace("NENTS", "data.SgLen"));
+
+    [Fact]
+    public async Task MvsdFinishDataInItsOwnFile_UnmapsWithDataSgLen()
+    {
+        var test = new Verifier.CodeFixTest<P2P0024ScatterlistCountConfusionCodeFix>();
+        test.Configure(withLibrary: true);
+        string setup = Usings + MmcData + """
+            static class MvsdSetup
+            {
+                public static int MvsdSetupData(MvsdHost host, MmcData data)
+                {
+                    host.SgFrags = Dma.MapSg(host.Dev, data.Sg, data.SgLen, data.Dir);
+                    return 0;
+                }
+            }
+            """;
+        string finish = Usings + """
+            static class MvsdIrq
+            {
+                public static void MvsdFinishData(MvsdHost host, MmcData data) => Dma.UnmapSg(host.Dev, data.Sg, NENTS, data.Dir);
+            }
+            """;
+        test.TestState.Sources.Add(("/0/Setup.cs", setup));
+        test.TestState.Sources.Add(("/0/Irq.cs", finish.Replace("NENTS", "[|host.SgFrags|]")));
+        test.FixedState.Sources.Add(("/0/Setup.cs", setup));
+        test.FixedState.Sources.Add(("/0/Irq.cs", finish.Replace("NENTS", "data.SgLen")));
+        test.TestState.MarkupHandling = MarkupMode.Allow;
+        await test.RunAsync();
+    }
+
+    private const string Bcm2835 = """
+        class Bcm2835Host
+        {
+            public PciDevice Dev = null!;
+
+            static object? PrepSlaveSg(SgTable sg, int sgLen) => sgLen > 1 ? sg : null;
+
+            // bcm2835_prepare_dma
+            public void PrepareDma(MmcData data)
+            {
+                int sgLen = Dma.MapSg(Dev, data.Sg, data.SgLen, data.Dir);
+                if (sgLen == 0)
+                {
+                    return;
+                }
+
+                if (PrepSlaveSg(data.Sg, sgLen) is null)
+                {
+                    Dma.UnmapSg(Dev, data.Sg, NENTS, data.Dir);
+                }
+            }
+        }
+        """;
+
+    [Fact]
+    public Task Bcm2835PrepareDma_UnmapsWithDataSgLen() => Verifier.CodeFix<P2P0024ScatterlistCountConfusionCodeFix>(
+        Usings + MmcData + Bcm2835.Replace("NENTS", "[|sgLen|]"),
+        Usings + MmcData + Bcm2835.Replace("NENTS", "data.SgLen"));
+
+    private const string MvSas = """
+        class SasTask
+        {
+            public SgTable Scatter = SgTable.Alloc(1);
+            public int NumScatter;
+            public DmaDirection DataDir;
+        }
+
+        class MvsSlotInfo
+        {
+            public int NElem;
+        }
+
+        static class MvSas
+        {
+            static int MvsTaskPrep(SasTask task, PciDevice dev, MvsSlotInfo? slot)
+            {
+                int nElem = Dma.MapSg(dev, task.Scatter, task.NumScatter, task.DataDir);
+                if (nElem == 0)
+                {
+                    return -12;
+                }
+
+                if (slot is null)
+                {
+                    goto err_out;
+                }
+
+                slot.NElem = nElem;
+                return 0;
+
+            err_out:
+                Dma.UnmapSg(dev, task.Scatter, PREP, task.DataDir);
+                return -16;
+            }
+
+            static void MvsSlotTaskFree(PciDevice dev, SasTask task, MvsSlotInfo slot)
+            {
+                if (slot.NElem != 0)
+                {
+                    Dma.UnmapSg(dev, task.Scatter, FREE, task.DataDir);
+                }
+
+                slot.NElem = 0;
+            }
+        }
+        """;
+
+    [Fact]
+    public Task MvsTaskPrepAndMvsSlotTaskFree_UnmapWithTaskNumScatter() => Verifier.CodeFix<P2P0024ScatterlistCountConfusionCodeFix>(
+        Usings + MvSas.Replace("PREP", "[|nElem|]").Replace("FREE", "[|slot.NElem|]"),
+        Usings + MvSas.Replace("PREP", "task.NumScatter").Replace("FREE", "task.NumScatter"));
+
+    private const string SgTableDriver = """
+        class Vb2DmaSgBuf
+        {
+            public PciDevice Dev = null!;
+
+            public void MapAndSync(SgTable sgt, DmaDirection dir)
+            {
+                sgt.Nents = Dma.MapSg(Dev, sgt, sgt.OrigNents, dir);
+                if (sgt.Nents == 0)
+                {
+                    return;
+                }
+
+                Dma.SyncSgForDevice(Dev, sgt, SYNC, dir);
+                Dma.UnmapSg(Dev, sgt, UNMAP, dir);
+            }
+        }
+        """;
+
+    [Fact]
+    public Task SgTableNents_BecomesOrigNents() => Verifier.CodeFix<P2P0024ScatterlistCountConfusionCodeFix>(
+        Usings + SgTableDriver.Replace("SYNC", "[|sgt.Nents|]").Replace("UNMAP", "[|sgt.Nents|]"),
+        Usings + SgTableDriver.Replace("SYNC", "sgt.OrigNents").Replace("UNMAP", "sgt.OrigNents"));
+
+    [Fact]
+    public Task NentsOverwrittenByTheCount_NoFix() => Verifier.NoCodeFix<P2P0024ScatterlistCountConfusionCodeFix>(Usings + """
+        static class Driver
+        {
+            static void Io(PciDevice dev, SgTable sg, int nents)
+            {
+                nents = Dma.MapSg(dev, sg, nents, DmaDirection.FromDevice);
+                Dma.UnmapSg(dev, sg, [|nents|], DmaDirection.FromDevice);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CountKeptInAFieldAndTheTableInAnother_NoFix() => Verifier.NoCodeFix<P2P0024ScatterlistCountConfusionCodeFix>(Usings + """
+        // The map was given a parameter: nothing at the completion holds it.
+        class Port
+        {
+            PciDevice _dev = null!;
+            SgTable _sg = SgTable.Alloc(4);
+            int _mapped;
+
+            public void Submit(int nents) => _mapped = Dma.MapSg(_dev, _sg, nents, DmaDirection.ToDevice);
+
+            public void Complete() => Dma.UnmapSg(_dev, _sg, [|_mapped|], DmaDirection.ToDevice);
+        }
+        """);
+}
