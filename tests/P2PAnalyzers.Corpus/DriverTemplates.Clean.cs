@@ -26,6 +26,7 @@ internal static class CleanTemplates
         new("ThruHostBridgeOnly", "MMIO mapping after a map-type check and a helper that asks", false, ThruHostBridgeOnly),
         new("CmbBusAddress", "nvme CMB and peer doorbell from the bus address", false, CmbBusAddress),
         new("AmdgpuFreeSgt", "amdgpu_vram_mgr_free_sgt: unmap of its own resource mappings", false, AmdgpuFreeSgt),
+        new("DmaApiHowtoSg", "dma-api-howto: the DMA side iterated over dma_map_sg's count, unmap and syncs with nents", false, DmaApiHowtoSg),
     };
 
     private static string PhysVecExporter(string c, Rng r) => $$"""
@@ -614,6 +615,36 @@ internal static class CleanTemplates
 
                     Dma.UnmapResource(dev, sg.DmaAddress, sg.DmaLength, dir);
                 }
+            }
+        }
+        """;
+
+    private static string DmaApiHowtoSg(string c, Rng r) => $$"""
+        public sealed class {{c}}SgSubmitter
+        {
+            private readonly ulong[] _hw = new ulong[16];
+
+            public int Submit(PciDevice dev, SgTable sglist, int nents)
+            {
+                int count = Dma.MapSg(dev, sglist, nents, DmaDirection.ToDevice);
+                if (count == 0)
+                {
+                    return -12;
+                }
+
+                for (int i = 0; i < count && i < _hw.Length; i++)
+                {
+                    _hw[i] = sglist[i].DmaAddress.Raw + {{r.Hex(4, 0x10)}};
+                }
+
+                Dma.SyncSgForDevice(dev, sglist, nents, DmaDirection.ToDevice);
+                return count;
+            }
+
+            public void Complete(PciDevice dev, SgTable sglist, int nents)
+            {
+                Dma.SyncSgForCpu(dev, sglist, nents, DmaDirection.ToDevice);
+                Dma.UnmapSg(dev, sglist, nents, DmaDirection.ToDevice);
             }
         }
         """;

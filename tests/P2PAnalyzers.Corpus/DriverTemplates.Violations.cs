@@ -28,6 +28,7 @@ internal static class ViolationTemplates
         new("HabanaDistanceInLocal", "hl_dmabuf_attach distance check, then dma_map_resource", true, HabanaDistanceInLocal),
         new("MapPhysBarSkipCpuSync", "BAR mapped as RAM with SKIP_CPU_SYNC instead of MMIO", true, MapPhysBarSkipCpuSync),
         new("BusAddrMapUnmapped", "pci_p2pdma_bus_addr_map result unmapped like an MMIO mapping", true, BusAddrMapUnmapped),
+        new("MvsdioSgFragsCompletion", "mvsdio: dma_map_sg's count kept in host->sg_frags, unmapped with it in the completion", true, MvsdioSgFragsCompletion),
     };
 
     private static string AmdgpuDistanceExporter(string c, Rng r) => $$"""
@@ -423,6 +424,44 @@ internal static class ViolationTemplates
                 DmaAddr bus = PciP2PDma.BusAddrMap(provider, phys);
                 run(bus);
                 Dma.UnmapResource(dev, bus, size, DmaDirection.ToDevice);⟦P2P0013⟧
+            }
+        }
+        """;
+
+    private static string MvsdioSgFragsCompletion(string c, Rng r) => $$"""
+        public sealed class {{c}}MvsdRequest
+        {
+            public SgTable Sg = SgTable.Alloc(4);
+            public int SgLen = 4;
+            public DmaDirection Dir;
+        }
+
+        public sealed class {{c}}MvsdHost
+        {
+            private readonly PciDevice _dev;
+            private int _sgFrags;
+
+            public {{c}}MvsdHost(PciDevice dev) => _dev = dev;
+
+            public uint SysAddrLow { get; private set; }
+
+            // mvsd_setup_data: the segment count kept for the completion
+            public int SetupData({{c}}MvsdRequest data)
+            {
+                _sgFrags = Dma.MapSg(_dev, data.Sg, data.SgLen, data.Dir);
+                if (_sgFrags == 0)
+                {
+                    return -12;
+                }
+
+                SysAddrLow = (uint)(data.Sg[0].DmaAddress.Raw & {{r.Hex(8, 0x100)}});
+                return 0;
+            }
+
+            // mvsd_finish_data, from the interrupt handler
+            public void FinishData({{c}}MvsdRequest data)
+            {
+                Dma.UnmapSg(_dev, data.Sg, _sgFrags, data.Dir);⟦P2P0024⟧
             }
         }
         """;
