@@ -217,7 +217,7 @@ public sealed class Results
     {
         Cases.Empty => "empty analyzer (compilation start)",
         Cases.EmptyOperation => "empty operation analyzer (invocation)",
-        Cases.EmptyRuleShaped => "nine no-op analyzers with the rules' operation kinds",
+        Cases.EmptyRuleShaped => "one no-op analyzer per rule, with its operation kinds",
         Cases.AllP2P => "**all P2P analyzers**",
         Cases.EmptyOperationAfterEdit => "empty operation analyzer, after an edit to another file",
         Cases.AllP2PAfterEdit => "**all P2P analyzers, after an edit to another file**",
