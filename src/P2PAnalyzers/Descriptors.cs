@@ -59,6 +59,12 @@ internal static class Descriptors
         messageFormat: "{0} {1} with DmaAttrs.SkipCpuSync; peer BAR memory is MMIO: use DmaAttrs.Mmio",
         description: "DMA_ATTR_SKIP_CPU_SYNC is about cache maintenance of RAM and says nothing for MMIO; BAR memory is mapped with DMA_ATTR_MMIO (amdgpu, habanalabs and the VFIO RFC used the former).");
 
+    public static readonly DiagnosticDescriptor P2P0020MappingErrorNotChecked = Rule(
+        RuleIdentifiers.MappingErrorNotChecked,
+        title: "Mapping used without its error check",
+        messageFormat: "The address {0} returns reaches {2} as '{1}' on a path where Dma.MappingError was not asked; check the mapping first",
+        description: "A streaming mapping can fail (no IOVA space, an address the device cannot reach, swiotlb full) and then returns DMA_MAPPING_ERROR, which must be tested with dma_mapping_error() before the address goes to a device, into a scatterlist or to its unmap (Documentation/core-api/dma-api-howto.rst). CONFIG_DMA_API_DEBUG reports 'device driver failed to check map error'; the kernel's history has hundreds of commits adding the missing check.");
+
     public static readonly DiagnosticDescriptor P2P0024ScatterlistCountConfusion = Rule(
         RuleIdentifiers.ScatterlistCountConfusion,
         title: "Scatterlist unmapped or synced with the mapped segment count",

@@ -28,6 +28,7 @@ internal sealed partial class Evaluator
             }
         }
 
+        RecordUnchecked(inv.Syntax);
         IOperation? Arg(int ordinal) => inv.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal)?.Value;
         FlowValue ArgValue(int ordinal) => ordinal < args.Length ? args[ordinal] : FlowValue.Empty;
         // Made only when a fact needs it: most calls a body evaluates (often several times) are not the library's.
@@ -47,9 +48,13 @@ internal sealed partial class Evaluator
                 if (role != Role.DmaFromRaw)
                 {
                     _recorder?.RecordDecisions(inv.Syntax, State.Decisions);
+                    State = State.WithUnchecked(At().Source);
                 }
 
                 return FlowValue.Of(new Fact(FactKind.Dma, At()));
+            case Role.MappingError:
+                State = State.WithChecked(Sources(ArgValue(1)));
+                return FlowValue.Empty;
             case Role.MapSg:
                 _recorder?.RecordDecisions(inv.Syntax, State.Decisions);
                 return FlowValue.Of(new Fact(FactKind.SgMappedCount, At()));
@@ -112,6 +117,19 @@ internal sealed partial class Evaluator
         }
 
         AddedTo(inv, args);
+        if (!State.Unchecked.IsEmpty && _k.IsSource(method))
+        {
+            // A helper of the compilation that asks MappingError of the mapping handed to it checks it; one that only
+            // uses it (solo6x10's solo_p2m_dma_t programs the device with it) does not.
+            for (int i = 0; i < args.Length; i++)
+            {
+                if (args[i].Has(FactKind.Dma) && MappingUses.Checks(method, i))
+                {
+                    State = State.WithChecked(Sources(args[i]));
+                }
+            }
+        }
+
         if (_k.User.IsBuilder(method))
         {
             // A builder the project named in .editorconfig: what it hands back was filled by hand.
@@ -364,4 +382,24 @@ internal sealed partial class Evaluator
 
     private bool IsAddressType(ITypeSymbol type) =>
         _k.Is(type, _k.PhysAddr) || _k.Is(type, _k.PciBusAddr) || _k.Is(type, _k.DmaAddr);
+
+    /// <summary>The map calls the DMA addresses of <paramref name="value"/> come from.</summary>
+    private static System.Collections.Generic.IEnumerable<OriginSource> Sources(FlowValue value)
+    {
+        foreach (Fact fact in value.Facts)
+        {
+            if (fact.Kind == FactKind.Dma)
+            {
+                yield return fact.Origin.Source;
+            }
+        }
+    }
+
+    private void RecordUnchecked(SyntaxNode at)
+    {
+        if (!State.Unchecked.IsEmpty)
+        {
+            _recorder?.RecordUnchecked(at, State.Unchecked);
+        }
+    }
 }

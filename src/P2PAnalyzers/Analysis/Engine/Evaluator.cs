@@ -89,7 +89,9 @@ internal sealed partial class Evaluator
             case IFieldReferenceOperation field:
                 return FieldRead(field);
             case ISimpleAssignmentOperation assignment:
-                return Assign(assignment.Target, assignment.Value);
+                FlowValue assigned = Assign(assignment.Target, assignment.Value);
+                RecordUnchecked(assignment.Syntax);
+                return assigned;
             case ICompoundAssignmentOperation compound:
                 return CompoundAssign(compound);
             case IIncrementOrDecrementOperation increment:

@@ -49,6 +49,19 @@ internal sealed class FlowRecorder
         Decisions[call] = Decisions.TryGetValue(call, out ImmutableHashSet<MapTypeDecision> known) ? known.Intersect(d) : d;
     }
 
+    /// <summary>The mappings not checked on some path to a call or a store (may: every visit adds).</summary>
+    public Dictionary<SyntaxNode, ImmutableHashSet<OriginSource>> Unchecked { get; } = new();
+
+    public void RecordUnchecked(SyntaxNode at, ImmutableHashSet<OriginSource> @unchecked)
+    {
+        if (!KeepsValues)
+        {
+            return;
+        }
+
+        Unchecked[at] = Unchecked.TryGetValue(at, out ImmutableHashSet<OriginSource> known) ? known.Union(@unchecked) : @unchecked;
+    }
+
     public void RecordLocalFunctionCall(IMethodSymbol function, ControlFlowGraph graph, FlowState state)
     {
         LocalFunctionCalls[function] = LocalFunctionCalls.TryGetValue(function, out var known)

@@ -8,23 +8,41 @@ namespace P2PAnalyzers.Analysis;
 internal readonly record struct MapTypeDecision(FactKey Provider, FactKey Device);
 
 /// <summary>
-/// The analysis state at one program point: the facts of every tracked location (may: joined by union) and the
-/// map-type decisions made on every path here (must: joined by intersection; null stands for "not reached yet").
+/// The analysis state at one program point: the facts of every tracked location (may: joined by union), the
+/// map-type decisions made on every path here (must: joined by intersection; null stands for "not reached yet"), and
+/// the mappings made here whose error was not checked on some path (may).
 /// </summary>
 internal sealed class FlowState
 {
     public static readonly FlowState Entry = new(ImmutableDictionary<AccessPath, FlowValue>.Empty, ImmutableHashSet<MapTypeDecision>.Empty);
 
     public FlowState(ImmutableDictionary<AccessPath, FlowValue> values, ImmutableHashSet<MapTypeDecision>? decisions)
-        : this(values, decisions, ImmutableHashSet<OriginSource>.Empty)
+        : this(values, decisions, ImmutableHashSet<OriginSource>.Empty, ImmutableHashSet<OriginSource>.Empty)
     {
     }
 
-    private FlowState(ImmutableDictionary<AccessPath, FlowValue> values, ImmutableHashSet<MapTypeDecision>? decisions, ImmutableHashSet<OriginSource> notBus)
+    private FlowState(ImmutableDictionary<AccessPath, FlowValue> values, ImmutableHashSet<MapTypeDecision>? decisions, ImmutableHashSet<OriginSource> notBus,
+        ImmutableHashSet<OriginSource> uncheckedMaps)
     {
         Values = values;
         Decisions = decisions;
         NotBus = notBus;
+        Unchecked = uncheckedMaps;
+    }
+
+    /// <summary>
+    /// The mappings (by the map call that made them) made on some path here whose error was not checked since with
+    /// <c>Dma.MappingError</c> (<c>dma_mapping_error</c>) nor handed to a helper that may check it. May: joined by
+    /// union. What P2P0020 asks at a use; the state of one body only (a mapping from elsewhere is not in it).
+    /// </summary>
+    public ImmutableHashSet<OriginSource> Unchecked { get; }
+
+    public FlowState WithUnchecked(OriginSource source) => new(Values, Decisions, NotBus, Unchecked.Add(source));
+
+    public FlowState WithChecked(System.Collections.Generic.IEnumerable<OriginSource> sources)
+    {
+        ImmutableHashSet<OriginSource> left = Unchecked.Except(sources);
+        return left.Count == Unchecked.Count ? this : new(Values, Decisions, NotBus, left);
     }
 
     /// <summary>
@@ -34,7 +52,7 @@ internal sealed class FlowState
     /// </summary>
     public ImmutableHashSet<OriginSource> NotBus { get; }
 
-    public FlowState WithoutBus(System.Collections.Generic.IEnumerable<OriginSource> sources) => new(Values, Decisions, NotBus.Union(sources));
+    public FlowState WithoutBus(System.Collections.Generic.IEnumerable<OriginSource> sources) => new(Values, Decisions, NotBus.Union(sources), Unchecked);
 
     public ImmutableDictionary<AccessPath, FlowValue> Values { get; }
 
@@ -56,11 +74,11 @@ internal sealed class FlowState
         }
 
         values = value.IsEmpty ? values.Remove(path) : values.SetItem(path, value);
-        return new FlowState(values, Decisions, NotBus);
+        return new FlowState(values, Decisions, NotBus, Unchecked);
     }
 
     public FlowState AddDecision(MapTypeDecision decision) =>
-        new(Values, (Decisions ?? ImmutableHashSet<MapTypeDecision>.Empty).Add(decision), NotBus);
+        new(Values, (Decisions ?? ImmutableHashSet<MapTypeDecision>.Empty).Add(decision), NotBus, Unchecked);
 
     public IEnumerable<KeyValuePair<AccessPath, FlowValue>> Below(AccessPath path) =>
         Values.Where(kv => !kv.Key.Equals(path) && path.IsPrefixOf(kv.Key));
@@ -96,13 +114,16 @@ internal sealed class FlowState
             : a.Decisions.Intersect(b.Decisions);
         ImmutableHashSet<OriginSource> notBus = a.NotBus.IsEmpty || ReferenceEquals(a.NotBus, b.NotBus) ? a.NotBus
             : b.NotBus.IsEmpty ? b.NotBus : a.NotBus.Intersect(b.NotBus);
+        ImmutableHashSet<OriginSource> @unchecked = b.Unchecked.IsEmpty || ReferenceEquals(a.Unchecked, b.Unchecked) ? a.Unchecked
+            : a.Unchecked.IsEmpty ? b.Unchecked : a.Unchecked.Union(b.Unchecked);
         return ReferenceEquals(values, a.Values) && ReferenceEquals(decisions, a.Decisions) && ReferenceEquals(notBus, a.NotBus)
-            ? a : new FlowState(values, decisions, notBus);
+            && ReferenceEquals(@unchecked, a.Unchecked)
+            ? a : new FlowState(values, decisions, notBus, @unchecked);
     }
 
     public bool SameAs(FlowState other)
     {
-        if (Values.Count != other.Values.Count || !SameDecisions(other) || !NotBus.SetEquals(other.NotBus))
+        if (Values.Count != other.Values.Count || !SameDecisions(other) || !NotBus.SetEquals(other.NotBus) || !Unchecked.SetEquals(other.Unchecked))
         {
             return false;
         }

@@ -73,6 +73,13 @@ internal sealed class MethodFlow
     public FlowValue ValueOf(SyntaxNode expression) =>
         _recorder.Values.TryGetValue(expression, out FlowValue value) ? value : FlowValue.Empty;
 
+    /// <summary>
+    /// The mappings made in this body that, on some path to <paramref name="callOrStore"/>, were neither checked with
+    /// <c>Dma.MappingError</c> nor handed to a helper of the compilation.
+    /// </summary>
+    public ImmutableHashSet<OriginSource> UncheckedAt(SyntaxNode callOrStore) =>
+        _recorder.Unchecked.TryGetValue(callOrStore, out var @unchecked) ? @unchecked : ImmutableHashSet<OriginSource>.Empty;
+
     /// <summary>The map-type decisions made on every path to the call, or null when the call was not reached.</summary>
     public ImmutableHashSet<MapTypeDecision>? DecisionsAt(SyntaxNode call) =>
         _recorder.Decisions.TryGetValue(call, out var decisions) ? decisions : null;

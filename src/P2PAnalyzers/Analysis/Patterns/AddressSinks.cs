@@ -36,8 +36,11 @@ internal static class AddressSinks
             && offset.Has(FactKind.BusOffset) && !offset.Has(FactKind.CpuPhys);
     }
 
-    /// <summary>Whether <paramref name="op"/>, in a body of <paramref name="containingSymbol"/>, is a sink of the space.</summary>
-    public static bool IsCandidate(IOperation op, ISymbol containingSymbol, KnownSymbols k, Role rawConstructor, AddressSpaceAnnotation space) => op switch
+    /// <summary>
+    /// Whether <paramref name="op"/>, in a body of <paramref name="containingSymbol"/>, is a sink of the space (with the
+    /// space's raw constructor, unless <paramref name="rawConstructor"/> is null).
+    /// </summary>
+    public static bool IsCandidate(IOperation op, ISymbol containingSymbol, KnownSymbols k, Role? rawConstructor, AddressSpaceAnnotation space) => op switch
     {
         IInvocationOperation inv => k.RoleOf(inv.TargetMethod) == rawConstructor || AnyParameter(inv.TargetMethod.Parameters, k, space),
         IObjectCreationOperation creation => creation.Constructor is IMethodSymbol constructor && AnyParameter(constructor.Parameters, k, space),
@@ -62,10 +65,10 @@ internal static class AddressSinks
         return false;
     }
 
-    public static IEnumerable<AddressSink> Of(IOperation op, KnownSymbols k, Role rawConstructor, AddressSpaceAnnotation space) =>
+    public static IEnumerable<AddressSink> Of(IOperation op, KnownSymbols k, Role? rawConstructor, AddressSpaceAnnotation space) =>
         Sinks(op, k, rawConstructor, space).Where(s => s.Operand is not IInvalidOperation && !s.Operand.Syntax.ContainsDiagnostics);
 
-    private static IEnumerable<AddressSink> Sinks(IOperation op, KnownSymbols k, Role rawConstructor, AddressSpaceAnnotation space)
+    private static IEnumerable<AddressSink> Sinks(IOperation op, KnownSymbols k, Role? rawConstructor, AddressSpaceAnnotation space)
     {
         string annotation = AddressSpaceAnnotations.Describe(space);
         switch (op)

@@ -78,4 +78,10 @@ internal enum Role : byte
 
     // Syncs of a scatterlist given its entry count (dma_sync_sg_for_cpu / for_device).
     SyncSg,
+
+    /// <summary>A device reads or writes memory at a DMA address (the simulated fabric's transfers).</summary>
+    DeviceDma,
+
+    // Syncs of a single mapping (dma_sync_single_for_cpu / for_device, and their _range forms).
+    SyncSingle,
 }

@@ -84,6 +84,12 @@ internal static class RoleTable
         Add(k.Dma, "LegacyUnmapSg", Role.UnmapSg);
         Add(k.Dma, "UnmapSgTable", Role.UnmapSgTable);
         Add(k.Dma, "MappingError", Role.MappingError);
+        Add(k.Compilation.GetTypeByMetadataName("P2PDma.Fabric.DmaFabric"), "Read", Role.DeviceDma);
+        Add(k.Compilation.GetTypeByMetadataName("P2PDma.Fabric.DmaFabric"), "Write", Role.DeviceDma);
+        Add(k.Dma, "SyncSingleForCpu", Role.SyncSingle);
+        Add(k.Dma, "SyncSingleForDevice", Role.SyncSingle);
+        Add(k.Dma, "SyncSingleRangeForCpu", Role.SyncSingle);
+        Add(k.Dma, "SyncSingleRangeForDevice", Role.SyncSingle);
         Add(k.Dma, "SyncSgForCpu", Role.SyncSg);
         Add(k.Dma, "SyncSgForDevice", Role.SyncSg);
         Add(k.P2PDmaMapping, "Address", Role.MappingAddress);

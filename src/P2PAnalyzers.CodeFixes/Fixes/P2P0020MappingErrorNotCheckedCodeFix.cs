@@ -1,0 +1,62 @@
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using P2PAnalyzers.CodeFixes.Shared;
+
+namespace P2PAnalyzers.CodeFixes.Fixes;
+
+/// <summary>
+/// P2P0020: adds the check right after the mapping, the way the kernel's fixes did (<c>if (dma_mapping_error(dev,
+/// dma_addr)) return -ENOMEM;</c>), leaving through the function's own error path (<see cref="ErrorPath"/>). Offered
+/// when the mapping is kept in a name the check can read again: a local it declares or is assigned to, or a chain of
+/// names (<c>nvme.CmdDma</c>, <c>handles[i]</c>), as a statement of its own in a block; and when the device it was
+/// mapped for is a chain of names too.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0020MappingErrorNotCheckedCodeFix)), Shared]
+public sealed class P2P0020MappingErrorNotCheckedCodeFix : P2PCodeFix
+{
+    private protected override string RuleId => RuleIdentifiers.MappingErrorNotChecked;
+
+    private protected override string Title(Diagnostic diagnostic) => "Check the mapping with Dma.MappingError";
+
+    private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax map
+            || map.ArgumentList.Arguments.FirstOrDefault()?.Expression is not ExpressionSyntax device
+            || !Assignments.PathOnly(device)
+            || Kept(map) is not (StatementSyntax statement, ExpressionSyntax kept)
+            || statement.Parent is not BlockSyntax)
+        {
+            return null;
+        }
+
+        ExpressionSyntax error = SyntaxFactory.ParseExpression(Names.DmaError + ".NoMemory");
+        StatementSyntax check = FixDocument.Generated(SyntaxFactory.IfStatement(
+            SyntaxFactory.ParseExpression($"{Names.Dma}.MappingError({device.WithoutTrivia()}, {kept.WithoutTrivia()})"),
+            SyntaxFactory.Block(ErrorPath.For(model, statement, error))));
+        // Inserted after the statement, not by rewriting the block: Fix All merges the checks of one block's mappings.
+        return root.InsertNodesAfter(statement, new[] { check });
+    }
+
+    /// <summary>The statement that keeps the mapping, and the name it is kept in.</summary>
+    private static (StatementSyntax, ExpressionSyntax)? Kept(InvocationExpressionSyntax map) => map.Parent switch
+    {
+        EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: LocalDeclarationStatementSyntax declaration } } declarator } =>
+            (declaration, SyntaxFactory.IdentifierName(declarator.Identifier.ValueText)),
+        AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Parent: ExpressionStatementSyntax statement } assignment
+            when assignment.Right == map && Readable(assignment.Left) => (statement, assignment.Left),
+        _ => null,
+    };
+
+    /// <summary>A chain of names, or an element of one indexed by names and constants: reading it again reads the mapping.</summary>
+    private static bool Readable(ExpressionSyntax target) => target switch
+    {
+        ElementAccessExpressionSyntax element => Assignments.PathOnly(element.Expression)
+            && element.ArgumentList.Arguments.All(a => a.Expression is IdentifierNameSyntax or LiteralExpressionSyntax),
+        _ => Assignments.PathOnly(target),
+    };
+}

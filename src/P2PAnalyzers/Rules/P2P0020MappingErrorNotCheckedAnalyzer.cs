@@ -1,0 +1,70 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using P2PAnalyzers.Analysis;
+
+namespace P2PAnalyzers.Rules;
+
+/// <summary>
+/// P2P0020: the DMA address of <c>Dma.MapPage</c>, <c>MapSingle</c>, <c>MapPhys</c> or <c>MapResource</c> reaches its
+/// unmap, a device, a scatterlist entry or a declared DMA-address sink on a path where <c>Dma.MappingError</c> was not
+/// asked (<c>kernel/dma/debug.c</c>: "device driver failed to check map error"). Reported once per map call, at the call.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class P2P0020MappingErrorNotCheckedAnalyzer : FlowRuleAnalyzer
+{
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.P2P0020MappingErrorNotChecked);
+
+    private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
+
+    private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
+        operation is IInvocationOperation inv && MappingUses.IsCheckedMap(symbols.RoleOf(inv.TargetMethod));
+
+    private protected override bool Needs(Fact fact) => fact.Kind == FactKind.Dma;
+
+    private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
+    {
+        var map = (IInvocationOperation)candidate;
+        var made = new OriginSource($"{map.TargetMethod.ContainingType.Name}.{map.TargetMethod.Name}", map.Syntax.GetLocation());
+        ISymbol? owner = map.SemanticModel?.GetEnclosingSymbol(map.Syntax.SpanStart);
+        if (owner is null)
+        {
+            return;
+        }
+
+        // The first use, in source order, of this mapping's address while its error is unchecked on some path there; a
+        // store counts when some path also returns without the check (the code may check through what it stored).
+        bool uncheckedAtExit = flow.States.Length > 0 && flow.States[flow.States.Length - 1] is FlowState exit && exit.Unchecked.Contains(made);
+        MappingUse? first = null;
+        foreach (IOperation op in MethodFlow.RootOf(map).DescendantsAndSelf())
+        {
+            if (op.Kind is not (OperationKind.Invocation or OperationKind.SimpleAssignment)
+                || !flow.UncheckedAt(op.Syntax).Contains(made))
+            {
+                continue;
+            }
+
+            foreach (MappingUse use in MappingUses.Of(op, owner, symbols))
+            {
+                if ((!use.Store || uncheckedAtExit)
+                    && flow.ValueOf(use.Operand.Syntax).Facts.Any(f => f.Kind == FactKind.Dma && f.Origin.Steps.IsEmpty && f.Origin.Source.Equals(made))
+                    && (first is null || use.Operand.Syntax.SpanStart < first.Value.Operand.Syntax.SpanStart))
+                {
+                    first = use;
+                }
+            }
+        }
+
+        if (first is MappingUse reached)
+        {
+            report(Diagnostic.Create(Descriptors.P2P0020MappingErrorNotChecked, map.Syntax.GetLocation(),
+                ImmutableArray.Create(reached.Operand.Syntax.GetLocation()),
+                made.What, Reporting.Text(reached.Operand.Syntax), reached.Description));
+        }
+    }
+}
