@@ -28,6 +28,7 @@ internal static class ViolationTemplates
         new("HabanaDistanceInLocal", "hl_dmabuf_attach distance check, then dma_map_resource", true, HabanaDistanceInLocal),
         new("MapPhysBarSkipCpuSync", "BAR mapped as RAM with SKIP_CPU_SYNC instead of MMIO", true, MapPhysBarSkipCpuSync),
         new("BusAddrMapUnmapped", "pci_p2pdma_bus_addr_map result unmapped like an MMIO mapping", true, BusAddrMapUnmapped),
+        new("SoloP2mDma", "solo6x10 solo_p2m_dma: dma_map_single handed to the engine and unmapped, never checked", true, SoloP2mDma),
         new("MvsdioSgFragsCompletion", "mvsdio: dma_map_sg's count kept in host->sg_frags, unmapped with it in the completion", true, MvsdioSgFragsCompletion),
     };
 
@@ -386,7 +387,13 @@ internal static class ViolationTemplates
                 for (int i = 0; i < pages.Length; i++)
                 {
                     ulong barAddress = hdev.Pdev.Bar({{r.Pick(Bars)}}).CpuStart.Raw + pages[i];
-                    sgt[i].DmaAddress = Dma.MapResource(attachment.Device, PhysAddr.FromRaw(barAddress), chunk, dir);
+                    DmaAddr addr = Dma.MapResource(attachment.Device, PhysAddr.FromRaw(barAddress), chunk, dir);
+                    if (Dma.MappingError(attachment.Device, addr))
+                    {
+                        return DmaError.NoMemory;
+                    }
+
+                    sgt[i].DmaAddress = addr;
                     sgt[i].DmaLength = chunk;
                 }
 
@@ -463,6 +470,29 @@ internal static class ViolationTemplates
             {
                 Dma.UnmapSg(_dev, data.Sg, _sgFrags, data.Dir);⟦P2P0024⟧
             }
+        }
+        """;
+
+    private static string SoloP2mDma(string c, Rng r) => $$"""
+        public sealed class {{c}}SoloP2m
+        {
+            private readonly P2PDma.Fabric.DmaFabric _fabric;
+
+            public {{c}}SoloP2m(P2PDma.Fabric.DmaFabric fabric) => _fabric = fabric;
+
+            // solo_p2m_dma: the mapping goes to the P2M engine and is unmapped; dma_mapping_error is never asked
+            public int P2mDma(PciDevice pdev, bool wr, KernelBuffer sysAddr, uint size)
+            {
+                DmaDirection dir = wr ? DmaDirection.ToDevice : DmaDirection.FromDevice;
+                DmaAddr dmaAddr = Dma.MapSingle(pdev, sysAddr, 0, size, dir);⟦P2P0020⟧
+                int ret = Transfer(pdev, dmaAddr, size);
+                Dma.UnmapSingle(pdev, dmaAddr, size, dir);
+                return ret;
+            }
+
+            // solo_p2m_dma_t: programs the engine and waits; it checks nothing
+            private int Transfer(PciDevice pdev, DmaAddr dmaAddr, uint size) =>
+                _fabric.Read(pdev, dmaAddr, (int)size).Data.Length == (int)size ? 0 : -5;
         }
         """;
 }

@@ -35,11 +35,26 @@ public sealed class P2P0020MappingErrorNotCheckedCodeFix : P2PCodeFix
         }
 
         ExpressionSyntax error = SyntaxFactory.ParseExpression(Names.DmaError + ".NoMemory");
-        StatementSyntax check = FixDocument.Generated(SyntaxFactory.IfStatement(
-            SyntaxFactory.ParseExpression($"{Names.Dma}.MappingError({device.WithoutTrivia()}, {kept.WithoutTrivia()})"),
+        StatementSyntax Check(ExpressionSyntax mapping) => FixDocument.Generated(SyntaxFactory.IfStatement(
+            SyntaxFactory.ParseExpression($"{Names.Dma}.MappingError({device.WithoutTrivia()}, {mapping.WithoutTrivia()})"),
             SyntaxFactory.Block(ErrorPath.For(model, statement, error))));
-        // Inserted after the statement, not by rewriting the block: Fix All merges the checks of one block's mappings.
-        return root.InsertNodesAfter(statement, new[] { check });
+        if (Assignments.PathOnly(kept))
+        {
+            // Inserted after the statement, not by rewriting the block: Fix All merges the checks of one block's mappings.
+            return root.InsertNodesAfter(statement, new[] { Check(kept) });
+        }
+
+        // An element (sgt[i].DmaAddress) is stored only once checked, through a local, as habanalabs' exporter does:
+        // what a library entry holds is not read back as the same mapping.
+        string name = Scope.FreeName(model, map.SpanStart, "dmaAddress");
+        var declaration = (LocalDeclarationStatementSyntax)SyntaxFactory.ParseStatement($"{Names.DmaAddr} {name} = {map.WithoutTrivia()};");
+        StatementSyntax store = statement.ReplaceNode(map, SyntaxFactory.IdentifierName(name).WithTriviaFrom(map));
+        return root.ReplaceNode(statement, new[]
+        {
+            FixDocument.Generated(declaration).WithLeadingTrivia(statement.GetLeadingTrivia()),
+            Check(SyntaxFactory.IdentifierName(name)),
+            store.WithLeadingTrivia(SyntaxFactory.ElasticMarker).WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation),
+        });
     }
 
     /// <summary>The statement that keeps the mapping, and the name it is kept in.</summary>
@@ -52,11 +67,13 @@ public sealed class P2P0020MappingErrorNotCheckedCodeFix : P2PCodeFix
         _ => null,
     };
 
-    /// <summary>A chain of names, or an element of one indexed by names and constants: reading it again reads the mapping.</summary>
+    /// <summary>A chain of names and elements indexed by names and constants (<c>sgt[i].DmaAddress</c>): reading it again reads the mapping.</summary>
     private static bool Readable(ExpressionSyntax target) => target switch
     {
-        ElementAccessExpressionSyntax element => Assignments.PathOnly(element.Expression)
+        IdentifierNameSyntax or ThisExpressionSyntax => true,
+        MemberAccessExpressionSyntax member => Readable(member.Expression),
+        ElementAccessExpressionSyntax element => Readable(element.Expression)
             && element.ArgumentList.Arguments.All(a => a.Expression is IdentifierNameSyntax or LiteralExpressionSyntax),
-        _ => Assignments.PathOnly(target),
+        _ => false,
     };
 }

@@ -39,9 +39,14 @@ public sealed class P2P0020MappingErrorNotCheckedAnalyzer : FlowRuleAnalyzer
 
         // The first use, in source order, of this mapping's address while its error is unchecked on some path there; a
         // store counts when some path also returns without the check (the code may check through what it stored).
+        // A table's entry is a library object the analysis does not read back: a body that checks any entry's DMA
+        // address (sgt[i].DmaAddress after storing into it) is taken to check what it stored there.
+        IOperation root = MethodFlow.RootOf(map);
         bool uncheckedAtExit = flow.States.Length > 0 && flow.States[flow.States.Length - 1] is FlowState exit && exit.Unchecked.Contains(made);
+        bool checksAnEntry = root.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => symbols.RoleOf(i.TargetMethod) == Role.MappingError
+            && i.Arguments.Any(a => a.Value is IPropertyReferenceOperation p && symbols.RoleOf(p.Property) == Role.SgDmaAddress));
         MappingUse? first = null;
-        foreach (IOperation op in MethodFlow.RootOf(map).DescendantsAndSelf())
+        foreach (IOperation op in root.DescendantsAndSelf())
         {
             if (op.Kind is not (OperationKind.Invocation or OperationKind.SimpleAssignment)
                 || !flow.UncheckedAt(op.Syntax).Contains(made))
@@ -51,7 +56,7 @@ public sealed class P2P0020MappingErrorNotCheckedAnalyzer : FlowRuleAnalyzer
 
             foreach (MappingUse use in MappingUses.Of(op, owner, symbols))
             {
-                if ((!use.Store || uncheckedAtExit)
+                if ((!use.Store || (uncheckedAtExit && !(checksAnEntry && use.Description == MappingUses.EntryStore)))
                     && flow.ValueOf(use.Operand.Syntax).Facts.Any(f => f.Kind == FactKind.Dma && f.Origin.Steps.IsEmpty && f.Origin.Source.Equals(made))
                     && (first is null || use.Operand.Syntax.SpanStart < first.Value.Operand.Syntax.SpanStart))
                 {

@@ -85,6 +85,43 @@ public sealed class P2P0020CodeFixTests
         """);
 
     [Fact]
+    public Task MappedStraightIntoAnEntry_IsCheckedThroughALocalFirst() => Verifier.CodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + """
+        static class Exporter
+        {
+            static bool Fill(PciDevice dev, SgTable sgt, PhysAddr phys, ulong size)
+            {
+                for (int i = 0; i < sgt.Count; i++)
+                {
+                    sgt[i].DmaAddress = [|Dma.MapResource(dev, phys + (ulong)i * size, size, DmaDirection.Bidirectional)|];
+                    sgt[i].DmaLength = size;
+                }
+
+                return true;
+            }
+        }
+        """, Usings + """
+        static class Exporter
+        {
+            static bool Fill(PciDevice dev, SgTable sgt, PhysAddr phys, ulong size)
+            {
+                for (int i = 0; i < sgt.Count; i++)
+                {
+                    DmaAddr dmaAddress = Dma.MapResource(dev, phys + (ulong)i * size, size, DmaDirection.Bidirectional);
+                    if (Dma.MappingError(dev, dmaAddress))
+                    {
+                        return false;
+                    }
+
+                    sgt[i].DmaAddress = dmaAddress;
+                    sgt[i].DmaLength = size;
+                }
+
+                return true;
+            }
+        }
+        """);
+
+    [Fact]
     public Task MappingInsideTheUse_NoFix() => Verifier.NoCodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + """
         static class Driver
         {

@@ -180,6 +180,27 @@ public sealed class P2P0020Tests
         """);
 
     [Fact]
+    public Task StoredIntoAnEntryThenCheckedThroughIt_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Exporter
+        {
+            // dma_direct_map_sg's order: sg->dma_address = dma_direct_map_phys(..); if (sg->dma_address == DMA_MAPPING_ERROR)
+            static int Fill(PciDevice dev, SgTable sgt, PhysAddr phys, ulong size)
+            {
+                for (int i = 0; i < sgt.Count; i++)
+                {
+                    sgt[i].DmaAddress = Dma.MapResource(dev, phys + (ulong)i * size, size, DmaDirection.Bidirectional);
+                    if (Dma.MappingError(dev, sgt[i].DmaAddress))
+                    {
+                        return -5;
+                    }
+                }
+
+                return sgt.Count;
+            }
+        }
+        """);
+
+    [Fact]
     public Task CheckedThroughAHelper_NoDiagnostic() => Verifier.Analyzer(Usings + """
         static class Driver
         {

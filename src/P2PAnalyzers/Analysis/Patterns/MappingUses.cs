@@ -21,6 +21,9 @@ internal readonly record struct MappingUse(IOperation Operand, IOperation At, st
 /// </summary>
 internal static class MappingUses
 {
+    /// <summary>How a store into a scatterlist entry's DMA address is described.</summary>
+    public const string EntryStore = "a scatterlist entry's DMA address";
+
     /// <summary>The map calls whose result must be checked with <c>Dma.MappingError</c>.</summary>
     public static bool IsCheckedMap(Role role) => role is Role.MapPage or Role.MapSingle or Role.MapPhys or Role.MapResource;
 
@@ -50,7 +53,7 @@ internal static class MappingUses
 
                 break;
             case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation p } store when k.RoleOf(p.Property) == Role.SgDmaAddress:
-                yield return new MappingUse(store.Value, store, "a scatterlist entry's DMA address", Store: true);
+                yield return new MappingUse(store.Value, store, EntryStore, Store: true);
                 yield break;
         }
 
