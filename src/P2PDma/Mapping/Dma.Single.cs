@@ -29,12 +29,12 @@ public static partial class Dma
             return DmaAddr.MappingError;
         }
 
-        return MapTracked(dev, page.Phys + offset, size, dir, attrs, mmio: false, DmaMapFamily.Single);
+        return MapTracked(dev, page.Phys + offset, size, dir, attrs, mmio: false, DmaMapFamily.Phys);
     }
 
     /// <summary>Unmaps a <see cref="MapPage"/> mapping (<c>dma_unmap_page_attrs</c>).</summary>
     public static void UnmapPage(PciDevice dev, DmaAddr address, ulong size, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None) =>
-        UnmapTracked(dev, address, size, dir, DmaMapFamily.Single);
+        UnmapTracked(dev, address, size, dir, DmaMapFamily.Phys);
 
     /// <summary>
     /// Maps <paramref name="size"/> bytes of a kernel buffer from <paramref name="offset"/> (<c>dma_map_single_attrs</c>;
@@ -54,12 +54,12 @@ public static partial class Dma
                 $"0x{size:x} bytes at offset 0x{offset:x} do not fit a buffer of 0x{buffer.Size:x} bytes.");
         }
 
-        return MapTracked(dev, phys, size, dir, attrs, mmio: false, DmaMapFamily.Single);
+        return MapTracked(dev, phys, size, dir, attrs, mmio: false, DmaMapFamily.Phys);
     }
 
     /// <summary>Unmaps a <see cref="MapSingle"/> mapping (<c>dma_unmap_single_attrs</c>).</summary>
     public static void UnmapSingle(PciDevice dev, DmaAddr address, ulong size, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None) =>
-        UnmapTracked(dev, address, size, dir, DmaMapFamily.Single);
+        UnmapTracked(dev, address, size, dir, DmaMapFamily.Phys);
 
     /// <summary>
     /// Maps a CPU physical range (<c>dma_map_phys</c>). With <see cref="DmaAttrs.Mmio"/> the range is MMIO (a BAR reached
@@ -92,12 +92,12 @@ public static partial class Dma
             return DmaAddr.MappingError;
         }
 
-        return MapTracked(dev, phys, size, dir, attrs, mmio: true, DmaMapFamily.Resource);
+        return MapTracked(dev, phys, size, dir, attrs, mmio: true, DmaMapFamily.Phys);
     }
 
     /// <summary>Unmaps a <see cref="MapResource"/> mapping (<c>dma_unmap_resource</c>).</summary>
     public static void UnmapResource(PciDevice dev, DmaAddr address, ulong size, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None) =>
-        UnmapTracked(dev, address, size, dir, DmaMapFamily.Resource);
+        UnmapTracked(dev, address, size, dir, DmaMapFamily.Phys);
 
     private static DmaAddr MapTracked(PciDevice dev, PhysAddr phys, ulong size, DmaDirection dir, DmaAttrs attrs, bool mmio, DmaMapFamily family)
     {
