@@ -65,6 +65,12 @@ internal static class Descriptors
         messageFormat: "The address {0} returns reaches {2} as '{1}' on a path where Dma.MappingError was not asked; check the mapping first",
         description: "A streaming mapping can fail (no IOVA space, an address the device cannot reach, swiotlb full) and then returns DMA_MAPPING_ERROR, which must be tested with dma_mapping_error() before the address goes to a device, into a scatterlist or to its unmap (Documentation/core-api/dma-api-howto.rst). CONFIG_DMA_API_DEBUG reports 'device driver failed to check map error'; the kernel's history has hundreds of commits adding the missing check.");
 
+    public static readonly DiagnosticDescriptor P2P0021UnmapDoesNotMatchMap = Rule(
+        RuleIdentifiers.UnmapDoesNotMatchMap,
+        title: "Unmap does not match its map",
+        messageFormat: "{0} unmaps '{1}' with {2} {3}, but it was mapped by {4} with {5}; unmap with what the map was given",
+        description: "dma_unmap_* must be given the size and direction the mapping was made with (Documentation/core-api/dma-api.rst): the direction decides which cache maintenance and bounce-buffer copy the unmap does, the size how much. CONFIG_DMA_API_DEBUG reports 'device driver frees DMA memory with different size/direction'; ath10k's management frames were unmapped DMA_FROM_DEVICE after being mapped DMA_TO_DEVICE.");
+
     public static readonly DiagnosticDescriptor P2P0024ScatterlistCountConfusion = Rule(
         RuleIdentifiers.ScatterlistCountConfusion,
         title: "Scatterlist unmapped or synced with the mapped segment count",

@@ -130,13 +130,14 @@ internal sealed partial class ProgramBuilder : IProgramValues
 
     /// <summary>
     /// True unless the body's operations show it makes no fact but identities and DMA addresses (one walk, shared with the
-    /// rules' pre-filters).
+    /// rules' pre-filters); a body that maps memory itself starts too, so that its mappings reach the unmaps of other
+    /// methods (P2P0021 compares them with their map calls).
     /// </summary>
     private bool StartsFacts(BodyRef body)
     {
         IOperation? root = RootOf(body);
         FactShapes made = root is null ? FactShapes.None : FactProducers.OfBody(root, _symbols);
-        return root is null || !made.Except(Inert).IsEmpty;
+        return root is null || !made.Except(Inert).IsEmpty || FactProducers.Maps(root, _symbols);
     }
 
     /// <summary>The body's top-level operation; null when it has syntax errors or no operations.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -131,6 +132,23 @@ internal static class FactProducers
 
             return new FactShapes.Box(Derived(made));
         }).Shapes;
+
+    /// <summary>
+    /// Whether a body calls a single-address map (<c>Dma.MapPage/MapSingle/MapPhys/MapResource</c>): its DMA addresses
+    /// are worth carrying to other methods, where they are unmapped. One walk per body, kept.
+    /// </summary>
+    public static bool Maps(IOperation root, KnownSymbols symbols) =>
+        MapBodies.GetValue(root, r => new StrongBoxBool(r.DescendantsAndSelf().OfType<IInvocationOperation>()
+            .Any(i => symbols.RoleOf(i.TargetMethod) is Role.MapPage or Role.MapSingle or Role.MapPhys or Role.MapResource))).Value;
+
+    private sealed class StrongBoxBool
+    {
+        public StrongBoxBool(bool value) => Value = value;
+
+        public bool Value { get; }
+    }
+
+    private static readonly ConditionalWeakTable<IOperation, StrongBoxBool> MapBodies = new();
 
     private static FactShapes Annotated(AddressSpaceAnnotation space) => space switch
     {

@@ -51,6 +51,7 @@ internal sealed class KnownSymbols
         Page = Type("P2PDma.Memory.Page");
         Dma = Type("P2PDma.Mapping.Dma");
         DmaAttrs = Type("P2PDma.Mapping.DmaAttrs");
+        DmaDirection = Type("P2PDma.Mapping.DmaDirection");
         Scatterlist = Type("P2PDma.Mapping.Scatterlist");
         SgTable = Type("P2PDma.Mapping.SgTable");
         P2PDmaMapping = Type("P2PDma.Mapping.P2PDmaMapping");
@@ -133,6 +134,7 @@ internal sealed class KnownSymbols
     public INamedTypeSymbol? Page { get; }
     public INamedTypeSymbol? Dma { get; }
     public INamedTypeSymbol? DmaAttrs { get; }
+    public INamedTypeSymbol? DmaDirection { get; }
     public INamedTypeSymbol? Scatterlist { get; }
     public INamedTypeSymbol? SgTable { get; }
     public INamedTypeSymbol? P2PDmaMapping { get; }

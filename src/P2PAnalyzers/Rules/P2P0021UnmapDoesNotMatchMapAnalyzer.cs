@@ -1,0 +1,72 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using P2PAnalyzers.Analysis;
+
+namespace P2PAnalyzers.Rules;
+
+/// <summary>
+/// P2P0021: an unmap is given another direction or size than the map call that made its address (ath10k's
+/// <c>dma_unmap_single(.., DMA_FROM_DEVICE)</c> of a <c>DMA_TO_DEVICE</c> mapping). Both must be constants the analysis
+/// can read; the address is followed like any other fact, into fields and completions.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
+{
+    /// <summary>Diagnostic property <see cref="PropertyNames.Kind"/>: which argument differs (read by the fix).</summary>
+    internal const string Parameter = PropertyNames.Kind;
+
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.P2P0021UnmapDoesNotMatchMap);
+
+    private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
+
+    private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
+        operation is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) is Role.UnmapPage or Role.UnmapSingle or Role.UnmapPhys or Role.UnmapResource;
+
+    // Only a constant direction or size can be compared: most unmaps pass what they were handed and cost nothing more.
+    private protected override bool MayReport(IOperation candidate, KnownSymbols symbols) =>
+        ((IInvocationOperation)candidate).Arguments.Any(a => a.Parameter?.Name is MapArguments.Size or MapArguments.Direction && a.Value.ConstantValue.HasValue);
+
+    private protected override bool Needs(Fact fact) => fact.Kind == FactKind.Dma;
+
+    private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
+    {
+        var unmap = (IInvocationOperation)candidate;
+        if (unmap.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 1) is not IArgumentOperation address)
+        {
+            return;
+        }
+
+        foreach (Fact mapping in flow.ValueOf(address.Value.Syntax).Facts.Where(f => f.Kind == FactKind.Dma)
+            .OrderBy(f => f.Origin.Location.SourceTree?.FilePath, StringComparer.Ordinal).ThenBy(f => f.Origin.Location.SourceSpan.Start))
+        {
+            if (MapArguments.MapCall(mapping.Origin, default) is not InvocationExpressionSyntax map
+                || symbols.Dma?.GetMembers(mapping.Origin.What.Substring("Dma.".Length)).OfType<IMethodSymbol>().FirstOrDefault() is not IMethodSymbol mapMethod)
+            {
+                continue;
+            }
+
+            foreach (string parameter in new[] { MapArguments.Direction, MapArguments.Size })
+            {
+                IArgumentOperation? given = unmap.Arguments.FirstOrDefault(a => a.Parameter?.Name == parameter);
+                if (MapArguments.Read(given, symbols) is MapArgument unmapped
+                    && MapArguments.Read(MapArguments.Given(map, mapMethod, parameter), parameter, symbols) is MapArgument mapped
+                    && mapped.Value != unmapped.Value)
+                {
+                    report(Diagnostic.Create(Descriptors.P2P0021UnmapDoesNotMatchMap, given!.Value.Syntax.GetLocation(),
+                        mapping.Origin.Locations().Where(l => l.IsInSource),
+                        ImmutableDictionary<string, string?>.Empty.Add(Parameter, parameter),
+                        $"Dma.{unmap.TargetMethod.Name}", Reporting.Text(address.Value.Syntax),
+                        parameter == MapArguments.Direction ? "direction" : "size", unmapped.Text, mapping.Origin.Describe(), mapped.Text));
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using P2PAnalyzers.CodeFixes.Fixes;
+using Verifier = P2PAnalyzers.Tests.Infrastructure.Verify<P2PAnalyzers.Rules.P2P0021UnmapDoesNotMatchMapAnalyzer>;
+
+namespace P2PAnalyzers.Tests.Fixes;
+
+/// <summary>P2P0021's fix gives the unmap what the map was given, as "ath10k: fix dma unmap direction for management frames" did.</summary>
+public sealed class P2P0021CodeFixTests
+{
+    private const string Source = """
+        using P2PDma.Addresses;
+        using P2PDma.Mapping;
+        using P2PDma.Memory;
+        using P2PDma.Pci;
+
+        class MgmtTxPktAddr
+        {
+            public uint Len;
+            public DmaAddr Paddr;
+        }
+
+        class Ath10kWmi
+        {
+            public PciDevice Dev = null!;
+            private MgmtTxPktAddr? _pending;
+
+            public int MgmtTxSend(KernelBuffer frame, uint len)
+            {
+                DmaAddr paddr = Dma.MapSingle(Dev, frame, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(Dev, paddr))
+                {
+                    return -12;
+                }
+
+                _pending = new MgmtTxPktAddr { Len = len, Paddr = paddr };
+                return 0;
+            }
+
+            // wmi_process_mgmt_tx_comp
+            public void ProcessMgmtTxComp()
+            {
+                if (_pending is MgmtTxPktAddr pktAddr)
+                {
+                    Dma.UnmapSingle(Dev, pktAddr.Paddr, pktAddr.Len, DIR);
+                    _pending = null;
+                }
+            }
+        }
+        """;
+
+    [Fact]
+    public Task WmiProcessMgmtTxComp_UnmapsToDevice() => Verifier.CodeFix<P2P0021UnmapDoesNotMatchMapCodeFix>(
+        Source.Replace("DIR", "[|DmaDirection.FromDevice|]"), Source.Replace("DIR", "DmaDirection.ToDevice"));
+
+    [Fact]
+    public Task LiteralSize_BecomesTheMappedSize() => Verifier.CodeFix<P2P0021UnmapDoesNotMatchMapCodeFix>("""
+        using P2PDma.Addresses;
+        using P2PDma.Mapping;
+        using P2PDma.Memory;
+        using P2PDma.Pci;
+
+        static class Driver
+        {
+            static void Io(PciDevice dev, KernelBuffer buf)
+            {
+                DmaAddr addr = Dma.MapSingle(dev, buf, 0, 2048, DmaDirection.FromDevice);
+                if (Dma.MappingError(dev, addr))
+                {
+                    return;
+                }
+
+                Dma.UnmapSingle(dev, addr, [|4096|], DmaDirection.FromDevice);
+            }
+        }
+        """, """
+        using P2PDma.Addresses;
+        using P2PDma.Mapping;
+        using P2PDma.Memory;
+        using P2PDma.Pci;
+
+        static class Driver
+        {
+            static void Io(PciDevice dev, KernelBuffer buf)
+            {
+                DmaAddr addr = Dma.MapSingle(dev, buf, 0, 2048, DmaDirection.FromDevice);
+                if (Dma.MappingError(dev, addr))
+                {
+                    return;
+                }
+
+                Dma.UnmapSingle(dev, addr, 2048, DmaDirection.FromDevice);
+            }
+        }
+        """);
+}

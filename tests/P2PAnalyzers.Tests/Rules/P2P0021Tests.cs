@@ -1,0 +1,208 @@
+using Microsoft.CodeAnalysis.Testing;
+using Verifier = P2PAnalyzers.Tests.Infrastructure.Verify<P2PAnalyzers.Rules.P2P0021UnmapDoesNotMatchMapAnalyzer>;
+
+namespace P2PAnalyzers.Tests.Rules;
+
+/// <summary>
+/// P2P0021: an unmap given another direction or size than its map call. The positives are ath10k's management-frame
+/// path ("ath10k: fix dma unmap direction for management frames", 2019), split as the driver splits it.
+/// </summary>
+public sealed class P2P0021Tests
+{
+    private const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using P2PDma.Addresses;
+        using P2PDma.Mapping;
+        using P2PDma.Memory;
+        using P2PDma.Pci;
+
+        """;
+
+    private const string Ath10k = """
+        class SkBuff
+        {
+            public KernelBuffer Data = null!;
+            public uint Len;
+        }
+
+        class Ath10k
+        {
+            public PciDevice Dev = null!;
+            public Queue<SkBuff> MgmtTxQueue = new();
+
+            public int WmiMgmtTxSend(SkBuff skb, DmaAddr paddr) => paddr.Raw == 0 ? -5 : 0;
+        }
+
+        """;
+
+    [Fact]
+    public Task Ath10kMgmtOverWmiTxWork_UnmapsFromDeviceWhatWasMappedToDevice_Reports() => Verifier.Analyzer(Usings + Ath10k + """
+        static class Mac
+        {
+            // ath10k_mgmt_over_wmi_tx_work (drivers/net/wireless/ath/ath10k/mac.c)
+            public static void Ath10kMgmtOverWmiTxWork(Ath10k ar)
+            {
+                while (ar.MgmtTxQueue.TryDequeue(out SkBuff? skb))
+                {
+                    DmaAddr paddr = {|#1:Dma.MapSingle(ar.Dev, skb.Data, 0, skb.Len, DmaDirection.ToDevice)|};
+                    if (Dma.MappingError(ar.Dev, paddr))
+                    {
+                        continue;
+                    }
+
+                    int ret = ar.WmiMgmtTxSend(skb, paddr);
+                    if (ret != 0)
+                    {
+                        Dma.UnmapSingle(ar.Dev, paddr, skb.Len, {|#0:DmaDirection.FromDevice|});
+                    }
+                }
+            }
+        }
+        """,
+        Verifier.Diagnostic("P2P0021").WithLocation(0).WithLocation(1)
+            .WithArguments("Dma.UnmapSingle", "paddr", "direction", "FromDevice", "Dma.MapSingle", "ToDevice"));
+
+    [Fact]
+    public Task WmiProcessMgmtTxComp_UnmapsThePendingFrameFromDevice_Reports() => Verifier.Analyzer(Usings + """
+        class MgmtTxPktAddr
+        {
+            public KernelBuffer Vaddr = null!;
+            public uint Len;
+            public DmaAddr Paddr;
+        }
+
+        class Ath10kWmi
+        {
+            public PciDevice Dev = null!;
+            private MgmtTxPktAddr? _pending;
+
+            // ath10k_wmi_mgmt_tx_send keeps the frame and its address until the firmware completes it
+            public int MgmtTxSend(KernelBuffer frame, uint len)
+            {
+                DmaAddr paddr = {|#1:Dma.MapSingle(Dev, frame, 0, len, DmaDirection.ToDevice)|};
+                if (Dma.MappingError(Dev, paddr))
+                {
+                    return -12;
+                }
+
+                _pending = new MgmtTxPktAddr { Vaddr = frame, Len = len, {|#2:Paddr = paddr|} };
+                return 0;
+            }
+
+            // wmi_process_mgmt_tx_comp
+            public int ProcessMgmtTxComp(int status)
+            {
+                MgmtTxPktAddr? pktAddr = _pending;
+                if (pktAddr is null)
+                {
+                    return -2;
+                }
+
+                Dma.UnmapSingle(Dev, pktAddr.Paddr, pktAddr.Len, {|#0:DmaDirection.FromDevice|});
+                _pending = null;
+                return status;
+            }
+        }
+        """,
+        Verifier.Diagnostic("P2P0021").WithLocation(0).WithLocation(1).WithLocation(2)
+            .WithArguments("Dma.UnmapSingle", "pktAddr.Paddr", "direction", "FromDevice", "Dma.MapSingle, stored into MgmtTxPktAddr.Paddr in MgmtTxSend", "ToDevice"));
+
+    [Fact]
+    public Task UnmappedWithAnotherLiteralSize_Reports() => Verifier.Analyzer(Usings + """
+        static class Driver
+        {
+            static void Io(PciDevice dev, KernelBuffer buf)
+            {
+                DmaAddr addr = {|#1:Dma.MapSingle(dev, buf, 0, 2048, DmaDirection.FromDevice)|};
+                if (Dma.MappingError(dev, addr))
+                {
+                    return;
+                }
+
+                Dma.UnmapSingle(dev, addr, {|#0:4096|}, DmaDirection.FromDevice);
+            }
+        }
+        """,
+        Verifier.Diagnostic("P2P0021").WithLocation(0).WithLocation(1)
+            .WithArguments("Dma.UnmapSingle", "addr", "size", "4096", "Dma.MapSingle", "2048"));
+
+    // ---------------------------------------------------------------- correct code
+
+    [Fact]
+    public Task Ath10k_AsFixed_UnmapsToDevice_NoDiagnostic() => Verifier.Analyzer(Usings + Ath10k + """
+        static class Mac
+        {
+            public static void Ath10kMgmtOverWmiTxWork(Ath10k ar)
+            {
+                while (ar.MgmtTxQueue.TryDequeue(out SkBuff? skb))
+                {
+                    DmaAddr paddr = Dma.MapSingle(ar.Dev, skb.Data, 0, skb.Len, DmaDirection.ToDevice);
+                    if (Dma.MappingError(ar.Dev, paddr))
+                    {
+                        continue;
+                    }
+
+                    if (ar.WmiMgmtTxSend(skb, paddr) != 0)
+                    {
+                        Dma.UnmapSingle(ar.Dev, paddr, skb.Len, DmaDirection.ToDevice);
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DirectionChosenAtRunTime_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class SoloP2m
+        {
+            // solo_p2m_dma: the direction is wr ? TO_DEVICE : FROM_DEVICE at both calls; nothing to compare
+            static void Io(PciDevice dev, KernelBuffer buf, bool wr)
+            {
+                DmaAddr addr = Dma.MapSingle(dev, buf, 0, buf.Size, wr ? DmaDirection.ToDevice : DmaDirection.FromDevice);
+                if (Dma.MappingError(dev, addr))
+                {
+                    return;
+                }
+
+                Dma.UnmapSingle(dev, addr, buf.Size, wr ? DmaDirection.ToDevice : DmaDirection.FromDevice);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TwoMappingsOneUnmapEach_EachMatchesItsOwn_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Nic
+        {
+            static void Io(PciDevice dev, KernelBuffer tx, KernelBuffer rx)
+            {
+                DmaAddr txAddr = Dma.MapSingle(dev, tx, 0, 1536, DmaDirection.ToDevice);
+                DmaAddr rxAddr = Dma.MapSingle(dev, rx, 0, 2048, DmaDirection.FromDevice);
+                if (Dma.MappingError(dev, txAddr) || Dma.MappingError(dev, rxAddr))
+                {
+                    return;
+                }
+
+                Dma.UnmapSingle(dev, rxAddr, 2048, DmaDirection.FromDevice);
+                Dma.UnmapSingle(dev, txAddr, 1536, DmaDirection.ToDevice);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ResourceUnmappedWithUnmapPage_SameFamilySinceLinux617_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Exporter
+        {
+            static void Io(PciDevice dev, PhysAddr bar)
+            {
+                DmaAddr addr = Dma.MapResource(dev, bar, 4096, DmaDirection.Bidirectional, DmaAttrs.Mmio);
+                if (Dma.MappingError(dev, addr))
+                {
+                    return;
+                }
+
+                Dma.UnmapPage(dev, addr, 4096, DmaDirection.Bidirectional);
+            }
+        }
+        """);
+}
