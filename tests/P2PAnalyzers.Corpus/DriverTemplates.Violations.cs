@@ -29,6 +29,7 @@ internal static class ViolationTemplates
         new("MapPhysBarSkipCpuSync", "BAR mapped as RAM with SKIP_CPU_SYNC instead of MMIO", true, MapPhysBarSkipCpuSync),
         new("BusAddrMapUnmapped", "pci_p2pdma_bus_addr_map result unmapped like an MMIO mapping", true, BusAddrMapUnmapped),
         new("SoloP2mDma", "solo6x10 solo_p2m_dma: dma_map_single handed to the engine and unmapped, never checked", true, SoloP2mDma),
+        new("Ath10kMgmtTxComp", "ath10k: a DMA_TO_DEVICE frame unmapped DMA_FROM_DEVICE in the completion", true, Ath10kMgmtTxComp),
         new("MvsdioSgFragsCompletion", "mvsdio: dma_map_sg's count kept in host->sg_frags, unmapped with it in the completion", true, MvsdioSgFragsCompletion),
     };
 
@@ -493,6 +494,50 @@ internal static class ViolationTemplates
             // solo_p2m_dma_t: programs the engine and waits; it checks nothing
             private int Transfer(PciDevice pdev, DmaAddr dmaAddr, uint size) =>
                 _fabric.Read(pdev, dmaAddr, (int)size).Data.Length == (int)size ? 0 : -5;
+        }
+        """;
+
+    private static string Ath10kMgmtTxComp(string c, Rng r) => $$"""
+        public sealed class {{c}}MgmtTxPktAddr
+        {
+            public KernelBuffer Vaddr = null!;
+            public uint Len;
+            public DmaAddr Paddr;
+        }
+
+        public sealed class {{c}}Ath10kWmi
+        {
+            private readonly PciDevice _dev;
+            private {{c}}MgmtTxPktAddr? _pending;
+
+            public {{c}}Ath10kWmi(PciDevice dev) => _dev = dev;
+
+            // ath10k_wmi_mgmt_tx_send: the frame is mapped to the device and kept until the firmware completes it
+            public int MgmtTxSend(KernelBuffer frame, uint len)
+            {
+                DmaAddr paddr = Dma.MapSingle(_dev, frame, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(_dev, paddr))
+                {
+                    return -12;
+                }
+
+                _pending = new {{c}}MgmtTxPktAddr { Vaddr = frame, Len = len, Paddr = paddr };
+                return 0;
+            }
+
+            // wmi_process_mgmt_tx_comp
+            public int ProcessMgmtTxComp(int status)
+            {
+                {{c}}MgmtTxPktAddr? pktAddr = _pending;
+                if (pktAddr is null)
+                {
+                    return -2;
+                }
+
+                Dma.UnmapSingle(_dev, pktAddr.Paddr, pktAddr.Len, DmaDirection.FromDevice);⟦P2P0021⟧
+                _pending = null;
+                return status + {{r.Hex(2, 1)}};
+            }
         }
         """;
 }
