@@ -127,6 +127,65 @@ public sealed class P2P0021Tests
         Verifier.Diagnostic("P2P0021").WithLocation(0).WithLocation(1)
             .WithArguments("Dma.UnmapSingle", "addr", "size", "4096", "Dma.MapSingle", "2048"));
 
+    [Fact]
+    public Task MappedInALoop_UnmappedInFinallyWithTheOtherDirection_Reports() => Verifier.Analyzer(Usings + """
+        static class Driver
+        {
+            static void Rx(PciDevice dev, KernelBuffer[] bufs)
+            {
+                foreach (KernelBuffer buf in bufs)
+                {
+                    DmaAddr addr = {|#1:Dma.MapSingle(dev, buf, 0, 2048, DmaDirection.FromDevice)|};
+                    if (Dma.MappingError(dev, addr))
+                    {
+                        continue;
+                    }
+
+                    try
+                    {
+                        Consume(addr);
+                    }
+                    finally
+                    {
+                        Dma.UnmapSingle(dev, addr, 2048, {|#0:DmaDirection.ToDevice|});
+                    }
+                }
+            }
+
+            static void Consume(DmaAddr addr)
+            {
+            }
+        }
+        """,
+        Verifier.Diagnostic("P2P0021").WithLocation(0).WithLocation(1)
+            .WithArguments("Dma.UnmapSingle", "addr", "direction", "ToDevice", "Dma.MapSingle", "FromDevice"));
+
+    [Fact]
+    public Task TwoBranchesMapWithDifferentDirections_EachUnmapsItsOwn_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Driver
+        {
+            static void Io(PciDevice dev, KernelBuffer buf, bool write)
+            {
+                if (write)
+                {
+                    DmaAddr tx = Dma.MapSingle(dev, buf, 0, 512, DmaDirection.ToDevice);
+                    if (!Dma.MappingError(dev, tx))
+                    {
+                        Dma.UnmapSingle(dev, tx, 512, DmaDirection.ToDevice);
+                    }
+                }
+                else
+                {
+                    DmaAddr rx = Dma.MapSingle(dev, buf, 0, 512, DmaDirection.FromDevice);
+                    if (!Dma.MappingError(dev, rx))
+                    {
+                        Dma.UnmapSingle(dev, rx, 512, DmaDirection.FromDevice);
+                    }
+                }
+            }
+        }
+        """);
+
     // ---------------------------------------------------------------- correct code
 
     [Fact]

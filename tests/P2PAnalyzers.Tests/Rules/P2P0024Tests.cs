@@ -266,6 +266,51 @@ public sealed class P2P0024Tests
         """,
         Count("Dma.UnmapSg", "nents", "Dma.MapSg"));
 
+    // ---------------------------------------------------------------- flow
+
+    [Fact]
+    public Task CountOnOneBranch_NentsOnTheOther_Reports() => Verifier.Analyzer(Usings + """
+        static class Driver
+        {
+            static void Io(PciDevice dev, SgTable sg, int nents, bool merged)
+            {
+                int mapped = {|#1:Dma.MapSg(dev, sg, nents, DmaDirection.ToDevice)|};
+                int n = merged ? mapped : nents;
+                Dma.UnmapSg(dev, sg, {|#0:n|}, DmaDirection.ToDevice);
+            }
+        }
+        """,
+        Count("Dma.UnmapSg", "n", "Dma.MapSg"));
+
+    [Fact]
+    public Task CountKeptPerRequestInALoop_UnmappedInFinally_Reports() => Verifier.Analyzer(Usings + """
+        class Req
+        {
+            public SgTable Sg = SgTable.Alloc(4);
+            public int Nents = 4;
+            public int Mapped;
+        }
+
+        static class Driver
+        {
+            static void Run(PciDevice dev, Req[] reqs)
+            {
+                foreach (Req rq in reqs)
+                {
+                    try
+                    {
+                        rq.Mapped = {|#1:Dma.MapSg(dev, rq.Sg, rq.Nents, DmaDirection.FromDevice)|};
+                    }
+                    finally
+                    {
+                        Dma.UnmapSg(dev, rq.Sg, {|#0:rq.Mapped|}, DmaDirection.FromDevice);
+                    }
+                }
+            }
+        }
+        """,
+        Count("Dma.UnmapSg", "rq.Mapped", "Dma.MapSg"));
+
     // ---------------------------------------------------------------- correct code
 
     [Fact]
