@@ -133,6 +133,26 @@ public sealed class P2P0020Tests
         """,
         Unchecked("Dma.MapSingle", "handles[i]", "Dma.SyncSingleForDevice"));
 
+    [Fact]
+    public Task ComparedWithMappingErrorInsteadOfTheCall_Reports() => Verifier.Analyzer(Usings + """
+        static class Driver
+        {
+            // As kernel/dma/debug.c: only dma_mapping_error() marks the mapping checked (mtip32xx compared with 0).
+            static int Io(PciDevice dev, KernelBuffer buf)
+            {
+                DmaAddr addr = {|#0:Dma.MapSingle(dev, buf, 0, 512, DmaDirection.ToDevice)|};
+                if (addr == DmaAddr.MappingError)
+                {
+                    return -12;
+                }
+
+                Dma.UnmapSingle(dev, {|#1:addr|}, 512, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
+        """,
+        Unchecked("Dma.MapSingle", "addr", "Dma.UnmapSingle, which frees it"));
+
     // ---------------------------------------------------------------- correct code
 
     [Fact]
