@@ -33,7 +33,7 @@ public sealed class P2P0021UnmapDoesNotMatchMapCodeFix : P2PCodeFix
             || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<ArgumentSyntax>() is not ArgumentSyntax argument
             || diagnostic.AdditionalLocations.FirstOrDefault() is not Location at
             || at.SourceTree?.GetRoot(cancellationToken).FindNode(at.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax map
-            || !TryLibraryMap(model, map, out IMethodSymbol mapMethod)
+            || MapArguments.LibraryMethod(map, model.Compilation.GetTypeByMetadataName("P2PDma.Mapping.Dma")) is not IMethodSymbol mapMethod
             || MapArguments.Given(map, mapMethod, parameter) is not ExpressionSyntax given)
         {
             return null;
@@ -43,19 +43,5 @@ public sealed class P2P0021UnmapDoesNotMatchMapCodeFix : P2PCodeFix
             ? SyntaxFactory.ParseExpression($"global::P2PDma.Mapping.DmaDirection.{member.Name.Identifier.ValueText}")
             : given.WithoutTrivia();
         return root.ReplaceNode(argument.Expression, FixDocument.Generated(replacement).WithTriviaFrom(argument.Expression));
-    }
-
-    /// <summary>The library's map method by the call's name (the call may be in another file, which this model cannot bind).</summary>
-    private static bool TryLibraryMap(SemanticModel model, InvocationExpressionSyntax map, out IMethodSymbol method)
-    {
-        method = null!;
-        if (map.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: string name }
-            || model.Compilation.GetTypeByMetadataName("P2PDma.Mapping.Dma")?.GetMembers(name).OfType<IMethodSymbol>().FirstOrDefault() is not IMethodSymbol found)
-        {
-            return false;
-        }
-
-        method = found;
-        return true;
     }
 }

@@ -31,7 +31,7 @@ public sealed class P2P0013BusAddressUnmappedAnalyzer : FlowRuleAnalyzer
 
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
         operation is IInvocationOperation inv
-        && symbols.RoleOf(inv.TargetMethod) is Role.UnmapPage or Role.UnmapSingle or Role.UnmapPhys or Role.UnmapResource or Role.UnmapSg;
+        && (FactProducers.IsSingleUnmap(symbols.RoleOf(inv.TargetMethod)) || symbols.RoleOf(inv.TargetMethod) == Role.UnmapSg);
 
     // Bus-address and P2P-table facts are made only by Dma.MapP2P, PciP2PDma.BusAddrMap and Dma.MapSgTable calls in the
     // body itself: without one, the unmaps of ordinary mappings cost no flow analysis.

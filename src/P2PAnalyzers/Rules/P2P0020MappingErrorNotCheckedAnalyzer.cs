@@ -23,14 +23,15 @@ public sealed class P2P0020MappingErrorNotCheckedAnalyzer : FlowRuleAnalyzer
     private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
 
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
-        operation is IInvocationOperation inv && MappingUses.IsCheckedMap(symbols.RoleOf(inv.TargetMethod));
+        operation is IInvocationOperation inv && FactProducers.IsSingleMap(symbols.RoleOf(inv.TargetMethod));
 
     private protected override bool Needs(Fact fact) => fact.Kind == FactKind.Dma;
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
         var map = (IInvocationOperation)candidate;
-        var made = new OriginSource($"{map.TargetMethod.ContainingType.Name}.{map.TargetMethod.Name}", map.Syntax.GetLocation());
+        // The source the evaluator gave this call's address (Evaluator.Members: Origin.OfCall at the call).
+        var made = new OriginSource(Origin.OfCall(map.TargetMethod), map.Syntax.GetLocation());
         ISymbol? owner = map.SemanticModel?.GetEnclosingSymbol(map.Syntax.SpanStart);
         if (owner is null)
         {
@@ -43,7 +44,9 @@ public sealed class P2P0020MappingErrorNotCheckedAnalyzer : FlowRuleAnalyzer
         // address (sgt[i].DmaAddress after storing into it) is taken to check what it stored there.
         IOperation root = MethodFlow.RootOf(map);
         bool uncheckedAtExit = flow.States.Length > 0 && flow.States[flow.States.Length - 1] is FlowState exit && exit.Unchecked.Contains(made);
-        bool checksAnEntry = root.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => symbols.RoleOf(i.TargetMethod) == Role.MappingError
+        // Walked only for a function that stores this mapping into an entry and returns with it unchecked.
+        bool? checksAnEntry = null;
+        bool ChecksAnEntry() => checksAnEntry ??= root.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => symbols.RoleOf(i.TargetMethod) == Role.MappingError
             && i.Arguments.Any(a => a.Value is IPropertyReferenceOperation p && symbols.RoleOf(p.Property) == Role.SgDmaAddress));
         MappingUse? first = null;
         foreach (IOperation op in root.DescendantsAndSelf())
@@ -56,7 +59,7 @@ public sealed class P2P0020MappingErrorNotCheckedAnalyzer : FlowRuleAnalyzer
 
             foreach (MappingUse use in MappingUses.Of(op, owner, symbols))
             {
-                if ((!use.Store || (uncheckedAtExit && !(checksAnEntry && use.Description == MappingUses.EntryStore)))
+                if ((!use.Store || (uncheckedAtExit && !(use.Kind == MappingUseKind.EntryStore && ChecksAnEntry())))
                     && flow.ValueOf(use.Operand.Syntax).Facts.Any(f => f.Kind == FactKind.Dma && f.Origin.Steps.IsEmpty && f.Origin.Source.Equals(made))
                     && (first is null || use.Operand.Syntax.SpanStart < first.Value.Operand.Syntax.SpanStart))
                 {

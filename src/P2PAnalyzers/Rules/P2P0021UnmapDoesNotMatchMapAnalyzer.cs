@@ -27,7 +27,7 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
     private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
 
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
-        operation is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) is Role.UnmapPage or Role.UnmapSingle or Role.UnmapPhys or Role.UnmapResource;
+        operation is IInvocationOperation inv && FactProducers.IsSingleUnmap(symbols.RoleOf(inv.TargetMethod));
 
     // Only a constant direction or size can be compared: most unmaps pass what they were handed and cost nothing more.
     private protected override bool MayReport(IOperation candidate, KnownSymbols symbols) =>
@@ -46,8 +46,7 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
         foreach (Fact mapping in flow.ValueOf(address.Value.Syntax).Facts.Where(f => f.Kind == FactKind.Dma)
             .OrderBy(f => f.Origin.Location.SourceTree?.FilePath, StringComparer.Ordinal).ThenBy(f => f.Origin.Location.SourceSpan.Start))
         {
-            if (MapArguments.MapCall(mapping.Origin, default) is not InvocationExpressionSyntax map
-                || symbols.Dma?.GetMembers(mapping.Origin.What.Substring("Dma.".Length)).OfType<IMethodSymbol>().FirstOrDefault() is not IMethodSymbol mapMethod)
+            if (MapArguments.MapCall(mapping.Origin, symbols, default) is not (InvocationExpressionSyntax map, IMethodSymbol mapMethod))
             {
                 continue;
             }

@@ -33,7 +33,7 @@ internal sealed partial class Evaluator
         FlowValue ArgValue(int ordinal) => ordinal < args.Length ? args[ordinal] : FlowValue.Empty;
         // Made only when a fact needs it: most calls a body evaluates (often several times) are not the library's.
         Origin? here = null;
-        Origin At() => here ??= new(method.ContainingType.Name + "." + method.Name, inv.Syntax.GetLocation());
+        Origin At() => here ??= new(Origin.OfCall(method), inv.Syntax.GetLocation());
 
         Role role = _k.RoleOf(method);
         switch (role)

@@ -130,6 +130,9 @@ internal sealed class Origin : IEquatable<Origin>
 
     public string What { get; }
 
+    /// <summary>What an origin made by a call of <paramref name="method"/> is called (<c>Dma.MapSingle</c>).</summary>
+    public static string OfCall(IMethodSymbol method) => method.ContainingType.Name + "." + method.Name;
+
     public Location Location { get; }
 
     /// <summary>Where the fact was made, whatever hops it took since: what a flag set beside it can be matched on.</summary>

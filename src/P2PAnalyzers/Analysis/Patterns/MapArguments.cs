@@ -19,12 +19,21 @@ internal static class MapArguments
     public const string Size = "size";
     public const string Direction = "dir";
 
-    /// <summary>The map call an origin names (<c>Dma.MapSingle</c> at its location), when it is one of the single-address maps.</summary>
-    public static InvocationExpressionSyntax? MapCall(Origin origin, System.Threading.CancellationToken cancellationToken) =>
-        origin.What is "Dma.MapPage" or "Dma.MapSingle" or "Dma.MapPhys" or "Dma.MapResource"
-        && origin.Location.SourceTree is SyntaxTree tree
-        && tree.GetRoot(cancellationToken).FindNode(origin.Location.SourceSpan, getInnermostNodeForTie: true) is SyntaxNode node
-            ? node.FirstAncestorOrSelf<InvocationExpressionSyntax>()
+    /// <summary>
+    /// The map call at an origin's location and the library method it calls, when that is a single-address map. Read as
+    /// syntax (the call may be in another file): the method is the library's <c>Dma</c> member of the call's name.
+    /// </summary>
+    public static (InvocationExpressionSyntax Call, IMethodSymbol Method)? MapCall(Origin origin, KnownSymbols k, System.Threading.CancellationToken cancellationToken) =>
+        origin.Location.SourceTree is SyntaxTree tree
+        && tree.GetRoot(cancellationToken).FindNode(origin.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is InvocationExpressionSyntax call
+        && LibraryMethod(call, k.Dma) is IMethodSymbol method && FactProducers.IsSingleMap(k.RoleOf(method))
+            ? (call, method)
+            : null;
+
+    /// <summary>The member of the library's <c>Dma</c> that <paramref name="call"/> names (<c>Dma.MapSingle(..)</c>), by name.</summary>
+    public static IMethodSymbol? LibraryMethod(InvocationExpressionSyntax call, INamedTypeSymbol? dma) =>
+        call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: string name }
+            ? dma?.GetMembers(name).OfType<IMethodSymbol>().FirstOrDefault()
             : null;
 
     /// <summary>The syntax given to <paramref name="parameter"/> of the library's <paramref name="method"/>, by name or position.</summary>

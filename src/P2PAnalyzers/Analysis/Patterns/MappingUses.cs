@@ -6,11 +6,22 @@ using Microsoft.CodeAnalysis.Operations;
 namespace P2PAnalyzers.Analysis;
 
 /// <summary>
-/// A place where a mapping's DMA address is used as valid: the operand, the call or store, in words, and whether it is a
-/// store (which the code may check after it, through what it stored: <c>sg-&gt;dma_address = dma_map_page(..); if
-/// (dma_mapping_error(dev, sg-&gt;dma_address))</c> in <c>dma_direct_map_sg</c>).
+/// How a mapping's address is used: as valid on the spot, or stored (the code may check after it, through what it
+/// stored: <c>sg-&gt;dma_address = dma_map_page(..); if (dma_mapping_error(dev, sg-&gt;dma_address))</c> in
+/// <c>dma_direct_map_sg</c>), into a scatterlist entry or into a declared DMA sink.
 /// </summary>
-internal readonly record struct MappingUse(IOperation Operand, IOperation At, string Description, bool Store = false);
+internal enum MappingUseKind : byte
+{
+    Use,
+    EntryStore,
+    SinkStore,
+}
+
+/// <summary>A place where a mapping's DMA address is used: the operand, the call or store, in words, and how.</summary>
+internal readonly record struct MappingUse(IOperation Operand, IOperation At, string Description, MappingUseKind Kind = MappingUseKind.Use)
+{
+    public bool Store => Kind != MappingUseKind.Use;
+}
 
 /// <summary>
 /// Where a DMA address must already be known not to be <c>DMA_MAPPING_ERROR</c>: its unmap (where
@@ -21,12 +32,6 @@ internal readonly record struct MappingUse(IOperation Operand, IOperation At, st
 /// </summary>
 internal static class MappingUses
 {
-    /// <summary>How a store into a scatterlist entry's DMA address is described.</summary>
-    public const string EntryStore = "a scatterlist entry's DMA address";
-
-    /// <summary>The map calls whose result must be checked with <c>Dma.MappingError</c>.</summary>
-    public static bool IsCheckedMap(Role role) => role is Role.MapPage or Role.MapSingle or Role.MapPhys or Role.MapResource;
-
     /// <summary>The uses <paramref name="op"/> makes of DMA addresses.</summary>
     public static IEnumerable<MappingUse> Of(IOperation op, ISymbol owner, KnownSymbols k)
     {
@@ -34,7 +39,7 @@ internal static class MappingUses
         {
             case IInvocationOperation inv:
                 Role role = k.RoleOf(inv.TargetMethod);
-                if (role is Role.UnmapPage or Role.UnmapSingle or Role.UnmapPhys or Role.UnmapResource
+                if (FactProducers.IsSingleUnmap(role)
                     && inv.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 1) is IArgumentOperation freed)
                 {
                     yield return new MappingUse(freed.Value, inv, $"Dma.{inv.TargetMethod.Name}, which frees it");
@@ -53,7 +58,7 @@ internal static class MappingUses
 
                 break;
             case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation p } store when k.RoleOf(p.Property) == Role.SgDmaAddress:
-                yield return new MappingUse(store.Value, store, EntryStore, Store: true);
+                yield return new MappingUse(store.Value, store, "a scatterlist entry's DMA address", MappingUseKind.EntryStore);
                 yield break;
         }
 
@@ -61,7 +66,7 @@ internal static class MappingUses
         {
             foreach (AddressSink sink in AddressSinks.Of(op, k, rawConstructor: null, AddressSpaceAnnotation.Dma))
             {
-                yield return new MappingUse(sink.Operand, op, sink.Description, Store: op is IAssignmentOperation);
+                yield return new MappingUse(sink.Operand, op, sink.Description, op is IAssignmentOperation ? MappingUseKind.SinkStore : MappingUseKind.Use);
             }
         }
     }

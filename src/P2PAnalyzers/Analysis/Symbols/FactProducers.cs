@@ -1,5 +1,4 @@
 using System;
-using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -117,38 +116,37 @@ internal static class FactProducers
     }
 
     /// <summary>What a body can make, with <see cref="Derived"/>: one walk per body, shared by every rule.</summary>
-    public static FactShapes OfBody(IOperation root, KnownSymbols symbols) =>
+    public static FactShapes OfBody(IOperation root, KnownSymbols symbols) => BodyOf(root, symbols).Shapes;
+
+    private static FactShapes.Box BodyOf(IOperation root, KnownSymbols symbols) =>
         Bodies.GetValue(root, r =>
         {
             FactShapes made = FactShapes.None;
+            bool maps = false;
             foreach (IOperation op in r.DescendantsAndSelf())
             {
                 if (op.Kind is OperationKind.Invocation or OperationKind.PropertyReference or OperationKind.FieldReference
                     or OperationKind.ParameterReference || op.ConstantValue.HasValue)
                 {
                     made = made.Union(Of(op, symbols));
+                    maps |= op is IInvocationOperation call && IsSingleMap(symbols.RoleOf(call.TargetMethod));
                 }
             }
 
-            return new FactShapes.Box(Derived(made));
-        }).Shapes;
+            return new FactShapes.Box(Derived(made), maps);
+        });
+
+    /// <summary>The single-address maps (<c>dma_map_page/single/phys/resource</c>): one streaming mapping per call.</summary>
+    public static bool IsSingleMap(Role role) => role is Role.MapPage or Role.MapSingle or Role.MapPhys or Role.MapResource;
+
+    /// <summary>Their unmaps (<c>dma_unmap_page/single/phys/resource</c>).</summary>
+    public static bool IsSingleUnmap(Role role) => role is Role.UnmapPage or Role.UnmapSingle or Role.UnmapPhys or Role.UnmapResource;
 
     /// <summary>
-    /// Whether a body calls a single-address map (<c>Dma.MapPage/MapSingle/MapPhys/MapResource</c>): its DMA addresses
-    /// are worth carrying to other methods, where they are unmapped. One walk per body, kept.
+    /// Whether a body calls a single-address map: its DMA addresses are worth carrying to other methods, where they are
+    /// unmapped. Found in the same walk as <see cref="OfBody"/>.
     /// </summary>
-    public static bool Maps(IOperation root, KnownSymbols symbols) =>
-        MapBodies.GetValue(root, r => new StrongBoxBool(r.DescendantsAndSelf().OfType<IInvocationOperation>()
-            .Any(i => symbols.RoleOf(i.TargetMethod) is Role.MapPage or Role.MapSingle or Role.MapPhys or Role.MapResource))).Value;
-
-    private sealed class StrongBoxBool
-    {
-        public StrongBoxBool(bool value) => Value = value;
-
-        public bool Value { get; }
-    }
-
-    private static readonly ConditionalWeakTable<IOperation, StrongBoxBool> MapBodies = new();
+    public static bool Maps(IOperation root, KnownSymbols symbols) => BodyOf(root, symbols).Maps;
 
     private static FactShapes Annotated(AddressSpaceAnnotation space) => space switch
     {
@@ -230,8 +228,15 @@ internal readonly struct FactShapes : IEquatable<FactShapes>
     /// <summary>A set kept per body in a <see cref="ConditionalWeakTable{TKey, TValue}"/>, which holds classes only.</summary>
     internal sealed class Box
     {
-        public Box(FactShapes shapes) => Shapes = shapes;
+        public Box(FactShapes shapes, bool maps = false)
+        {
+            Shapes = shapes;
+            Maps = maps;
+        }
 
         public FactShapes Shapes { get; }
+
+        /// <summary>For a body: whether it calls a single-address map (<see cref="FactProducers.Maps"/>).</summary>
+        public bool Maps { get; }
     }
 }
