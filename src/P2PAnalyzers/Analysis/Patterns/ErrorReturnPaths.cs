@@ -1,0 +1,273 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>What a branch condition says about a mapping made before it.</summary>
+internal enum FailureTest : byte
+{
+    /// <summary>Nothing: both edges carry the mapping.</summary>
+    None,
+
+    /// <summary>The mapping failed where the condition is true (<c>if (dma_mapping_error(dev, a))</c>).</summary>
+    WhenTrue,
+
+    /// <summary>The mapping failed where the condition is false (<c>if (ret == 0)</c> after <c>ret = dma_map_sgtable(..)</c>).</summary>
+    WhenFalse,
+
+    /// <summary>A helper of the compilation tests it: which edge failed is not known, so neither is followed.</summary>
+    Unknown,
+}
+
+/// <summary>
+/// The kernel convention P2P0022 holds code to: a function that returns an error leaves nothing behind, so every path
+/// from a mapping that succeeded to a return of an error (a negative errno constant, a <c>DmaError</c> other than None,
+/// or a local the path has found non-zero or negative: <c>if (ret) goto err; ... err: return ret;</c>) or to a
+/// <c>throw</c> must unmap it or hand it on. The walk follows one body's control flow graph path by path, with the
+/// locals known to hold an error on the path as its only path condition; it stops a path where the mapping is unmapped
+/// or handed on, where a test shows the mapping failed, and at a return of anything else.
+/// </summary>
+internal static class ErrorReturnPaths
+{
+    // A bound on the states visited: bodies are small, the locals tested few; past it the walk gives up (no report).
+    private const int MaxStates = 4096;
+
+    /// <summary>
+    /// The first (in source order) error return or throw reachable through <paramref name="map"/> along which
+    /// <paramref name="ends"/> holds for no operation after it; null when none (or the walk gave up).
+    /// </summary>
+    /// <remarks>
+    /// The walk starts at the entry, so that a condition tested before the map and again after it
+    /// (<c>if (!area-&gt;mem.is_dmabuf) map; ... if (ret &amp;&amp; !area-&gt;mem.is_dmabuf) unmap;</c>) takes the same
+    /// edge both times: conditions the body tests more than once are remembered by their text on the path (and
+    /// forgotten when something they read is assigned).
+    /// </remarks>
+    /// <param name="graph">The body's control flow graph.</param>
+    /// <param name="map">The map call (an operation of the original tree: matched to the graph by syntax).</param>
+    /// <param name="ends">Whether an operation unmaps the mapping or hands it on.</param>
+    /// <param name="failed">What a branch condition says about the mapping.</param>
+    /// <param name="handsOn">Whether a returned value hands the mapping on.</param>
+    public static SyntaxNode? FirstLeak(ControlFlowGraph graph, IOperation map, Func<IOperation, bool> ends, Func<IOperation, FailureTest> failed, Func<IOperation, bool> handsOn) =>
+        new Walker(graph, map.Syntax, ends, failed, handsOn).Run();
+
+    private readonly record struct PathState(bool Made, ImmutableDictionary<ILocalSymbol, bool> Errors, ImmutableDictionary<string, bool> Known)
+    {
+        public string Key => (Made ? "1|" : "0|")
+            + string.Join(",", Errors.Select(l => l.Key.Name + "@" + l.Key.Locations.FirstOrDefault()?.SourceSpan.Start + "=" + l.Value).OrderBy(x => x, StringComparer.Ordinal))
+            + "|" + string.Join(",", Known.Select(k => k.Key + "=" + k.Value).OrderBy(x => x, StringComparer.Ordinal));
+    }
+
+    private sealed class Walker
+    {
+        private readonly ControlFlowGraph _graph;
+        private readonly SyntaxNode _map;
+        private readonly Func<IOperation, bool> _ends;
+        private readonly Func<IOperation, FailureTest> _failed;
+        private readonly Func<IOperation, bool> _handsOn;
+        private readonly HashSet<string> _retested;
+        private readonly List<SyntaxNode> _leaks = new();
+
+        public Walker(ControlFlowGraph graph, SyntaxNode map, Func<IOperation, bool> ends, Func<IOperation, FailureTest> failed, Func<IOperation, bool> handsOn)
+        {
+            _graph = graph;
+            _map = map;
+            _ends = ends;
+            _failed = failed;
+            _handsOn = handsOn;
+            _retested = new HashSet<string>(
+                graph.Blocks.Where(b => b.ConditionalSuccessor is not null && b.BranchValue is not null)
+                    .Select(b => Condition(b.BranchValue!).Text)
+                    .GroupBy(t => t, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key),
+                StringComparer.Ordinal);
+        }
+
+        public SyntaxNode? Run()
+        {
+            var seen = new HashSet<(int, string)>();
+            var work = new Stack<(BasicBlock, PathState)>();
+            work.Push((_graph.Blocks[0], new PathState(false, ImmutableDictionary<ILocalSymbol, bool>.Empty.WithComparers(SymbolEqualityComparer.Default),
+                ImmutableDictionary<string, bool>.Empty.WithComparers(StringComparer.Ordinal))));
+            while (work.Count > 0)
+            {
+                (BasicBlock block, PathState state) = work.Pop();
+                if (!seen.Add((block.Ordinal, state.Key)))
+                {
+                    continue;
+                }
+
+                if (seen.Count > MaxStates)
+                {
+                    return null;
+                }
+
+                foreach ((BasicBlock, PathState) next in Walk(block, state))
+                {
+                    work.Push(next);
+                }
+            }
+
+            return _leaks.OrderBy(l => l.SpanStart).FirstOrDefault();
+        }
+
+        private bool HoldsMap(IOperation op) => op.Syntax.SyntaxTree == _map.SyntaxTree && op.Syntax.Span.Contains(_map.Span);
+
+        private List<(BasicBlock, PathState)> Walk(BasicBlock block, PathState state)
+        {
+            var next = new List<(BasicBlock, PathState)>();
+            foreach (IOperation op in block.Operations)
+            {
+                if (!state.Made && HoldsMap(op))
+                {
+                    state = state with { Made = true };
+                }
+
+                if (state.Made && _ends(op))
+                {
+                    return next;
+                }
+
+                state = state with { Errors = ErrorLocals.After(op, state.Errors), Known = Forget(op, state.Known) };
+            }
+
+            IOperation? value = block.BranchValue;
+            if (value is not null && !state.Made && HoldsMap(value))
+            {
+                state = state with { Made = true };
+            }
+
+            if (block.ConditionalSuccessor is ControlFlowBranch conditional && value is not null)
+            {
+                if (state.Made && _ends(value))
+                {
+                    return next;
+                }
+
+                FailureTest test = state.Made ? _failed(value) : FailureTest.None;
+                (string text, bool negated) = Condition(value);
+                bool takenWhen = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
+                Follow(conditional, takenWhen);
+                if (block.FallThroughSuccessor is ControlFlowBranch otherwise)
+                {
+                    Follow(otherwise, !takenWhen);
+                }
+
+                void Follow(ControlFlowBranch branch, bool condition)
+                {
+                    if (test == FailureTest.Unknown || (test == FailureTest.WhenTrue && condition) || (test == FailureTest.WhenFalse && !condition))
+                    {
+                        return;
+                    }
+
+                    bool plain = condition != negated;
+                    if (state.Known.TryGetValue(text, out bool known) && known != plain)
+                    {
+                        return; // the same test went the other way earlier on this path
+                    }
+
+                    if (ErrorLocals.Refine(value, condition, state.Errors) is not { } errors)
+                    {
+                        return; // contradicts what the path knows of a local it tested
+                    }
+
+                    ImmutableDictionary<string, bool> remembered = _retested.Contains(text) ? state.Known.SetItem(text, plain) : state.Known;
+                    Step(branch, state with { Errors = errors, Known = remembered }, null);
+                }
+
+                return next;
+            }
+
+            if (block.FallThroughSuccessor is ControlFlowBranch fall)
+            {
+                Step(fall, state, value);
+            }
+
+            return next;
+
+            void Step(ControlFlowBranch branch, PathState s, IOperation? returned)
+            {
+                // A path out of a try runs its finally blocks: an unmap or hand-off there ends it too.
+                if (s.Made && branch.FinallyRegions.Any(r => InRegion(_graph, r).Any(_ends)))
+                {
+                    return;
+                }
+
+                switch (branch.Semantics)
+                {
+                    case ControlFlowBranchSemantics.Return when returned is not null:
+                        if (s.Made && !_ends(returned) && !_handsOn(returned) && ErrorLocals.IsError(returned, s.Errors))
+                        {
+                            _leaks.Add(returned.Syntax.Parent ?? returned.Syntax);
+                        }
+
+                        return;
+                    case ControlFlowBranchSemantics.Throw when returned is not null:
+                        if (s.Made)
+                        {
+                            _leaks.Add(returned.Syntax.Parent ?? returned.Syntax);
+                        }
+
+                        return;
+                    case ControlFlowBranchSemantics.Regular when branch.Destination is BasicBlock b && b.Kind == BasicBlockKind.Block:
+                        next.Add((b, s));
+                        return;
+                }
+            }
+        }
+
+        /// <summary>A condition by its text, <c>!</c> taken off.</summary>
+        private static (string Text, bool Negated) Condition(IOperation value)
+        {
+            bool negated = false;
+            while (value is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+            {
+                negated = !negated;
+                value = not.Operand;
+            }
+
+            return (value.Syntax.ToString(), negated);
+        }
+
+        /// <summary>Conditions that read what <paramref name="op"/> assigns are no longer known.</summary>
+        private static ImmutableDictionary<string, bool> Forget(IOperation op, ImmutableDictionary<string, bool> known)
+        {
+            if (known.IsEmpty)
+            {
+                return known;
+            }
+
+            foreach (IOperation o in op.DescendantsAndSelf())
+            {
+                if (o is IAssignmentOperation assignment)
+                {
+                    string target = assignment.Target.Syntax.ToString();
+                    known = known.RemoveRange(known.Keys.Where(k => k.Contains(target)).ToList());
+                }
+            }
+
+            return known;
+        }
+    }
+
+    /// <summary>The operations of a region's blocks (a finally), branch values included.</summary>
+    private static IEnumerable<IOperation> InRegion(ControlFlowGraph graph, ControlFlowRegion region)
+    {
+        for (int i = region.FirstBlockOrdinal; i <= region.LastBlockOrdinal; i++)
+        {
+            BasicBlock b = graph.Blocks[i];
+            foreach (IOperation op in b.Operations)
+            {
+                yield return op;
+            }
+
+            if (b.BranchValue is not null)
+            {
+                yield return b.BranchValue;
+            }
+        }
+    }
+}

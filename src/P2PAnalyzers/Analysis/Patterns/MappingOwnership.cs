@@ -1,0 +1,304 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>
+/// Who owns a mapping made in a body, operation by operation, for P2P0022's walk (<see cref="ErrorReturnPaths"/>):
+/// which operation unmaps it or hands it on, and which branch shows it failed.
+/// <list type="bullet">
+/// <item>A single-address mapping (<c>dma_map_single/page/phys/resource</c>) is its DMA address: unmapped by a single
+/// unmap of that address; handed on when the address is stored anywhere but a local, returned, or given to any call
+/// other than the library's uses that keep nothing (<c>dma_mapping_error</c>, a sync, the device's transfer); failed
+/// where <c>Dma.MappingError</c> of it is true.</item>
+/// <item>A table mapping (<c>dma_map_sgtable</c>, <c>dma_map_sg</c>) lives in the table, which the caller usually owns:
+/// unmapped by any scatterlist unmap; handed on by any store into the heap after it (the ownership mark,
+/// <c>area-&gt;is_mapped = true</c>, or the count kept: <c>host-&gt;sg_count = n</c>), by giving the count to any call,
+/// or the table or an object holding it to a method of the compilation that unmaps or keeps a table (three calls deep;
+/// any method without a body here is assumed to); failed where the result says so (a <c>DmaError</c> other than None,
+/// a count of zero).</item>
+/// </list>
+/// </summary>
+internal sealed class MappingOwnership
+{
+    private readonly IInvocationOperation _map;
+    private readonly OriginSource _made;
+    private readonly MethodFlow _flow;
+    private readonly KnownSymbols _k;
+    private readonly bool _table;
+    private readonly ILocalSymbol? _result;
+    private readonly string? _tableText;
+    private readonly Dictionary<IMethodSymbol, bool> _takes = new(SymbolEqualityComparer.Default);
+
+    public MappingOwnership(IInvocationOperation map, MethodFlow flow, KnownSymbols k)
+    {
+        _map = map;
+        _flow = flow;
+        _k = k;
+        _made = new OriginSource(Origin.OfCall(map.TargetMethod), map.Syntax.GetLocation());
+        Role role = k.RoleOf(map.TargetMethod);
+        _table = role is Role.MapSgTable or Role.MapSg or Role.MapSgAware;
+        _tableText = _table ? SgEntryCounts.Table(map)?.Value.Syntax.ToString() : null;
+        IOperation? holder = map.Parent;
+        while (holder is IConversionOperation or IParenthesizedOperation)
+        {
+            holder = holder.Parent;
+        }
+
+        _result = holder switch
+        {
+            ISimpleAssignmentOperation { Target: ILocalReferenceOperation l } => l.Local,
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation d } => d.Symbol,
+            _ => null,
+        };
+        if (_result is not null)
+        {
+            // Where the result local is assigned: a test of it means the map's result only before it is reused (ret = next()).
+            IOperation root = MethodFlow.RootOf(map);
+            _resultStores = root.DescendantsAndSelf()
+                .Where(o => o is ISimpleAssignmentOperation { Target: ILocalReferenceOperation t } && SymbolEqualityComparer.Default.Equals(t.Local, _result)
+                    || o is IVariableDeclaratorOperation d && SymbolEqualityComparer.Default.Equals(d.Symbol, _result) && d.Initializer is not null)
+                .Select(o => o.Syntax.Span)
+                .ToArray();
+        }
+    }
+
+    private readonly Microsoft.CodeAnalysis.Text.TextSpan[] _resultStores = System.Array.Empty<Microsoft.CodeAnalysis.Text.TextSpan>();
+
+    /// <summary>Whether <paramref name="op"/> (an operation of the graph, with what it contains) unmaps the mapping or hands it on.</summary>
+    public bool Ends(IOperation op)
+    {
+        foreach (IOperation o in op.DescendantsAndSelf())
+        {
+            switch (o)
+            {
+                case IInvocationOperation inv when Ends(inv):
+                case IObjectCreationOperation creation when creation.Arguments.Any(a => Carries(a.Value) || Holds(a.Value)):
+                case IAssignmentOperation assignment when !IsLocal(assignment.Target) && (_table || Carries(assignment.Value) || IsMap(assignment.Value)):
+                case IArrayInitializerOperation init when init.ElementValues.Any(Carries):
+                case IFlowAnonymousFunctionOperation:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a returned value hands the mapping on (its address, count or table, or what holds the table).</summary>
+    public bool HandsOn(IOperation returned) => Carries(returned) || Holds(returned);
+
+    /// <summary>What <paramref name="condition"/> says about the mapping.</summary>
+    public FailureTest Failed(IOperation condition)
+    {
+        bool negated = false;
+        while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+        {
+            negated = !negated;
+            condition = not.Operand;
+        }
+
+        FailureTest test = Test(condition);
+        return negated && test is FailureTest.WhenTrue or FailureTest.WhenFalse
+            ? (test == FailureTest.WhenTrue ? FailureTest.WhenFalse : FailureTest.WhenTrue)
+            : test;
+    }
+
+    private FailureTest Test(IOperation condition)
+    {
+        if (condition is IInvocationOperation call)
+        {
+            if (_k.RoleOf(call.TargetMethod) == Role.MappingError)
+            {
+                return !_table && call.Arguments.Any(a => a.Parameter?.Ordinal == 1 && Carries(a.Value)) ? FailureTest.WhenTrue : FailureTest.None;
+            }
+
+            // A helper of the compilation handed the mapping may test it; its polarity is unknown.
+            return call.Arguments.Any(a => Carries(a.Value)) && _k.IsSource(call.TargetMethod) ? FailureTest.Unknown : FailureTest.None;
+        }
+
+        if (!_table || condition is not IBinaryOperation binary || !IsResult(binary.LeftOperand, binary.RightOperand, out long c, out bool mirrored))
+        {
+            return FailureTest.None;
+        }
+
+        BinaryOperatorKind kind = binary.OperatorKind;
+        // dma_map_sgtable: a DmaError other than None failed; dma_map_sg: a count of zero failed.
+        return (kind, c, mirrored) switch
+        {
+            (BinaryOperatorKind.NotEquals, 0, _) => FailureTest.WhenTrue,
+            (BinaryOperatorKind.Equals, 0, _) => FailureTest.WhenFalse,
+            (BinaryOperatorKind.LessThan, 0, false) or (BinaryOperatorKind.LessThanOrEqual, 0, false) => FailureTest.WhenTrue,
+            (BinaryOperatorKind.GreaterThan, 0, false) or (BinaryOperatorKind.GreaterThanOrEqual, 1, false) => FailureTest.WhenFalse,
+            (BinaryOperatorKind.GreaterThan, 0, true) or (BinaryOperatorKind.GreaterThanOrEqual, 0, true) => FailureTest.WhenTrue,
+            _ => FailureTest.None,
+        };
+    }
+
+    private bool IsResult(IOperation left, IOperation right, out long constant, out bool mirrored)
+    {
+        constant = 0;
+        mirrored = false;
+        if (ErrorLocals.Constant(right) is long r && IsResult(left))
+        {
+            constant = r;
+            return true;
+        }
+
+        if (ErrorLocals.Constant(left) is long l && IsResult(right))
+        {
+            constant = l;
+            mirrored = true;
+            return true;
+        }
+
+        return false;
+    }
+
+    private bool IsResult(IOperation value)
+    {
+        while (value is IConversionOperation conversion)
+        {
+            value = conversion.Operand;
+        }
+
+        return value.Syntax == _map.Syntax
+            || (value is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, _result) && HoldsResultAt(value.Syntax.SpanStart))
+            || (value is IFlowCaptureReferenceOperation && value.Syntax == _map.Syntax);
+    }
+
+    /// <summary>Whether the last store into the result local before <paramref name="position"/> (in source order) is the map's.</summary>
+    private bool HoldsResultAt(int position)
+    {
+        Microsoft.CodeAnalysis.Text.TextSpan? last = null;
+        foreach (Microsoft.CodeAnalysis.Text.TextSpan store in _resultStores)
+        {
+            if (store.Start < position && (last is null || store.Start > last.Value.Start))
+            {
+                last = store;
+            }
+        }
+
+        return last?.Contains(_map.Syntax.Span) == true;
+    }
+
+    private bool Ends(IInvocationOperation inv)
+    {
+        Role role = _k.RoleOf(inv.TargetMethod);
+        if (_table)
+        {
+            if (role is Role.UnmapSg or Role.UnmapSgTable)
+            {
+                return true;
+            }
+
+            bool holds = inv.Arguments.Any(a => Holds(a.Value)) || (inv.Instance is IOperation receiver && Holds(receiver));
+            return (!IsLibrary(inv.TargetMethod) && inv.Arguments.Any(a => Carries(a.Value)))
+                || (holds && !IsLibrary(inv.TargetMethod) && MayTake(inv.TargetMethod, depth: 3));
+        }
+
+        if (FactProducers.IsSingleUnmap(role))
+        {
+            return inv.Arguments.Any(a => a.Parameter?.Ordinal == 1 && Carries(a.Value));
+        }
+
+        return role is not (Role.MappingError or Role.SyncSingle or Role.DeviceDma) && inv.Arguments.Any(a => Carries(a.Value));
+    }
+
+    /// <summary>Whether the value is this mapping's address or count (the fact the map call made, copied anywhere).</summary>
+    private bool Carries(IOperation value) =>
+        value.Syntax != _map.Syntax && _flow.ValueOf(value.Syntax).Facts.Any(f => f.Origin.Source.Equals(_made));
+
+    private bool IsMap(IOperation value)
+    {
+        while (value is IConversionOperation or IParenthesizedOperation)
+        {
+            value = value is IConversionOperation c ? c.Operand : ((IParenthesizedOperation)value).Operand;
+        }
+
+        // The call itself (a default argument of it has the call's syntax too).
+        return value is IInvocationOperation && value.Syntax == _map.Syntax;
+    }
+
+    /// <summary>For a table mapping: the value is the table or an object it is reached from (<c>area</c> for <c>area.Mem.PageSgTable</c>).</summary>
+    private bool Holds(IOperation value)
+    {
+        if (_tableText is null)
+        {
+            return false;
+        }
+
+        if (value is IInstanceReferenceOperation)
+        {
+            return true;
+        }
+
+        string text = value.Syntax.ToString();
+        return text == _tableText || _tableText.StartsWith(text + ".", System.StringComparison.Ordinal);
+    }
+
+    private static bool IsLocal(IOperation target) =>
+        target is ILocalReferenceOperation or IDiscardOperation or IFlowCaptureReferenceOperation
+        || (target is IParameterReferenceOperation p && p.Parameter.RefKind == RefKind.None);
+
+    private bool IsLibrary(ISymbol symbol) => SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, _k.Dma?.ContainingAssembly);
+
+    /// <summary>
+    /// Whether a method handed a table (or what holds it) may unmap it or keep it: it unmaps a scatterlist, or stores a
+    /// table into the heap, itself or through the methods of the compilation it calls. A method without a body here
+    /// (metadata, abstract, an interface) may.
+    /// </summary>
+    private bool MayTake(IMethodSymbol method, int depth)
+    {
+        if (_takes.TryGetValue(method, out bool known))
+        {
+            return known;
+        }
+
+        if (method.DeclaringSyntaxReferences.IsEmpty)
+        {
+            return true;
+        }
+
+        if (depth == 0)
+        {
+            return false; // three calls deep: what is not seen by then is not held against the code
+        }
+
+        _takes[method] = false; // recursion: a cycle adds nothing the other members do not show
+        bool takes = method.DeclaringSyntaxReferences.Any(r => Takes(r.GetSyntax(), depth));
+        _takes[method] = takes;
+        return takes;
+    }
+
+    private bool Takes(SyntaxNode declaration, int depth)
+    {
+        if (declaration is not BaseMethodDeclarationSyntax { Body: not null } and not BaseMethodDeclarationSyntax { ExpressionBody: not null })
+        {
+            return true;
+        }
+
+        SemanticModel model = SemanticModels.Of(_map.SemanticModel!.Compilation, declaration.SyntaxTree);
+        foreach (SyntaxNode node in declaration.DescendantNodes())
+        {
+            if (node is InvocationExpressionSyntax call && model.GetSymbolInfo(call).Symbol is IMethodSymbol callee)
+            {
+                Role role = _k.RoleOf(callee);
+                if (role is Role.UnmapSg or Role.UnmapSgTable || (_k.IsSource(callee) && MayTake(callee, depth - 1)))
+                {
+                    return true;
+                }
+            }
+            else if (node is AssignmentExpressionSyntax store && _k.Is(model.GetTypeInfo(store.Right).Type, _k.SgTable)
+                && model.GetSymbolInfo(store.Left).Symbol is IFieldSymbol or IPropertySymbol)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

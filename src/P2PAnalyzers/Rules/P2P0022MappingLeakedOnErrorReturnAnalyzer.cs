@@ -1,0 +1,41 @@
+using System;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using P2PAnalyzers.Analysis;
+
+namespace P2PAnalyzers.Rules;
+
+/// <summary>
+/// P2P0022: a function returns an error (or throws) on a path where a mapping it made there is still mapped, neither
+/// unmapped nor handed on: the unwinding the kernel writes as <c>goto err_unmap</c> is missing
+/// (<see cref="ErrorReturnPaths"/> for the convention, <see cref="MappingOwnership"/> for what unmaps and hands on).
+/// Reported once per map call, at the call, with the leaking return as additional location.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class P2P0022MappingLeakedOnErrorReturnAnalyzer : FlowRuleAnalyzer
+{
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.P2P0022MappingLeakedOnErrorReturn);
+
+    private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
+
+    private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
+        operation is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) is var role
+        && (FactProducers.IsSingleMap(role) || role is Role.MapSgTable or Role.MapSg or Role.MapSgAware);
+
+    private protected override bool Needs(Fact fact) => fact.Kind is FactKind.Dma or FactKind.P2PTable or FactKind.SgMappedCount;
+
+    private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
+    {
+        var map = (IInvocationOperation)candidate;
+        var ownership = new MappingOwnership(map, flow, symbols);
+        if (ErrorReturnPaths.FirstLeak(flow.Graph, map, ownership.Ends, ownership.Failed, ownership.HandsOn) is SyntaxNode leak)
+        {
+            report(Diagnostic.Create(Descriptors.P2P0022MappingLeakedOnErrorReturn, map.Syntax.GetLocation(),
+                ImmutableArray.Create(leak.GetLocation()), "Dma." + map.TargetMethod.Name, Reporting.Text(leak)));
+        }
+    }
+}

@@ -1,0 +1,435 @@
+using Microsoft.CodeAnalysis.Testing;
+using Verifier = P2PAnalyzers.Tests.Infrastructure.Verify<P2PAnalyzers.Rules.P2P0022MappingLeakedOnErrorReturnAnalyzer>;
+
+namespace P2PAnalyzers.Tests.Rules;
+
+/// <summary>
+/// P2P0022: a function returns an error while a mapping it made on that path is still mapped. The positive is the
+/// kernel function fixed for exactly this ("io_uring/zcrx: fix sgtable leak on mapping failures", 2025) as zcrx.c
+/// writes it, and the DMA API documentation's own unwinding example with its unwinding left out; the negatives are the
+/// fixed function, the documentation's example as written, and mappings handed on before the error.
+/// </summary>
+public sealed class P2P0022Tests
+{
+    private const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using P2PDma.Addresses;
+        using P2PDma.Mapping;
+        using P2PDma.Memory;
+        using P2PDma.Pci;
+
+        """;
+
+    // io_uring/zcrx.h: the area, its memory and the net_iovs the page pool hands out.
+    private const string ZcrxTypes = """
+        sealed class IoZcrxMem
+        {
+            public bool IsDmabuf;
+            public SgTable PageSgTable = SgTable.Alloc(1);
+            public SgTable? Sgt;
+        }
+
+        sealed class NetIov
+        {
+            public DmaAddr DmaAddr;
+        }
+
+        sealed class IoZcrxArea
+        {
+            public IoZcrxMem Mem = new();
+            public NetIov[] Niovs = Array.Empty<NetIov>();
+            public bool IsMapped;
+        }
+
+        sealed class IoZcrxIfq
+        {
+            public PciDevice Dev = null!;
+            public readonly object PpLock = new();
+            public int NiovShift = 12;
+        }
+
+        static partial class Zcrx
+        {
+            private const DmaAttrs IoDmaAttr = DmaAttrs.SkipCpuSync | DmaAttrs.WeakOrdering;
+
+            // net_mp_niov_set_dma_addr
+            static int NetMpNiovSetDmaAddr(NetIov niov, DmaAddr addr)
+            {
+                niov.DmaAddr = addr;
+                return 0;
+            }
+
+            // io_populate_area_dma: the table's DMA segments handed out per net_iov
+            static int IoPopulateAreaDma(IoZcrxIfq ifq, IoZcrxArea area)
+            {
+                ulong niovSize = 1UL << ifq.NiovShift;
+                int niovIdx = 0;
+                foreach (Scatterlist sg in area.Mem.Sgt!)
+                {
+                    DmaAddr dma = sg.DmaAddress;
+                    ulong sgLen = sg.DmaLength;
+                    if (sgLen % niovSize != 0)
+                    {
+                        return -22;
+                    }
+
+                    while (sgLen != 0 && niovIdx < area.Niovs.Length)
+                    {
+                        if (NetMpNiovSetDmaAddr(area.Niovs[niovIdx], dma) != 0)
+                        {
+                            return -14;
+                        }
+
+                        sgLen -= niovSize;
+                        dma += niovSize;
+                        niovIdx++;
+                    }
+                }
+
+                return 0;
+            }
+
+            // io_zcrx_unmap_area: only what is_mapped says was mapped
+            static void IoZcrxUnmapArea(IoZcrxIfq ifq, IoZcrxArea area)
+            {
+                lock (ifq.PpLock)
+                {
+                    if (!area.IsMapped)
+                    {
+                        return;
+                    }
+
+                    area.IsMapped = false;
+                    foreach (NetIov niov in area.Niovs)
+                    {
+                        NetMpNiovSetDmaAddr(niov, DmaAddr.FromRaw(0));
+                    }
+
+                    if (!area.Mem.IsDmabuf)
+                    {
+                        Dma.UnmapSgTable(ifq.Dev, area.Mem.PageSgTable, DmaDirection.FromDevice, IoDmaAttr);
+                    }
+                }
+            }
+        }
+
+        """;
+
+    private static DiagnosticResult Leak(string map, string at) =>
+        Verifier.Diagnostic("P2P0022").WithLocation(0).WithLocation(1).WithArguments(map, at);
+
+    // ---------------------------------------------------------------- the kernel's fix
+
+    [Fact]
+    public Task IoZcrxMapArea_PopulateFailsAfterDmaMapSgtable_ReturnsWithTheTableMapped_Reports() => Verifier.Analyzer(Usings + ZcrxTypes + """
+        static partial class Zcrx
+        {
+            // io_zcrx_map_area before "io_uring/zcrx: fix sgtable leak on mapping failures": is_mapped is set only on
+            // success, so io_zcrx_unmap_area never unmaps a table whose io_populate_area_dma failed
+            static int IoZcrxMapArea(IoZcrxIfq ifq, IoZcrxArea area)
+            {
+                int ret;
+                lock (ifq.PpLock)
+                {
+                    if (area.IsMapped)
+                    {
+                        return 0;
+                    }
+
+                    if (!area.Mem.IsDmabuf)
+                    {
+                        ret = (int){|#0:Dma.MapSgTable(ifq.Dev, area.Mem.PageSgTable, DmaDirection.FromDevice, IoDmaAttr)|};
+                        if (ret < 0)
+                        {
+                            return ret;
+                        }
+                    }
+
+                    ret = IoPopulateAreaDma(ifq, area);
+                    if (ret == 0)
+                    {
+                        area.IsMapped = true;
+                    }
+
+                    {|#1:return ret;|}
+                }
+            }
+        }
+        """, Leak("Dma.MapSgTable", "return ret;"));
+
+    [Fact]
+    public Task IoZcrxMapArea_AsFixed_UnmapsWhenPopulateFails_NoDiagnostic() => Verifier.Analyzer(Usings + ZcrxTypes + """
+        static partial class Zcrx
+        {
+            static int IoZcrxMapArea(IoZcrxIfq ifq, IoZcrxArea area)
+            {
+                int ret;
+                lock (ifq.PpLock)
+                {
+                    if (area.IsMapped)
+                    {
+                        return 0;
+                    }
+
+                    if (!area.Mem.IsDmabuf)
+                    {
+                        ret = (int)Dma.MapSgTable(ifq.Dev, area.Mem.PageSgTable, DmaDirection.FromDevice, IoDmaAttr);
+                        if (ret < 0)
+                        {
+                            return ret;
+                        }
+                    }
+
+                    ret = IoPopulateAreaDma(ifq, area);
+                    if (ret != 0 && !area.Mem.IsDmabuf)
+                    {
+                        Dma.UnmapSgTable(ifq.Dev, area.Mem.PageSgTable, DmaDirection.FromDevice, IoDmaAttr);
+                    }
+
+                    if (ret == 0)
+                    {
+                        area.IsMapped = true;
+                    }
+
+                    return ret;
+                }
+            }
+        }
+        """);
+
+    // ---------------------------------------------------------------- Documentation/core-api/dma-api-howto.rst
+
+    private const string Ring = """
+        sealed class TxRing
+        {
+            public DmaAddr Hdr, Payload;
+        }
+
+        """;
+
+    [Fact]
+    public Task DmaApiHowtoExample1_SecondMappingFailsAndTheFirstIsNotUnmapped_Reports() => Verifier.Analyzer(Usings + Ring + """
+        static class Howto
+        {
+            static int Xmit(PciDevice dev, KernelBuffer addr, ulong size, TxRing ring)
+            {
+                DmaAddr dmaAddr1 = {|#0:Dma.MapSingle(dev, addr, 0, size, DmaDirection.ToDevice)|};
+                if (Dma.MappingError(dev, dmaAddr1))
+                {
+                    return -12;
+                }
+
+                DmaAddr dmaAddr2 = Dma.MapSingle(dev, addr, 0, size, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, dmaAddr2))
+                {
+                    {|#1:return -12;|}
+                }
+
+                ring.Hdr = dmaAddr1;
+                ring.Payload = dmaAddr2;
+                return 0;
+            }
+        }
+        """, Leak("Dma.MapSingle", "return -12;"));
+
+    [Fact]
+    public Task DmaApiHowtoExample1_AsWritten_UnwindsThroughItsLabels_NoDiagnostic() => Verifier.Analyzer(Usings + Ring + """
+        static class Howto
+        {
+            static int Xmit(PciDevice dev, KernelBuffer addr, ulong size, TxRing ring)
+            {
+                int ret;
+                DmaAddr dmaAddr1 = Dma.MapSingle(dev, addr, 0, size, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, dmaAddr1))
+                {
+                    ret = -12;
+                    goto mapErrorHandling1;
+                }
+
+                DmaAddr dmaAddr2 = Dma.MapSingle(dev, addr, 0, size, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, dmaAddr2))
+                {
+                    ret = -12;
+                    goto mapErrorHandling2;
+                }
+
+                ring.Hdr = dmaAddr1;
+                ring.Payload = dmaAddr2;
+                return 0;
+
+            mapErrorHandling2:
+                Dma.UnmapSingle(dev, dmaAddr1, size, DmaDirection.ToDevice);
+            mapErrorHandling1:
+                return ret;
+            }
+        }
+        """);
+
+    // ---------------------------------------------------------------- hand-offs and flow
+
+    // tenstorrent's ioctl_map_peer_bar shape: the mapping is published (kept in the file's list, unmapped at release)
+    // before copy_to_user can fail; that error return leaves nothing unowned.
+    [Fact]
+    public Task MappingPublishedBeforeTheLastError_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        sealed class PeerMapping { public DmaAddr Mapped; public ulong Size; }
+
+        sealed class ChardevPrivate
+        {
+            public PciDevice Dev = null!;
+            public List<PeerMapping> PeerMappings = new();
+        }
+
+        static class Chardev
+        {
+            static int MapPeerBar(ChardevPrivate priv, PhysAddr phys, ulong length, Func<DmaAddr, bool> copyToUser)
+            {
+                DmaAddr mapping = Dma.MapResource(priv.Dev, phys, length, DmaDirection.Bidirectional, 0);
+                if (Dma.MappingError(priv.Dev, mapping))
+                {
+                    return -12;
+                }
+
+                priv.PeerMappings.Add(new PeerMapping { Mapped = mapping, Size = length });
+                if (!copyToUser(mapping))
+                {
+                    return -14;
+                }
+
+                return 0;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ThrowAfterTheMapping_WithoutUnmap_Reports() => Verifier.Analyzer(Usings + """
+        static class Driver
+        {
+            static void Send(PciDevice dev, KernelBuffer buf, ulong len, bool linkUp)
+            {
+                DmaAddr a = {|#0:Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice)|};
+                if (Dma.MappingError(dev, a))
+                {
+                    throw new InvalidOperationException("map failed");
+                }
+
+                if (!linkUp)
+                {
+                    {|#1:throw new InvalidOperationException("link down");|}
+                }
+
+                Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice);
+            }
+        }
+        """, Leak("Dma.MapSingle", "throw new InvalidOperationException(\"link down\");"));
+
+    [Fact]
+    public Task UnmapInFinally_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Driver
+        {
+            static int Send(PciDevice dev, KernelBuffer buf, ulong len, Func<DmaAddr, int> post)
+            {
+                DmaAddr a = Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, a))
+                {
+                    return -12;
+                }
+
+                try
+                {
+                    int ret = post(a);
+                    if (ret < 0)
+                    {
+                        return ret;
+                    }
+
+                    return 0;
+                }
+                finally
+                {
+                    Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice);
+                }
+            }
+        }
+        """);
+
+    // An error code from a later step in a local, tested and returned through a label: the kernel's most common shape.
+    [Fact]
+    public Task LaterStepFailsAndItsErrorIsReturnedThroughALabel_Reports() => Verifier.Analyzer(Usings + """
+        sealed class Chip { public PciDevice Dev = null!; public SgTable Sg = SgTable.Alloc(4); public int Pages = 4; }
+
+        static class Audio
+        {
+            static int BuildRisc(Chip chip, int pages) => pages > 0 ? 0 : -22;
+
+            static int HwParams(Chip chip)
+            {
+                int ret;
+                if (Dma.MapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice) != DmaError.None)
+                {
+                    return -12;
+                }
+
+                ret = BuildRisc(chip, chip.Pages);
+                if (ret < 0)
+                {
+                    goto error;
+                }
+
+                return 0;
+
+            error:
+                {|#1:return ret;|}
+            }
+        }
+        """.Replace("Dma.MapSgTable(chip.Dev", "{|#0:Dma.MapSgTable(chip.Dev").Replace("DmaDirection.FromDevice)", "DmaDirection.FromDevice)|}"), Leak("Dma.MapSgTable", "return ret;"));
+
+    [Fact]
+    public Task HelperThatUnmapsTheTable_OnTheErrorPath_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        sealed class Chip { public PciDevice Dev = null!; public SgTable Sg = SgTable.Alloc(4); public int Pages = 4; }
+
+        static class Audio
+        {
+            static int BuildRisc(Chip chip, int pages) => pages > 0 ? 0 : -22;
+
+            static void DmaUnmap(Chip chip) => Dma.UnmapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice);
+
+            static int HwParams(Chip chip)
+            {
+                if (Dma.MapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice) != DmaError.None)
+                {
+                    return -12;
+                }
+
+                int ret = BuildRisc(chip, chip.Pages);
+                if (ret < 0)
+                {
+                    DmaUnmap(chip);
+                    return ret;
+                }
+
+                return 0;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task SuccessReturnsWithTheTableMapped_ForTheCompletion_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        sealed class Req { public PciDevice Dev = null!; public SgTable Sg = SgTable.Alloc(4); }
+
+        static class Blk
+        {
+            static int Prep(Req req)
+            {
+                if (Dma.MapSgTable(req.Dev, req.Sg, DmaDirection.ToDevice) != DmaError.None)
+                {
+                    return -5;
+                }
+
+                return 0;
+            }
+
+            static void Complete(Req req) => Dma.UnmapSgTable(req.Dev, req.Sg, DmaDirection.ToDevice);
+        }
+        """);
+}
