@@ -432,4 +432,53 @@ public sealed class P2P0022Tests
             static void Complete(Req req) => Dma.UnmapSgTable(req.Dev, req.Sg, DmaDirection.ToDevice);
         }
         """);
+
+    // dma-api-howto's scatterlist example: a count of zero is the failure, and the mapping goes to the device's ring.
+    [Fact]
+    public Task DmaApiHowtoSg_CountOfZeroIsTheFailure_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        sealed class Ring { public ulong[] Hw = new ulong[16]; }
+
+        static class Howto
+        {
+            static int Submit(PciDevice dev, SgTable sglist, int nents, Ring ring)
+            {
+                int count = Dma.MapSg(dev, sglist, nents, DmaDirection.ToDevice);
+                if (count == 0)
+                {
+                    return -12;
+                }
+
+                for (int i = 0; i < count; i++)
+                {
+                    ring.Hw[i] = sglist[i].DmaAddress.Raw;
+                }
+
+                return 0;
+            }
+        }
+        """);
+
+    // The same, with a later step failing before the count is kept anywhere.
+    [Fact]
+    public Task MapSg_LaterStepFailsBeforeTheCountIsKept_Reports() => Verifier.Analyzer(Usings + """
+        static class Howto
+        {
+            static int Submit(PciDevice dev, SgTable sglist, int nents, bool queueFull)
+            {
+                int count = {|#0:Dma.MapSg(dev, sglist, nents, DmaDirection.ToDevice)|};
+                if (count == 0)
+                {
+                    return -12;
+                }
+
+                if (queueFull)
+                {
+                    {|#1:return -16;|}
+                }
+
+                Dma.UnmapSg(dev, sglist, nents, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
+        """, Leak("Dma.MapSg", "return -16;"));
 }

@@ -30,6 +30,7 @@ internal sealed class MappingOwnership
     private readonly MethodFlow _flow;
     private readonly KnownSymbols _k;
     private readonly bool _table;
+    private readonly bool _count;
     private readonly ILocalSymbol? _result;
     private readonly string? _tableText;
     private readonly Dictionary<IMethodSymbol, bool> _takes = new(SymbolEqualityComparer.Default);
@@ -42,6 +43,7 @@ internal sealed class MappingOwnership
         _made = new OriginSource(Origin.OfCall(map.TargetMethod), map.Syntax.GetLocation());
         Role role = k.RoleOf(map.TargetMethod);
         _table = role is Role.MapSgTable or Role.MapSg or Role.MapSgAware;
+        _count = role is Role.MapSg or Role.MapSgAware;
         _tableText = _table ? SgEntryCounts.Table(map)?.Value.Syntax.ToString() : null;
         IOperation? holder = map.Parent;
         while (holder is IConversionOperation or IParenthesizedOperation)
@@ -125,18 +127,32 @@ internal sealed class MappingOwnership
             return FailureTest.None;
         }
 
-        BinaryOperatorKind kind = binary.OperatorKind;
-        // dma_map_sgtable: a DmaError other than None failed; dma_map_sg: a count of zero failed.
-        return (kind, c, mirrored) switch
-        {
-            (BinaryOperatorKind.NotEquals, 0, _) => FailureTest.WhenTrue,
-            (BinaryOperatorKind.Equals, 0, _) => FailureTest.WhenFalse,
-            (BinaryOperatorKind.LessThan, 0, false) or (BinaryOperatorKind.LessThanOrEqual, 0, false) => FailureTest.WhenTrue,
-            (BinaryOperatorKind.GreaterThan, 0, false) or (BinaryOperatorKind.GreaterThanOrEqual, 1, false) => FailureTest.WhenFalse,
-            (BinaryOperatorKind.GreaterThan, 0, true) or (BinaryOperatorKind.GreaterThanOrEqual, 0, true) => FailureTest.WhenTrue,
-            _ => FailureTest.None,
-        };
+        BinaryOperatorKind kind = mirrored ? Mirror(binary.OperatorKind) : binary.OperatorKind;
+        return _count
+            // dma_map_sg: a count of zero failed.
+            ? (kind, c) switch
+            {
+                (BinaryOperatorKind.Equals, 0) or (BinaryOperatorKind.LessThanOrEqual, 0) or (BinaryOperatorKind.LessThan, 1) => FailureTest.WhenTrue,
+                (BinaryOperatorKind.NotEquals, 0) or (BinaryOperatorKind.GreaterThan, 0) or (BinaryOperatorKind.GreaterThanOrEqual, 1) => FailureTest.WhenFalse,
+                _ => FailureTest.None,
+            }
+            // dma_map_sgtable: a DmaError other than None (a negative errno) failed.
+            : (kind, c) switch
+            {
+                (BinaryOperatorKind.NotEquals, 0) or (BinaryOperatorKind.LessThan, 0) => FailureTest.WhenTrue,
+                (BinaryOperatorKind.Equals, 0) or (BinaryOperatorKind.GreaterThanOrEqual, 0) => FailureTest.WhenFalse,
+                _ => FailureTest.None,
+            };
     }
+
+    private static BinaryOperatorKind Mirror(BinaryOperatorKind kind) => kind switch
+    {
+        BinaryOperatorKind.LessThan => BinaryOperatorKind.GreaterThan,
+        BinaryOperatorKind.LessThanOrEqual => BinaryOperatorKind.GreaterThanOrEqual,
+        BinaryOperatorKind.GreaterThan => BinaryOperatorKind.LessThan,
+        BinaryOperatorKind.GreaterThanOrEqual => BinaryOperatorKind.LessThanOrEqual,
+        _ => kind,
+    };
 
     private bool IsResult(IOperation left, IOperation right, out long constant, out bool mirrored)
     {
