@@ -117,7 +117,8 @@ internal static class ErrorLocals
         return value;
     }
 
-    private static BinaryOperatorKind Mirror(BinaryOperatorKind kind) => kind switch
+    /// <summary>The comparison with its operands swapped (<c>0 &lt; x</c> is <c>x &gt; 0</c>).</summary>
+    public static BinaryOperatorKind Mirror(BinaryOperatorKind kind) => kind switch
     {
         BinaryOperatorKind.LessThan => BinaryOperatorKind.GreaterThan,
         BinaryOperatorKind.LessThanOrEqual => BinaryOperatorKind.GreaterThanOrEqual,

@@ -127,7 +127,7 @@ internal sealed class MappingOwnership
             return FailureTest.None;
         }
 
-        BinaryOperatorKind kind = mirrored ? Mirror(binary.OperatorKind) : binary.OperatorKind;
+        BinaryOperatorKind kind = mirrored ? ErrorLocals.Mirror(binary.OperatorKind) : binary.OperatorKind;
         return _count
             // dma_map_sg: a count of zero failed.
             ? (kind, c) switch
@@ -144,15 +144,6 @@ internal sealed class MappingOwnership
                 _ => FailureTest.None,
             };
     }
-
-    private static BinaryOperatorKind Mirror(BinaryOperatorKind kind) => kind switch
-    {
-        BinaryOperatorKind.LessThan => BinaryOperatorKind.GreaterThan,
-        BinaryOperatorKind.LessThanOrEqual => BinaryOperatorKind.GreaterThanOrEqual,
-        BinaryOperatorKind.GreaterThan => BinaryOperatorKind.LessThan,
-        BinaryOperatorKind.GreaterThanOrEqual => BinaryOperatorKind.LessThanOrEqual,
-        _ => kind,
-    };
 
     private bool IsResult(IOperation left, IOperation right, out long constant, out bool mirrored)
     {
