@@ -20,6 +20,9 @@ public sealed class P2P0022MappingLeakedOnErrorReturnAnalyzer : FlowRuleAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.P2P0022MappingLeakedOnErrorReturn);
 
+    /// <summary>Set when every path to the reported exit leaks the mapping (the fix may unmap just before it).</summary>
+    internal const string OnlyLeaksProperty = "OnlyLeaksReachExit";
+
     private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
 
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
@@ -32,10 +35,14 @@ public sealed class P2P0022MappingLeakedOnErrorReturnAnalyzer : FlowRuleAnalyzer
     {
         var map = (IInvocationOperation)candidate;
         var ownership = new MappingOwnership(map, flow, symbols);
-        if (ErrorReturnPaths.FirstLeak(flow.Graph, map, ownership.Ends, ownership.Failed, ownership.HandsOn) is SyntaxNode leak)
+        if (ErrorReturnPaths.FirstLeak(flow.Graph, map, ownership.Ends, ownership.Failed, ownership.HandsOn) is ErrorReturnPaths.Leak leak)
         {
+            // The fix adds the unmap just before the exit, which is sound only where every path to it leaks.
+            ImmutableDictionary<string, string?> properties = leak.OnlyLeaksReachIt
+                ? ImmutableDictionary<string, string?>.Empty.Add(OnlyLeaksProperty, "true")
+                : ImmutableDictionary<string, string?>.Empty;
             report(Diagnostic.Create(Descriptors.P2P0022MappingLeakedOnErrorReturn, map.Syntax.GetLocation(),
-                ImmutableArray.Create(leak.GetLocation()), "Dma." + map.TargetMethod.Name, Reporting.Text(leak)));
+                ImmutableArray.Create(leak.Exit.GetLocation()), properties, "Dma." + map.TargetMethod.Name, Reporting.Text(leak.Exit)));
         }
     }
 }

@@ -52,12 +52,26 @@ internal static class ErrorReturnPaths
     /// <param name="ends">Whether an operation unmaps the mapping or hands it on.</param>
     /// <param name="failed">What a branch condition says about the mapping.</param>
     /// <param name="handsOn">Whether a returned value hands the mapping on.</param>
-    public static SyntaxNode? FirstLeak(ControlFlowGraph graph, IOperation map, Func<IOperation, bool> ends, Func<IOperation, FailureTest> failed, Func<IOperation, bool> handsOn) =>
+    public static Leak? FirstLeak(ControlFlowGraph graph, IOperation map, Func<IOperation, bool> ends, Func<IOperation, FailureTest> failed, Func<IOperation, bool> handsOn) =>
         new Walker(graph, map.Syntax, ends, failed, handsOn).Run();
 
-    private readonly record struct PathState(bool Made, ImmutableDictionary<ILocalSymbol, bool> Errors, ImmutableDictionary<string, bool> Known)
+    /// <summary>
+    /// A leaking exit: the return or throw, and whether every path that reaches it leaks the mapping (none arrives
+    /// before the map, after its unmap or hand-off, on its failure edge or returning success), where an unmap added just
+    /// before it is sound.
+    /// </summary>
+    internal readonly record struct Leak(SyntaxNode Exit, bool OnlyLeaksReachIt);
+
+    private enum Status : byte
     {
-        public string Key => (Made ? "1|" : "0|")
+        NotMade,
+        Live,
+        Gone,
+    }
+
+    private readonly record struct PathState(Status Status, ImmutableDictionary<ILocalSymbol, bool> Errors, ImmutableDictionary<string, bool> Known)
+    {
+        public string Key => ((int)Status).ToString(System.Globalization.CultureInfo.InvariantCulture) + "|"
             + string.Join(",", Errors.Select(l => l.Key.Name + "@" + l.Key.Locations.FirstOrDefault()?.SourceSpan.Start + "=" + l.Value).OrderBy(x => x, StringComparer.Ordinal))
             + "|" + string.Join(",", Known.Select(k => k.Key + "=" + k.Value).OrderBy(x => x, StringComparer.Ordinal));
     }
@@ -70,7 +84,8 @@ internal static class ErrorReturnPaths
         private readonly Func<IOperation, FailureTest> _failed;
         private readonly Func<IOperation, bool> _handsOn;
         private readonly HashSet<string> _retested;
-        private readonly List<SyntaxNode> _leaks = new();
+        // Every exit reached, with whether some path leaks there and whether some path arrives there otherwise.
+        private readonly Dictionary<SyntaxNode, (bool Leaks, bool Other)> _exits = new();
 
         public Walker(ControlFlowGraph graph, SyntaxNode map, Func<IOperation, bool> ends, Func<IOperation, FailureTest> failed, Func<IOperation, bool> handsOn)
         {
@@ -86,11 +101,11 @@ internal static class ErrorReturnPaths
                 StringComparer.Ordinal);
         }
 
-        public SyntaxNode? Run()
+        public Leak? Run()
         {
             var seen = new HashSet<(int, string)>();
             var work = new Stack<(BasicBlock, PathState)>();
-            work.Push((_graph.Blocks[0], new PathState(false, ImmutableDictionary<ILocalSymbol, bool>.Empty.WithComparers(SymbolEqualityComparer.Default),
+            work.Push((_graph.Blocks[0], new PathState(Status.NotMade, ImmutableDictionary<ILocalSymbol, bool>.Empty.WithComparers(SymbolEqualityComparer.Default),
                 ImmutableDictionary<string, bool>.Empty.WithComparers(StringComparer.Ordinal))));
             while (work.Count > 0)
             {
@@ -111,7 +126,7 @@ internal static class ErrorReturnPaths
                 }
             }
 
-            return _leaks.OrderBy(l => l.SpanStart).FirstOrDefault();
+            return _exits.Where(e => e.Value.Leaks).OrderBy(e => e.Key.SpanStart).Select(e => (Leak?)new Leak(e.Key, !e.Value.Other)).FirstOrDefault();
         }
 
         private bool HoldsMap(IOperation op) => op.Syntax.SyntaxTree == _map.SyntaxTree && op.Syntax.Span.Contains(_map.Span);
@@ -121,33 +136,33 @@ internal static class ErrorReturnPaths
             var next = new List<(BasicBlock, PathState)>();
             foreach (IOperation op in block.Operations)
             {
-                if (!state.Made && HoldsMap(op))
+                if (state.Status != Status.Live && HoldsMap(op))
                 {
-                    state = state with { Made = true };
+                    state = state with { Status = Status.Live };
                 }
 
-                if (state.Made && _ends(op))
+                if (state.Status == Status.Live && _ends(op))
                 {
-                    return next;
+                    state = state with { Status = Status.Gone };
                 }
 
                 state = state with { Errors = ErrorLocals.After(op, state.Errors), Known = Forget(op, state.Known) };
             }
 
             IOperation? value = block.BranchValue;
-            if (value is not null && !state.Made && HoldsMap(value))
+            if (value is not null && state.Status != Status.Live && HoldsMap(value))
             {
-                state = state with { Made = true };
+                state = state with { Status = Status.Live };
             }
 
             if (block.ConditionalSuccessor is ControlFlowBranch conditional && value is not null)
             {
-                if (state.Made && _ends(value))
+                if (state.Status == Status.Live && _ends(value))
                 {
-                    return next;
+                    state = state with { Status = Status.Gone };
                 }
 
-                FailureTest test = state.Made ? _failed(value) : FailureTest.None;
+                FailureTest test = state.Status == Status.Live ? _failed(value) : FailureTest.None;
                 (string text, bool negated) = Condition(value);
                 bool takenWhen = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
                 Follow(conditional, takenWhen);
@@ -158,11 +173,8 @@ internal static class ErrorReturnPaths
 
                 void Follow(ControlFlowBranch branch, bool condition)
                 {
-                    if (test == FailureTest.Unknown || (test == FailureTest.WhenTrue && condition) || (test == FailureTest.WhenFalse && !condition))
-                    {
-                        return;
-                    }
-
+                    // The paths past the mapping's failure are followed too: an exit they reach is not only a leak's.
+                    bool failedHere = test == FailureTest.Unknown || (test == FailureTest.WhenTrue && condition) || (test == FailureTest.WhenFalse && !condition);
                     bool plain = condition != negated;
                     if (state.Known.TryGetValue(text, out bool known) && known != plain)
                     {
@@ -175,7 +187,7 @@ internal static class ErrorReturnPaths
                     }
 
                     ImmutableDictionary<string, bool> remembered = _retested.Contains(text) ? state.Known.SetItem(text, plain) : state.Known;
-                    Step(branch, state with { Errors = errors, Known = remembered }, null);
+                    Step(branch, state with { Status = failedHere ? Status.Gone : state.Status, Errors = errors, Known = remembered }, null);
                 }
 
                 return next;
@@ -191,32 +203,31 @@ internal static class ErrorReturnPaths
             void Step(ControlFlowBranch branch, PathState s, IOperation? returned)
             {
                 // A path out of a try runs its finally blocks: an unmap or hand-off there ends it too.
-                if (s.Made && branch.FinallyRegions.Any(r => InRegion(_graph, r).Any(_ends)))
+                if (s.Status == Status.Live && branch.FinallyRegions.Any(r => InRegion(_graph, r).Any(_ends)))
                 {
-                    return;
+                    s = s with { Status = Status.Gone };
                 }
 
                 switch (branch.Semantics)
                 {
                     case ControlFlowBranchSemantics.Return when returned is not null:
-                        if (s.Made && !_ends(returned) && !_handsOn(returned) && ErrorLocals.IsError(returned, s.Errors))
-                        {
-                            _leaks.Add(returned.Syntax.Parent ?? returned.Syntax);
-                        }
-
+                        Arrive(returned.Syntax.Parent ?? returned.Syntax,
+                            s.Status == Status.Live && !_ends(returned) && !_handsOn(returned) && ErrorLocals.IsError(returned, s.Errors));
                         return;
                     case ControlFlowBranchSemantics.Throw when returned is not null:
-                        if (s.Made)
-                        {
-                            _leaks.Add(returned.Syntax.Parent ?? returned.Syntax);
-                        }
-
+                        Arrive(returned.Syntax.Parent ?? returned.Syntax, s.Status == Status.Live);
                         return;
                     case ControlFlowBranchSemantics.Regular when branch.Destination is BasicBlock b && b.Kind == BasicBlockKind.Block:
                         next.Add((b, s));
                         return;
                 }
             }
+        }
+
+        private void Arrive(SyntaxNode exit, bool leaks)
+        {
+            (bool Leaks, bool Other) known = _exits.TryGetValue(exit, out var k) ? k : default;
+            _exits[exit] = (known.Leaks || leaks, known.Other || !leaks);
         }
 
         /// <summary>A condition by its text, <c>!</c> taken off.</summary>

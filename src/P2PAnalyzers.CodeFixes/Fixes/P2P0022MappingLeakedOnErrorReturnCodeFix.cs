@@ -1,0 +1,124 @@
+using System.Collections.Generic;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using P2PAnalyzers.CodeFixes.Shared;
+using P2PAnalyzers.Rules;
+
+namespace P2PAnalyzers.CodeFixes.Fixes;
+
+/// <summary>
+/// P2P0022: unmaps just before the leaking return or throw, with the map call's own arguments (the unwinding the
+/// kernel writes as <c>err_unmap:</c>). Offered only where every path to that exit leaks the mapping (the analyzer
+/// says so), where the address is a local the map call initialised, and where every argument it repeats still means
+/// the same there: a constant, or a local, parameter or member chain the function never assigns (the address local:
+/// only at the map), without calls in it.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0022MappingLeakedOnErrorReturnCodeFix)), Shared]
+public sealed class P2P0022MappingLeakedOnErrorReturnCodeFix : P2PCodeFix
+{
+    // The unmap of each map call, and which of the map's parameters it repeats after the device ("#" is the address).
+    private static readonly Dictionary<string, (string Unmap, string[] Repeats)> Unmaps = new()
+    {
+        ["MapSingle"] = ("UnmapSingle", new[] { "#", "size", "dir", "attrs" }),
+        ["MapPage"] = ("UnmapPage", new[] { "#", "size", "dir", "attrs" }),
+        ["MapPhys"] = ("UnmapPhys", new[] { "#", "size", "dir", "attrs" }),
+        ["MapResource"] = ("UnmapResource", new[] { "#", "size", "dir", "attrs" }),
+        ["MapSgTable"] = ("UnmapSgTable", new[] { "table", "dir", "attrs" }),
+        ["MapSg"] = ("UnmapSg", new[] { "table", "nents", "dir", "attrs" }),
+        ["LegacyMapSg"] = ("LegacyUnmapSg", new[] { "table", "nents", "dir", "attrs" }),
+    };
+
+    private protected override string RuleId => RuleIdentifiers.MappingLeakedOnErrorReturn;
+
+    private protected override string Title(Diagnostic diagnostic) => "Unmap before returning the error";
+
+    private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        if (!diagnostic.Properties.ContainsKey(P2P0022MappingLeakedOnErrorReturnAnalyzer.OnlyLeaksProperty)
+            || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax map
+            || diagnostic.AdditionalLocations.FirstOrDefault() is not Location at || at.SourceTree != root.SyntaxTree
+            || root.FindNode(at.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<StatementSyntax>() is not StatementSyntax exit
+            || exit is not (ReturnStatementSyntax or ThrowStatementSyntax)
+            || model.GetSymbolInfo(map, cancellationToken).Symbol is not IMethodSymbol method
+            || method.ContainingType.ToDisplayString() != "P2PDma.Mapping.Dma"
+            || !Unmaps.TryGetValue(method.Name, out var unmap)
+            || map.ArgumentList.Arguments.Any(a => a.NameColon is not null || !a.RefKindKeyword.IsKind(SyntaxKind.None))
+            || map.FirstAncestorOrSelf<BaseMethodDeclarationSyntax>() is not { } function
+            || exit.FirstAncestorOrSelf<BaseMethodDeclarationSyntax>() != function)
+        {
+            return null;
+        }
+
+        var repeated = new List<string> { map.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString() };
+        var checkedExpressions = new List<ExpressionSyntax> { map.ArgumentList.Arguments[0].Expression };
+        foreach (string name in unmap.Repeats)
+        {
+            if (name == "#")
+            {
+                if (AddressLocal(map, model, cancellationToken) is not ILocalSymbol address || !Stable.Unassigned(address, function, model, map, cancellationToken)
+                    || !model.LookupSymbols(exit.SpanStart, name: address.Name).Any(s => SymbolEqualityComparer.Default.Equals(s, address)))
+                {
+                    return null;
+                }
+
+                repeated.Add(address.Name);
+                continue;
+            }
+
+            int ordinal = method.Parameters.IndexOf(method.Parameters.FirstOrDefault(p => p.Name == name)!);
+            if (ordinal < 0)
+            {
+                return null;
+            }
+
+            if (ordinal >= map.ArgumentList.Arguments.Count)
+            {
+                continue; // a default (attrs): the unmap's default is the same
+            }
+
+            ExpressionSyntax given = map.ArgumentList.Arguments[ordinal].Expression;
+            checkedExpressions.Add(given);
+            repeated.Add(given.WithoutTrivia().ToString());
+        }
+
+        if (checkedExpressions.Any(e => !Stable.Expression(e, function, model, exit.SpanStart, cancellationToken)))
+        {
+            return null;
+        }
+
+        StatementSyntax call = FixDocument.Statement($"global::P2PDma.Mapping.Dma.{unmap.Unmap}({string.Join(", ", repeated)});");
+        return Insert(root, exit, call);
+    }
+
+    /// <summary>The local the map call's result is put in where it is declared or assigned.</summary>
+    private static ILocalSymbol? AddressLocal(InvocationExpressionSyntax map, SemanticModel model, CancellationToken cancellationToken) => map.Parent switch
+    {
+        EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator } => model.GetDeclaredSymbol(declarator, cancellationToken) as ILocalSymbol,
+        AssignmentExpressionSyntax { Left: IdentifierNameSyntax name } assignment when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
+            => model.GetSymbolInfo(name, cancellationToken).Symbol as ILocalSymbol,
+        _ => null,
+    };
+
+    /// <summary>The unmap goes just before the exit; an exit that is a label's statement or an embedded statement keeps its place.</summary>
+    private static SyntaxNode? Insert(SyntaxNode root, StatementSyntax exit, StatementSyntax call) => exit.Parent switch
+    {
+        // The exit's comment stays above the two statements.
+        BlockSyntax or SwitchSectionSyntax => root.ReplaceNode(exit, new SyntaxNode[]
+        {
+            call.WithLeadingTrivia(exit.GetLeadingTrivia()),
+            exit.WithLeadingTrivia(SyntaxFactory.ElasticMarker).WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation),
+        }),
+        LabeledStatementSyntax labeled when labeled.Parent is BlockSyntax or SwitchSectionSyntax => root.ReplaceNode(labeled, new SyntaxNode[]
+        {
+            labeled.WithStatement(call.WithoutLeadingTrivia()),
+            exit.WithLeadingTrivia(SyntaxFactory.ElasticMarker).WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation),
+        }),
+        LabeledStatementSyntax => null,
+        _ => root.ReplaceNode(exit, FixDocument.Generated(SyntaxFactory.Block(call, exit.WithoutTrivia())).WithTriviaFrom(exit)),
+    };
+}

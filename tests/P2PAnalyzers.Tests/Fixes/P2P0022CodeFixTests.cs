@@ -1,0 +1,219 @@
+using P2PAnalyzers.CodeFixes.Fixes;
+using Verifier = P2PAnalyzers.Tests.Infrastructure.Verify<P2PAnalyzers.Rules.P2P0022MappingLeakedOnErrorReturnAnalyzer>;
+
+namespace P2PAnalyzers.Tests.Fixes;
+
+/// <summary>
+/// P2P0022's fix unmaps just before the leaking exit with the map's own arguments, where every path to that exit leaks;
+/// it declines where the exit is shared with success (zcrx's <c>return ret</c>) or an argument may have changed.
+/// </summary>
+public sealed class P2P0022CodeFixTests
+{
+    private const string Usings = """
+        using System;
+        using P2PDma.Addresses;
+        using P2PDma.Mapping;
+        using P2PDma.Memory;
+        using P2PDma.Pci;
+
+        """;
+
+    // dma-api-howto's example 1 with its second failure returning at once.
+    [Fact]
+    public Task SecondMappingFails_TheFirstIsUnmappedBeforeTheReturn() => Verifier.CodeFix<P2P0022MappingLeakedOnErrorReturnCodeFix>(Usings + """
+        sealed class TxRing { public DmaAddr Hdr, Payload; }
+
+        static class Howto
+        {
+            static int Xmit(PciDevice dev, KernelBuffer addr, ulong size, TxRing ring)
+            {
+                DmaAddr dmaAddr1 = [|Dma.MapSingle(dev, addr, 0, size, DmaDirection.ToDevice)|];
+                if (Dma.MappingError(dev, dmaAddr1))
+                {
+                    return -12;
+                }
+
+                DmaAddr dmaAddr2 = Dma.MapSingle(dev, addr, 0, size, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, dmaAddr2))
+                {
+                    // reduce current DMA mapping usage, delay and try again later
+                    return -12;
+                }
+
+                ring.Hdr = dmaAddr1;
+                ring.Payload = dmaAddr2;
+                return 0;
+            }
+        }
+        """, Usings + """
+        sealed class TxRing { public DmaAddr Hdr, Payload; }
+
+        static class Howto
+        {
+            static int Xmit(PciDevice dev, KernelBuffer addr, ulong size, TxRing ring)
+            {
+                DmaAddr dmaAddr1 = Dma.MapSingle(dev, addr, 0, size, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, dmaAddr1))
+                {
+                    return -12;
+                }
+
+                DmaAddr dmaAddr2 = Dma.MapSingle(dev, addr, 0, size, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, dmaAddr2))
+                {
+                    // reduce current DMA mapping usage, delay and try again later
+                    Dma.UnmapSingle(dev, dmaAddr1, size, DmaDirection.ToDevice);
+                    return -12;
+                }
+
+                ring.Hdr = dmaAddr1;
+                ring.Payload = dmaAddr2;
+                return 0;
+            }
+        }
+        """);
+
+    private const string Chip = """
+        sealed class Chip { public PciDevice Dev = null!; public SgTable Sg = SgTable.Alloc(4); public int Pages = 4; }
+
+        """;
+
+    [Fact]
+    public Task ErrorLabel_KeepsItsLabelOnTheUnmap() => Verifier.CodeFix<P2P0022MappingLeakedOnErrorReturnCodeFix>(Usings + Chip + """
+        static class Audio
+        {
+            static int BuildRisc(Chip chip, int pages) => pages > 0 ? 0 : -22;
+
+            static int HwParams(Chip chip)
+            {
+                int ret;
+                if ([|Dma.MapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice)|] != DmaError.None)
+                {
+                    return -12;
+                }
+
+                ret = BuildRisc(chip, chip.Pages);
+                if (ret < 0)
+                {
+                    goto error;
+                }
+
+                return 0;
+
+            error:
+                return ret;
+            }
+        }
+        """, Usings + Chip + """
+        static class Audio
+        {
+            static int BuildRisc(Chip chip, int pages) => pages > 0 ? 0 : -22;
+
+            static int HwParams(Chip chip)
+            {
+                int ret;
+                if (Dma.MapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice) != DmaError.None)
+                {
+                    return -12;
+                }
+
+                ret = BuildRisc(chip, chip.Pages);
+                if (ret < 0)
+                {
+                    goto error;
+                }
+
+                return 0;
+
+            error:
+                Dma.UnmapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice);
+                return ret;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task EmbeddedReturn_BecomesABlock() => Verifier.CodeFix<P2P0022MappingLeakedOnErrorReturnCodeFix>(Usings + """
+        static class Howto
+        {
+            static int Submit(PciDevice dev, SgTable sglist, int nents, bool queueFull)
+            {
+                int count = [|Dma.MapSg(dev, sglist, nents, DmaDirection.ToDevice)|];
+                if (count == 0)
+                    return -12;
+                if (queueFull)
+                    return -16;
+                Dma.UnmapSg(dev, sglist, nents, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
+        """, Usings + """
+        static class Howto
+        {
+            static int Submit(PciDevice dev, SgTable sglist, int nents, bool queueFull)
+            {
+                int count = Dma.MapSg(dev, sglist, nents, DmaDirection.ToDevice);
+                if (count == 0)
+                    return -12;
+                if (queueFull)
+                {
+                    Dma.UnmapSg(dev, sglist, nents, DmaDirection.ToDevice);
+                    return -16;
+                }
+                Dma.UnmapSg(dev, sglist, nents, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
+        """);
+
+    // zcrx's shape: the error return is also the success return; an unmap there would unmap a table kept on success.
+    [Fact]
+    public Task ExitSharedWithSuccess_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedOnErrorReturnCodeFix>(Usings + Chip + """
+        static class Zcrx
+        {
+            static int Populate(Chip chip) => chip.Pages > 0 ? 0 : -14;
+
+            static int MapArea(Chip chip, ref bool isMapped)
+            {
+                int ret = (int)[|Dma.MapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice)|];
+                if (ret < 0)
+                {
+                    return ret;
+                }
+
+                ret = Populate(chip);
+                if (ret == 0)
+                {
+                    isMapped = true;
+                }
+
+                return ret;
+            }
+        }
+        """);
+
+    // nents reassigned after the map: the unmap would not get what the map was given.
+    [Fact]
+    public Task NentsAssignedAfterTheMap_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedOnErrorReturnCodeFix>(Usings + """
+        static class Howto
+        {
+            static int Submit(PciDevice dev, SgTable sglist, int nents, bool queueFull)
+            {
+                int count = [|Dma.MapSg(dev, sglist, nents, DmaDirection.ToDevice)|];
+                if (count == 0)
+                {
+                    return -12;
+                }
+
+                nents = count;
+                if (queueFull)
+                {
+                    return -16;
+                }
+
+                Dma.UnmapSg(dev, sglist, nents, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
+        """);
+}

@@ -1,0 +1,34 @@
+using P2PAnalyzers.Tests.Fixes;
+using P2PAnalyzers.Tests.Infrastructure;
+using P2PDma.Debugging;
+using P2PDma.Memory;
+using P2PDma.Pci;
+
+namespace P2PAnalyzers.Tests.Proofs;
+
+/// <summary>
+/// P2P0022's fix, executed: a frame mapped for nic0 behind an IOMMU, the ring full, the error returned, the driver
+/// unbound. Before, the mapping is still live and DMA debug reports it at unbind; after, nothing is left and nothing is
+/// reported.
+/// </summary>
+public sealed class P2P0022FixProofTests
+{
+    [Fact]
+    public void RingFull_BeforeLeaksTheMappingUntilUnbind_AfterNone()
+    {
+        PciTopology t1 = ProofTopologies.SwitchLocalIommu();
+        Assert.Equal(-16, Run(P2P0022ProofScenario.Before, t1, t1.Memory.Kmalloc(4096)));
+        Assert.Equal(1, t1.DmaDebug.LiveMappings(t1.Device("nic0")));
+        t1.Device("nic0").Unbind();
+        Assert.Contains(t1.DmaDebug.Findings, f => f.Kind == DmaDebugFindingKind.LeakedAtUnbind);
+
+        PciTopology t2 = ProofTopologies.SwitchLocalIommu();
+        Assert.Equal(-16, Run(P2P0022ProofScenario.After, t2, t2.Memory.Kmalloc(4096)));
+        Assert.Equal(0, t2.DmaDebug.LiveMappings(t2.Device("nic0")));
+        t2.Device("nic0").Unbind();
+        Assert.Empty(t2.DmaDebug.Findings);
+    }
+
+    private static int Run(string source, PciTopology topology, KernelBuffer buffer) =>
+        ScenarioRunner.Invoke<int>(source, "Scenario", "Xmit", topology, topology.Device("nic0"), buffer, 4096u, true);
+}
