@@ -31,6 +31,7 @@ internal static class ViolationTemplates
         new("SoloP2mDma", "solo6x10 solo_p2m_dma: dma_map_single handed to the engine and unmapped, never checked", true, SoloP2mDma),
         new("Ath10kMgmtTxComp", "ath10k: a DMA_TO_DEVICE frame unmapped DMA_FROM_DEVICE in the completion", true, Ath10kMgmtTxComp),
         new("MvsdioSgFragsCompletion", "mvsdio: dma_map_sg's count kept in host->sg_frags, unmapped with it in the completion", true, MvsdioSgFragsCompletion),
+        new("IoZcrxMapArea", "io_uring zcrx before 'fix sgtable leak on mapping failures': the table left mapped when populating fails", true, IoZcrxMapArea),
     };
 
     private static string AmdgpuDistanceExporter(string c, Rng r) => $$"""
@@ -470,6 +471,84 @@ internal static class ViolationTemplates
             public void FinishData({{c}}MvsdRequest data)
             {
                 Dma.UnmapSg(_dev, data.Sg, _sgFrags, data.Dir);⟦P2P0024⟧
+            }
+        }
+        """;
+
+    private static string IoZcrxMapArea(string c, Rng r) => $$"""
+        public sealed class {{c}}ZcrxArea
+        {
+            public PciDevice Dev = null!;
+            public bool IsDmabuf;
+            public SgTable PageSgTable = SgTable.Alloc({{r.Next(2, 9)}});
+            public DmaAddr[] Niovs = new DmaAddr[{{r.Next(2, 9)}}];
+            public bool IsMapped;
+            public readonly object PpLock = new();
+
+            // io_populate_area_dma: the table's DMA segments handed out per net_iov
+            private int PopulateAreaDma()
+            {
+                int idx = 0;
+                foreach (Scatterlist sg in PageSgTable)
+                {
+                    if (idx >= Niovs.Length)
+                    {
+                        return -14;
+                    }
+
+                    Niovs[idx++] = sg.DmaAddress;
+                }
+
+                return 0;
+            }
+
+            // io_zcrx_map_area: is_mapped is set only on success, so the unmap at teardown skips a table whose
+            // population failed
+            public int MapArea()
+            {
+                int ret;
+                lock (PpLock)
+                {
+                    if (IsMapped)
+                    {
+                        return 0;
+                    }
+
+                    if (!IsDmabuf)
+                    {
+                        ret = (int)Dma.MapSgTable(Dev, PageSgTable, DmaDirection.FromDevice, DmaAttrs.SkipCpuSync | DmaAttrs.WeakOrdering);⟦P2P0022⟧
+                        if (ret < 0)
+                        {
+                            return ret;
+                        }
+                    }
+
+                    ret = PopulateAreaDma();
+                    if (ret == 0)
+                    {
+                        IsMapped = true;
+                    }
+
+                    return ret;
+                }
+            }
+
+            // io_zcrx_unmap_area
+            public void UnmapArea()
+            {
+                lock (PpLock)
+                {
+                    if (!IsMapped)
+                    {
+                        return;
+                    }
+
+                    IsMapped = false;
+                    if (!IsDmabuf)
+                    {
+                        Dma.UnmapSgTable(Dev, PageSgTable, DmaDirection.FromDevice, DmaAttrs.SkipCpuSync | DmaAttrs.WeakOrdering);
+                    }
+                }
             }
         }
         """;
