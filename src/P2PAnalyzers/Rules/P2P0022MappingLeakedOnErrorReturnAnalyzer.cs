@@ -27,9 +27,11 @@ public sealed class P2P0022MappingLeakedOnErrorReturnAnalyzer : FlowRuleAnalyzer
 
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
         operation is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) is var role
-        && (FactProducers.IsSingleMap(role) || role is Role.MapSgTable or Role.MapSg or Role.MapSgAware);
+        && (FactProducers.IsSingleMap(role) || role is Role.MapSgTable or Role.MapSg or Role.MapSgAware
+            || (role == Role.None && MappingHelpers.Maps(inv.TargetMethod, symbols)));
 
-    private protected override bool Needs(Fact fact) => fact.Kind is FactKind.Dma or FactKind.P2PTable or FactKind.SgMappedCount;
+    // No fact pre-filter: a caller of a helper that maps (cx25821's hw_params) makes no fact itself, and the candidates
+    // (map calls and such helpers' calls) are few.
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
@@ -42,7 +44,10 @@ public sealed class P2P0022MappingLeakedOnErrorReturnAnalyzer : FlowRuleAnalyzer
                 ? ImmutableDictionary<string, string?>.Empty.Add(OnlyLeaksProperty, "true")
                 : ImmutableDictionary<string, string?>.Empty;
             report(Diagnostic.Create(Descriptors.P2P0022MappingLeakedOnErrorReturn, map.Syntax.GetLocation(),
-                ImmutableArray.Create(leak.Exit.GetLocation()), properties, "Dma." + map.TargetMethod.Name, Reporting.Text(leak.Exit)));
+                ImmutableArray.Create(leak.Exit.GetLocation()), properties, Name(map, symbols), Reporting.Text(leak.Exit)));
         }
     }
+
+    private static string Name(IInvocationOperation map, KnownSymbols symbols) =>
+        symbols.RoleOf(map.TargetMethod) == Role.None ? map.TargetMethod.ContainingType.Name + "." + map.TargetMethod.Name : "Dma." + map.TargetMethod.Name;
 }

@@ -216,4 +216,24 @@ public sealed class P2P0022CodeFixTests
             }
         }
         """);
+
+    // Found by mutation fuzzing: without its error check the mapping may have failed, and unmapping it then is its own bug
+    // (P2P0020 reports the unmap of an unchecked address).
+    [Fact]
+    public Task MappingNeverChecked_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedOnErrorReturnCodeFix>(Usings + """
+        static class Driver
+        {
+            static int Send(PciDevice dev, KernelBuffer buf, ulong len, bool ringFull, Action<DmaAddr> post)
+            {
+                DmaAddr a = [|Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice)|];
+                if (ringFull)
+                {
+                    return -16;
+                }
+
+                post(a);
+                return 0;
+            }
+        }
+        """);
 }

@@ -481,4 +481,182 @@ public sealed class P2P0022Tests
             }
         }
         """, Leak("Dma.MapSg", "return -16;"));
+
+    // ---------------------------------------------------------------- a helper that maps: cx25821-alsa.c
+
+    // drivers/media/pci/cx25821/cx25821-alsa.c: the buffer, and the helpers that map and unmap its scatterlist.
+    private const string Cx25821Alsa = """
+        sealed class Cx25821RiscMem { public uint[] Jmp = new uint[3]; public DmaAddr Dma; }
+
+        sealed class Cx25821AudioBuffer
+        {
+            public uint Bpl;
+            public Cx25821RiscMem Risc = new();
+            public KernelBuffer? Vaddr;
+            public SgTable? Sglist;
+            public int Sglen;
+            public int NrPages;
+        }
+
+        sealed class Cx25821AudioDev
+        {
+            public PciDevice Pci = null!;
+            public Cx25821AudioBuffer? Buf;
+            public uint PeriodSize, NumPeriods, DmaSize;
+        }
+
+        static partial class Cx25821Alsa
+        {
+            private const uint AudioLineSize = 128;
+
+            // cx25821_alsa_dma_init: vmalloc the buffer and build its scatterlist
+            static int DmaInit(Cx25821AudioDev chip, int nrPages, SystemMemory mem)
+            {
+                Cx25821AudioBuffer buf = chip.Buf!;
+                buf.Vaddr = mem.Kmalloc((ulong)nrPages * 4096);
+                buf.NrPages = nrPages;
+                buf.Sglist = SgTable.Alloc(nrPages);
+                return 0;
+            }
+
+            // cx25821_alsa_dma_map
+            static int DmaMap(Cx25821AudioDev dev)
+            {
+                Cx25821AudioBuffer buf = dev.Buf!;
+                buf.Sglen = Dma.MapSg(dev.Pci, buf.Sglist!, buf.NrPages, DmaDirection.FromDevice);
+                if (buf.Sglen == 0)
+                {
+                    return -12;
+                }
+
+                return 0;
+            }
+
+            // cx25821_alsa_dma_unmap
+            static int DmaUnmap(Cx25821AudioDev dev)
+            {
+                Cx25821AudioBuffer buf = dev.Buf!;
+                if (buf.Sglen == 0)
+                {
+                    return 0;
+                }
+
+                Dma.UnmapSg(dev.Pci, buf.Sglist!, buf.NrPages, DmaDirection.FromDevice);
+                buf.Sglen = 0;
+                return 0;
+            }
+
+            // cx25821_risc_databuffer_audio (cx25821-core.c): the RISC program over the DMA segments
+            static int RiscDatabufferAudio(PciDevice pci, Cx25821RiscMem risc, SgTable sglist, uint bpl, uint lines)
+            {
+                if (bpl == 0 || lines == 0)
+                {
+                    return -22;
+                }
+
+                risc.Dma = sglist[0].DmaAddress;
+                return 0;
+            }
+        }
+
+        """;
+
+    [Fact]
+    public Task SndCx25821HwParams_RiscProgramFailsAfterCx25821AlsaDmaMap_Reports() => Verifier.Analyzer(Usings + Cx25821Alsa + """
+        static partial class Cx25821Alsa
+        {
+            // snd_cx25821_hw_params before "media: cx25821: Add missing unmap in snd_cx25821_hw_params()" (2025)
+            static int HwParams(Cx25821AudioDev chip, uint periodBytes, uint periods, SystemMemory mem)
+            {
+                Cx25821AudioBuffer buf;
+                int ret;
+
+                chip.PeriodSize = periodBytes;
+                chip.NumPeriods = periods;
+                chip.DmaSize = chip.PeriodSize * periods;
+
+                buf = new Cx25821AudioBuffer();
+                if (chip.PeriodSize > AudioLineSize)
+                {
+                    chip.PeriodSize = AudioLineSize;
+                }
+
+                buf.Bpl = chip.PeriodSize;
+                chip.Buf = buf;
+
+                ret = DmaInit(chip, (int)((chip.DmaSize + 4095) >> 12), mem);
+                if (ret < 0)
+                {
+                    goto error;
+                }
+
+                ret = {|#0:DmaMap(chip)|};
+                if (ret < 0)
+                {
+                    goto error;
+                }
+
+                ret = RiscDatabufferAudio(chip.Pci, buf.Risc, buf.Sglist!, chip.PeriodSize, chip.NumPeriods);
+                if (ret < 0)
+                {
+                    goto error;
+                }
+
+                // Loop back to start of program
+                buf.Risc.Jmp[0] = 0x70000000;
+                buf.Risc.Jmp[1] = (uint)buf.Risc.Dma.Raw;
+                buf.Risc.Jmp[2] = 0;
+                return 0;
+
+            error:
+                chip.Buf = null;
+                {|#1:return ret;|}
+            }
+        }
+        """, Leak("Cx25821Alsa.DmaMap", "return ret;"));
+
+    [Fact]
+    public Task SndCx25821HwParams_AsFixed_UnmapsBeforeTheErrorLabel_NoDiagnostic() => Verifier.Analyzer(Usings + Cx25821Alsa + """
+        static partial class Cx25821Alsa
+        {
+            static int HwParams(Cx25821AudioDev chip, uint periodBytes, uint periods, SystemMemory mem)
+            {
+                Cx25821AudioBuffer buf;
+                int ret;
+
+                chip.PeriodSize = periodBytes;
+                chip.NumPeriods = periods;
+                chip.DmaSize = chip.PeriodSize * periods;
+                buf = new Cx25821AudioBuffer();
+                buf.Bpl = chip.PeriodSize;
+                chip.Buf = buf;
+
+                ret = DmaInit(chip, (int)((chip.DmaSize + 4095) >> 12), mem);
+                if (ret < 0)
+                {
+                    goto error;
+                }
+
+                ret = DmaMap(chip);
+                if (ret < 0)
+                {
+                    goto error;
+                }
+
+                ret = RiscDatabufferAudio(chip.Pci, buf.Risc, buf.Sglist!, chip.PeriodSize, chip.NumPeriods);
+                if (ret < 0)
+                {
+                    DmaUnmap(chip);
+                    goto error;
+                }
+
+                buf.Risc.Jmp[0] = 0x70000000;
+                return 0;
+
+            error:
+                chip.Buf = null;
+                return ret;
+            }
+        }
+        """);
 }

@@ -56,9 +56,9 @@ internal static class ErrorReturnPaths
         new Walker(graph, map.Syntax, ends, failed, handsOn).Run();
 
     /// <summary>
-    /// A leaking exit: the return or throw, and whether every path that reaches it leaks the mapping (none arrives
-    /// before the map, after its unmap or hand-off, on its failure edge or returning success), where an unmap added just
-    /// before it is sound.
+    /// A leaking exit: the return or throw, and whether every path that reaches it leaks the mapping after testing that
+    /// it succeeded (none arrives before the map, after its unmap or hand-off, on its failure edge, without its test, or
+    /// returning success), where an unmap added just before it is sound.
     /// </summary>
     internal readonly record struct Leak(SyntaxNode Exit, bool OnlyLeaksReachIt);
 
@@ -69,9 +69,9 @@ internal static class ErrorReturnPaths
         Gone,
     }
 
-    private readonly record struct PathState(Status Status, ImmutableDictionary<ILocalSymbol, bool> Errors, ImmutableDictionary<string, bool> Known)
+    private readonly record struct PathState(Status Status, bool Tested, ImmutableDictionary<ILocalSymbol, bool> Errors, ImmutableDictionary<string, bool> Known)
     {
-        public string Key => ((int)Status).ToString(System.Globalization.CultureInfo.InvariantCulture) + "|"
+        public string Key => ((int)Status).ToString(System.Globalization.CultureInfo.InvariantCulture) + (Tested ? "t|" : "|")
             + string.Join(",", Errors.Select(l => l.Key.Name + "@" + l.Key.Locations.FirstOrDefault()?.SourceSpan.Start + "=" + l.Value).OrderBy(x => x, StringComparer.Ordinal))
             + "|" + string.Join(",", Known.Select(k => k.Key + "=" + k.Value).OrderBy(x => x, StringComparer.Ordinal));
     }
@@ -105,7 +105,7 @@ internal static class ErrorReturnPaths
         {
             var seen = new HashSet<(int, string)>();
             var work = new Stack<(BasicBlock, PathState)>();
-            work.Push((_graph.Blocks[0], new PathState(Status.NotMade, ImmutableDictionary<ILocalSymbol, bool>.Empty.WithComparers(SymbolEqualityComparer.Default),
+            work.Push((_graph.Blocks[0], new PathState(Status.NotMade, false, ImmutableDictionary<ILocalSymbol, bool>.Empty.WithComparers(SymbolEqualityComparer.Default),
                 ImmutableDictionary<string, bool>.Empty.WithComparers(StringComparer.Ordinal))));
             while (work.Count > 0)
             {
@@ -138,7 +138,7 @@ internal static class ErrorReturnPaths
             {
                 if (state.Status != Status.Live && HoldsMap(op))
                 {
-                    state = state with { Status = Status.Live };
+                    state = state with { Status = Status.Live, Tested = false };
                 }
 
                 if (state.Status == Status.Live && _ends(op))
@@ -152,7 +152,7 @@ internal static class ErrorReturnPaths
             IOperation? value = block.BranchValue;
             if (value is not null && state.Status != Status.Live && HoldsMap(value))
             {
-                state = state with { Status = Status.Live };
+                state = state with { Status = Status.Live, Tested = false };
             }
 
             if (block.ConditionalSuccessor is ControlFlowBranch conditional && value is not null)
@@ -187,7 +187,9 @@ internal static class ErrorReturnPaths
                     }
 
                     ImmutableDictionary<string, bool> remembered = _retested.Contains(text) ? state.Known.SetItem(text, plain) : state.Known;
-                    Step(branch, state with { Status = failedHere ? Status.Gone : state.Status, Errors = errors, Known = remembered }, null);
+                    // Past the test on its success edge the mapping is known to exist: an unmap there is sound.
+                    bool tested = state.Tested || test is FailureTest.WhenTrue or FailureTest.WhenFalse;
+                    Step(branch, state with { Status = failedHere ? Status.Gone : state.Status, Tested = tested, Errors = errors, Known = remembered }, null);
                 }
 
                 return next;
@@ -212,10 +214,10 @@ internal static class ErrorReturnPaths
                 {
                     case ControlFlowBranchSemantics.Return when returned is not null:
                         Arrive(returned.Syntax.Parent ?? returned.Syntax,
-                            s.Status == Status.Live && !_ends(returned) && !_handsOn(returned) && ErrorLocals.IsError(returned, s.Errors));
+                            s.Status == Status.Live && !_ends(returned) && !_handsOn(returned) && ErrorLocals.IsError(returned, s.Errors), s.Tested);
                         return;
                     case ControlFlowBranchSemantics.Throw when returned is not null:
-                        Arrive(returned.Syntax.Parent ?? returned.Syntax, s.Status == Status.Live);
+                        Arrive(returned.Syntax.Parent ?? returned.Syntax, s.Status == Status.Live, s.Tested);
                         return;
                     case ControlFlowBranchSemantics.Regular when branch.Destination is BasicBlock b && b.Kind == BasicBlockKind.Block:
                         next.Add((b, s));
@@ -224,10 +226,11 @@ internal static class ErrorReturnPaths
             }
         }
 
-        private void Arrive(SyntaxNode exit, bool leaks)
+        // "Other" also counts a leak on a path that never tested the mapping: an unmap added there could unmap a failed one.
+        private void Arrive(SyntaxNode exit, bool leaks, bool tested)
         {
             (bool Leaks, bool Other) known = _exits.TryGetValue(exit, out var k) ? k : default;
-            _exits[exit] = (known.Leaks || leaks, known.Other || !leaks);
+            _exits[exit] = (known.Leaks || leaks, known.Other || !leaks || !tested);
         }
 
         /// <summary>A condition by its text, <c>!</c> taken off.</summary>

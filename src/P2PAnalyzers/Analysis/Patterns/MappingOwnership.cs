@@ -31,6 +31,8 @@ internal sealed class MappingOwnership
     private readonly KnownSymbols _k;
     private readonly bool _table;
     private readonly bool _count;
+    private readonly bool _helper;
+    private readonly string[] _roots = System.Array.Empty<string>();
     private readonly ILocalSymbol? _result;
     private readonly string? _tableText;
     private readonly Dictionary<IMethodSymbol, bool> _takes = new(SymbolEqualityComparer.Default);
@@ -45,6 +47,13 @@ internal sealed class MappingOwnership
         _table = role is Role.MapSgTable or Role.MapSg or Role.MapSgAware;
         _count = role is Role.MapSg or Role.MapSgAware;
         _tableText = _table ? SgEntryCounts.Table(map)?.Value.Syntax.ToString() : null;
+        if (role == Role.None)
+        {
+            // A helper that maps (MappingHelpers): what it mapped lives in what it was handed, as a table lives in its object.
+            _helper = true;
+            _table = true;
+            _roots = map.Arguments.Where(a => a.Value.Type?.IsReferenceType == true).Select(a => a.Value.Syntax.ToString()).ToArray();
+        }
         IOperation? holder = map.Parent;
         while (holder is IConversionOperation or IParenthesizedOperation)
         {
@@ -80,7 +89,8 @@ internal sealed class MappingOwnership
             {
                 case IInvocationOperation inv when Ends(inv):
                 case IObjectCreationOperation creation when creation.Arguments.Any(a => Carries(a.Value) || Holds(a.Value)):
-                case IAssignmentOperation assignment when !IsLocal(assignment.Target) && (_table || Carries(assignment.Value) || IsMap(assignment.Value)):
+                case IAssignmentOperation assignment when !IsLocal(assignment.Target)
+                    && ((_table && !Clears(assignment.Value)) || Carries(assignment.Value) || IsMap(assignment.Value)):
                 case IArrayInitializerOperation init when init.ElementValues.Any(Carries):
                 case IFlowAnonymousFunctionOperation:
                     return true;
@@ -197,7 +207,7 @@ internal sealed class MappingOwnership
         Role role = _k.RoleOf(inv.TargetMethod);
         if (_table)
         {
-            if (role is Role.UnmapSg or Role.UnmapSgTable)
+            if (role is Role.UnmapSg or Role.UnmapSgTable || (_helper && FactProducers.IsSingleUnmap(role)))
             {
                 return true;
             }
@@ -233,7 +243,7 @@ internal sealed class MappingOwnership
     /// <summary>For a table mapping: the value is the table or an object it is reached from (<c>area</c> for <c>area.Mem.PageSgTable</c>).</summary>
     private bool Holds(IOperation value)
     {
-        if (_tableText is null)
+        if (!_table)
         {
             return false;
         }
@@ -244,7 +254,20 @@ internal sealed class MappingOwnership
         }
 
         string text = value.Syntax.ToString();
-        return text == _tableText || _tableText.StartsWith(text + ".", System.StringComparison.Ordinal);
+        return _tableText is not null && (text == _tableText || _tableText.StartsWith(text + ".", System.StringComparison.Ordinal))
+            || _roots.Any(r => text == r || text.StartsWith(r + ".", System.StringComparison.Ordinal) || r.StartsWith(text + ".", System.StringComparison.Ordinal));
+    }
+
+    /// <summary>A store that records nothing: null, false or zero (<c>chip-&gt;buf = NULL</c> on the error path drops, not keeps).</summary>
+    private static bool Clears(IOperation value)
+    {
+        while (value is IConversionOperation conversion)
+        {
+            value = conversion.Operand;
+        }
+
+        return value.ConstantValue is { HasValue: true } c && (c.Value is null || c.Value is false || (ErrorLocals.Constant(value) == 0))
+            || value is IDefaultValueOperation;
     }
 
     private static bool IsLocal(IOperation target) =>
@@ -294,7 +317,7 @@ internal sealed class MappingOwnership
             if (node is InvocationExpressionSyntax call && model.GetSymbolInfo(call).Symbol is IMethodSymbol callee)
             {
                 Role role = _k.RoleOf(callee);
-                if (role is Role.UnmapSg or Role.UnmapSgTable || (_k.IsSource(callee) && MayTake(callee, depth - 1)))
+                if (role is Role.UnmapSg or Role.UnmapSgTable || (_helper && FactProducers.IsSingleUnmap(role)) || (_k.IsSource(callee) && MayTake(callee, depth - 1)))
                 {
                     return true;
                 }

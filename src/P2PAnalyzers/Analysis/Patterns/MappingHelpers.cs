@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>
+/// Helpers of the compilation that map memory and keep the mapping where their caller can reach it, returning an
+/// errno: <c>cx25821_alsa_dma_map(chip)</c> maps <c>chip-&gt;buf-&gt;sglist</c>, keeps the count in the buffer and returns
+/// 0 or <c>-ENOMEM</c>. To P2P0022 a call of one is a map call: its caller owns what it mapped. Decided from the
+/// helper's body: an <c>int</c> method with a body that calls a scatterlist map, or a single-address map whose result
+/// it stores into a field or property, and calls no unmap. Kept per compilation and method.
+/// </summary>
+internal static class MappingHelpers
+{
+    private static readonly string[] MapNames = { "MapSg", "LegacyMapSg", "MapSgTable", "MapSingle", "MapPage", "MapPhys", "MapResource" };
+
+    private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<IMethodSymbol, bool>> Known = new();
+
+    /// <summary>Whether <paramref name="method"/> is such a helper.</summary>
+    public static bool Maps(IMethodSymbol method, KnownSymbols k)
+    {
+        if (method.ReturnType.SpecialType != SpecialType.System_Int32 || method.IsAbstract || !k.IsSource(method) || method.DeclaringSyntaxReferences.IsEmpty)
+        {
+            return false;
+        }
+
+        ConcurrentDictionary<IMethodSymbol, bool> known = Known.GetValue(k.Compilation, _ => new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default));
+        return known.GetOrAdd(method, m => Decide(m, k));
+    }
+
+    private static bool Decide(IMethodSymbol method, KnownSymbols k)
+    {
+        bool maps = false;
+        foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
+        {
+            SyntaxNode declaration = reference.GetSyntax();
+            // Syntax first: most methods name no map call, and their files are then not bound.
+            var calls = declaration.DescendantNodes().OfType<InvocationExpressionSyntax>()
+                .Select(c => (Call: c, Name: c.Expression is MemberAccessExpressionSyntax m ? m.Name.Identifier.ValueText : null))
+                .Where(c => c.Name is not null)
+                .ToList();
+            if (calls.Any(c => c.Name!.StartsWith("Unmap", System.StringComparison.Ordinal)))
+            {
+                return false;
+            }
+
+            if (!calls.Any(c => MapNames.Contains(c.Name)))
+            {
+                continue;
+            }
+
+            SemanticModel model = SemanticModels.Of(k.Compilation, declaration.SyntaxTree);
+            foreach ((InvocationExpressionSyntax call, string? _) in calls)
+            {
+                Role role = k.RoleOf(model.GetSymbolInfo(call).Symbol);
+                if (FactProducers.IsSingleUnmap(role) || role is Role.UnmapSg or Role.UnmapSgTable)
+                {
+                    return false;
+                }
+
+                maps |= role is Role.MapSg or Role.MapSgAware or Role.MapSgTable
+                    || (FactProducers.IsSingleMap(role) && call.Parent is AssignmentExpressionSyntax { Left: var target }
+                        && model.GetSymbolInfo(target).Symbol is IFieldSymbol or IPropertySymbol);
+            }
+        }
+
+        return maps;
+    }
+}
