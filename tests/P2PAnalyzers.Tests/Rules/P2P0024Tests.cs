@@ -70,6 +70,55 @@ public sealed class P2P0024Tests
         """,
         Count("Dma.UnmapSg", "host.SgFrags", "Dma.MapSg, stored into MvsdHost.SgFrags in MvsdSetupData").WithLocation(2));
 
+    // cx25821_alsa_dma_map keeps the count in buf->sglen and cx25821_alsa_dma_unmap unmapped with it, until "media: pci:
+    // fix common ALSA DMA-mapping related codes" (2020, Marek Szyprowski's series; cx23885, cx88 and saa7134 the same).
+    [Fact]
+    public Task Cx25821AlsaDmaUnmap_UnmapsWithTheSglenCx25821AlsaDmaMapKept_Reports() => Verifier.Analyzer(Usings + """
+        class Cx25821AudioBuffer
+        {
+            public SgTable Sglist = SgTable.Alloc(1);
+            public int Sglen;
+            public int NrPages;
+        }
+
+        class Cx25821AudioDev
+        {
+            public PciDevice Pci = null!;
+            public Cx25821AudioBuffer Buf = new();
+        }
+
+        static class Cx25821Alsa
+        {
+            // cx25821_alsa_dma_map
+            static int DmaMap(Cx25821AudioDev dev)
+            {
+                Cx25821AudioBuffer buf = dev.Buf;
+                {|#2:buf.Sglen = {|#1:Dma.MapSg(dev.Pci, buf.Sglist, buf.NrPages, DmaDirection.FromDevice)|}|};
+                if (buf.Sglen == 0)
+                {
+                    return -12;
+                }
+
+                return 0;
+            }
+
+            // cx25821_alsa_dma_unmap
+            static int DmaUnmap(Cx25821AudioDev dev)
+            {
+                Cx25821AudioBuffer buf = dev.Buf;
+                if (buf.Sglen == 0)
+                {
+                    return 0;
+                }
+
+                Dma.UnmapSg(dev.Pci, buf.Sglist, {|#0:buf.Sglen|}, DmaDirection.FromDevice);
+                buf.Sglen = 0;
+                return 0;
+            }
+        }
+        """,
+        Count("Dma.UnmapSg", "buf.Sglen", "Dma.MapSg, stored into Cx25821AudioBuffer.Sglen in DmaMap").WithLocation(2));
+
     [Fact]
     public Task Bcm2835PrepareDma_UnmapsWithSgLenOnPrepFailure_Reports() => Verifier.Analyzer(Usings + MmcData + """
         class DmaChan
