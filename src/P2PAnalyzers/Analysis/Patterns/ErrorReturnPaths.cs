@@ -52,8 +52,18 @@ internal static class ErrorReturnPaths
     /// <param name="ends">Whether an operation unmaps the mapping or hands it on.</param>
     /// <param name="failed">What a branch condition says about the mapping.</param>
     /// <param name="handsOn">Whether a returned value hands the mapping on.</param>
-    public static Leak? FirstLeak(ControlFlowGraph graph, IOperation map, Func<IOperation, bool> ends, Func<IOperation, FailureTest> failed, Func<IOperation, bool> handsOn) =>
-        new Walker(graph, map.Syntax, ends, failed, handsOn).Run();
+    public static Leak? FirstLeak(ControlFlowGraph graph, IOperation map, Func<IOperation, bool> ends, Func<IOperation, FailureTest> failed, Func<IOperation, bool> handsOn)
+    {
+        // Paths past an unmap, a hand-off or a failure matter only to say whether a leaking exit is reached otherwise
+        // too: they are walked only once a leak was found (most bodies have none).
+        if (new Walker(graph, map.Syntax, ends, failed, handsOn, exhaustive: false).Run() is not Leak leak)
+        {
+            return null;
+        }
+
+        Leak? whole = new Walker(graph, map.Syntax, ends, failed, handsOn, exhaustive: true).Run();
+        return whole is Leak w && w.Exit == leak.Exit ? w : leak with { OnlyLeaksReachIt = false };
+    }
 
     /// <summary>
     /// A leaking exit: the return or throw, and whether every path that reaches it leaks the mapping after testing that
@@ -84,11 +94,13 @@ internal static class ErrorReturnPaths
         private readonly Func<IOperation, FailureTest> _failed;
         private readonly Func<IOperation, bool> _handsOn;
         private readonly HashSet<string> _retested;
+        private readonly bool _exhaustive;
         // Every exit reached, with whether some path leaks there and whether some path arrives there otherwise.
         private readonly Dictionary<SyntaxNode, (bool Leaks, bool Other)> _exits = new();
 
-        public Walker(ControlFlowGraph graph, SyntaxNode map, Func<IOperation, bool> ends, Func<IOperation, FailureTest> failed, Func<IOperation, bool> handsOn)
+        public Walker(ControlFlowGraph graph, SyntaxNode map, Func<IOperation, bool> ends, Func<IOperation, FailureTest> failed, Func<IOperation, bool> handsOn, bool exhaustive)
         {
+            _exhaustive = exhaustive;
             _graph = graph;
             _map = map;
             _ends = ends;
@@ -122,7 +134,10 @@ internal static class ErrorReturnPaths
 
                 foreach ((BasicBlock, PathState) next in Walk(block, state))
                 {
-                    work.Push(next);
+                    if (_exhaustive || next.Item2.Status != Status.Gone)
+                    {
+                        work.Push(next);
+                    }
                 }
             }
 
