@@ -482,6 +482,72 @@ public sealed class P2P0022Tests
         }
         """, Leak("Dma.MapSg", "return -16;"));
 
+    // A loop that maps one frame per descriptor: the ring filling up after this iteration's mapping leaks it.
+    [Fact]
+    public Task LoopRingFullAfterThisIterationsMapping_Reports() => Verifier.Analyzer(Usings + """
+        sealed class Ring
+        {
+            public DmaAddr[] Slots = new DmaAddr[8];
+            public int Used;
+            public bool Full => Used == Slots.Length;
+            public void Post(DmaAddr a) => Slots[Used++] = a;
+        }
+
+        static class Tx
+        {
+            static int XmitAll(PciDevice dev, KernelBuffer[] frames, ulong len, Ring ring)
+            {
+                for (int i = 0; i < frames.Length; i++)
+                {
+                    DmaAddr a = {|#0:Dma.MapSingle(dev, frames[i], 0, len, DmaDirection.ToDevice)|};
+                    if (Dma.MappingError(dev, a))
+                    {
+                        return -12;
+                    }
+
+                    if (ring.Full)
+                    {
+                        {|#1:return -28;|}
+                    }
+
+                    ring.Post(a);
+                }
+
+                return 0;
+            }
+        }
+        """, Leak("Dma.MapSingle", "return -28;"));
+
+    // The dma-api-howto loop: each mapping kept in the array, the ones made so far unmapped when one fails.
+    [Fact]
+    public Task DmaApiHowtoLoop_UnmapPrevOnFailure_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Howto
+        {
+            static int MapAll(PciDevice dev, KernelBuffer[] bufs, ulong len, DmaAddr[] array)
+            {
+                int i;
+                for (i = 0; i < bufs.Length; i++)
+                {
+                    array[i] = Dma.MapSingle(dev, bufs[i], 0, len, DmaDirection.ToDevice);
+                    if (Dma.MappingError(dev, array[i]))
+                    {
+                        goto unmapPrev;
+                    }
+                }
+
+                return 0;
+
+            unmapPrev:
+                for (i--; i >= 0; i--)
+                {
+                    Dma.UnmapSingle(dev, array[i], len, DmaDirection.ToDevice);
+                }
+
+                return -12;
+            }
+        }
+        """);
+
     // ---------------------------------------------------------------- a helper that maps: cx25821-alsa.c
 
     // drivers/media/pci/cx25821/cx25821-alsa.c: the buffer, and the helpers that map and unmap its scatterlist.
