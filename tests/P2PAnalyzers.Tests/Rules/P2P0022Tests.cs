@@ -548,6 +548,54 @@ public sealed class P2P0022Tests
         }
         """);
 
+    // A completion callback that captures the address owns it; a lambda that does not name it changes nothing.
+    [Fact]
+    public Task LambdaCapturingTheAddress_HandsItOn_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Tx
+        {
+            static int Send(PciDevice dev, KernelBuffer buf, ulong len, Action<Action> onComplete, bool ringFull)
+            {
+                DmaAddr a = Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, a))
+                {
+                    return -12;
+                }
+
+                onComplete(() => Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice));
+                if (ringFull)
+                {
+                    return -16;
+                }
+
+                return 0;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LambdaNotNamingTheAddress_Reports() => Verifier.Analyzer(Usings + """
+        static class Tx
+        {
+            static int Send(PciDevice dev, KernelBuffer buf, ulong len, Action<Func<string>> log, bool ringFull)
+            {
+                DmaAddr a = {|#0:Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice)|};
+                if (Dma.MappingError(dev, a))
+                {
+                    return -12;
+                }
+
+                log(() => "ring full");
+                if (ringFull)
+                {
+                    {|#1:return -16;|}
+                }
+
+                Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
+        """, Leak("Dma.MapSingle", "return -16;"));
+
     // ---------------------------------------------------------------- a helper that maps: cx25821-alsa.c
 
     // drivers/media/pci/cx25821/cx25821-alsa.c: the buffer, and the helpers that map and unmap its scatterlist.

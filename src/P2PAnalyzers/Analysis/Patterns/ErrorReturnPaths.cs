@@ -28,9 +28,10 @@ internal enum FailureTest : byte
 /// The kernel convention P2P0022 holds code to: a function that returns an error leaves nothing behind, so every path
 /// from a mapping that succeeded to a return of an error (a negative errno constant, a <c>DmaError</c> other than None,
 /// or a local the path has found non-zero or negative: <c>if (ret) goto err; ... err: return ret;</c>) or to a
-/// <c>throw</c> must unmap it or hand it on. The walk follows one body's control flow graph path by path, with the
-/// locals known to hold an error on the path as its only path condition; it stops a path where the mapping is unmapped
-/// or handed on, where a test shows the mapping failed, and at a return of anything else.
+/// <c>throw</c> must unmap it or hand it on. The walk follows one body's control flow graph path by path from the entry;
+/// a path's conditions are the locals it knows to hold an error or not (<see cref="ErrorLocals"/>) and the conditions
+/// the body tests more than once, by text. A path stops being a leak where the mapping is unmapped, handed on, or shown
+/// to have failed, and leaks at an error return or a throw.
 /// </summary>
 internal static class ErrorReturnPaths
 {

@@ -34,6 +34,7 @@ internal sealed class MappingOwnership
     private readonly bool _helper;
     private readonly string[] _roots = System.Array.Empty<string>();
     private readonly ILocalSymbol? _result;
+    private readonly Microsoft.CodeAnalysis.Text.TextSpan[] _resultStores = System.Array.Empty<Microsoft.CodeAnalysis.Text.TextSpan>();
     private readonly string? _tableText;
     private readonly Dictionary<IMethodSymbol, bool> _takes = new(SymbolEqualityComparer.Default);
 
@@ -78,8 +79,6 @@ internal sealed class MappingOwnership
         }
     }
 
-    private readonly Microsoft.CodeAnalysis.Text.TextSpan[] _resultStores = System.Array.Empty<Microsoft.CodeAnalysis.Text.TextSpan>();
-
     /// <summary>Whether <paramref name="op"/> (an operation of the graph, with what it contains) unmaps the mapping or hands it on.</summary>
     public bool Ends(IOperation op)
     {
@@ -92,12 +91,30 @@ internal sealed class MappingOwnership
                 case IAssignmentOperation assignment when !IsLocal(assignment.Target)
                     && ((_table && !Clears(assignment.Value)) || Carries(assignment.Value) || IsMap(assignment.Value)):
                 case IArrayInitializerOperation init when init.ElementValues.Any(Carries):
-                case IFlowAnonymousFunctionOperation:
+                case IFlowAnonymousFunctionOperation lambda when Captures(lambda.Syntax):
                     return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>A lambda or local function that names the mapping's local, table or what holds it may keep it.</summary>
+    private bool Captures(SyntaxNode lambda)
+    {
+        var names = new HashSet<string>(System.StringComparer.Ordinal);
+        if (_result is not null)
+        {
+            names.Add(_result.Name);
+        }
+
+        foreach (string path in _roots.Concat(_tableText is null ? Enumerable.Empty<string>() : new[] { _tableText }))
+        {
+            names.Add(path.Split('.')[0]);
+        }
+
+        return lambda.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => names.Contains(n.Identifier.ValueText))
+            || (_result is null && !_table); // an address with no local of its own: whatever the lambda reads may be it
     }
 
     /// <summary>Whether a returned value hands the mapping on (its address, count or table, or what holds the table).</summary>
