@@ -71,11 +71,11 @@ internal static class Descriptors
         messageFormat: "{0} unmaps '{1}' with {2} {3}, but it was mapped by {4} with {5}; unmap with what the map was given",
         description: "dma_unmap_* must be given the size and direction the mapping was made with (Documentation/core-api/dma-api.rst): the direction decides which cache maintenance and bounce-buffer copy the unmap does, the size how much. CONFIG_DMA_API_DEBUG reports 'device driver frees DMA memory with different size/direction'; ath10k's management frames were unmapped DMA_FROM_DEVICE after being mapped DMA_TO_DEVICE.");
 
-    public static readonly DiagnosticDescriptor P2P0022MappingLeakedOnErrorReturn = Rule(
-        RuleIdentifiers.MappingLeakedOnErrorReturn,
-        title: "Mapping leaked on an error return",
-        messageFormat: "The mapping {0} made here is still mapped at '{1}', which returns an error; unmap it on that path (or hand it on) before returning",
-        description: "A function that fails must leave nothing behind: the kernel unwinds what it mapped with dma_unmap_* on its error path (goto err_unmap, Documentation/core-api/dma-api-howto.rst: 'clean up all DMA mappings which have already been mapped when there is an error in the middle'). A mapping left on an error return is never unmapped: the IOVA space or swiotlb slots leak, and CONFIG_DMA_API_DEBUG reports it at unbind. io_uring's zcrx was fixed for exactly this in 2025.");
+    public static readonly DiagnosticDescriptor P2P0022MappingLeaked = Rule(
+        RuleIdentifiers.MappingLeaked,
+        title: "Mapping leaked on a path",
+        messageFormat: "The mapping {0} made here is still mapped {1}; unmap it on that path (or hand it on) before leaving",
+        description: "A function that fails must leave nothing behind: the kernel unwinds what it mapped with dma_unmap_* on its error path (goto err_unmap, Documentation/core-api/dma-api-howto.rst: 'clean up all DMA mappings which have already been mapped when there is an error in the middle'), and an address kept only in a local is lost wherever the function leaves without unmapping it. A leaked mapping is never unmapped: the IOVA space or swiotlb slots leak, and CONFIG_DMA_API_DEBUG reports it at unbind. io_uring's zcrx and cx25821's ALSA driver were fixed for exactly this in 2025.");
 
     public static readonly DiagnosticDescriptor P2P0024ScatterlistCountConfusion = Rule(
         RuleIdentifiers.ScatterlistCountConfusion,

@@ -1,5 +1,5 @@
 using P2PAnalyzers.CodeFixes.Fixes;
-using Verifier = P2PAnalyzers.Tests.Infrastructure.Verify<P2PAnalyzers.Rules.P2P0022MappingLeakedOnErrorReturnAnalyzer>;
+using Verifier = P2PAnalyzers.Tests.Infrastructure.Verify<P2PAnalyzers.Rules.P2P0022MappingLeakedAnalyzer>;
 
 namespace P2PAnalyzers.Tests.Fixes;
 
@@ -20,7 +20,7 @@ public sealed class P2P0022CodeFixTests
 
     // dma-api-howto's example 1 with its second failure returning at once.
     [Fact]
-    public Task SecondMappingFails_TheFirstIsUnmappedBeforeTheReturn() => Verifier.CodeFix<P2P0022MappingLeakedOnErrorReturnCodeFix>(Usings + """
+    public Task SecondMappingFails_TheFirstIsUnmappedBeforeTheReturn() => Verifier.CodeFix<P2P0022MappingLeakedCodeFix>(Usings + """
         sealed class TxRing { public DmaAddr Hdr, Payload; }
 
         static class Howto
@@ -79,7 +79,7 @@ public sealed class P2P0022CodeFixTests
         """;
 
     [Fact]
-    public Task ErrorLabel_KeepsItsLabelOnTheUnmap() => Verifier.CodeFix<P2P0022MappingLeakedOnErrorReturnCodeFix>(Usings + Chip + """
+    public Task ErrorLabel_KeepsItsLabelOnTheUnmap() => Verifier.CodeFix<P2P0022MappingLeakedCodeFix>(Usings + Chip + """
         static class Audio
         {
             static int BuildRisc(Chip chip, int pages) => pages > 0 ? 0 : -22;
@@ -133,7 +133,7 @@ public sealed class P2P0022CodeFixTests
         """);
 
     [Fact]
-    public Task EmbeddedReturn_BecomesABlock() => Verifier.CodeFix<P2P0022MappingLeakedOnErrorReturnCodeFix>(Usings + """
+    public Task EmbeddedReturn_BecomesABlock() => Verifier.CodeFix<P2P0022MappingLeakedCodeFix>(Usings + """
         static class Howto
         {
             static int Submit(PciDevice dev, SgTable sglist, int nents, bool queueFull)
@@ -168,7 +168,7 @@ public sealed class P2P0022CodeFixTests
 
     // zcrx's shape: the error return is also the success return; an unmap there would unmap a table kept on success.
     [Fact]
-    public Task ExitSharedWithSuccess_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedOnErrorReturnCodeFix>(Usings + Chip + """
+    public Task ExitSharedWithSuccess_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedCodeFix>(Usings + Chip + """
         static class Zcrx
         {
             static int Populate(Chip chip) => chip.Pages > 0 ? 0 : -14;
@@ -194,7 +194,7 @@ public sealed class P2P0022CodeFixTests
 
     // nents reassigned after the map: the unmap would not get what the map was given.
     [Fact]
-    public Task NentsAssignedAfterTheMap_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedOnErrorReturnCodeFix>(Usings + """
+    public Task NentsAssignedAfterTheMap_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedCodeFix>(Usings + """
         static class Howto
         {
             static int Submit(PciDevice dev, SgTable sglist, int nents, bool queueFull)
@@ -220,7 +220,7 @@ public sealed class P2P0022CodeFixTests
     // Found by mutation fuzzing: without its error check the mapping may have failed, and unmapping it then is its own bug
     // (P2P0020 reports the unmap of an unchecked address).
     [Fact]
-    public Task MappingNeverChecked_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedOnErrorReturnCodeFix>(Usings + """
+    public Task MappingNeverChecked_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedCodeFix>(Usings + """
         static class Driver
         {
             static int Send(PciDevice dev, KernelBuffer buf, ulong len, bool ringFull, Action<DmaAddr> post)

@@ -66,5 +66,5 @@ public sealed class P2P0022ProofScenario
 
     [Fact]
     public Task Xmit_UnmapsOnTheRingFullPath() =>
-        Verify<P2PAnalyzers.Rules.P2P0022MappingLeakedOnErrorReturnAnalyzer>.CodeFix<P2PAnalyzers.CodeFixes.Fixes.P2P0022MappingLeakedOnErrorReturnCodeFix>(Before, After);
+        Verify<P2PAnalyzers.Rules.P2P0022MappingLeakedAnalyzer>.CodeFix<P2PAnalyzers.CodeFixes.Fixes.P2P0022MappingLeakedCodeFix>(Before, After);
 }

@@ -1,5 +1,5 @@
 using Microsoft.CodeAnalysis.Testing;
-using Verifier = P2PAnalyzers.Tests.Infrastructure.Verify<P2PAnalyzers.Rules.P2P0022MappingLeakedOnErrorReturnAnalyzer>;
+using Verifier = P2PAnalyzers.Tests.Infrastructure.Verify<P2PAnalyzers.Rules.P2P0022MappingLeakedAnalyzer>;
 
 namespace P2PAnalyzers.Tests.Rules;
 
@@ -116,8 +116,8 @@ public sealed class P2P0022Tests
 
         """;
 
-    private static DiagnosticResult Leak(string map, string at) =>
-        Verifier.Diagnostic("P2P0022").WithLocation(0).WithLocation(1).WithArguments(map, at);
+    private static DiagnosticResult Leak(string map, string at, bool error = true) =>
+        Verifier.Diagnostic("P2P0022").WithLocation(0).WithLocation(1).WithArguments(map, $"at '{at}'" + (error ? ", which returns an error" : string.Empty));
 
     // ---------------------------------------------------------------- the kernel's fix
 
@@ -773,4 +773,41 @@ public sealed class P2P0022Tests
             }
         }
         """);
+
+    // ---------------------------------------------------------------- an address kept only in a local: any way out
+
+    [Fact]
+    public Task AddressUsedThenSuccessReturned_NeverUnmapped_Reports() => Verifier.Analyzer(Usings + """
+        static class Fw
+        {
+            static bool LoadBlob(PciDevice dev, KernelBuffer blob, ulong len, P2PDma.Fabric.DmaFabric fabric)
+            {
+                DmaAddr a = {|#0:Dma.MapSingle(dev, blob, 0, len, DmaDirection.ToDevice)|};
+                if (Dma.MappingError(dev, a))
+                {
+                    return false;
+                }
+
+                fabric.Read(dev, a, (int)len);
+                {|#1:return true;|}
+            }
+        }
+        """, Leak("Dma.MapSingle", "return true;", error: false));
+
+    [Fact]
+    public Task VoidMethodEndsWithTheAddressMapped_Reports() => Verifier.Analyzer(Usings + """
+        static class Fw
+        {
+            static void LoadBlob(PciDevice dev, KernelBuffer blob, ulong len, P2PDma.Fabric.DmaFabric fabric)
+            {
+                DmaAddr a = {|#0:Dma.MapSingle(dev, blob, 0, len, DmaDirection.ToDevice)|};
+                if (Dma.MappingError(dev, a))
+                {
+                    return;
+                }
+
+                fabric.Read(dev, a, (int)len);
+            {|#1:}|}
+        }
+        """, Verifier.Diagnostic("P2P0022").WithLocation(0).WithLocation(1).WithArguments("Dma.MapSingle", "where the function ends"));
 }

@@ -53,16 +53,22 @@ internal static class ErrorReturnPaths
     /// <param name="ends">Whether an operation unmaps the mapping or hands it on.</param>
     /// <param name="failed">What a branch condition says about the mapping.</param>
     /// <param name="handsOn">Whether a returned value hands the mapping on.</param>
-    public static Leak? FirstLeak(ControlFlowGraph graph, IOperation map, Func<IOperation, bool> ends, Func<IOperation, FailureTest> failed, Func<IOperation, bool> handsOn)
+    /// <param name="anyExit">
+    /// Whether every way out counts, not only error returns: a single address kept in a local is lost at any return or at
+    /// the end of the function (a table lives in its object, which a success return leaves mapped for the completion).
+    /// </param>
+    /// <param name="body">The function's body: the key of the end of the function, which has no statement of its own.</param>
+    public static Leak? FirstLeak(ControlFlowGraph graph, IOperation map, Func<IOperation, bool> ends, Func<IOperation, FailureTest> failed, Func<IOperation, bool> handsOn,
+        bool anyExit, SyntaxNode body)
     {
         // Paths past an unmap, a hand-off or a failure matter only to say whether a leaking exit is reached otherwise
         // too: they are walked only once a leak was found (most bodies have none).
-        if (new Walker(graph, map.Syntax, ends, failed, handsOn, exhaustive: false).Run() is not Leak leak)
+        if (new Walker(graph, map.Syntax, ends, failed, handsOn, anyExit, body, exhaustive: false).Run() is not Leak leak)
         {
             return null;
         }
 
-        Leak? whole = new Walker(graph, map.Syntax, ends, failed, handsOn, exhaustive: true).Run();
+        Leak? whole = new Walker(graph, map.Syntax, ends, failed, handsOn, anyExit, body, exhaustive: true).Run();
         return whole is Leak w && w.Exit == leak.Exit ? w : leak with { OnlyLeaksReachIt = false };
     }
 
@@ -71,7 +77,7 @@ internal static class ErrorReturnPaths
     /// it succeeded (none arrives before the map, after its unmap or hand-off, on its failure edge, without its test, or
     /// returning success), where an unmap added just before it is sound.
     /// </summary>
-    internal readonly record struct Leak(SyntaxNode Exit, bool OnlyLeaksReachIt);
+    internal readonly record struct Leak(SyntaxNode Exit, bool OnlyLeaksReachIt, bool Error);
 
     private enum Status : byte
     {
@@ -97,10 +103,15 @@ internal static class ErrorReturnPaths
         private readonly HashSet<string> _retested;
         private readonly bool _exhaustive;
         // Every exit reached, with whether some path leaks there and whether some path arrives there otherwise.
-        private readonly Dictionary<SyntaxNode, (bool Leaks, bool Other)> _exits = new();
+        private readonly Dictionary<SyntaxNode, (bool Leaks, bool Other, bool Error)> _exits = new();
+        private readonly bool _anyExit;
+        private readonly SyntaxNode _body;
 
-        public Walker(ControlFlowGraph graph, SyntaxNode map, Func<IOperation, bool> ends, Func<IOperation, FailureTest> failed, Func<IOperation, bool> handsOn, bool exhaustive)
+        public Walker(ControlFlowGraph graph, SyntaxNode map, Func<IOperation, bool> ends, Func<IOperation, FailureTest> failed, Func<IOperation, bool> handsOn,
+            bool anyExit, SyntaxNode body, bool exhaustive)
         {
+            _anyExit = anyExit;
+            _body = body;
             _exhaustive = exhaustive;
             _graph = graph;
             _map = map;
@@ -142,7 +153,8 @@ internal static class ErrorReturnPaths
                 }
             }
 
-            return _exits.Where(e => e.Value.Leaks).OrderBy(e => e.Key.SpanStart).Select(e => (Leak?)new Leak(e.Key, !e.Value.Other)).FirstOrDefault();
+            return _exits.Where(e => e.Value.Leaks).OrderBy(e => e.Key == _body ? e.Key.Span.End : e.Key.SpanStart)
+                .Select(e => (Leak?)new Leak(e.Key, !e.Value.Other, e.Value.Error)).FirstOrDefault();
         }
 
         private bool HoldsMap(IOperation op) => op.Syntax.SyntaxTree == _map.SyntaxTree && op.Syntax.Span.Contains(_map.Span);
@@ -229,11 +241,16 @@ internal static class ErrorReturnPaths
                 switch (branch.Semantics)
                 {
                     case ControlFlowBranchSemantics.Return when returned is not null:
+                        bool error = ErrorLocals.IsError(returned, s.Errors);
                         Arrive(returned.Syntax.Parent ?? returned.Syntax,
-                            s.Status == Status.Live && !_ends(returned) && !_handsOn(returned) && ErrorLocals.IsError(returned, s.Errors), s.Tested);
+                            s.Status == Status.Live && !_ends(returned) && !_handsOn(returned) && (error || _anyExit), s.Tested, error);
                         return;
                     case ControlFlowBranchSemantics.Throw when returned is not null:
-                        Arrive(returned.Syntax.Parent ?? returned.Syntax, s.Status == Status.Live, s.Tested);
+                        Arrive(returned.Syntax.Parent ?? returned.Syntax, s.Status == Status.Live, s.Tested, error: true);
+                        return;
+                    case ControlFlowBranchSemantics.Regular or ControlFlowBranchSemantics.Return when branch.Destination is { Kind: BasicBlockKind.Exit }:
+                        // The end of the function, or a return without a value: no statement of its own in the graph.
+                        Arrive(_body, s.Status == Status.Live && _anyExit, s.Tested, error: false);
                         return;
                     case ControlFlowBranchSemantics.Regular when branch.Destination is BasicBlock b && b.Kind == BasicBlockKind.Block:
                         next.Add((b, s));
@@ -243,10 +260,10 @@ internal static class ErrorReturnPaths
         }
 
         // "Other" also counts a leak on a path that never tested the mapping: an unmap added there could unmap a failed one.
-        private void Arrive(SyntaxNode exit, bool leaks, bool tested)
+        private void Arrive(SyntaxNode exit, bool leaks, bool tested, bool error)
         {
-            (bool Leaks, bool Other) known = _exits.TryGetValue(exit, out var k) ? k : default;
-            _exits[exit] = (known.Leaks || leaks, known.Other || !leaks || !tested);
+            (bool Leaks, bool Other, bool Error) known = _exits.TryGetValue(exit, out var k) ? k : default;
+            _exits[exit] = (known.Leaks || leaks, known.Other || !leaks || !tested, known.Error || (leaks && error));
         }
 
         /// <summary>A condition by its text, <c>!</c> taken off.</summary>

@@ -92,6 +92,7 @@ internal sealed class MappingOwnership
                     && ((_table && !Clears(assignment.Value)) || Carries(assignment.Value) || IsMap(assignment.Value)):
                 case IArrayInitializerOperation init when init.ElementValues.Any(Carries):
                 case IFlowAnonymousFunctionOperation lambda when Captures(lambda.Syntax):
+                case IAnonymousFunctionOperation function when Captures(function.Syntax):
                     return true;
             }
         }
@@ -117,8 +118,21 @@ internal sealed class MappingOwnership
             || (_result is null && !_table); // an address with no local of its own: whatever the lambda reads may be it
     }
 
+    /// <summary>
+    /// Whether nothing in the body unmaps the mapping or hands it on, on any path: then it is lost wherever the function
+    /// leaves with it, not only at an error return (a path that skips a loop which would have stored it is not a leak of
+    /// that kind: the loop may always run).
+    /// </summary>
+    public bool NeverReleased(IOperation root) =>
+        !root.DescendantsAndSelf().Any(o => o switch
+        {
+            IReturnOperation { ReturnedValue: { } value } => HandsOn(value),
+            IInvocationOperation or IObjectCreationOperation or IAssignmentOperation or IArrayInitializerOperation or IAnonymousFunctionOperation => Ends(o),
+            _ => false,
+        });
+
     /// <summary>Whether a returned value hands the mapping on (its address, count or table, or what holds the table).</summary>
-    public bool HandsOn(IOperation returned) => Carries(returned) || Holds(returned);
+    public bool HandsOn(IOperation returned) => Carries(returned) || IsMap(returned) || Holds(returned);
 
     /// <summary>What <paramref name="condition"/> says about the mapping.</summary>
     public FailureTest Failed(IOperation condition)

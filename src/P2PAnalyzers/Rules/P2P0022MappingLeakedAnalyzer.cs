@@ -8,17 +8,18 @@ using P2PAnalyzers.Analysis;
 namespace P2PAnalyzers.Rules;
 
 /// <summary>
-/// P2P0022: a function returns an error (or throws) on a path where a mapping it made there is still mapped, neither
-/// unmapped nor handed on: the unwinding the kernel writes as <c>goto err_unmap</c> is missing
+/// P2P0022: a function leaves on a path where a mapping it made there is still mapped, neither unmapped nor handed on:
+/// at an error return or a throw (the unwinding the kernel writes as <c>goto err_unmap</c> is missing), or, for a single
+/// address kept only in a local, at any return or the end of the function
 /// (<see cref="ErrorReturnPaths"/> for the convention, <see cref="MappingOwnership"/> for what unmaps and hands on).
 /// Reported once per map call, at the call, with the leaking return as additional location.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class P2P0022MappingLeakedOnErrorReturnAnalyzer : FlowRuleAnalyzer
+public sealed class P2P0022MappingLeakedAnalyzer : FlowRuleAnalyzer
 {
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(Descriptors.P2P0022MappingLeakedOnErrorReturn);
+        ImmutableArray.Create(Descriptors.P2P0022MappingLeaked);
 
     /// <summary>Set when every path to the reported exit leaks the mapping (the fix may unmap just before it).</summary>
     internal const string OnlyLeaksProperty = "OnlyLeaksReachExit";
@@ -37,16 +38,32 @@ public sealed class P2P0022MappingLeakedOnErrorReturnAnalyzer : FlowRuleAnalyzer
     {
         var map = (IInvocationOperation)candidate;
         var ownership = new MappingOwnership(map, flow, symbols);
-        if (ErrorReturnPaths.FirstLeak(flow.Graph, map, ownership.Ends, ownership.Failed, ownership.HandsOn) is ErrorReturnPaths.Leak leak)
+        // A single address that the function never unmaps or hands on anywhere is lost at any way out; otherwise (and for a
+        // table, or what a helper mapped) only an error return or a throw is held to the unwinding convention.
+        IOperation root = MethodFlow.RootOf(map);
+        bool anyExit = FactProducers.IsSingleMap(symbols.RoleOf(map.TargetMethod)) && ownership.NeverReleased(root);
+        SyntaxNode body = root.Syntax;
+        if (ErrorReturnPaths.FirstLeak(flow.Graph, map, ownership.Ends, ownership.Failed, ownership.HandsOn, anyExit, body) is ErrorReturnPaths.Leak leak)
         {
             // The fix adds the unmap just before the exit, which is sound only where every path to it leaks.
             ImmutableDictionary<string, string?> properties = leak.OnlyLeaksReachIt
                 ? ImmutableDictionary<string, string?>.Empty.Add(OnlyLeaksProperty, "true")
                 : ImmutableDictionary<string, string?>.Empty;
-            report(Diagnostic.Create(Descriptors.P2P0022MappingLeakedOnErrorReturn, map.Syntax.GetLocation(),
-                ImmutableArray.Create(leak.Exit.GetLocation()), properties, Name(map, symbols), Reporting.Text(leak.Exit)));
+            bool end = leak.Exit == body;
+            string where = end ? "where the function ends"
+                : $"at '{Reporting.Text(leak.Exit)}'" + (leak.Error ? ", which returns an error" : string.Empty);
+            report(Diagnostic.Create(Descriptors.P2P0022MappingLeaked, map.Syntax.GetLocation(),
+                ImmutableArray.Create(end ? EndOf(body) : leak.Exit.GetLocation()), properties, Name(map, symbols), where));
         }
     }
+
+    /// <summary>The closing brace of a body (the end of the function), or the whole body when it is an expression.</summary>
+    private static Location EndOf(SyntaxNode body) => body switch
+    {
+        Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax { Body: { } block } => block.CloseBraceToken.GetLocation(),
+        Microsoft.CodeAnalysis.CSharp.Syntax.BlockSyntax block => block.CloseBraceToken.GetLocation(),
+        _ => body.GetLocation(),
+    };
 
     private static string Name(IInvocationOperation map, KnownSymbols symbols) =>
         symbols.RoleOf(map.TargetMethod) == Role.None ? map.TargetMethod.ContainingType.Name + "." + map.TargetMethod.Name : "Dma." + map.TargetMethod.Name;

@@ -18,8 +18,8 @@ namespace P2PAnalyzers.CodeFixes.Fixes;
 /// the same there: a constant, or a local, parameter or member chain the function never assigns (the address local:
 /// only at the map), without calls in it.
 /// </summary>
-[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0022MappingLeakedOnErrorReturnCodeFix)), Shared]
-public sealed class P2P0022MappingLeakedOnErrorReturnCodeFix : P2PCodeFix
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0022MappingLeakedCodeFix)), Shared]
+public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
 {
     // The unmap of each map call, and which of the map's parameters it repeats after the device ("#" is the address).
     private static readonly Dictionary<string, (string Unmap, string[] Repeats)> Unmaps = new()
@@ -33,13 +33,13 @@ public sealed class P2P0022MappingLeakedOnErrorReturnCodeFix : P2PCodeFix
         ["LegacyMapSg"] = ("LegacyUnmapSg", new[] { "table", "nents", "dir", "attrs" }),
     };
 
-    private protected override string RuleId => RuleIdentifiers.MappingLeakedOnErrorReturn;
+    private protected override string RuleId => RuleIdentifiers.MappingLeaked;
 
-    private protected override string Title(Diagnostic diagnostic) => "Unmap before returning the error";
+    private protected override string Title(Diagnostic diagnostic) => "Unmap before leaving";
 
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-        if (!diagnostic.Properties.ContainsKey(P2P0022MappingLeakedOnErrorReturnAnalyzer.OnlyLeaksProperty)
+        if (!diagnostic.Properties.ContainsKey(P2P0022MappingLeakedAnalyzer.OnlyLeaksProperty)
             || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax map
             || diagnostic.AdditionalLocations.FirstOrDefault() is not Location at || at.SourceTree != root.SyntaxTree
             || root.FindNode(at.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<StatementSyntax>() is not StatementSyntax exit
