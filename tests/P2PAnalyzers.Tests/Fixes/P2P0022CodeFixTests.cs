@@ -236,4 +236,57 @@ public sealed class P2P0022CodeFixTests
             }
         }
         """);
+
+    // A firmware load that maps, lets the device read and returns true: the unmap goes after the last use.
+    [Fact]
+    public Task SuccessReturnOfALostAddress_UnmapsBeforeIt() => Verifier.CodeFix<P2P0022MappingLeakedCodeFix>(Usings + """
+        static class Fw
+        {
+            static bool LoadBlob(PciDevice dev, KernelBuffer blob, ulong len, P2PDma.Fabric.DmaFabric fabric)
+            {
+                DmaAddr a = [|Dma.MapSingle(dev, blob, 0, len, DmaDirection.ToDevice)|];
+                if (Dma.MappingError(dev, a))
+                {
+                    return false;
+                }
+
+                fabric.Read(dev, a, (int)len);
+                return true;
+            }
+        }
+        """, Usings + """
+        static class Fw
+        {
+            static bool LoadBlob(PciDevice dev, KernelBuffer blob, ulong len, P2PDma.Fabric.DmaFabric fabric)
+            {
+                DmaAddr a = Dma.MapSingle(dev, blob, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, a))
+                {
+                    return false;
+                }
+
+                fabric.Read(dev, a, (int)len);
+                Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice);
+                return true;
+            }
+        }
+        """);
+
+    // The end of a void method has no statement to put the unmap before.
+    [Fact]
+    public Task EndOfAVoidMethod_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedCodeFix>(Usings + """
+        static class Fw
+        {
+            static void LoadBlob(PciDevice dev, KernelBuffer blob, ulong len, P2PDma.Fabric.DmaFabric fabric)
+            {
+                DmaAddr a = [|Dma.MapSingle(dev, blob, 0, len, DmaDirection.ToDevice)|];
+                if (Dma.MappingError(dev, a))
+                {
+                    return;
+                }
+
+                fabric.Read(dev, a, (int)len);
+            }
+        }
+        """);
 }
