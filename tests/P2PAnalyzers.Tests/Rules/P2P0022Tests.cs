@@ -810,4 +810,39 @@ public sealed class P2P0022Tests
             {|#1:}|}
         }
         """, Verifier.Diagnostic("P2P0022").WithLocation(0).WithLocation(1).WithArguments("Dma.MapSingle", "where the function ends"));
+
+    // A lock over the object that holds the table: its Monitor.Exit on the way out keeps nothing.
+    [Fact]
+    public Task HelperMappingUnderALockOfItsHolder_Reports() => Verifier.Analyzer(Usings + """
+        sealed class Port
+        {
+            public PciDevice Dev = null!;
+            public SgTable Sg = SgTable.Alloc(2);
+            public readonly object Lock = new();
+        }
+
+        static class Drv
+        {
+            static int MapPort(Port port) => Dma.MapSgTable(port.Dev, port.Sg, DmaDirection.ToDevice) == DmaError.None ? 0 : -12;
+
+            static int Start(Port port, bool linkUp)
+            {
+                lock (port.Lock)
+                {
+                    int ret = {|#0:MapPort(port)|};
+                    if (ret < 0)
+                    {
+                        return ret;
+                    }
+
+                    if (!linkUp)
+                    {
+                        {|#1:return -67;|}
+                    }
+
+                    return 0;
+                }
+            }
+        }
+        """, Leak("Drv.MapPort", "return -67;"));
 }

@@ -321,7 +321,9 @@ internal sealed class MappingOwnership
 
         if (method.DeclaringSyntaxReferences.IsEmpty)
         {
-            return true;
+            // The runtime's own methods (a lock's Monitor.Exit, string formatting) keep no table; other code without a
+            // body here might.
+            return method.ContainingNamespace?.ToDisplayString() is not { } ns || !(ns == "System" || ns.StartsWith("System.", System.StringComparison.Ordinal));
         }
 
         if (depth == 0)
