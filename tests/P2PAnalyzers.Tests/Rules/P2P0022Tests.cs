@@ -845,4 +845,27 @@ public sealed class P2P0022Tests
             }
         }
         """, Leak("Drv.MapPort", "return -67;"));
+
+    // A helper that returns dma_map_sg's count: zero is its failure, and the failure path holds no mapping.
+    [Fact]
+    public Task HelperReturningTheSegmentCount_ZeroIsItsFailure_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        sealed class Req { public PciDevice Dev = null!; public SgTable Sg = SgTable.Alloc(2); public int Nents = 2; public int Count; }
+
+        static class Blk
+        {
+            static int MapData(Req req) => Dma.MapSg(req.Dev, req.Sg, req.Nents, DmaDirection.ToDevice);
+
+            static int QueueRq(Req req)
+            {
+                int n = MapData(req);
+                if (n == 0)
+                {
+                    return -5;
+                }
+
+                req.Count = n;
+                return 0;
+            }
+        }
+        """);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
@@ -18,6 +19,44 @@ internal static class MappingHelpers
     private static readonly string[] MapNames = { "MapSg", "LegacyMapSg", "MapSgTable", "MapSingle", "MapPage", "MapPhys", "MapResource" };
 
     private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<IMethodSymbol, bool>> Known = new();
+
+    /// <summary>
+    /// Whether such a helper returns the segment count of its scatterlist map (zero is its failure, as for
+    /// <c>dma_map_sg</c>) rather than an errno (non-zero is its failure): a return of the map call itself, or of what the
+    /// map call's result was put in.
+    /// </summary>
+    public static bool ReturnsCount(IMethodSymbol method)
+    {
+        foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
+        {
+            SyntaxNode declaration = reference.GetSyntax();
+            var holders = new System.Collections.Generic.HashSet<string>(System.StringComparer.Ordinal);
+            foreach (InvocationExpressionSyntax call in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>()
+                .Where(c => c.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "MapSg" or "LegacyMapSg" }))
+            {
+                switch (call.Parent)
+                {
+                    case AssignmentExpressionSyntax assignment:
+                        holders.Add(assignment.Left.ToString());
+                        break;
+                    case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }:
+                        holders.Add(declarator.Identifier.ValueText);
+                        break;
+                    case ReturnStatementSyntax or ArrowExpressionClauseSyntax:
+                        return true;
+                }
+            }
+
+            IEnumerable<ExpressionSyntax?> returned = declaration.DescendantNodes().OfType<ReturnStatementSyntax>().Select(r => r.Expression)
+                .Concat(declaration is MethodDeclarationSyntax { ExpressionBody: { } arrow } ? new[] { arrow.Expression } : System.Array.Empty<ExpressionSyntax>());
+            if (returned.Any(e => e is not null && holders.Contains(e.ToString())))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Whether <paramref name="method"/> is such a helper.</summary>
     public static bool Maps(IMethodSymbol method, KnownSymbols k)

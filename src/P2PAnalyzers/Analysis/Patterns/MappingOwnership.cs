@@ -53,6 +53,7 @@ internal sealed class MappingOwnership
             // A helper that maps (MappingHelpers): what it mapped lives in what it was handed, as a table lives in its object.
             _helper = true;
             _table = true;
+            _count = MappingHelpers.ReturnsCount(map.TargetMethod);
             _roots = map.Arguments.Where(a => a.Value.Type?.IsReferenceType == true).Select(a => a.Value.Syntax.ToString()).ToArray();
         }
         IOperation? holder = map.Parent;
