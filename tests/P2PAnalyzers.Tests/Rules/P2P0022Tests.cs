@@ -868,4 +868,70 @@ public sealed class P2P0022Tests
             }
         }
         """);
+
+    // ---------------------------------------------------------------- a mapping kept in an object this function made
+
+    private const string TxRingTypes = """
+        sealed class TxDesc { public DmaAddr Addr; public ulong Len; }
+
+        sealed class TxRing
+        {
+            public TxDesc?[] Slots = new TxDesc?[8];
+            public int Used;
+            public bool Full => Used == Slots.Length;
+            public void Post(TxDesc d) => Slots[Used++] = d;
+        }
+
+        """;
+
+    // The descriptor is dropped with the mapping in it when the ring is full (nicstar's "Unmap DMA on send error" kind).
+    [Fact]
+    public Task DescriptorMadeHereDroppedOnTheErrorPath_Reports() => Verifier.Analyzer(Usings + TxRingTypes + """
+        static class Tx
+        {
+            static int Xmit(PciDevice dev, KernelBuffer frame, ulong len, TxRing ring)
+            {
+                var desc = new TxDesc();
+                desc.Addr = {|#0:Dma.MapSingle(dev, frame, 0, len, DmaDirection.ToDevice)|};
+                if (Dma.MappingError(dev, desc.Addr))
+                {
+                    return -12;
+                }
+
+                desc.Len = len;
+                if (ring.Full)
+                {
+                    {|#1:return -28;|}
+                }
+
+                ring.Post(desc);
+                return 0;
+            }
+        }
+        """, Leak("Dma.MapSingle", "return -28;"));
+
+    [Fact]
+    public Task DescriptorPostedBeforeTheError_NoDiagnostic() => Verifier.Analyzer(Usings + TxRingTypes + """
+        static class Tx
+        {
+            static int Xmit(PciDevice dev, KernelBuffer frame, ulong len, TxRing ring, Func<bool> kick)
+            {
+                var desc = new TxDesc();
+                desc.Addr = Dma.MapSingle(dev, frame, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, desc.Addr))
+                {
+                    return -12;
+                }
+
+                desc.Len = len;
+                ring.Post(desc);
+                if (!kick())
+                {
+                    return -5;
+                }
+
+                return 0;
+            }
+        }
+        """);
 }

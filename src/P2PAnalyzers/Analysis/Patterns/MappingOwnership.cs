@@ -38,6 +38,9 @@ internal sealed class MappingOwnership
     private readonly string? _tableText;
     private readonly Dictionary<IMethodSymbol, bool> _takes = new(SymbolEqualityComparer.Default);
 
+    // Locals that only ever hold objects this function created (every assignment a `new`).
+    private readonly HashSet<ILocalSymbol> _fresh = new(SymbolEqualityComparer.Default);
+
     public MappingOwnership(IInvocationOperation map, MethodFlow flow, KnownSymbols k)
     {
         _map = map;
@@ -78,6 +81,38 @@ internal sealed class MappingOwnership
                 .Select(o => o.Syntax.Span)
                 .ToArray();
         }
+
+        if (!_table)
+        {
+            var assigned = new Dictionary<ILocalSymbol, bool>(SymbolEqualityComparer.Default);
+            foreach (IOperation o in MethodFlow.RootOf(map).DescendantsAndSelf())
+            {
+                (ILocalSymbol? local, IOperation? value) = o switch
+                {
+                    ISimpleAssignmentOperation { Target: ILocalReferenceOperation t } a => (t.Local, a.Value),
+                    IVariableDeclaratorOperation { Initializer: { } init } d => (d.Symbol, init.Value),
+                    IDeclarationExpressionOperation or IInvocationOperation => (null, null),
+                    _ => (null, null),
+                };
+                if (local is not null)
+                {
+                    bool created = value is IObjectCreationOperation;
+                    assigned[local] = (!assigned.TryGetValue(local, out bool before) || before) && created;
+                }
+            }
+
+            // A local passed by ref or out may be assigned anything: not fresh.
+            foreach (IArgumentOperation byRef in MethodFlow.RootOf(map).DescendantsAndSelf().OfType<IArgumentOperation>()
+                .Where(a => a.Parameter?.RefKind is RefKind.Ref or RefKind.Out && a.Value is ILocalReferenceOperation))
+            {
+                assigned[((ILocalReferenceOperation)byRef.Value).Local] = false;
+            }
+
+            foreach (KeyValuePair<ILocalSymbol, bool> local in assigned.Where(l => l.Value))
+            {
+                _fresh.Add(local.Key);
+            }
+        }
     }
 
     /// <summary>Whether <paramref name="op"/> (an operation of the graph, with what it contains) unmaps the mapping or hands it on.</summary>
@@ -87,10 +122,13 @@ internal sealed class MappingOwnership
         {
             switch (o)
             {
-                case IInvocationOperation inv when Ends(inv):
-                case IObjectCreationOperation creation when creation.Arguments.Any(a => Carries(a.Value) || Holds(a.Value)):
+                case IAssignmentOperation assignment when IntoFreshObject(assignment):
+                    continue;
+                case IInvocationOperation inv when Ends(inv) || (inv.Instance is { } receiver && IsFreshHolder(receiver)):
+                case IObjectCreationOperation creation when creation.Arguments.Any(a => Carries(a.Value) || Holds(a.Value) || IsFreshHolder(a.Value)):
                 case IAssignmentOperation assignment when !IsLocal(assignment.Target)
                     && ((_table && !Clears(assignment.Value)) || Carries(assignment.Value) || IsMap(assignment.Value)):
+                case IAssignmentOperation alias when IsFreshHolder(alias.Value):
                 case IArrayInitializerOperation init when init.ElementValues.Any(Carries):
                 case IFlowAnonymousFunctionOperation lambda when Captures(lambda.Syntax):
                 case IAnonymousFunctionOperation function when Captures(function.Syntax):
@@ -108,6 +146,11 @@ internal sealed class MappingOwnership
         if (_result is not null)
         {
             names.Add(_result.Name);
+        }
+
+        foreach (ILocalSymbol holder in _fresh)
+        {
+            names.Add(holder.Name);
         }
 
         foreach (string path in _roots.Concat(_tableText is null ? Enumerable.Empty<string>() : new[] { _tableText }))
@@ -133,7 +176,7 @@ internal sealed class MappingOwnership
         });
 
     /// <summary>Whether a returned value hands the mapping on (its address, count or table, or what holds the table).</summary>
-    public bool HandsOn(IOperation returned) => Carries(returned) || IsMap(returned) || Holds(returned);
+    public bool HandsOn(IOperation returned) => Carries(returned) || IsMap(returned) || Holds(returned) || IsFreshHolder(returned);
 
     /// <summary>What <paramref name="condition"/> says about the mapping.</summary>
     public FailureTest Failed(IOperation condition)
@@ -254,7 +297,26 @@ internal sealed class MappingOwnership
             return inv.Arguments.Any(a => a.Parameter?.Ordinal == 1 && Carries(a.Value));
         }
 
-        return role is not (Role.MappingError or Role.SyncSingle or Role.DeviceDma) && inv.Arguments.Any(a => Carries(a.Value));
+        return role is not (Role.MappingError or Role.SyncSingle or Role.DeviceDma) && inv.Arguments.Any(a => Carries(a.Value) || IsFreshHolder(a.Value));
+    }
+
+    /// <summary>
+    /// The address stored into an object this function created and has not handed on yet (<c>desc = new TxDesc();
+    /// desc.Addr = dma_map_single(..)</c>): the mapping is then held by that object, which is handed on (stored, passed,
+    /// returned, captured, copied) or dropped with it.
+    /// </summary>
+    private bool IntoFreshObject(IAssignmentOperation assignment) =>
+        assignment.Target is IMemberReferenceOperation { Instance: ILocalReferenceOperation holder } && _fresh.Contains(holder.Local)
+        && (Carries(assignment.Value) || IsMap(assignment.Value));
+
+    private bool IsFreshHolder(IOperation value)
+    {
+        while (value is IConversionOperation conversion)
+        {
+            value = conversion.Operand;
+        }
+
+        return value is ILocalReferenceOperation local && _fresh.Contains(local.Local);
     }
 
     /// <summary>Whether the value is this mapping's address or count (the fact the map call made, copied anywhere).</summary>
