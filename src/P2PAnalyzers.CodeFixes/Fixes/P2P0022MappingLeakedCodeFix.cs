@@ -60,14 +60,26 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
         {
             if (name == "#")
             {
-                if (AddressLocal(map, model, cancellationToken) is not ILocalSymbol address || !Stable.Unassigned(address, function, model, map, cancellationToken)
-                    || !model.LookupSymbols(exit.SpanStart, name: address.Name).Any(s => SymbolEqualityComparer.Default.Equals(s, address)))
+                if (AddressLocal(map, model, cancellationToken) is ILocalSymbol address && Stable.Unassigned(address, function, model, map, cancellationToken)
+                    && model.LookupSymbols(exit.SpanStart, name: address.Name).Any(s => SymbolEqualityComparer.Default.Equals(s, address)))
                 {
-                    return null;
+                    repeated.Add(address.Name);
+                    continue;
                 }
 
-                repeated.Add(address.Name);
-                continue;
+                // Stored into a member of a local (desc.Addr = ..): that member, where neither it nor the local is
+                // assigned anywhere else in the function.
+                if (map.Parent is AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax holder } member } store
+                    && store.IsKind(SyntaxKind.SimpleAssignmentExpression)
+                    && model.GetSymbolInfo(holder, cancellationToken).Symbol is ILocalSymbol local
+                    && Stable.MemberAssignedOnlyAt(member, local, function, model, store, cancellationToken)
+                    && model.LookupSymbols(exit.SpanStart, name: local.Name).Any(s => SymbolEqualityComparer.Default.Equals(s, local)))
+                {
+                    repeated.Add(member.WithoutTrivia().ToString());
+                    continue;
+                }
+
+                return null;
             }
 
             int ordinal = method.Parameters.IndexOf(method.Parameters.FirstOrDefault(p => p.Name == name)!);

@@ -89,4 +89,39 @@ internal static class Stable
 
         return true;
     }
+
+    /// <summary>
+    /// Whether <paramref name="member"/> (<c>desc.Addr</c>) is assigned only at <paramref name="store"/>, and its local
+    /// <paramref name="holder"/> only where it is declared or given a new object before it.
+    /// </summary>
+    public static bool MemberAssignedOnlyAt(MemberAccessExpressionSyntax member, ILocalSymbol holder, SyntaxNode function, SemanticModel model,
+        AssignmentExpressionSyntax store, CancellationToken cancellationToken)
+    {
+        string text = member.WithoutTrivia().ToString();
+        foreach (SyntaxNode node in function.DescendantNodes())
+        {
+            ExpressionSyntax? written = node switch
+            {
+                AssignmentExpressionSyntax a when a != store => a.Left,
+                ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.RefKeyword or (int)SyntaxKind.OutKeyword } r => r.Expression,
+                _ => null,
+            };
+            if (written is null)
+            {
+                continue;
+            }
+
+            if (written.WithoutTrivia().ToString() == text)
+            {
+                return false;
+            }
+
+            if (written is IdentifierNameSyntax id && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(id, cancellationToken).Symbol, holder))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

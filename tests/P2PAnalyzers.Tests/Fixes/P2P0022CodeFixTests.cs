@@ -289,4 +289,55 @@ public sealed class P2P0022CodeFixTests
             }
         }
         """);
+
+    // The address kept in a descriptor this function made: the unmap reads it from there.
+    [Fact]
+    public Task DescriptorDroppedOnRingFull_UnmapsItsAddress() => Verifier.CodeFix<P2P0022MappingLeakedCodeFix>(Usings + """
+        sealed class TxDesc { public DmaAddr Addr; public ulong Len; }
+
+        static class Tx
+        {
+            static int Xmit(PciDevice dev, KernelBuffer frame, ulong len, bool ringFull, Action<TxDesc> post)
+            {
+                var desc = new TxDesc();
+                desc.Addr = [|Dma.MapSingle(dev, frame, 0, len, DmaDirection.ToDevice)|];
+                if (Dma.MappingError(dev, desc.Addr))
+                {
+                    return -12;
+                }
+
+                if (ringFull)
+                {
+                    return -28;
+                }
+
+                post(desc);
+                return 0;
+            }
+        }
+        """, Usings + """
+        sealed class TxDesc { public DmaAddr Addr; public ulong Len; }
+
+        static class Tx
+        {
+            static int Xmit(PciDevice dev, KernelBuffer frame, ulong len, bool ringFull, Action<TxDesc> post)
+            {
+                var desc = new TxDesc();
+                desc.Addr = Dma.MapSingle(dev, frame, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, desc.Addr))
+                {
+                    return -12;
+                }
+
+                if (ringFull)
+                {
+                    Dma.UnmapSingle(dev, desc.Addr, len, DmaDirection.ToDevice);
+                    return -28;
+                }
+
+                post(desc);
+                return 0;
+            }
+        }
+        """);
 }
