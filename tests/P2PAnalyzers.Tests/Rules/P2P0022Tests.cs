@@ -934,4 +934,22 @@ public sealed class P2P0022Tests
             }
         }
         """);
+
+    // Returned inside a tuple, the mapping is the caller's.
+    [Fact]
+    public Task AddressReturnedInATuple_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Rx
+        {
+            static (DmaAddr Addr, ulong Len) MapRx(PciDevice dev, KernelBuffer buf, ulong len)
+            {
+                DmaAddr a = Dma.MapSingle(dev, buf, 0, len, DmaDirection.FromDevice);
+                if (Dma.MappingError(dev, a))
+                {
+                    return (DmaAddr.MappingError, 0);
+                }
+
+                return (a, len);
+            }
+        }
+        """);
 }

@@ -176,7 +176,19 @@ internal sealed class MappingOwnership
         });
 
     /// <summary>Whether a returned value hands the mapping on (its address, count or table, or what holds the table).</summary>
-    public bool HandsOn(IOperation returned) => Carries(returned) || IsMap(returned) || Holds(returned) || IsFreshHolder(returned);
+    public bool HandsOn(IOperation returned) =>
+        Carries(returned) || IsMap(returned) || Holds(returned) || IsFreshHolder(returned)
+        || returned switch
+        {
+            // What the returned value is made of (a tuple, a new object, either arm), not what it was computed from:
+            // `return MappingError(dev, a) ? empty : Read(dev, a)` returns bytes, not the mapping.
+            ITupleOperation tuple => tuple.Elements.Any(HandsOn),
+            IConversionOperation conversion => HandsOn(conversion.Operand),
+            IObjectCreationOperation creation => creation.Arguments.Any(a => HandsOn(a.Value)) || (creation.Initializer?.Initializers.Any(HandsOn) ?? false),
+            ISimpleAssignmentOperation member => HandsOn(member.Value),
+            IConditionalOperation conditional => HandsOn(conditional.WhenTrue) || (conditional.WhenFalse is { } f && HandsOn(f)),
+            _ => false,
+        };
 
     /// <summary>What <paramref name="condition"/> says about the mapping.</summary>
     public FailureTest Failed(IOperation condition)
