@@ -27,6 +27,7 @@ internal static class CleanTemplates
         new("CmbBusAddress", "nvme CMB and peer doorbell from the bus address", false, CmbBusAddress),
         new("AmdgpuFreeSgt", "amdgpu_vram_mgr_free_sgt: unmap of its own resource mappings", false, AmdgpuFreeSgt),
         new("DmaApiHowtoSg", "dma-api-howto: the DMA side iterated over dma_map_sg's count, unmap and syncs with nents", false, DmaApiHowtoSg),
+        new("DmaApiHowtoUnwind", "dma-api-howto: two mappings unwound through labels; a helper's mapping unmapped on the later failure", false, DmaApiHowtoUnwind),
     };
 
     private static string PhysVecExporter(string c, Rng r) => $$"""
@@ -615,6 +616,86 @@ internal static class CleanTemplates
 
                     Dma.UnmapResource(dev, sg.DmaAddress, sg.DmaLength, dir);
                 }
+            }
+        }
+        """;
+
+    private static string DmaApiHowtoUnwind(string c, Rng r) => $$"""
+        public sealed class {{c}}Unwind
+        {
+            private readonly PciDevice _dev;
+            private readonly DmaAddr[] _ring = new DmaAddr[{{r.Next(2, 9)}}];
+            private SgTable _sg = SgTable.Alloc({{r.Next(1, 5)}});
+            private int _sgCount;
+
+            public {{c}}Unwind(PciDevice dev) => _dev = dev;
+
+            // Documentation/core-api/dma-api-howto.rst: map_error_handling1/2
+            public int Xmit(KernelBuffer hdr, KernelBuffer payload, ulong size)
+            {
+                int ret;
+                DmaAddr dmaAddr1 = Dma.MapSingle(_dev, hdr, 0, size, DmaDirection.ToDevice);
+                if (Dma.MappingError(_dev, dmaAddr1))
+                {
+                    ret = -12;
+                    goto mapErrorHandling1;
+                }
+
+                DmaAddr dmaAddr2 = Dma.MapSingle(_dev, payload, 0, size, DmaDirection.ToDevice);
+                if (Dma.MappingError(_dev, dmaAddr2))
+                {
+                    ret = -12;
+                    goto mapErrorHandling2;
+                }
+
+                _ring[0] = dmaAddr1;
+                _ring[1] = dmaAddr2;
+                return 0;
+
+            mapErrorHandling2:
+                Dma.UnmapSingle(_dev, dmaAddr1, size, DmaDirection.ToDevice);
+            mapErrorHandling1:
+                return ret;
+            }
+
+            // a helper that maps the buffer's table and keeps the count (cx25821_alsa_dma_map)
+            private int DmaMap()
+            {
+                _sgCount = Dma.MapSg(_dev, _sg, _sg.Count, DmaDirection.FromDevice);
+                return _sgCount == 0 ? -12 : 0;
+            }
+
+            private int DmaUnmap()
+            {
+                if (_sgCount == 0)
+                {
+                    return 0;
+                }
+
+                Dma.UnmapSg(_dev, _sg, _sg.Count, DmaDirection.FromDevice);
+                _sgCount = 0;
+                return 0;
+            }
+
+            private int BuildProgram(int lines) => lines > 0 ? 0 : -22;
+
+            // snd_cx25821_hw_params as fixed: the helper's mapping unmapped when the program cannot be built
+            public int HwParams(int lines)
+            {
+                int ret = DmaMap();
+                if (ret < 0)
+                {
+                    return ret;
+                }
+
+                ret = BuildProgram(lines);
+                if (ret < 0)
+                {
+                    DmaUnmap();
+                    return ret;
+                }
+
+                return 0;
             }
         }
         """;
