@@ -13,8 +13,9 @@ namespace P2PAnalyzers.CodeFixes.Fixes;
 
 /// <summary>
 /// P2P0022: unmaps just before the leaking return or throw, with the map call's own arguments (the unwinding the
-/// kernel writes as <c>err_unmap:</c>). Offered only where every path to that exit leaks the mapping (the analyzer
-/// says so), where the address is a local the map call initialised, and where every argument it repeats still means
+/// kernel writes as <c>err_unmap:</c>), or, at an error label shared with paths that hold no mapping, before each goto
+/// into it taken with the mapping live (as cx25821's fix did). Offered only where every path to that exit leaks the
+/// mapping, or every goto is taken always or never with it (the analyzer says so), where the address is a local the map call initialised, and where every argument it repeats still means
 /// the same there: a constant, or a local, parameter or member chain the function never assigns (the address local:
 /// only at the map), without calls in it.
 /// </summary>
@@ -39,7 +40,8 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
 
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-        if (!diagnostic.Properties.ContainsKey(P2P0022MappingLeakedAnalyzer.OnlyLeaksProperty)
+        bool unwind = diagnostic.Properties.ContainsKey(P2P0022MappingLeakedAnalyzer.UnwindAtGotosProperty);
+        if (!(unwind || diagnostic.Properties.ContainsKey(P2P0022MappingLeakedAnalyzer.OnlyLeaksProperty))
             || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax map
             || diagnostic.AdditionalLocations.FirstOrDefault() is not Location at || at.SourceTree != root.SyntaxTree
             || root.FindNode(at.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<StatementSyntax>() is not StatementSyntax exit
@@ -54,6 +56,27 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
             return null;
         }
 
+        // Where the unmap goes: before the exit, or before each goto into the shared error label the analyzer listed.
+        var targets = new List<StatementSyntax>();
+        foreach (Location l in unwind ? diagnostic.AdditionalLocations.Skip(1) : Enumerable.Empty<Location>())
+        {
+            if (l.SourceTree != root.SyntaxTree || root.FindNode(l.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<GotoStatementSyntax>() is not GotoStatementSyntax jump)
+            {
+                return null;
+            }
+
+            targets.Add(jump);
+        }
+
+        if (!unwind)
+        {
+            targets.Add(exit);
+        }
+        else if (targets.Count == 0)
+        {
+            return null;
+        }
+
         var repeated = new List<string> { map.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString() };
         var checkedExpressions = new List<ExpressionSyntax> { map.ArgumentList.Arguments[0].Expression };
         foreach (string name in unmap.Repeats)
@@ -61,7 +84,7 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
             if (name == "#")
             {
                 if (AddressLocal(map, model, cancellationToken) is ILocalSymbol address && Stable.Unassigned(address, function, model, map, cancellationToken)
-                    && model.LookupSymbols(exit.SpanStart, name: address.Name).Any(s => SymbolEqualityComparer.Default.Equals(s, address)))
+                    && targets.All(t => model.LookupSymbols(t.SpanStart, name: address.Name).Any(s => SymbolEqualityComparer.Default.Equals(s, address))))
                 {
                     repeated.Add(address.Name);
                     continue;
@@ -73,7 +96,7 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
                     && store.IsKind(SyntaxKind.SimpleAssignmentExpression)
                     && model.GetSymbolInfo(holder, cancellationToken).Symbol is ILocalSymbol local
                     && Stable.MemberAssignedOnlyAt(member, local, function, model, store, cancellationToken)
-                    && model.LookupSymbols(exit.SpanStart, name: local.Name).Any(s => SymbolEqualityComparer.Default.Equals(s, local)))
+                    && targets.All(t => model.LookupSymbols(t.SpanStart, name: local.Name).Any(s => SymbolEqualityComparer.Default.Equals(s, local))))
                 {
                     repeated.Add(member.WithoutTrivia().ToString());
                     continue;
@@ -98,13 +121,24 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
             repeated.Add(given.WithoutTrivia().ToString());
         }
 
-        if (checkedExpressions.Any(e => !Stable.Expression(e, function, model, exit.SpanStart, cancellationToken)))
+        if (targets.Any(t => checkedExpressions.Any(e => !Stable.Expression(e, function, model, t.SpanStart, cancellationToken))))
         {
             return null;
         }
 
         StatementSyntax call = FixDocument.Statement($"global::P2PDma.Mapping.Dma.{unmap.Unmap}({string.Join(", ", repeated)});");
-        return Insert(root, exit, call);
+        SyntaxNode? tracked = root.TrackNodes(targets);
+        foreach (StatementSyntax target in targets)
+        {
+            if (tracked?.GetCurrentNode(target) is not StatementSyntax current)
+            {
+                return null;
+            }
+
+            tracked = Insert(tracked, current, call);
+        }
+
+        return tracked;
     }
 
     /// <summary>The local the map call's result is put in where it is declared or assigned.</summary>

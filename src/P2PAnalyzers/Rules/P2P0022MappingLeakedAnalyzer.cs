@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -24,6 +26,9 @@ public sealed class P2P0022MappingLeakedAnalyzer : FlowRuleAnalyzer
     /// <summary>Set when every path to the reported exit leaks the mapping (the fix may unmap just before it).</summary>
     internal const string OnlyLeaksProperty = "OnlyLeaksReachExit";
 
+    /// <summary>Set when the fix unmaps before the gotos listed after the exit in the additional locations instead.</summary>
+    internal const string UnwindAtGotosProperty = "UnwindAtGotos";
+
     private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
 
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
@@ -45,15 +50,21 @@ public sealed class P2P0022MappingLeakedAnalyzer : FlowRuleAnalyzer
         SyntaxNode body = root.Syntax;
         if (ErrorReturnPaths.FirstLeak(flow.Graph, map, ownership.Ends, ownership.Failed, ownership.HandsOn, anyExit, body) is ErrorReturnPaths.Leak leak)
         {
-            // The fix adds the unmap just before the exit, which is sound only where every path to it leaks.
-            ImmutableDictionary<string, string?> properties = leak.OnlyLeaksReachIt
-                ? ImmutableDictionary<string, string?>.Empty.Add(OnlyLeaksProperty, "true")
-                : ImmutableDictionary<string, string?>.Empty;
+            // The fix adds the unmap just before the exit, which is sound only where every path to it leaks; at a shared error
+            // label, before the gotos taken with the mapping live (further additional locations), when UnwindGotos finds them
+            // (for the library's map calls: the fix writes their unmap, not a helper's).
             bool end = leak.Exit == body;
+            IReadOnlyList<Microsoft.CodeAnalysis.CSharp.Syntax.GotoStatementSyntax>? gotos =
+                leak.OnlyLeaksReachIt || end || symbols.RoleOf(map.TargetMethod) == Role.None ? null : UnwindGotos.Find(flow.Graph, leak.Exit, body, leak.Edges);
+            ImmutableDictionary<string, string?> properties =
+                leak.OnlyLeaksReachIt ? ImmutableDictionary<string, string?>.Empty.Add(OnlyLeaksProperty, "true")
+                : gotos is not null ? ImmutableDictionary<string, string?>.Empty.Add(UnwindAtGotosProperty, "true")
+                : ImmutableDictionary<string, string?>.Empty;
             string where = end ? "where the function ends"
                 : $"at '{Reporting.Text(leak.Exit)}'" + (leak.Error ? ", which returns an error" : string.Empty);
-            report(Diagnostic.Create(Descriptors.P2P0022MappingLeaked, map.Syntax.GetLocation(),
-                ImmutableArray.Create(end ? EndOf(body) : leak.Exit.GetLocation()), properties, Name(map, symbols), where));
+            IEnumerable<Location> locations = new[] { end ? EndOf(body) : leak.Exit.GetLocation() }
+                .Concat(gotos?.Select(g => g.GetLocation()) ?? Enumerable.Empty<Location>());
+            report(Diagnostic.Create(Descriptors.P2P0022MappingLeaked, map.Syntax.GetLocation(), locations, properties, Name(map, symbols), where));
         }
     }
 

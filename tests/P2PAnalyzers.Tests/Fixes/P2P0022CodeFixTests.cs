@@ -340,4 +340,104 @@ public sealed class P2P0022CodeFixTests
             }
         }
         """);
+
+    // An error label shared with the failures before the mapping: the unmap goes before the goto taken with it live, as
+    // the cx25821 fix put it, not at the label.
+    [Fact]
+    public Task SharedErrorLabel_UnmapsBeforeTheGotoTakenWithTheMapping() => Verifier.CodeFix<P2P0022MappingLeakedCodeFix>(Usings + Chip + """
+        static class Audio
+        {
+            static int Init(Chip chip) => chip.Pages > 0 ? 0 : -12;
+
+            static int BuildRisc(Chip chip, int pages) => pages > 0 ? 0 : -22;
+
+            static int HwParams(Chip chip, ref bool busy)
+            {
+                int ret = Init(chip);
+                if (ret < 0)
+                    goto error;
+
+                if ([|Dma.MapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice)|] != DmaError.None)
+                {
+                    ret = -12;
+                    goto error;
+                }
+
+                ret = BuildRisc(chip, chip.Pages);
+                if (ret < 0)
+                    goto error;
+
+                busy = true;
+                return 0;
+
+            error:
+                busy = false;
+                return ret;
+            }
+        }
+        """, Usings + Chip + """
+        static class Audio
+        {
+            static int Init(Chip chip) => chip.Pages > 0 ? 0 : -12;
+
+            static int BuildRisc(Chip chip, int pages) => pages > 0 ? 0 : -22;
+
+            static int HwParams(Chip chip, ref bool busy)
+            {
+                int ret = Init(chip);
+                if (ret < 0)
+                    goto error;
+
+                if (Dma.MapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice) != DmaError.None)
+                {
+                    ret = -12;
+                    goto error;
+                }
+
+                ret = BuildRisc(chip, chip.Pages);
+                if (ret < 0)
+                {
+                    Dma.UnmapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice);
+                    goto error;
+                }
+
+                busy = true;
+                return 0;
+
+            error:
+                busy = false;
+                return ret;
+            }
+        }
+        """);
+
+    // A goto reached both with the mapping and without it: an unmap before it would unmap what was never mapped.
+    [Fact]
+    public Task GotoTakenWithAndWithoutTheMapping_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedCodeFix>(Usings + Chip + """
+        static class Audio
+        {
+            static int BuildRisc(Chip chip, int pages) => pages > 0 ? 0 : -22;
+
+            static int HwParams(Chip chip, bool useDma)
+            {
+                int ret;
+                if (useDma)
+                {
+                    if ([|Dma.MapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice)|] != DmaError.None)
+                    {
+                        return -12;
+                    }
+                }
+
+                ret = BuildRisc(chip, chip.Pages);
+                if (ret < 0)
+                    goto error;
+
+                return 0;
+
+            error:
+                return ret;
+            }
+        }
+        """);
 }

@@ -77,7 +77,15 @@ internal static class ErrorReturnPaths
     /// it succeeded (none arrives before the map, after its unmap or hand-off, on its failure edge, without its test, or
     /// returning success), where an unmap added just before it is sound.
     /// </summary>
-    internal readonly record struct Leak(SyntaxNode Exit, bool OnlyLeaksReachIt, bool Error);
+    internal readonly record struct Leak(SyntaxNode Exit, bool OnlyLeaksReachIt, bool Error)
+    {
+        /// <summary>
+        /// For each conditional edge (a block and the value its condition has there), whether some path takes it with the
+        /// mapping live and tested, and whether some path takes it otherwise; from the walk of every path only.
+        /// </summary>
+        public IReadOnlyDictionary<(int Block, bool When), (bool Live, bool Other)> Edges { get; init; } =
+            new Dictionary<(int Block, bool When), (bool Live, bool Other)>();
+    }
 
     private enum Status : byte
     {
@@ -104,6 +112,7 @@ internal static class ErrorReturnPaths
         private readonly bool _exhaustive;
         // Every exit reached, with whether some path leaks there and whether some path arrives there otherwise.
         private readonly Dictionary<SyntaxNode, (bool Leaks, bool Other, bool Error)> _exits = new();
+        private readonly Dictionary<(int Block, bool When), (bool Live, bool Other)> _edges = new();
         private readonly bool _anyExit;
         private readonly SyntaxNode _body;
 
@@ -154,7 +163,7 @@ internal static class ErrorReturnPaths
             }
 
             return _exits.Where(e => e.Value.Leaks).OrderBy(e => e.Key == _body ? e.Key.Span.End : e.Key.SpanStart)
-                .Select(e => (Leak?)new Leak(e.Key, !e.Value.Other, e.Value.Error)).FirstOrDefault();
+                .Select(e => (Leak?)new Leak(e.Key, !e.Value.Other, e.Value.Error) { Edges = _edges }).FirstOrDefault();
         }
 
         private bool HoldsMap(IOperation op) => op.Syntax.SyntaxTree == _map.SyntaxTree && op.Syntax.Span.Contains(_map.Span);
@@ -217,7 +226,15 @@ internal static class ErrorReturnPaths
                     ImmutableDictionary<string, bool> remembered = _retested.Contains(text) ? state.Known.SetItem(text, plain) : state.Known;
                     // Past the test on its success edge the mapping is known to exist: an unmap there is sound.
                     bool tested = state.Tested || test is FailureTest.WhenTrue or FailureTest.WhenFalse;
-                    Step(branch, state with { Status = failedHere ? Status.Gone : state.Status, Tested = tested, Errors = errors, Known = remembered }, null);
+                    PathState taken = state with { Status = failedHere ? Status.Gone : state.Status, Tested = tested, Errors = errors, Known = remembered };
+                    if (_exhaustive)
+                    {
+                        bool live = taken.Status == Status.Live && taken.Tested;
+                        (bool Live, bool Other) use = _edges.TryGetValue((block.Ordinal, condition), out var u) ? u : default;
+                        _edges[(block.Ordinal, condition)] = (use.Live || live, use.Other || !live);
+                    }
+
+                    Step(branch, taken, null);
                 }
 
                 return next;
