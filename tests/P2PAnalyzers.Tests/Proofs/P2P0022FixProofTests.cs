@@ -31,4 +31,23 @@ public sealed class P2P0022FixProofTests
 
     private static int Run(string source, PciTopology topology, KernelBuffer buffer) =>
         ScenarioRunner.Invoke<int>(source, "Scenario", "Xmit", topology, topology.Device("nic0"), buffer, 4096u, true);
+
+    [Fact]
+    public void SharedErrorLabel_BeforeLeaksTheMappingUntilUnbind_AfterNone()
+    {
+        PciTopology t1 = ProofTopologies.SwitchLocalIommu();
+        Assert.Equal(-16, RunSetup(P2P0022ProofScenario.BeforeAtLabel, t1, t1.Memory.Kmalloc(4096)));
+        Assert.Equal(1, t1.DmaDebug.LiveMappings(t1.Device("nic0")));
+        t1.Device("nic0").Unbind();
+        Assert.Contains(t1.DmaDebug.Findings, f => f.Kind == DmaDebugFindingKind.LeakedAtUnbind);
+
+        PciTopology t2 = ProofTopologies.SwitchLocalIommu();
+        Assert.Equal(-16, RunSetup(P2P0022ProofScenario.AfterAtLabel, t2, t2.Memory.Kmalloc(4096)));
+        Assert.Equal(0, t2.DmaDebug.LiveMappings(t2.Device("nic0")));
+        t2.Device("nic0").Unbind();
+        Assert.Empty(t2.DmaDebug.Findings);
+    }
+
+    private static int RunSetup(string source, PciTopology topology, KernelBuffer buffer) =>
+        ScenarioRunner.Invoke<int>(source, "Scenario", "Setup", topology, topology.Device("nic0"), buffer, 4096u, true);
 }

@@ -952,4 +952,60 @@ public sealed class P2P0022Tests
             }
         }
         """);
+
+    // The error chosen by a conditional expression: the graph captures the local before the branch in the value.
+    [Fact]
+    public Task ErrorChosenByAConditionalExpression_Reports() => Verifier.Analyzer(Usings + """
+        static class Scenario
+        {
+            public static int Setup(PciDevice dev, KernelBuffer frame, uint size, bool ringFull)
+            {
+                int ret = 0;
+                DmaAddr dma = {|#0:Dma.MapSingle(dev, frame, 0, size, DmaDirection.ToDevice)|};
+                if (Dma.MappingError(dev, dma))
+                {
+                    ret = -12;
+                    goto error;
+                }
+
+                ret = ringFull ? -16 : 0;
+                if (ret < 0)
+                    {|#2:goto error;|}
+
+                Dma.UnmapSingle(dev, dma, size, DmaDirection.ToDevice);
+                return ret;
+
+            error:
+                {|#1:return ret;|}
+            }
+        }
+        """, Leak("Dma.MapSingle", "return ret;").WithLocation(2));
+
+    [Fact]
+    public Task ErrorSetOnOneBranch_Reports() => Verifier.Analyzer(Usings + """
+        static class Scenario
+        {
+            public static int Setup(PciDevice dev, KernelBuffer frame, uint size, bool ringFull)
+            {
+                int ret = 0;
+                DmaAddr dma = {|#0:Dma.MapSingle(dev, frame, 0, size, DmaDirection.ToDevice)|};
+                if (Dma.MappingError(dev, dma))
+                {
+                    ret = -12;
+                    goto error;
+                }
+
+                if (ringFull)
+                    ret = -16;
+                if (ret < 0)
+                    {|#2:goto error;|}
+
+                Dma.UnmapSingle(dev, dma, size, DmaDirection.ToDevice);
+                return ret;
+
+            error:
+                {|#1:return ret;|}
+            }
+        }
+        """, Leak("Dma.MapSingle", "return ret;").WithLocation(2));
 }

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -32,6 +34,15 @@ internal static class ErrorLocals
     public static ImmutableDictionary<ILocalSymbol, bool> After(IOperation op, ImmutableDictionary<ILocalSymbol, bool> errors)
     {
         IOperation inner = op is IExpressionStatementOperation statement ? statement.Operation : op;
+        if (inner is IAssignmentOperation { Target: IFlowCaptureReferenceOperation captured })
+        {
+            // The graph captured the target before a branch in the value (`ret = full ? -16 : 0`): the local it names is
+            // assigned something not known here, so what the path knew of it goes.
+            string name = captured.Syntax.ToString();
+            ILocalSymbol? named = errors.Keys.FirstOrDefault(l => l.Name == name);
+            return named is null ? errors : errors.Remove(named);
+        }
+
         if (inner is IAssignmentOperation { Target: ILocalReferenceOperation target } assignment)
         {
             if (inner is ISimpleAssignmentOperation && Constant(Unwrap(assignment.Value)) is long c)
