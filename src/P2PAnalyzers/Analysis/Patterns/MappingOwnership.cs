@@ -116,28 +116,22 @@ internal sealed class MappingOwnership
     }
 
     /// <summary>Whether <paramref name="op"/> (an operation of the graph, with what it contains) unmaps the mapping or hands it on.</summary>
-    public bool Ends(IOperation op)
-    {
-        foreach (IOperation o in op.DescendantsAndSelf())
-        {
-            switch (o)
-            {
-                case IAssignmentOperation assignment when IntoFreshObject(assignment):
-                    continue;
-                case IInvocationOperation inv when Ends(inv) || (inv.Instance is { } receiver && IsFreshHolder(receiver)):
-                case IObjectCreationOperation creation when creation.Arguments.Any(a => Carries(a.Value) || Holds(a.Value) || IsFreshHolder(a.Value)):
-                case IAssignmentOperation assignment when !IsLocal(assignment.Target)
-                    && ((_table && !Clears(assignment.Value)) || Carries(assignment.Value) || IsMap(assignment.Value)):
-                case IAssignmentOperation alias when IsFreshHolder(alias.Value):
-                case IArrayInitializerOperation init when init.ElementValues.Any(Carries):
-                case IFlowAnonymousFunctionOperation lambda when Captures(lambda.Syntax):
-                case IAnonymousFunctionOperation function when Captures(function.Syntax):
-                    return true;
-            }
-        }
+    public bool Ends(IOperation op) => op.DescendantsAndSelf().Any(EndsHere);
 
-        return false;
-    }
+    /// <summary>Whether this one operation (not what it contains) unmaps the mapping or hands it on.</summary>
+    private bool EndsHere(IOperation o) => o switch
+    {
+        IAssignmentOperation assignment when IntoFreshObject(assignment) => false,
+        IInvocationOperation inv => Ends(inv) || (inv.Instance is { } receiver && IsFreshHolder(receiver)),
+        IObjectCreationOperation creation => creation.Arguments.Any(a => Carries(a.Value) || Holds(a.Value) || IsFreshHolder(a.Value)),
+        IAssignmentOperation assignment => (!IsLocal(assignment.Target)
+                && ((_table && !Clears(assignment.Value)) || Carries(assignment.Value) || IsMap(assignment.Value)))
+            || IsFreshHolder(assignment.Value),
+        IArrayInitializerOperation init => init.ElementValues.Any(Carries),
+        IFlowAnonymousFunctionOperation lambda => Captures(lambda.Syntax),
+        IAnonymousFunctionOperation function => Captures(function.Syntax),
+        _ => false,
+    };
 
     /// <summary>A lambda or local function that names the mapping's local, table or what holds it may keep it.</summary>
     private bool Captures(SyntaxNode lambda)
@@ -168,12 +162,7 @@ internal sealed class MappingOwnership
     /// that kind: the loop may always run).
     /// </summary>
     public bool NeverReleased(IOperation root) =>
-        !root.DescendantsAndSelf().Any(o => o switch
-        {
-            IReturnOperation { ReturnedValue: { } value } => HandsOn(value),
-            IInvocationOperation or IObjectCreationOperation or IAssignmentOperation or IArrayInitializerOperation or IAnonymousFunctionOperation => Ends(o),
-            _ => false,
-        });
+        !root.DescendantsAndSelf().Any(o => o is IReturnOperation { ReturnedValue: { } value } ? HandsOn(value) : EndsHere(o));
 
     /// <summary>Whether a returned value hands the mapping on (its address, count or table, or what holds the table).</summary>
     public bool HandsOn(IOperation returned) =>
