@@ -83,8 +83,9 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
         {
             if (name == "#")
             {
-                if (AddressLocal(map, model, cancellationToken) is ILocalSymbol address && Stable.Unassigned(address, function, model, map, cancellationToken)
-                    && targets.All(t => model.LookupSymbols(t.SpanStart, name: address.Name).Any(s => SymbolEqualityComparer.Default.Equals(s, address))))
+                if (AddressLocal(map, model, cancellationToken) is (ILocalSymbol address, var addressStore)
+                    && (addressStore is null ? !Assignments.WrittenIn(function, address, model, cancellationToken) : Stable.AssignedOnlyAt(address, function, model, addressStore, cancellationToken))
+                    && targets.All(t => Stable.InScope(address, model, t.SpanStart)))
                 {
                     repeated.Add(address.Name);
                     continue;
@@ -95,8 +96,10 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
                 if (map.Parent is AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax holder } member } store
                     && store.IsKind(SyntaxKind.SimpleAssignmentExpression)
                     && model.GetSymbolInfo(holder, cancellationToken).Symbol is ILocalSymbol local
-                    && Stable.MemberAssignedOnlyAt(member, local, function, model, store, cancellationToken)
-                    && targets.All(t => model.LookupSymbols(t.SpanStart, name: local.Name).Any(s => SymbolEqualityComparer.Default.Equals(s, local))))
+                    && model.GetSymbolInfo(member, cancellationToken).Symbol is ISymbol stored
+                    && Stable.AssignedOnlyAt(stored, function, model, store, cancellationToken)
+                    && !Assignments.WrittenIn(function, local, model, cancellationToken)
+                    && targets.All(t => Stable.InScope(local, model, t.SpanStart)))
                 {
                     repeated.Add(member.WithoutTrivia().ToString());
                     continue;
@@ -141,12 +144,13 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
         return tracked;
     }
 
-    /// <summary>The local the map call's result is put in where it is declared or assigned.</summary>
-    private static ILocalSymbol? AddressLocal(InvocationExpressionSyntax map, SemanticModel model, CancellationToken cancellationToken) => map.Parent switch
+    /// <summary>The local the map call's result is put in where it is declared (no store) or assigned (that store).</summary>
+    private static (ILocalSymbol, AssignmentExpressionSyntax?)? AddressLocal(InvocationExpressionSyntax map, SemanticModel model, CancellationToken cancellationToken) => map.Parent switch
     {
-        EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator } => model.GetDeclaredSymbol(declarator, cancellationToken) as ILocalSymbol,
+        EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator } when model.GetDeclaredSymbol(declarator, cancellationToken) is ILocalSymbol declared
+            => (declared, null),
         AssignmentExpressionSyntax { Left: IdentifierNameSyntax name } assignment when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
-            => model.GetSymbolInfo(name, cancellationToken).Symbol as ILocalSymbol,
+            && model.GetSymbolInfo(name, cancellationToken).Symbol is ILocalSymbol assigned => (assigned, assignment),
         _ => null,
     };
 

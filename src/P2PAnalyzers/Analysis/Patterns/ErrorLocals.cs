@@ -30,7 +30,10 @@ internal static class ErrorLocals
         };
     }
 
-    /// <summary>The locals holding an error after <paramref name="op"/>: an assignment of an error adds, any other assignment removes.</summary>
+    /// <summary>
+    /// What the path knows of its locals after <paramref name="op"/>: a constant stored records an error (non-zero) or not,
+    /// an error value stored records one, any other store forgets the local.
+    /// </summary>
     public static ImmutableDictionary<ILocalSymbol, bool> After(IOperation op, ImmutableDictionary<ILocalSymbol, bool> errors)
     {
         IOperation inner = op is IExpressionStatementOperation statement ? statement.Operation : op;

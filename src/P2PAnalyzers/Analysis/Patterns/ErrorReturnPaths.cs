@@ -19,9 +19,6 @@ internal enum FailureTest : byte
 
     /// <summary>The mapping failed where the condition is false (<c>if (ret == 0)</c> after <c>ret = dma_map_sgtable(..)</c>).</summary>
     WhenFalse,
-
-    /// <summary>A helper of the compilation tests it: which edge failed is not known, so neither is followed.</summary>
-    Unknown,
 }
 
 /// <summary>
@@ -211,7 +208,7 @@ internal static class ErrorReturnPaths
                 void Follow(ControlFlowBranch branch, bool condition)
                 {
                     // The paths past the mapping's failure are followed too: an exit they reach is not only a leak's.
-                    bool failedHere = test == FailureTest.Unknown || (test == FailureTest.WhenTrue && condition) || (test == FailureTest.WhenFalse && !condition);
+                    bool failedHere = (test == FailureTest.WhenTrue && condition) || (test == FailureTest.WhenFalse && !condition);
                     bool plain = condition != negated;
                     if (state.Known.TryGetValue(text, out bool known) && known != plain)
                     {

@@ -21,6 +21,9 @@ namespace P2PAnalyzers.Analysis;
 /// or the table or an object holding it to a method of the compilation that unmaps or keeps a table (three calls deep;
 /// any method without a body here is assumed to); failed where the result says so (a <c>DmaError</c> other than None,
 /// a count of zero).</item>
+/// <item>A helper's mapping (<see cref="MappingHelpers"/>) is taken as a table mapping of what the helper was handed.</item>
+/// <item>An address stored into an object this function created (<c>desc = new TxDesc(); desc.Addr = ..</c>) moves into
+/// that object, which is then handed on or dropped in its stead.</item>
 /// </list>
 /// </summary>
 internal sealed class MappingOwnership
@@ -40,6 +43,7 @@ internal sealed class MappingOwnership
 
     // Locals that only ever hold objects this function created (every assignment a `new`).
     private readonly HashSet<ILocalSymbol> _fresh = new(SymbolEqualityComparer.Default);
+    private readonly HashSet<string> _captureNames;
 
     public MappingOwnership(IInvocationOperation map, MethodFlow flow, KnownSymbols k)
     {
@@ -59,6 +63,8 @@ internal sealed class MappingOwnership
             _count = MappingHelpers.ReturnsCount(map.TargetMethod);
             _roots = map.Arguments.Where(a => a.Value.Type?.IsReferenceType == true).Select(a => a.Value.Syntax.ToString()).ToArray();
         }
+
+        IOperation root = MethodFlow.RootOf(map);
         IOperation? holder = map.Parent;
         while (holder is IConversionOperation or IParenthesizedOperation)
         {
@@ -74,7 +80,6 @@ internal sealed class MappingOwnership
         if (_result is not null)
         {
             // Where the result local is assigned: a test of it means the map's result only before it is reused (ret = next()).
-            IOperation root = MethodFlow.RootOf(map);
             _resultStores = root.DescendantsAndSelf()
                 .Where(o => o is ISimpleAssignmentOperation { Target: ILocalReferenceOperation t } && SymbolEqualityComparer.Default.Equals(t.Local, _result)
                     || o is IVariableDeclaratorOperation d && SymbolEqualityComparer.Default.Equals(d.Symbol, _result) && d.Initializer is not null)
@@ -85,13 +90,12 @@ internal sealed class MappingOwnership
         if (!_table)
         {
             var assigned = new Dictionary<ILocalSymbol, bool>(SymbolEqualityComparer.Default);
-            foreach (IOperation o in MethodFlow.RootOf(map).DescendantsAndSelf())
+            foreach (IOperation o in root.DescendantsAndSelf())
             {
                 (ILocalSymbol? local, IOperation? value) = o switch
                 {
                     ISimpleAssignmentOperation { Target: ILocalReferenceOperation t } a => (t.Local, a.Value),
                     IVariableDeclaratorOperation { Initializer: { } init } d => (d.Symbol, init.Value),
-                    IDeclarationExpressionOperation or IInvocationOperation => (null, null),
                     _ => (null, null),
                 };
                 if (local is not null)
@@ -102,7 +106,7 @@ internal sealed class MappingOwnership
             }
 
             // A local passed by ref or out may be assigned anything: not fresh.
-            foreach (IArgumentOperation byRef in MethodFlow.RootOf(map).DescendantsAndSelf().OfType<IArgumentOperation>()
+            foreach (IArgumentOperation byRef in root.DescendantsAndSelf().OfType<IArgumentOperation>()
                 .Where(a => a.Parameter?.RefKind is RefKind.Ref or RefKind.Out && a.Value is ILocalReferenceOperation))
             {
                 assigned[((ILocalReferenceOperation)byRef.Value).Local] = false;
@@ -113,6 +117,13 @@ internal sealed class MappingOwnership
                 _fresh.Add(local.Key);
             }
         }
+
+        // The names a lambda must mention to capture the mapping: its local, the objects holding it, the table's root.
+        _captureNames = new HashSet<string>(
+            (_result is null ? Enumerable.Empty<string>() : new[] { _result.Name })
+                .Concat(_fresh.Select(l => l.Name))
+                .Concat(_roots.Concat(_tableText is null ? Enumerable.Empty<string>() : new[] { _tableText }).Select(path => path.Split('.')[0])),
+            System.StringComparer.Ordinal);
     }
 
     /// <summary>Whether <paramref name="op"/> (an operation of the graph, with what it contains) unmaps the mapping or hands it on.</summary>
@@ -134,27 +145,9 @@ internal sealed class MappingOwnership
     };
 
     /// <summary>A lambda or local function that names the mapping's local, table or what holds it may keep it.</summary>
-    private bool Captures(SyntaxNode lambda)
-    {
-        var names = new HashSet<string>(System.StringComparer.Ordinal);
-        if (_result is not null)
-        {
-            names.Add(_result.Name);
-        }
-
-        foreach (ILocalSymbol holder in _fresh)
-        {
-            names.Add(holder.Name);
-        }
-
-        foreach (string path in _roots.Concat(_tableText is null ? Enumerable.Empty<string>() : new[] { _tableText }))
-        {
-            names.Add(path.Split('.')[0]);
-        }
-
-        return lambda.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => names.Contains(n.Identifier.ValueText))
-            || (_result is null && !_table); // an address with no local of its own: whatever the lambda reads may be it
-    }
+    private bool Captures(SyntaxNode lambda) =>
+        lambda.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => _captureNames.Contains(n.Identifier.ValueText))
+        || (_result is null && !_table); // an address with no local of its own: whatever the lambda reads may be it
 
     /// <summary>
     /// Whether nothing in the body unmaps the mapping or hands it on, on any path: then it is lost wherever the function
@@ -204,8 +197,8 @@ internal sealed class MappingOwnership
                 return !_table && call.Arguments.Any(a => a.Parameter?.Ordinal == 1 && Carries(a.Value)) ? FailureTest.WhenTrue : FailureTest.None;
             }
 
-            // A helper of the compilation handed the mapping may test it; its polarity is unknown.
-            return call.Arguments.Any(a => Carries(a.Value)) && _k.IsSource(call.TargetMethod) ? FailureTest.Unknown : FailureTest.None;
+            // A helper of the compilation handed the mapping (which may test it) has already handed it on: Ends.
+            return FailureTest.None;
         }
 
         if (!_table || condition is not IBinaryOperation binary || !IsResult(binary.LeftOperand, binary.RightOperand, out long c, out bool mirrored))
@@ -253,14 +246,9 @@ internal sealed class MappingOwnership
 
     private bool IsResult(IOperation value)
     {
-        while (value is IConversionOperation conversion)
-        {
-            value = conversion.Operand;
-        }
-
+        value = Operand(value);
         return value.Syntax == _map.Syntax
-            || (value is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, _result) && HoldsResultAt(value.Syntax.SpanStart))
-            || (value is IFlowCaptureReferenceOperation && value.Syntax == _map.Syntax);
+            || (value is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, _result) && HoldsResultAt(value.Syntax.SpanStart));
     }
 
     /// <summary>Whether the last store into the result local before <paramref name="position"/> (in source order) is the map's.</summary>
@@ -310,29 +298,24 @@ internal sealed class MappingOwnership
         assignment.Target is IMemberReferenceOperation { Instance: ILocalReferenceOperation holder } && _fresh.Contains(holder.Local)
         && (Carries(assignment.Value) || IsMap(assignment.Value));
 
-    private bool IsFreshHolder(IOperation value)
-    {
-        while (value is IConversionOperation conversion)
-        {
-            value = conversion.Operand;
-        }
-
-        return value is ILocalReferenceOperation local && _fresh.Contains(local.Local);
-    }
+    private bool IsFreshHolder(IOperation value) => Operand(value) is ILocalReferenceOperation local && _fresh.Contains(local.Local);
 
     /// <summary>Whether the value is this mapping's address or count (the fact the map call made, copied anywhere).</summary>
     private bool Carries(IOperation value) =>
         value.Syntax != _map.Syntax && _flow.ValueOf(value.Syntax).Facts.Any(f => f.Origin.Source.Equals(_made));
 
-    private bool IsMap(IOperation value)
+    // The call itself (a default argument of it has the call's syntax too).
+    private bool IsMap(IOperation value) => Operand(value) is IInvocationOperation call && call.Syntax == _map.Syntax;
+
+    /// <summary>The value under its conversions and parentheses.</summary>
+    private static IOperation Operand(IOperation value)
     {
         while (value is IConversionOperation or IParenthesizedOperation)
         {
             value = value is IConversionOperation c ? c.Operand : ((IParenthesizedOperation)value).Operand;
         }
 
-        // The call itself (a default argument of it has the call's syntax too).
-        return value is IInvocationOperation && value.Syntax == _map.Syntax;
+        return value;
     }
 
     /// <summary>For a table mapping: the value is the table or an object it is reached from (<c>area</c> for <c>area.Mem.PageSgTable</c>).</summary>
@@ -356,11 +339,7 @@ internal sealed class MappingOwnership
     /// <summary>A store that records nothing: null, false or zero (<c>chip-&gt;buf = NULL</c> on the error path drops, not keeps).</summary>
     private static bool Clears(IOperation value)
     {
-        while (value is IConversionOperation conversion)
-        {
-            value = conversion.Operand;
-        }
-
+        value = Operand(value);
         return value.ConstantValue is { HasValue: true } c && (c.Value is null || c.Value is false || (ErrorLocals.Constant(value) == 0))
             || value is IDefaultValueOperation;
     }
