@@ -77,6 +77,12 @@ internal static class Descriptors
         messageFormat: "The mapping {0} made here is still mapped {1}; unmap it on that path (or hand it on) before leaving",
         description: "A function that fails must leave nothing behind: the kernel unwinds what it mapped with dma_unmap_* on its error path (goto err_unmap, Documentation/core-api/dma-api-howto.rst: 'clean up all DMA mappings which have already been mapped when there is an error in the middle'), and an address kept only in a local is lost wherever the function leaves without unmapping it. A leaked mapping is never unmapped: the IOVA space or swiotlb slots leak, and CONFIG_DMA_API_DEBUG reports it at unbind. io_uring's zcrx and cx25821's ALSA driver were fixed for exactly this in 2025.");
 
+    public static readonly DiagnosticDescriptor P2P0023UseAfterUnmap = Rule(
+        RuleIdentifiers.UseAfterUnmap,
+        title: "DMA address used after its unmap",
+        messageFormat: "'{0}' reaches {1} after {2}; a DMA address maps nothing once it is unmapped or its mapping failed",
+        description: "Once dma_unmap_* has run, or dma_mapping_error() has said the mapping failed, the address maps nothing: a second unmap frees an IOVA range that may already belong to another mapping, a sync touches a bounce buffer that is gone, and a device given the address writes wherever it now points. CONFIG_DMA_API_DEBUG reports 'device driver tries to free DMA memory it has already freed' or 'has not allocated', and 'sync DMA memory it has not allocated'. The Amlogic A4 SPI flash controller (aml_sfc_dma_buffer_setup, CVE-2026-43461) unmapped its data buffer twice and unmapped a failed mapping on its error path.");
+
     public static readonly DiagnosticDescriptor P2P0024ScatterlistCountConfusion = Rule(
         RuleIdentifiers.ScatterlistCountConfusion,
         title: "Scatterlist unmapped or synced with the mapped segment count",

@@ -15,6 +15,7 @@ internal static class RuleIdentifiers
     public const string MappingErrorNotChecked = "P2P0020";
     public const string UnmapDoesNotMatchMap = "P2P0021";
     public const string MappingLeaked = "P2P0022";
+    public const string UseAfterUnmap = "P2P0023";
     public const string ScatterlistCountConfusion = "P2P0024";
 
     /// <summary>All P2P rules share one category so that <c>dotnet_analyzer_diagnostic.category-P2PDma.severity</c> covers them.</summary>

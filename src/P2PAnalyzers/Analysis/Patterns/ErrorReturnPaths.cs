@@ -91,11 +91,9 @@ internal static class ErrorReturnPaths
         Gone,
     }
 
-    private readonly record struct PathState(Status Status, bool Tested, ImmutableDictionary<ILocalSymbol, bool> Errors, ImmutableDictionary<string, bool> Known)
+    private readonly record struct PathState(Status Status, bool Tested, PathConditions Conditions)
     {
-        public string Key => ((int)Status).ToString(System.Globalization.CultureInfo.InvariantCulture) + (Tested ? "t|" : "|")
-            + string.Join(",", Errors.Select(l => l.Key.Name + "@" + l.Key.Locations.FirstOrDefault()?.SourceSpan.Start + "=" + l.Value).OrderBy(x => x, StringComparer.Ordinal))
-            + "|" + string.Join(",", Known.Select(k => k.Key + "=" + k.Value).OrderBy(x => x, StringComparer.Ordinal));
+        public string Key => ((int)Status).ToString(System.Globalization.CultureInfo.InvariantCulture) + (Tested ? "t|" : "|") + Conditions.Key;
     }
 
     private sealed class Walker
@@ -124,19 +122,14 @@ internal static class ErrorReturnPaths
             _ends = ends;
             _failed = failed;
             _handsOn = handsOn;
-            _retested = new HashSet<string>(
-                graph.Blocks.Where(b => b.ConditionalSuccessor is not null && b.BranchValue is not null)
-                    .Select(b => Condition(b.BranchValue!).Text)
-                    .GroupBy(t => t, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key),
-                StringComparer.Ordinal);
+            _retested = PathConditions.Retested(graph);
         }
 
         public Leak? Run()
         {
             var seen = new HashSet<(int, string)>();
             var work = new Stack<(BasicBlock, PathState)>();
-            work.Push((_graph.Blocks[0], new PathState(Status.NotMade, false, ImmutableDictionary<ILocalSymbol, bool>.Empty.WithComparers(SymbolEqualityComparer.Default),
-                ImmutableDictionary<string, bool>.Empty.WithComparers(StringComparer.Ordinal))));
+            work.Push((_graph.Blocks[0], new PathState(Status.NotMade, false, PathConditions.Entry)));
             while (work.Count > 0)
             {
                 (BasicBlock block, PathState state) = work.Pop();
@@ -180,7 +173,7 @@ internal static class ErrorReturnPaths
                     state = state with { Status = Status.Gone };
                 }
 
-                state = state with { Errors = ErrorLocals.After(op, state.Errors), Known = Forget(op, state.Known) };
+                state = state with { Conditions = state.Conditions.After(op) };
             }
 
             IOperation? value = block.BranchValue;
@@ -197,7 +190,6 @@ internal static class ErrorReturnPaths
                 }
 
                 FailureTest test = state.Status == Status.Live ? _failed(value) : FailureTest.None;
-                (string text, bool negated) = Condition(value);
                 bool takenWhen = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
                 Follow(conditional, takenWhen);
                 if (block.FallThroughSuccessor is ControlFlowBranch otherwise)
@@ -209,21 +201,14 @@ internal static class ErrorReturnPaths
                 {
                     // The paths past the mapping's failure are followed too: an exit they reach is not only a leak's.
                     bool failedHere = (test == FailureTest.WhenTrue && condition) || (test == FailureTest.WhenFalse && !condition);
-                    bool plain = condition != negated;
-                    if (state.Known.TryGetValue(text, out bool known) && known != plain)
+                    if (state.Conditions.Take(value, condition, _retested) is not PathConditions conditions)
                     {
-                        return; // the same test went the other way earlier on this path
+                        return; // the path already knows the other way
                     }
 
-                    if (ErrorLocals.Refine(value, condition, state.Errors) is not { } errors)
-                    {
-                        return; // contradicts what the path knows of a local it tested
-                    }
-
-                    ImmutableDictionary<string, bool> remembered = _retested.Contains(text) ? state.Known.SetItem(text, plain) : state.Known;
                     // Past the test on its success edge the mapping is known to exist: an unmap there is sound.
                     bool tested = state.Tested || test is FailureTest.WhenTrue or FailureTest.WhenFalse;
-                    PathState taken = state with { Status = failedHere ? Status.Gone : state.Status, Tested = tested, Errors = errors, Known = remembered };
+                    PathState taken = state with { Status = failedHere ? Status.Gone : state.Status, Tested = tested, Conditions = conditions };
                     if (_exhaustive)
                     {
                         bool live = taken.Status == Status.Live && taken.Tested;
@@ -247,7 +232,7 @@ internal static class ErrorReturnPaths
             void Step(ControlFlowBranch branch, PathState s, IOperation? returned)
             {
                 // A path out of a try runs its finally blocks: an unmap or hand-off there ends it too.
-                if (s.Status == Status.Live && branch.FinallyRegions.Any(r => InRegion(_graph, r).Any(_ends)))
+                if (s.Status == Status.Live && branch.FinallyRegions.Any(r => PathConditions.InRegion(_graph, r).Any(_ends)))
                 {
                     s = s with { Status = Status.Gone };
                 }
@@ -255,7 +240,7 @@ internal static class ErrorReturnPaths
                 switch (branch.Semantics)
                 {
                     case ControlFlowBranchSemantics.Return when returned is not null:
-                        bool error = ErrorLocals.IsError(returned, s.Errors);
+                        bool error = ErrorLocals.IsError(returned, s.Conditions.Errors);
                         Arrive(returned.Syntax.Parent ?? returned.Syntax,
                             s.Status == Status.Live && !_ends(returned) && !_handsOn(returned) && (error || _anyExit), s.Tested, error);
                         return;
@@ -278,57 +263,6 @@ internal static class ErrorReturnPaths
         {
             (bool Leaks, bool Other, bool Error) known = _exits.TryGetValue(exit, out var k) ? k : default;
             _exits[exit] = (known.Leaks || leaks, known.Other || !leaks || !tested, known.Error || (leaks && error));
-        }
-
-        /// <summary>A condition by its text, <c>!</c> taken off.</summary>
-        private static (string Text, bool Negated) Condition(IOperation value)
-        {
-            bool negated = false;
-            while (value is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
-            {
-                negated = !negated;
-                value = not.Operand;
-            }
-
-            return (value.Syntax.ToString(), negated);
-        }
-
-        /// <summary>Conditions that read what <paramref name="op"/> assigns are no longer known.</summary>
-        private static ImmutableDictionary<string, bool> Forget(IOperation op, ImmutableDictionary<string, bool> known)
-        {
-            if (known.IsEmpty)
-            {
-                return known;
-            }
-
-            foreach (IOperation o in op.DescendantsAndSelf())
-            {
-                if (o is IAssignmentOperation assignment)
-                {
-                    string target = assignment.Target.Syntax.ToString();
-                    known = known.RemoveRange(known.Keys.Where(k => k.Contains(target)).ToList());
-                }
-            }
-
-            return known;
-        }
-    }
-
-    /// <summary>The operations of a region's blocks (a finally), branch values included.</summary>
-    private static IEnumerable<IOperation> InRegion(ControlFlowGraph graph, ControlFlowRegion region)
-    {
-        for (int i = region.FirstBlockOrdinal; i <= region.LastBlockOrdinal; i++)
-        {
-            BasicBlock b = graph.Blocks[i];
-            foreach (IOperation op in b.Operations)
-            {
-                yield return op;
-            }
-
-            if (b.BranchValue is not null)
-            {
-                yield return b.BranchValue;
-            }
         }
     }
 }

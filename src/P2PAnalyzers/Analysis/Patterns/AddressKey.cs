@@ -1,0 +1,137 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>
+/// Where a DMA address is kept, as the code names it (<c>sfc.Daddr</c>, <c>ring.Addrs[i]</c>, a local): two uses name
+/// the same storage when their texts agree and nothing the text reads was assigned between them. The parts are what a
+/// store must name to change what the text denotes (<c>i</c>, <c>ring.Addrs</c>, <c>ring</c>); the root is the local or
+/// parameter the chain starts from, or <c>this</c>, which a method of the compilation handed it may store into.
+/// </summary>
+internal sealed class AddressKey
+{
+    private AddressKey(string text, ImmutableHashSet<string> parts, ISymbol? root, bool rootIsThis)
+    {
+        Text = text;
+        Parts = parts;
+        Root = root;
+        RootIsThis = rootIsThis;
+    }
+
+    public string Text { get; }
+
+    public ImmutableHashSet<string> Parts { get; }
+
+    /// <summary>The local or parameter the chain starts from (null for <c>this</c> or a static member).</summary>
+    public ISymbol? Root { get; }
+
+    public bool RootIsThis { get; }
+
+    /// <summary>The key of the address <paramref name="value"/> reads (its conversions and parentheses taken off).</summary>
+    public static AddressKey Of(IOperation value)
+    {
+        value = Strip(value);
+        IOperation root = value;
+        while (true)
+        {
+            IOperation? inner = root switch
+            {
+                IMemberReferenceOperation member => member.Instance,
+                IArrayElementReferenceOperation element => element.ArrayReference,
+                _ => null,
+            };
+            if (inner is null)
+            {
+                break;
+            }
+
+            root = Strip(inner);
+        }
+
+        ISymbol? symbol = root switch
+        {
+            ILocalReferenceOperation l => l.Local,
+            IParameterReferenceOperation p => p.Parameter,
+            _ => null,
+        };
+        ImmutableHashSet<string> parts = value.Syntax.DescendantNodesAndSelf().OfType<ExpressionSyntax>()
+            .Select(e => Normalize(e.ToString())).ToImmutableHashSet(StringComparer.Ordinal);
+        return new AddressKey(Normalize(value.Syntax.ToString()), parts, symbol, root is IInstanceReferenceOperation);
+    }
+
+    /// <summary>The key of a local that holds the address.</summary>
+    public static AddressKey OfLocal(ILocalSymbol local) =>
+        new(local.Name, ImmutableHashSet.Create(StringComparer.Ordinal, local.Name), local, rootIsThis: false);
+
+    /// <summary>The text of a target or address without <c>this.</c> and whitespace.</summary>
+    public static string Normalize(string text)
+    {
+        string compact = new(text.Where(c => !char.IsWhiteSpace(c)).ToArray());
+        return compact.StartsWith("this.", StringComparison.Ordinal) ? compact.Substring("this.".Length) : compact;
+    }
+
+    /// <summary>Whether <paramref name="op"/> may change what the key denotes (a store into it or into what it reads).</summary>
+    public bool WrittenBy(IOperation op, Func<IMethodSymbol, bool> isLibrary)
+    {
+        foreach (IOperation o in op.DescendantsAndSelf())
+        {
+            IOperation? target = o switch
+            {
+                IAssignmentOperation assignment => assignment.Target,
+                IIncrementOrDecrementOperation step => step.Target,
+                IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } byRef => byRef.Value,
+                _ => null,
+            };
+            if (target is not null && (Parts.Contains(Normalize(target.Syntax.ToString())) || target is ITupleOperation))
+            {
+                return true;
+            }
+
+            // A method of the compilation handed the object the address lives in (or, for this's members, called on
+            // this; for a static member, any) may store a new address there: a ring refilled between two unmaps.
+            if (o is IInvocationOperation call && !isLibrary(call.TargetMethod) && Handed(call))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool Handed(IInvocationOperation call)
+    {
+        if (Root is null && !RootIsThis)
+        {
+            return true;
+        }
+
+        if (RootIsThis && (call.Instance is IInstanceReferenceOperation || (call.Instance is null && !call.TargetMethod.IsStatic)))
+        {
+            return true;
+        }
+
+        return call.Arguments.Concat(call.Instance is null ? Enumerable.Empty<IOperation>() : new[] { call.Instance })
+            .Any(a => a.DescendantsAndSelf().Any(d => d switch
+            {
+                ILocalReferenceOperation l => SymbolEqualityComparer.Default.Equals(l.Local, Root),
+                IParameterReferenceOperation p => SymbolEqualityComparer.Default.Equals(p.Parameter, Root),
+                IInstanceReferenceOperation => RootIsThis,
+                _ => false,
+            }));
+    }
+
+    private static IOperation Strip(IOperation value)
+    {
+        while (value is IConversionOperation or IParenthesizedOperation)
+        {
+            value = value is IConversionOperation c ? c.Operand : ((IParenthesizedOperation)value).Operand;
+        }
+
+        return value;
+    }
+}

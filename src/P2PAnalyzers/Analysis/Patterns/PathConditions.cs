@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>
+/// What a path through one body knows of its conditions, for the path walks of family 3 (<see cref="ErrorReturnPaths"/>,
+/// <see cref="UnmappedUsePaths"/>): the locals it knows to hold an error or not (<see cref="ErrorLocals"/>), and the
+/// conditions it has seen decided, by text: a condition the body tests more than once
+/// (<c>if (!is_dmabuf) map; .. if (ret &amp;&amp; !is_dmabuf) unmap;</c>) and a flag the path set to a constant
+/// (<c>mapped = false; .. if (mapped) unmap;</c>). An edge that contradicts them is not taken.
+/// </summary>
+internal readonly record struct PathConditions(ImmutableDictionary<ILocalSymbol, bool> Errors, ImmutableDictionary<string, bool> Known)
+{
+    /// <summary>A path at the entry: nothing known.</summary>
+    public static PathConditions Entry { get; } = new(
+        ImmutableDictionary<ILocalSymbol, bool>.Empty.WithComparers(SymbolEqualityComparer.Default),
+        ImmutableDictionary<string, bool>.Empty.WithComparers(StringComparer.Ordinal));
+
+    /// <summary>The part of a path's key (for the walks' visited sets) that these conditions make.</summary>
+    public string Key =>
+        string.Join(",", Errors.Select(l => l.Key.Name + "@" + l.Key.Locations.FirstOrDefault()?.SourceSpan.Start + "=" + l.Value).OrderBy(x => x, StringComparer.Ordinal))
+        + "|" + string.Join(",", Known.Select(k => k.Key + "=" + k.Value).OrderBy(x => x, StringComparer.Ordinal));
+
+    /// <summary>The texts of the conditions <paramref name="graph"/> branches on more than once.</summary>
+    public static HashSet<string> Retested(ControlFlowGraph graph) => new(
+        graph.Blocks.Where(b => b.ConditionalSuccessor is not null && b.BranchValue is not null)
+            .Select(b => Condition(b.BranchValue!).Text)
+            .GroupBy(t => t, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key),
+        StringComparer.Ordinal);
+
+    /// <summary>
+    /// What the path knows after <paramref name="op"/>: conditions reading what it assigns are forgotten; with
+    /// <paramref name="flags"/>, a constant <c>bool</c> stored is remembered as that condition's value.
+    /// </summary>
+    public PathConditions After(IOperation op, bool flags = false)
+    {
+        ImmutableDictionary<string, bool> known = Known;
+        foreach (IOperation o in op.DescendantsAndSelf())
+        {
+            if (o is IAssignmentOperation assignment)
+            {
+                string target = assignment.Target.Syntax.ToString();
+                if (!known.IsEmpty)
+                {
+                    known = known.RemoveRange(known.Keys.Where(k => k.Contains(target)).ToList());
+                }
+
+                if (flags && o is ISimpleAssignmentOperation && assignment.Value.ConstantValue is { HasValue: true, Value: bool set })
+                {
+                    known = known.SetItem(target, set);
+                }
+            }
+        }
+
+        return new PathConditions(ErrorLocals.After(op, Errors), known);
+    }
+
+    /// <summary>
+    /// The conditions on the edge where <paramref name="value"/> is <paramref name="holds"/>; null when the path already
+    /// knows the other way (the edge cannot be taken on it).
+    /// </summary>
+    public PathConditions? Take(IOperation value, bool holds, HashSet<string> retested)
+    {
+        (string text, bool negated) = Condition(value);
+        bool plain = holds != negated;
+        if (Known.TryGetValue(text, out bool known) && known != plain)
+        {
+            return null; // the same test went the other way earlier on this path
+        }
+
+        if (ErrorLocals.Refine(value, holds, Errors) is not { } errors)
+        {
+            return null; // contradicts what the path knows of a local it tested
+        }
+
+        return new PathConditions(errors, retested.Contains(text) ? Known.SetItem(text, plain) : Known);
+    }
+
+    /// <summary>A condition by its text, <c>!</c> taken off.</summary>
+    public static (string Text, bool Negated) Condition(IOperation value)
+    {
+        bool negated = false;
+        while (value is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+        {
+            negated = !negated;
+            value = not.Operand;
+        }
+
+        return (value.Syntax.ToString(), negated);
+    }
+
+    /// <summary>The operations of a region's blocks (a finally), branch values included.</summary>
+    public static IEnumerable<IOperation> InRegion(ControlFlowGraph graph, ControlFlowRegion region)
+    {
+        for (int i = region.FirstBlockOrdinal; i <= region.LastBlockOrdinal; i++)
+        {
+            BasicBlock b = graph.Blocks[i];
+            foreach (IOperation op in b.Operations)
+            {
+                yield return op;
+            }
+
+            if (b.BranchValue is not null)
+            {
+                yield return b.BranchValue;
+            }
+        }
+    }
+}

@@ -1,0 +1,267 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>What a mapping's address was when a use reached it.</summary>
+internal enum UnmappedBy : byte
+{
+    /// <summary>An unmap of the same storage ran earlier on the path (debug.c: "free DMA memory it has already freed").</summary>
+    Unmap,
+
+    /// <summary>The path is on the failure edge of the mapping's test (debug.c: "free DMA memory it has not allocated").</summary>
+    Failure,
+}
+
+/// <summary>
+/// A use of a mapping's address on a path where it no longer maps anything: <see cref="Site"/> is the earlier unmap or
+/// the failed test. <see cref="OnlyAfter"/>: every path reaching the use arrives so (an unmap there can go).
+/// <see cref="SiteLeadsHere"/>: every path from the earlier unmap reaches this use before any other use and before
+/// leaving (the earlier unmap can go, the kernel's fix for a double unmap at a shared error label).
+/// </summary>
+internal readonly record struct UnmappedUse(MappingUse Use, SyntaxNode Site, UnmappedBy By, bool OnlyAfter, bool SiteLeadsHere);
+
+/// <summary>
+/// P2P0023's walk: one mapping followed path by path through a body's control flow graph from the entry, as
+/// <see cref="ErrorReturnPaths"/> follows it (<see cref="PathConditions"/> prune the edges a path cannot take), with the
+/// storage its unmap named (<see cref="AddressKey"/>). A use of that storage after the unmap, or of the mapping on its
+/// failure edge, is reported; a new map, or a store into what the storage's text reads, ends the path's interest.
+/// </summary>
+internal static class UnmappedUsePaths
+{
+    // Bodies are small; past this many states the walk gives up (no report).
+    private const int MaxStates = 4096;
+
+    /// <summary>The first such use in source order, or null.</summary>
+    /// <param name="graph">The body's control flow graph.</param>
+    /// <param name="map">The map call (of the original tree: matched to the graph by syntax).</param>
+    /// <param name="mapKey">Where the map's result is stored (null when it is not).</param>
+    /// <param name="uses">This mapping's uses in the body (of the original tree), outside lambdas.</param>
+    /// <param name="isUnmap">Which of those uses unmaps it.</param>
+    /// <param name="failed">What a branch condition says about the mapping.</param>
+    /// <param name="isLibrary">Methods that store no address into what they are handed.</param>
+    public static UnmappedUse? First(ControlFlowGraph graph, IOperation map, AddressKey? mapKey, IReadOnlyList<MappingUse> uses, Func<MappingUse, bool> isUnmap,
+        Func<IOperation, FailureTest> failed, Func<IMethodSymbol, bool> isLibrary) =>
+        new Walker(graph, map.Syntax, mapKey, uses, isUnmap, failed, isLibrary).Run();
+
+    private enum Status : byte
+    {
+        NotMade,
+        Live,
+        Unmapped,
+        Failed,
+    }
+
+    // Met: the path has reached a use since Site (the first use after an unmap decides whether that unmap may go).
+    private readonly record struct PathState(Status Status, SyntaxNode? Site, AddressKey? Key, bool Met, PathConditions Conditions)
+    {
+        public string Id => ((int)Status).ToString(System.Globalization.CultureInfo.InvariantCulture) + "|" + Site?.SpanStart + "|" + Key?.Text + "|" + Met + "|" + Conditions.Key;
+    }
+
+    private sealed class Walker
+    {
+        private readonly ControlFlowGraph _graph;
+        private readonly SyntaxNode _map;
+        private readonly AddressKey? _mapKey;
+        private readonly IReadOnlyList<MappingUse> _uses;
+        private readonly Func<MappingUse, bool> _isUnmap;
+        private readonly Func<IOperation, FailureTest> _failed;
+        private readonly Func<IMethodSymbol, bool> _isLibrary;
+        private readonly HashSet<string> _retested;
+        private readonly List<(MappingUse Use, SyntaxNode Site, UnmappedBy By)> _found = new();
+        // How each use was reached: on some path after the unmap or failure, and on some path otherwise.
+        private readonly Dictionary<SyntaxNode, (bool After, bool Other)> _reached = new();
+        // From each unmap: the uses of its storage met first, and whether some path left or lost interest before one.
+        private readonly Dictionary<SyntaxNode, (HashSet<SyntaxNode> First, bool Escapes)> _fromSite = new();
+
+        public Walker(ControlFlowGraph graph, SyntaxNode map, AddressKey? mapKey, IReadOnlyList<MappingUse> uses, Func<MappingUse, bool> isUnmap,
+            Func<IOperation, FailureTest> failed, Func<IMethodSymbol, bool> isLibrary)
+        {
+            _isUnmap = isUnmap;
+            _graph = graph;
+            _map = map;
+            _mapKey = mapKey;
+            _uses = uses;
+            _failed = failed;
+            _isLibrary = isLibrary;
+            _retested = PathConditions.Retested(graph);
+        }
+
+        public UnmappedUse? Run()
+        {
+            var seen = new HashSet<(int, string)>();
+            var work = new Stack<(BasicBlock, PathState)>();
+            work.Push((_graph.Blocks[0], new PathState(Status.NotMade, null, null, false, PathConditions.Entry)));
+            while (work.Count > 0)
+            {
+                (BasicBlock block, PathState state) = work.Pop();
+                if (!seen.Add((block.Ordinal, state.Id)))
+                {
+                    continue;
+                }
+
+                if (seen.Count > MaxStates)
+                {
+                    return null;
+                }
+
+                foreach ((BasicBlock, PathState) next in Walk(block, state))
+                {
+                    work.Push(next);
+                }
+            }
+
+            if (_found.OrderBy(f => f.Use.At.Syntax.SpanStart).ThenBy(f => f.By).ThenBy(f => f.Site.SpanStart).FirstOrDefault() is not { Site: not null } first)
+            {
+                return null;
+            }
+
+            SyntaxNode at = first.Use.At.Syntax;
+            bool onlyAfter = _reached.TryGetValue(at, out var reached) && !reached.Other;
+            bool leadsHere = first.By == UnmappedBy.Unmap && _fromSite.TryGetValue(first.Site, out var from) && !from.Escapes
+                && from.First.Count == 1 && from.First.Contains(at);
+            return new UnmappedUse(first.Use, first.Site, first.By, onlyAfter, leadsHere);
+        }
+
+        private bool HoldsMap(IOperation op) => op.Syntax.SyntaxTree == _map.SyntaxTree && op.Syntax.Span.Contains(_map.Span);
+
+        private IEnumerable<MappingUse> UsesIn(IOperation op) =>
+            _uses.Where(u => u.At.Syntax.SyntaxTree == op.Syntax.SyntaxTree && op.Syntax.Span.Contains(u.At.Syntax.Span));
+
+        private PathState Step(IOperation op, PathState state)
+        {
+            if (HoldsMap(op))
+            {
+                Lose(state);
+                return state with { Status = Status.Live, Site = null, Key = null, Met = false, Conditions = state.Conditions.After(op, flags: true) };
+            }
+
+            foreach (MappingUse use in UsesIn(op))
+            {
+                SyntaxNode at = use.At.Syntax;
+                bool same = state.Key is null || AddressKey.Of(use.Operand).Text == state.Key.Text;
+                bool after = state.Status is Status.Unmapped or Status.Failed && same;
+                (bool After, bool Other) r = _reached.TryGetValue(at, out var known) ? known : default;
+                _reached[at] = (r.After || after, r.Other || !after);
+                if (after)
+                {
+                    _found.Add((use, state.Site!, state.Status == Status.Unmapped ? UnmappedBy.Unmap : UnmappedBy.Failure));
+                    if (state.Status == Status.Unmapped && !state.Met)
+                    {
+                        Site(state.Site!).First.Add(at);
+                    }
+
+                    state = state with { Met = true };
+                }
+                else if (state.Status == Status.Live && _isUnmap(use))
+                {
+                    state = state with { Status = Status.Unmapped, Site = at, Key = AddressKey.Of(use.Operand), Met = false };
+                }
+            }
+
+            if (state.Status is Status.Unmapped or Status.Failed && state.Key is AddressKey key && key.WrittenBy(op, _isLibrary))
+            {
+                Lose(state);
+                state = state with { Status = Status.NotMade, Site = null, Key = null, Met = false };
+            }
+
+            return state with { Conditions = state.Conditions.After(op, flags: true) };
+        }
+
+        /// <summary>A path that stops following the storage before meeting a use: the earlier unmap was not redundant on it.</summary>
+        private void Lose(PathState state)
+        {
+            if (state.Status == Status.Unmapped && !state.Met)
+            {
+                var s = Site(state.Site!);
+                _fromSite[state.Site!] = (s.First, true);
+            }
+        }
+
+        private (HashSet<SyntaxNode> First, bool Escapes) Site(SyntaxNode site)
+        {
+            if (!_fromSite.TryGetValue(site, out var s))
+            {
+                s = (new HashSet<SyntaxNode>(), false);
+                _fromSite[site] = s;
+            }
+
+            return s;
+        }
+
+        private List<(BasicBlock, PathState)> Walk(BasicBlock block, PathState state)
+        {
+            var next = new List<(BasicBlock, PathState)>();
+            foreach (IOperation op in block.Operations)
+            {
+                state = Step(op, state);
+            }
+
+            IOperation? value = block.BranchValue;
+            if (value is not null)
+            {
+                state = Step(value, state);
+            }
+
+            if (block.ConditionalSuccessor is ControlFlowBranch conditional && value is not null)
+            {
+                FailureTest test = state.Status == Status.Live ? _failed(value) : FailureTest.None;
+                bool takenWhen = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
+                Follow(conditional, takenWhen);
+                if (block.FallThroughSuccessor is ControlFlowBranch otherwise)
+                {
+                    Follow(otherwise, !takenWhen);
+                }
+
+                void Follow(ControlFlowBranch branch, bool condition)
+                {
+                    if (state.Conditions.Take(value, condition, _retested) is not PathConditions conditions)
+                    {
+                        return; // the path already knows the other way
+                    }
+
+                    bool failedHere = (test == FailureTest.WhenTrue && condition) || (test == FailureTest.WhenFalse && !condition);
+                    PathState taken = failedHere
+                        ? state with { Status = Status.Failed, Site = value.Syntax, Key = _mapKey, Met = false, Conditions = conditions }
+                        : state with { Conditions = conditions };
+                    Go(branch, taken);
+                }
+
+                return next;
+            }
+
+            if (block.FallThroughSuccessor is ControlFlowBranch fall)
+            {
+                Go(fall, state);
+            }
+
+            return next;
+
+            void Go(ControlFlowBranch branch, PathState s)
+            {
+                // A path out of a try runs its finally blocks: what they do happens on the way.
+                foreach (ControlFlowRegion region in branch.FinallyRegions)
+                {
+                    foreach (IOperation op in PathConditions.InRegion(_graph, region))
+                    {
+                        s = Step(op, s);
+                    }
+                }
+
+                if (branch.Destination is BasicBlock b && b.Kind == BasicBlockKind.Block
+                    && branch.Semantics is ControlFlowBranchSemantics.Regular)
+                {
+                    next.Add((b, s));
+                }
+                else
+                {
+                    Lose(s); // the function leaves (return, throw, end)
+                }
+            }
+        }
+    }
+}

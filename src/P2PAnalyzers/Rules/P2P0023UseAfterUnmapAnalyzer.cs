@@ -1,0 +1,133 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using P2PAnalyzers.Analysis;
+
+namespace P2PAnalyzers.Rules;
+
+/// <summary>
+/// P2P0023: a single mapping's address is unmapped again, synced, given to a device or stored into an entry after an
+/// unmap of the same storage on the path, or on the path where its mapping failed (Amlogic A4's
+/// <c>aml_sfc_dma_buffer_setup</c>: an inline unmap before <c>goto out_map_data</c>, whose label unmaps again; a failed
+/// mapping sent to the same label). Reported at the use, with the unmap or the failed test and the map call as
+/// additional locations (<see cref="UnmappedUsePaths"/>).
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class P2P0023UseAfterUnmapAnalyzer : FlowRuleAnalyzer
+{
+    /// <summary>Diagnostic property: which unmap the fix may remove, <see cref="RemoveUse"/> or <see cref="RemoveEarlier"/>.</summary>
+    internal const string FixProperty = "Remove";
+
+    /// <summary>The reported unmap: every path reaching it has unmapped already.</summary>
+    internal const string RemoveUse = "Use";
+
+    /// <summary>The earlier unmap (the first additional location): every path from it reaches the reported one first.</summary>
+    internal const string RemoveEarlier = "Earlier";
+
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.P2P0023UseAfterUnmap);
+
+    private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
+
+    private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
+        operation is IInvocationOperation inv && FactProducers.IsSingleMap(symbols.RoleOf(inv.TargetMethod));
+
+    private protected override bool Needs(Fact fact) => fact.Kind == FactKind.Dma;
+
+    private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
+    {
+        var map = (IInvocationOperation)candidate;
+        var made = new OriginSource(Origin.OfCall(map.TargetMethod), map.Syntax.GetLocation());
+        ISymbol? owner = map.SemanticModel?.GetEnclosingSymbol(map.Syntax.SpanStart);
+        if (owner is null)
+        {
+            return;
+        }
+
+        List<MappingUse> uses = UsesOf(MethodFlow.RootOf(map), owner, symbols, flow, made);
+        bool IsUnmap(MappingUse use) => use.At is IInvocationOperation inv && FactProducers.IsSingleUnmap(symbols.RoleOf(inv.TargetMethod));
+        // Nothing to find without an unmap and another use, or a use and a test that can say the mapping failed.
+        if (uses.Count == 0 || (uses.Count == 1 && !HasErrorTest(MethodFlow.RootOf(map), symbols)))
+        {
+            return;
+        }
+
+        var ownership = new MappingOwnership(map, flow, symbols);
+        bool IsLibrary(IMethodSymbol method) => SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, symbols.Dma?.ContainingAssembly)
+            || (method.ContainingNamespace?.ToDisplayString() is string ns && (ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal)));
+        if (UnmappedUsePaths.First(flow.Graph, map, KeyOf(map), uses, IsUnmap, ownership.Failed, IsLibrary) is not UnmappedUse found)
+        {
+            return;
+        }
+
+        ImmutableDictionary<string, string?> properties =
+            found.OnlyAfter && IsUnmap(found.Use) ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, RemoveUse)
+            : found.SiteLeadsHere && IsUnmap(found.Use) ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, RemoveEarlier)
+            : ImmutableDictionary<string, string?>.Empty;
+        string after = found.By == UnmappedBy.Unmap
+            ? $"{Called(found.Site)} unmapped it"
+            : $"its mapping failed ('{Reporting.Text(found.Site)}')";
+        report(Diagnostic.Create(Descriptors.P2P0023UseAfterUnmap, found.Use.At.Syntax.GetLocation(),
+            new[] { found.Site.GetLocation(), map.Syntax.GetLocation() }, properties,
+            Reporting.Text(found.Use.Operand.Syntax), found.Use.Description, after));
+    }
+
+    /// <summary>The uses of this mapping's address in the body, outside lambdas and local functions (they run elsewhere).</summary>
+    private static List<MappingUse> UsesOf(IOperation root, ISymbol owner, KnownSymbols symbols, MethodFlow flow, OriginSource made)
+    {
+        var uses = new List<MappingUse>();
+        var work = new Stack<IOperation>();
+        work.Push(root);
+        while (work.Count > 0)
+        {
+            IOperation op = work.Pop();
+            if (op is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                continue;
+            }
+
+            if (op.Kind is OperationKind.Invocation or OperationKind.SimpleAssignment)
+            {
+                uses.AddRange(MappingUses.Of(op, owner, symbols)
+                    .Where(u => flow.ValueOf(u.Operand.Syntax).Facts.Any(f => f.Kind == FactKind.Dma && f.Origin.Source.Equals(made))));
+            }
+
+            foreach (IOperation child in op.ChildOperations)
+            {
+                work.Push(child);
+            }
+        }
+
+        return uses;
+    }
+
+    private static bool HasErrorTest(IOperation root, KnownSymbols symbols) =>
+        root.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => symbols.RoleOf(i.TargetMethod) == Role.MappingError);
+
+    /// <summary>Where the map call's address is stored: a local it initialises, or the target it is assigned to.</summary>
+    private static AddressKey? KeyOf(IInvocationOperation map)
+    {
+        IOperation? holder = map.Parent;
+        while (holder is IConversionOperation or IParenthesizedOperation)
+        {
+            holder = holder.Parent;
+        }
+
+        return holder switch
+        {
+            ISimpleAssignmentOperation assignment => AddressKey.Of(assignment.Target),
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => AddressKey.OfLocal(declarator.Symbol),
+            _ => null,
+        };
+    }
+
+    private static string Called(SyntaxNode site) => site is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access }
+        ? $"{access.Expression}.{access.Name.Identifier.ValueText}"
+        : Reporting.Text(site);
+}

@@ -1,0 +1,541 @@
+using Microsoft.CodeAnalysis.Testing;
+using Verifier = P2PAnalyzers.Tests.Infrastructure.Verify<P2PAnalyzers.Rules.P2P0023UseAfterUnmapAnalyzer>;
+
+namespace P2PAnalyzers.Tests.Rules;
+
+/// <summary>
+/// P2P0023: a DMA address used after it was unmapped, or on the path where its mapping failed. The positives are the
+/// function fixed for exactly this ("spi: amlogic: spifc-a4: Fix DMA mapping error handling", 2026, CVE-2026-43461:
+/// aml_sfc_dma_buffer_setup unmapped its data buffer inline and again at out_map_data, and sent a failed mapping to
+/// the same label) as spi-amlogic-spifc-a4.c writes it, split as the kernel splits it (the controller struct, the
+/// setup that maps, the release that unmaps); the negatives are the fixed function, the DMA API documentation's
+/// unwinding examples, a ring refilled in place and a flag that records the unmap.
+/// </summary>
+public sealed class P2P0023Tests
+{
+    private const string Usings = """
+        using System;
+        using P2PDma.Addresses;
+        using P2PDma.Mapping;
+        using P2PDma.Memory;
+        using P2PDma.Pci;
+
+        """;
+
+    // drivers/spi/spi-amlogic-spifc-a4.c: the controller, its register writes and the release the transfers call.
+    private const string Sfc = """
+        sealed class Regmap
+        {
+            public uint Last;
+        }
+
+        sealed class AmlSfc
+        {
+            public PciDevice Dev = null!;
+            public Regmap RegmapBase = new();
+            public DmaAddr Daddr;
+            public DmaAddr Iaddr;
+            public int InfoBytes;
+        }
+
+        static partial class SpiAmlogicSpifcA4
+        {
+            const uint SfcCmd = 0x00;
+
+            static int RegmapWrite(Regmap map, uint reg, uint value)
+            {
+                map.Last = value;
+                return 0;
+            }
+
+            static uint CmdDataAddrL(DmaAddr a) => 0x8000u | (uint)(a.Raw & 0xffff);
+            static uint CmdDataAddrH(DmaAddr a) => 0x8100u | (uint)((a.Raw >> 16) & 0xffff);
+            static uint CmdInfoAddrL(DmaAddr a) => 0x8200u | (uint)(a.Raw & 0xffff);
+            static uint CmdInfoAddrH(DmaAddr a) => 0x8300u | (uint)((a.Raw >> 16) & 0xffff);
+
+            // aml_sfc_dma_buffer_release
+            static void AmlSfcDmaBufferRelease(AmlSfc sfc, int datalen, int infolen, DmaDirection dir)
+            {
+                Dma.UnmapSingle(sfc.Dev, sfc.Daddr, (ulong)datalen, dir);
+                if (infolen != 0)
+                {
+                    Dma.UnmapSingle(sfc.Dev, sfc.Iaddr, (ulong)infolen, dir);
+                    sfc.InfoBytes = 0;
+                }
+            }
+        }
+
+        """;
+
+    private static DiagnosticResult Used(string address, string use, string after) =>
+        Verifier.Diagnostic("P2P0023").WithLocation(0).WithLocation(1).WithLocation(2).WithArguments(address, use, after);
+
+    // aml_sfc_dma_buffer_setup as merged (4670db6f32e9, with the 2025 "ret =" fix): the info buffer's mapping failure
+    // unmaps the data buffer inline and jumps to out_map_data, which unmaps it again.
+    [Fact]
+    public Task AmlSfcDmaBufferSetup_InlineUnmapThenOutMapData_Reports() => Verifier.Analyzer(Usings + Sfc + """
+        static partial class SpiAmlogicSpifcA4
+        {
+            static int AmlSfcDmaBufferSetup(AmlSfc sfc, KernelBuffer databuf, int datalen, KernelBuffer? infobuf, int infolen, DmaDirection dir)
+            {
+                uint cmd = 0;
+                int ret;
+
+                sfc.Daddr = {|#2:Dma.MapSingle(sfc.Dev, databuf, 0, (ulong)datalen, dir)|};
+                if (Dma.MappingError(sfc.Dev, sfc.Daddr))
+                {
+                    Console.Error.WriteLine("DMA mapping error");
+                    ret = -12;
+                    goto out_map_data;
+                }
+
+                cmd = CmdDataAddrL(sfc.Daddr);
+                ret = RegmapWrite(sfc.RegmapBase, SfcCmd, cmd);
+                if (ret != 0)
+                    goto out_map_data;
+
+                cmd = CmdDataAddrH(sfc.Daddr);
+                ret = RegmapWrite(sfc.RegmapBase, SfcCmd, cmd);
+                if (ret != 0)
+                    goto out_map_data;
+
+                if (infobuf != null)
+                {
+                    sfc.Iaddr = Dma.MapSingle(sfc.Dev, infobuf, 0, (ulong)infolen, dir);
+                    if (Dma.MappingError(sfc.Dev, sfc.Iaddr))
+                    {
+                        Console.Error.WriteLine("DMA mapping error");
+                        ret = -12;
+                        {|#1:Dma.UnmapSingle(sfc.Dev, sfc.Daddr, (ulong)datalen, dir)|};
+                        goto out_map_data;
+                    }
+
+                    sfc.InfoBytes = infolen;
+                    cmd = CmdInfoAddrL(sfc.Iaddr);
+                    ret = RegmapWrite(sfc.RegmapBase, SfcCmd, cmd);
+                    if (ret != 0)
+                        goto out_map_info;
+
+                    cmd = CmdInfoAddrH(sfc.Iaddr);
+                    ret = RegmapWrite(sfc.RegmapBase, SfcCmd, cmd);
+                    if (ret != 0)
+                        goto out_map_info;
+                }
+
+                return 0;
+
+            out_map_info:
+                Dma.UnmapSingle(sfc.Dev, sfc.Iaddr, (ulong)datalen, dir);
+            out_map_data:
+                {|#0:Dma.UnmapSingle(sfc.Dev, sfc.Daddr, (ulong)datalen, dir)|};
+
+                return ret;
+            }
+        }
+        """, Used("sfc.Daddr", "Dma.UnmapSingle, which frees it", "Dma.UnmapSingle unmapped it"));
+
+    // The same function with the inline unmap gone (the fix's second hunk) still sends the data buffer's own mapping
+    // failure to out_map_data, which unmaps what was never mapped (the fix's first hunk returns instead).
+    [Fact]
+    public Task AmlSfcDmaBufferSetup_FailedMappingSentToOutMapData_Reports() => Verifier.Analyzer(Usings + Sfc + """
+        static partial class SpiAmlogicSpifcA4
+        {
+            static int AmlSfcDmaBufferSetup(AmlSfc sfc, KernelBuffer databuf, int datalen, KernelBuffer? infobuf, int infolen, DmaDirection dir)
+            {
+                uint cmd = 0;
+                int ret;
+
+                sfc.Daddr = {|#2:Dma.MapSingle(sfc.Dev, databuf, 0, (ulong)datalen, dir)|};
+                if ({|#1:Dma.MappingError(sfc.Dev, sfc.Daddr)|})
+                {
+                    Console.Error.WriteLine("DMA mapping error");
+                    ret = -12;
+                    goto out_map_data;
+                }
+
+                cmd = CmdDataAddrL(sfc.Daddr);
+                ret = RegmapWrite(sfc.RegmapBase, SfcCmd, cmd);
+                if (ret != 0)
+                    goto out_map_data;
+
+                if (infobuf != null)
+                {
+                    sfc.Iaddr = Dma.MapSingle(sfc.Dev, infobuf, 0, (ulong)infolen, dir);
+                    if (Dma.MappingError(sfc.Dev, sfc.Iaddr))
+                    {
+                        ret = -12;
+                        goto out_map_data;
+                    }
+
+                    cmd = CmdInfoAddrL(sfc.Iaddr);
+                    ret = RegmapWrite(sfc.RegmapBase, SfcCmd, cmd);
+                    if (ret != 0)
+                        goto out_map_info;
+                }
+
+                return 0;
+
+            out_map_info:
+                Dma.UnmapSingle(sfc.Dev, sfc.Iaddr, (ulong)infolen, dir);
+            out_map_data:
+                {|#0:Dma.UnmapSingle(sfc.Dev, sfc.Daddr, (ulong)datalen, dir)|};
+
+                return ret;
+            }
+        }
+        """, Used("sfc.Daddr", "Dma.UnmapSingle, which frees it", "its mapping failed ('Dma.MappingError(sfc.Dev, sfc.Daddr)')"));
+
+    // As fixed (b20b437666e1): the first failure returns, the second does not unmap inline, out_map_info uses infolen.
+    [Fact]
+    public Task AmlSfcDmaBufferSetup_AsFixed_NoDiagnostic() => Verifier.Analyzer(Usings + Sfc + """
+        static partial class SpiAmlogicSpifcA4
+        {
+            static int AmlSfcDmaBufferSetup(AmlSfc sfc, KernelBuffer databuf, int datalen, KernelBuffer? infobuf, int infolen, DmaDirection dir)
+            {
+                uint cmd = 0;
+                int ret;
+
+                sfc.Daddr = Dma.MapSingle(sfc.Dev, databuf, 0, (ulong)datalen, dir);
+                if (Dma.MappingError(sfc.Dev, sfc.Daddr))
+                {
+                    Console.Error.WriteLine("DMA mapping error");
+                    return -12;
+                }
+
+                cmd = CmdDataAddrL(sfc.Daddr);
+                ret = RegmapWrite(sfc.RegmapBase, SfcCmd, cmd);
+                if (ret != 0)
+                    goto out_map_data;
+
+                cmd = CmdDataAddrH(sfc.Daddr);
+                ret = RegmapWrite(sfc.RegmapBase, SfcCmd, cmd);
+                if (ret != 0)
+                    goto out_map_data;
+
+                if (infobuf != null)
+                {
+                    sfc.Iaddr = Dma.MapSingle(sfc.Dev, infobuf, 0, (ulong)infolen, dir);
+                    if (Dma.MappingError(sfc.Dev, sfc.Iaddr))
+                    {
+                        Console.Error.WriteLine("DMA mapping error");
+                        ret = -12;
+                        goto out_map_data;
+                    }
+
+                    sfc.InfoBytes = infolen;
+                    cmd = CmdInfoAddrL(sfc.Iaddr);
+                    ret = RegmapWrite(sfc.RegmapBase, SfcCmd, cmd);
+                    if (ret != 0)
+                        goto out_map_info;
+
+                    cmd = CmdInfoAddrH(sfc.Iaddr);
+                    ret = RegmapWrite(sfc.RegmapBase, SfcCmd, cmd);
+                    if (ret != 0)
+                        goto out_map_info;
+                }
+
+                return 0;
+
+            out_map_info:
+                Dma.UnmapSingle(sfc.Dev, sfc.Iaddr, (ulong)infolen, dir);
+            out_map_data:
+                Dma.UnmapSingle(sfc.Dev, sfc.Daddr, (ulong)datalen, dir);
+
+                return ret;
+            }
+        }
+        """);
+
+    // ---------------------------------------------------------------- Documentation/core-api/dma-api-howto.rst
+
+    [Fact]
+    public Task DmaApiHowtoExample1_UnwindsThroughItsLabels_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        sealed class TxRing { public DmaAddr Hdr, Payload; }
+
+        static class Howto
+        {
+            static int Xmit(PciDevice dev, KernelBuffer addr, ulong size, TxRing ring)
+            {
+                int ret;
+                DmaAddr dmaAddr1 = Dma.MapSingle(dev, addr, 0, size, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, dmaAddr1))
+                {
+                    ret = -12;
+                    goto mapErrorHandling1;
+                }
+
+                DmaAddr dmaAddr2 = Dma.MapSingle(dev, addr, 0, size, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, dmaAddr2))
+                {
+                    ret = -12;
+                    goto mapErrorHandling2;
+                }
+
+                ring.Hdr = dmaAddr1;
+                ring.Payload = dmaAddr2;
+                return 0;
+
+            mapErrorHandling2:
+                Dma.UnmapSingle(dev, dmaAddr1, size, DmaDirection.ToDevice);
+            mapErrorHandling1:
+                return ret;
+            }
+        }
+        """);
+
+    // The loop example: the mappings made so far unmapped backwards, one index at a time.
+    [Fact]
+    public Task DmaApiHowtoLoop_UnmapPrevOnFailure_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Howto
+        {
+            static int MapAll(PciDevice dev, KernelBuffer[] bufs, ulong len, DmaAddr[] array)
+            {
+                int i;
+                for (i = 0; i < bufs.Length; i++)
+                {
+                    array[i] = Dma.MapSingle(dev, bufs[i], 0, len, DmaDirection.ToDevice);
+                    if (Dma.MappingError(dev, array[i]))
+                    {
+                        goto unmapPrev;
+                    }
+                }
+
+                return 0;
+
+            unmapPrev:
+                for (i--; i >= 0; i--)
+                {
+                    Dma.UnmapSingle(dev, array[i], len, DmaDirection.ToDevice);
+                }
+
+                return -12;
+            }
+        }
+        """);
+
+    // ---------------------------------------------------------------- flow
+
+    // An rx ring refilled in place: the old buffer unmapped, a new one mapped into the same slot, round after round.
+    [Fact]
+    public Task RingRefilledInPlace_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        sealed class RxRing { public DmaAddr[] Addr = new DmaAddr[8]; public KernelBuffer[] Buf = new KernelBuffer[8]; }
+
+        static class Rx
+        {
+            static int Refill(PciDevice dev, RxRing ring, ulong len)
+            {
+                for (int i = 0; i < ring.Addr.Length; i++)
+                {
+                    Dma.UnmapSingle(dev, ring.Addr[i], len, DmaDirection.FromDevice);
+                    ring.Addr[i] = Dma.MapSingle(dev, ring.Buf[i], 0, len, DmaDirection.FromDevice);
+                    if (Dma.MappingError(dev, ring.Addr[i]))
+                    {
+                        return -12;
+                    }
+                }
+
+                return 0;
+            }
+        }
+        """);
+
+    // A flag records the unmap (lpfc's "set seg_cnt back to zero to avoid double unmaps", in one function).
+    [Fact]
+    public Task FlagRecordsTheUnmap_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Tx
+        {
+            static int Send(PciDevice dev, KernelBuffer buf, ulong len, bool abort)
+            {
+                bool mapped = true;
+                DmaAddr a = Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, a))
+                {
+                    return -12;
+                }
+
+                if (abort)
+                {
+                    Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice);
+                    mapped = false;
+                }
+
+                if (mapped)
+                {
+                    Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice);
+                }
+
+                return 0;
+            }
+        }
+        """);
+
+    // The address cleared after its unmap, and tested before the second.
+    [Fact]
+    public Task AddressClearedAfterUnmap_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        sealed class Req { public DmaAddr Addr; }
+
+        static class Tx
+        {
+            static void Complete(PciDevice dev, Req req, KernelBuffer buf, ulong len, bool early)
+            {
+                req.Addr = Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, req.Addr))
+                {
+                    return;
+                }
+
+                if (early)
+                {
+                    Dma.UnmapSingle(dev, req.Addr, len, DmaDirection.ToDevice);
+                    req.Addr = DmaAddr.FromRaw(0);
+                }
+
+                if (req.Addr.Raw != 0)
+                {
+                    Dma.UnmapSingle(dev, req.Addr, len, DmaDirection.ToDevice);
+                }
+            }
+        }
+        """);
+
+    // Unmapped on one branch, then unmapped by the code both branches reach.
+    [Fact]
+    public Task UnmapOnOneBranchThenAfter_Reports() => Verifier.Analyzer(Usings + """
+        static class Tx
+        {
+            static int Send(PciDevice dev, KernelBuffer buf, ulong len, bool shortFrame)
+            {
+                DmaAddr a = {|#2:Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice)|};
+                if (Dma.MappingError(dev, a))
+                {
+                    return -12;
+                }
+
+                if (shortFrame)
+                {
+                    {|#1:Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice)|};
+                }
+
+                {|#0:Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice)|};
+                return 0;
+            }
+        }
+        """, Used("a", "Dma.UnmapSingle, which frees it", "Dma.UnmapSingle unmapped it"));
+
+    // A sync for the CPU after the unmap (the unmap already did it, on a bounce buffer that is now gone).
+    [Fact]
+    public Task SyncAfterUnmap_Reports() => Verifier.Analyzer(Usings + """
+        static class Rx
+        {
+            static byte Poll(PciDevice dev, KernelBuffer buf, ulong len)
+            {
+                DmaAddr a = {|#2:Dma.MapSingle(dev, buf, 0, len, DmaDirection.FromDevice)|};
+                if (Dma.MappingError(dev, a))
+                {
+                    return 0;
+                }
+
+                {|#1:Dma.UnmapSingle(dev, a, len, DmaDirection.FromDevice)|};
+                {|#0:Dma.SyncSingleForCpu(dev, a, len, DmaDirection.FromDevice)|};
+                return 1;
+            }
+        }
+        """, Used("a", "Dma.SyncSingleForCpu", "Dma.UnmapSingle unmapped it"));
+
+    // try/finally: the try unmaps, and so does the finally every way out of it runs.
+    [Fact]
+    public Task UnmapInTryAndFinally_Reports() => Verifier.Analyzer(Usings + """
+        static class Tx
+        {
+            static void Send(PciDevice dev, KernelBuffer buf, ulong len, Action<DmaAddr> post)
+            {
+                DmaAddr a = {|#2:Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice)|};
+                if (Dma.MappingError(dev, a))
+                {
+                    return;
+                }
+
+                try
+                {
+                    post(a);
+                    {|#1:Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice)|};
+                }
+                finally
+                {
+                    {|#0:Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice)|};
+                }
+            }
+        }
+        """, Used("a", "Dma.UnmapSingle, which frees it", "Dma.UnmapSingle unmapped it"));
+
+    // try/finally as written: the finally alone unmaps.
+    [Fact]
+    public Task UnmapInFinallyOnly_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Tx
+        {
+            static void Send(PciDevice dev, KernelBuffer buf, ulong len, Action<DmaAddr> post)
+            {
+                DmaAddr a = Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, a))
+                {
+                    return;
+                }
+
+                try
+                {
+                    post(a);
+                }
+                finally
+                {
+                    Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice);
+                }
+            }
+        }
+        """);
+
+    // Two objects: unmapping one request's address and then another's is no double unmap.
+    [Fact]
+    public Task TwoRequests_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        sealed class Req { public DmaAddr Addr; }
+
+        static class Tx
+        {
+            static void Retire(PciDevice dev, Req a, Req b, KernelBuffer buf, ulong len)
+            {
+                a.Addr = Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, a.Addr))
+                {
+                    return;
+                }
+
+                b.Addr = a.Addr;
+                Dma.UnmapSingle(dev, a.Addr, len, DmaDirection.ToDevice);
+                b = new Req();
+                Dma.UnmapSingle(dev, b.Addr, len, DmaDirection.ToDevice);
+            }
+        }
+        """);
+
+    // A loop that maps, lets the device read and unmaps, frame after frame.
+    [Fact]
+    public Task MapUseUnmapInALoop_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Tx
+        {
+            static void SendAll(PciDevice dev, KernelBuffer[] frames, ulong len)
+            {
+                DmaAddr a = default;
+                foreach (KernelBuffer f in frames)
+                {
+                    a = Dma.MapSingle(dev, f, 0, len, DmaDirection.ToDevice);
+                    if (Dma.MappingError(dev, a))
+                    {
+                        break;
+                    }
+
+                    Dma.SyncSingleForDevice(dev, a, len, DmaDirection.ToDevice);
+                    Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice);
+                }
+            }
+        }
+        """);
+}
