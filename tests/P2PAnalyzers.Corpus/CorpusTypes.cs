@@ -64,6 +64,6 @@ public static class RuleIds
 {
     public static IReadOnlyList<string> All { get; } = new[]
     {
-        "P2P0001", "P2P0002", "P2P0003", "P2P0004", "P2P0010", "P2P0011", "P2P0012", "P2P0013", "P2P0014", "P2P0020", "P2P0021", "P2P0022", "P2P0024",
+        "P2P0001", "P2P0002", "P2P0003", "P2P0004", "P2P0010", "P2P0011", "P2P0012", "P2P0013", "P2P0014", "P2P0020", "P2P0021", "P2P0022", "P2P0023", "P2P0024",
     };
 }

@@ -6,7 +6,7 @@ namespace P2PAnalyzers.Corpus;
 /// Driver code with the habits the rules name (p2pdma-semantics.md section 4), one template per kernel precedent. Each
 /// line marked <c>⟦ID⟧</c> is where that rule reports; nothing else in a template is reported.
 /// </summary>
-internal static class ViolationTemplates
+internal static partial class ViolationTemplates
 {
     private static readonly int[] Bars = { 0, 2, 4 };
 
@@ -32,6 +32,7 @@ internal static class ViolationTemplates
         new("Ath10kMgmtTxComp", "ath10k: a DMA_TO_DEVICE frame unmapped DMA_FROM_DEVICE in the completion", true, Ath10kMgmtTxComp),
         new("MvsdioSgFragsCompletion", "mvsdio: dma_map_sg's count kept in host->sg_frags, unmapped with it in the completion", true, MvsdioSgFragsCompletion),
         new("IoZcrxMapArea", "io_uring zcrx before 'fix sgtable leak on mapping failures': the table left mapped when populating fails", true, IoZcrxMapArea),
+        new("AmlSfcDmaBufferSetup", "spi-amlogic-spifc-a4 before 'Fix DMA mapping error handling': the data buffer unmapped inline and again at out_map_data", true, AmlSfcDmaBufferSetup),
     };
 
     private static string AmdgpuDistanceExporter(string c, Rng r) => $$"""

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -33,42 +34,93 @@ public sealed class P2P0023UseAfterUnmapAnalyzer : FlowRuleAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.P2P0023UseAfterUnmap);
 
-    private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
+    // Reported at the use, so the use is the candidate: a diagnostic an operation action reports outside its operation
+    // is dropped by document-scoped analysis (the IDE's). The walk is made once per map call and shared by its uses.
+    private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation, OperationKind.SimpleAssignment);
 
-    private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
-        operation is IInvocationOperation inv && FactProducers.IsSingleMap(symbols.RoleOf(inv.TargetMethod));
+    private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) => operation switch
+    {
+        IInvocationOperation inv => IsFollowed(symbols.RoleOf(inv.TargetMethod)),
+        ISimpleAssignmentOperation { Target: IPropertyReferenceOperation p } => symbols.RoleOf(p.Property) == Role.SgDmaAddress,
+        _ => false,
+    };
 
     private protected override bool Needs(Fact fact) => fact.Kind == FactKind.Dma;
 
+    private static readonly ConditionalWeakTable<MethodFlow, Dictionary<int, UnmappedUse?>> Walks = new();
+
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
-        var map = (IInvocationOperation)candidate;
-        var made = new OriginSource(Origin.OfCall(map.TargetMethod), map.Syntax.GetLocation());
-        ISymbol? owner = map.SemanticModel?.GetEnclosingSymbol(map.Syntax.SpanStart);
+        ISymbol? owner = candidate.SemanticModel?.GetEnclosingSymbol(candidate.Syntax.SpanStart);
+        IOperation root = MethodFlow.RootOf(candidate);
         if (owner is null)
         {
             return;
         }
 
-        List<MappingUse> uses = UsesOf(MethodFlow.RootOf(map), owner, symbols, flow, made);
-        bool IsUnmap(MappingUse use) => use.At is IInvocationOperation inv && FactProducers.IsSingleUnmap(symbols.RoleOf(inv.TargetMethod));
-        // Nothing to find without an unmap and another use, or a use and a test that can say the mapping failed.
-        if (uses.Count == 0 || (uses.Count == 1 && !HasErrorTest(MethodFlow.RootOf(map), symbols)))
+        // The single map calls of this body whose address the candidate uses, in source order.
+        IEnumerable<IInvocationOperation> maps = MappingUses.Of(candidate, owner, symbols)
+            .SelectMany(u => flow.ValueOf(u.Operand.Syntax).Facts)
+            .Where(f => f.Kind == FactKind.Dma && f.Origin.Source.Location.SourceTree == root.Syntax.SyntaxTree && root.Syntax.Span.Contains(f.Origin.Source.Location.SourceSpan))
+            .Select(f => f.Origin.Source.Location.SourceSpan)
+            .Distinct()
+            .OrderBy(span => span.Start)
+            .Select(span => root.Syntax.FindNode(span, getInnermostNodeForTie: true))
+            .Select(node => root.SemanticModel?.GetOperation(node) as IInvocationOperation)
+            .Where(map => map is not null && FactProducers.IsSingleMap(symbols.RoleOf(map.TargetMethod)))!;
+        foreach (IInvocationOperation map in maps)
         {
-            return;
+            if (Walk(map, root, owner, flow, symbols) is UnmappedUse found && found.Use.At.Syntax == candidate.Syntax)
+            {
+                Report(found, map, symbols, report);
+                return;
+            }
+        }
+    }
+
+    private static UnmappedUse? Walk(IInvocationOperation map, IOperation root, ISymbol owner, MethodFlow flow, KnownSymbols symbols)
+    {
+        Dictionary<int, UnmappedUse?> walks = Walks.GetValue(flow, _ => new Dictionary<int, UnmappedUse?>());
+        lock (walks)
+        {
+            if (!walks.TryGetValue(map.Syntax.SpanStart, out UnmappedUse? found))
+            {
+                found = walks[map.Syntax.SpanStart] = WalkOnce(map, root, owner, flow, symbols);
+            }
+
+            return found;
+        }
+    }
+
+    private static UnmappedUse? WalkOnce(IInvocationOperation map, IOperation root, ISymbol owner, MethodFlow flow, KnownSymbols symbols)
+    {
+        var made = new OriginSource(Origin.OfCall(map.TargetMethod), map.Syntax.GetLocation());
+        List<MappingUse> uses = UsesOf(root, owner, symbols, flow, made);
+        // Nothing to find without an unmap and another use, or a use and a test that can say the mapping failed.
+        if (uses.Count == 0 || (uses.Count == 1 && !HasErrorTest(root, symbols)))
+        {
+            return null;
         }
 
-        var ownership = new MappingOwnership(map, flow, symbols);
+        bool IsUnmap(MappingUse use) => use.At is IInvocationOperation inv && FactProducers.IsSingleUnmap(symbols.RoleOf(inv.TargetMethod));
         bool IsLibrary(IMethodSymbol method) => SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, symbols.Dma?.ContainingAssembly)
             || (method.ContainingNamespace?.ToDisplayString() is string ns && (ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal)));
+        var ownership = new MappingOwnership(map, flow, symbols);
         if (UnmappedUsePaths.First(flow.Graph, map, KeyOf(map), uses, IsUnmap, ownership.Failed, IsLibrary) is not UnmappedUse found)
         {
-            return;
+            return null;
         }
 
+        // The fix removes an unmap: the reported one where it never unmaps anything, else the earlier one it repeats.
+        bool unmap = IsUnmap(found.Use);
+        return found with { OnlyAfter = found.OnlyAfter && unmap, SiteLeadsHere = found.SiteLeadsHere && unmap };
+    }
+
+    private static void Report(UnmappedUse found, IInvocationOperation map, KnownSymbols symbols, Action<Diagnostic> report)
+    {
         ImmutableDictionary<string, string?> properties =
-            found.OnlyAfter && IsUnmap(found.Use) ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, RemoveUse)
-            : found.SiteLeadsHere && IsUnmap(found.Use) ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, RemoveEarlier)
+            found.OnlyAfter ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, RemoveUse)
+            : found.SiteLeadsHere ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, RemoveEarlier)
             : ImmutableDictionary<string, string?>.Empty;
         string after = found.By == UnmappedBy.Unmap
             ? $"{Called(found.Site)} unmapped it"
@@ -77,6 +129,8 @@ public sealed class P2P0023UseAfterUnmapAnalyzer : FlowRuleAnalyzer
             new[] { found.Site.GetLocation(), map.Syntax.GetLocation() }, properties,
             Reporting.Text(found.Use.Operand.Syntax), found.Use.Description, after));
     }
+
+    private static bool IsFollowed(Role role) => FactProducers.IsSingleUnmap(role) || role is Role.SyncSingle or Role.DeviceDma;
 
     /// <summary>The uses of this mapping's address in the body, outside lambdas and local functions (they run elsewhere).</summary>
     private static List<MappingUse> UsesOf(IOperation root, ISymbol owner, KnownSymbols symbols, MethodFlow flow, OriginSource made)
@@ -95,6 +149,7 @@ public sealed class P2P0023UseAfterUnmapAnalyzer : FlowRuleAnalyzer
             if (op.Kind is OperationKind.Invocation or OperationKind.SimpleAssignment)
             {
                 uses.AddRange(MappingUses.Of(op, owner, symbols)
+                    .Where(u => u.Kind == MappingUseKind.EntryStore || (u.At is IInvocationOperation inv && IsFollowed(symbols.RoleOf(inv.TargetMethod))))
                     .Where(u => flow.ValueOf(u.Operand.Syntax).Facts.Any(f => f.Kind == FactKind.Dma && f.Origin.Source.Equals(made))));
             }
 

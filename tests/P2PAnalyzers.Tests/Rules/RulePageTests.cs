@@ -17,7 +17,7 @@ public sealed partial class RulePageTests
         "## False-positive contract",
     };
 
-    public static TheoryData<string> Rules => new() { "P2P0010", "P2P0011", "P2P0012", "P2P0013", "P2P0014", "P2P0020", "P2P0021", "P2P0024" };
+    public static TheoryData<string> Rules => new() { "P2P0010", "P2P0011", "P2P0012", "P2P0013", "P2P0014", "P2P0020", "P2P0021", "P2P0022", "P2P0023", "P2P0024" };
 
     [Theory]
     [MemberData(nameof(Rules))]

@@ -1,0 +1,74 @@
+namespace P2PAnalyzers.Corpus;
+
+/// <summary>The templates of family 3 whose habit is a use of a DMA address after its unmap.</summary>
+internal static partial class ViolationTemplates
+{
+    // aml_sfc_dma_buffer_setup as merged: the info buffer's mapping failure unmaps the data buffer inline, then
+    // out_map_data unmaps it again (CVE-2026-43461). The controller keeps both addresses; the release unmaps them.
+    private static string AmlSfcDmaBufferSetup(string c, Rng r) => $$"""
+        public sealed class {{c}}AmlSfc
+        {
+            public PciDevice Dev = null!;
+            public DmaAddr Daddr;
+            public DmaAddr Iaddr;
+            public uint LastCmd;
+
+            private int RegmapWrite(uint cmd)
+            {
+                LastCmd = cmd;
+                return cmd == 0 ? -5 : 0;
+            }
+
+            public int DmaBufferSetup(KernelBuffer databuf, ulong datalen, KernelBuffer? infobuf, ulong infolen, DmaDirection dir)
+            {
+                int ret;
+                Daddr = Dma.MapSingle(Dev, databuf, 0, datalen, dir);
+                if (Dma.MappingError(Dev, Daddr))
+                {
+                    return -12;
+                }
+
+                ret = RegmapWrite(0x{{r.Next(0x100, 0xfff):x}}u | (uint)(Daddr.Raw & 0xffff));
+                if (ret != 0)
+                {
+                    goto outMapData;
+                }
+
+                if (infobuf != null)
+                {
+                    Iaddr = Dma.MapSingle(Dev, infobuf, 0, infolen, dir);
+                    if (Dma.MappingError(Dev, Iaddr))
+                    {
+                        ret = -12;
+                        Dma.UnmapSingle(Dev, Daddr, datalen, dir);
+                        goto outMapData;
+                    }
+
+                    ret = RegmapWrite(0x{{r.Next(0x100, 0xfff):x}}u | (uint)(Iaddr.Raw & 0xffff));
+                    if (ret != 0)
+                    {
+                        goto outMapInfo;
+                    }
+                }
+
+                return 0;
+
+            outMapInfo:
+                Dma.UnmapSingle(Dev, Iaddr, infolen, dir);
+            outMapData:
+                Dma.UnmapSingle(Dev, Daddr, datalen, dir);⟦P2P0023⟧
+                return ret;
+            }
+
+            // aml_sfc_dma_buffer_release
+            public void DmaBufferRelease(ulong datalen, ulong infolen, DmaDirection dir)
+            {
+                Dma.UnmapSingle(Dev, Daddr, datalen, dir);
+                if (infolen != 0)
+                {
+                    Dma.UnmapSingle(Dev, Iaddr, infolen, dir);
+                }
+            }
+        }
+        """;
+}

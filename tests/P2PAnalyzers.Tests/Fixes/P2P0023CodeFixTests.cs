@@ -1,0 +1,278 @@
+using P2PAnalyzers.CodeFixes.Fixes;
+using Verifier = P2PAnalyzers.Tests.Infrastructure.Verify<P2PAnalyzers.Rules.P2P0023UseAfterUnmapAnalyzer>;
+
+namespace P2PAnalyzers.Tests.Fixes;
+
+/// <summary>
+/// P2P0023's fix removes the redundant one of two unmaps: the earlier one where every path from it reaches the reported
+/// one (the Amlogic A4 fix), else the reported one where every path to it has unmapped already; it declines for a sync
+/// or a device use after the unmap, for the failure edge, and where the two unmaps differ.
+/// </summary>
+public sealed class P2P0023CodeFixTests
+{
+    private const string Usings = """
+        using System;
+        using P2PDma.Addresses;
+        using P2PDma.Mapping;
+        using P2PDma.Memory;
+        using P2PDma.Pci;
+
+        """;
+
+    private const string Sfc = """
+        sealed class AmlSfc
+        {
+            public PciDevice Dev = null!;
+            public DmaAddr Daddr;
+            public DmaAddr Iaddr;
+        }
+
+        """;
+
+    // aml_sfc_dma_buffer_setup with the first hunk of the fix applied: the inline unmap before `goto out_map_data` goes,
+    // the label's unmap stays (the second hunk, as merged).
+    [Fact]
+    public Task AmlSfcInlineUnmapBeforeTheLabel_TheInlineUnmapGoes() => Verifier.CodeFix<P2P0023UseAfterUnmapCodeFix>(Usings + Sfc + """
+        static class SpiAmlogicSpifcA4
+        {
+            static int RegmapWrite(AmlSfc sfc, uint cmd) => cmd == 0 ? -5 : 0;
+
+            static int Setup(AmlSfc sfc, KernelBuffer databuf, ulong datalen, KernelBuffer? infobuf, ulong infolen, DmaDirection dir)
+            {
+                int ret = 0;
+                sfc.Daddr = Dma.MapSingle(sfc.Dev, databuf, 0, datalen, dir);
+                if (Dma.MappingError(sfc.Dev, sfc.Daddr))
+                {
+                    return -12;
+                }
+
+                ret = RegmapWrite(sfc, 0x8000u | (uint)(sfc.Daddr.Raw & 0xffff));
+                if (ret != 0)
+                    goto out_map_data;
+
+                if (infobuf != null)
+                {
+                    sfc.Iaddr = Dma.MapSingle(sfc.Dev, infobuf, 0, infolen, dir);
+                    if (Dma.MappingError(sfc.Dev, sfc.Iaddr))
+                    {
+                        Console.Error.WriteLine("DMA mapping error");
+                        ret = -12;
+                        // the data buffer goes too
+                        Dma.UnmapSingle(sfc.Dev, sfc.Daddr, datalen, dir);
+                        goto out_map_data;
+                    }
+                }
+
+                return 0;
+
+            out_map_data:
+                [|Dma.UnmapSingle(sfc.Dev, sfc.Daddr, datalen, dir)|];
+                return ret;
+            }
+        }
+        """, Usings + Sfc + """
+        static class SpiAmlogicSpifcA4
+        {
+            static int RegmapWrite(AmlSfc sfc, uint cmd) => cmd == 0 ? -5 : 0;
+
+            static int Setup(AmlSfc sfc, KernelBuffer databuf, ulong datalen, KernelBuffer? infobuf, ulong infolen, DmaDirection dir)
+            {
+                int ret = 0;
+                sfc.Daddr = Dma.MapSingle(sfc.Dev, databuf, 0, datalen, dir);
+                if (Dma.MappingError(sfc.Dev, sfc.Daddr))
+                {
+                    return -12;
+                }
+
+                ret = RegmapWrite(sfc, 0x8000u | (uint)(sfc.Daddr.Raw & 0xffff));
+                if (ret != 0)
+                    goto out_map_data;
+
+                if (infobuf != null)
+                {
+                    sfc.Iaddr = Dma.MapSingle(sfc.Dev, infobuf, 0, infolen, dir);
+                    if (Dma.MappingError(sfc.Dev, sfc.Iaddr))
+                    {
+                        Console.Error.WriteLine("DMA mapping error");
+                        ret = -12;
+                        // the data buffer goes too
+                        goto out_map_data;
+                    }
+                }
+
+                return 0;
+
+            out_map_data:
+                Dma.UnmapSingle(sfc.Dev, sfc.Daddr, datalen, dir);
+                return ret;
+            }
+        }
+        """);
+
+    // Every path to the label's unmap arrives unmapped: that unmap goes, its label stays.
+    [Fact]
+    public Task UnmapUnderALabelReachedOnlyUnmapped_LeavesTheLabel() => Verifier.CodeFix<P2P0023UseAfterUnmapCodeFix>(Usings + """
+        static class Tx
+        {
+            static int Send(PciDevice dev, KernelBuffer buf, ulong len, bool ok)
+            {
+                DmaAddr a = Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, a))
+                {
+                    return -12;
+                }
+
+                Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice);
+                if (ok)
+                {
+                    return 0;
+                }
+
+                goto out_err;
+
+            out_err:
+                [|Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice)|];
+                return -5;
+            }
+        }
+        """, Usings + """
+        static class Tx
+        {
+            static int Send(PciDevice dev, KernelBuffer buf, ulong len, bool ok)
+            {
+                DmaAddr a = Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, a))
+                {
+                    return -12;
+                }
+
+                Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice);
+                if (ok)
+                {
+                    return 0;
+                }
+
+                goto out_err;
+
+            out_err:
+                ;
+                return -5;
+            }
+        }
+        """);
+
+    // Unmapped on one branch, then by the code both branches reach: the branch's unmap goes.
+    [Fact]
+    public Task UnmapOnOneBranchThenAfter_TheBranchUnmapGoes() => Verifier.CodeFix<P2P0023UseAfterUnmapCodeFix>(Usings + """
+        static class Tx
+        {
+            static void Send(PciDevice dev, KernelBuffer buf, ulong len, bool shortFrame)
+            {
+                DmaAddr a = Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, a))
+                {
+                    return;
+                }
+
+                if (shortFrame)
+                {
+                    Console.WriteLine("short");
+                    Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice);
+                }
+
+                [|Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice)|];
+            }
+        }
+        """, Usings + """
+        static class Tx
+        {
+            static void Send(PciDevice dev, KernelBuffer buf, ulong len, bool shortFrame)
+            {
+                DmaAddr a = Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, a))
+                {
+                    return;
+                }
+
+                if (shortFrame)
+                {
+                    Console.WriteLine("short");
+                }
+
+                Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice);
+            }
+        }
+        """);
+
+    // The two unmaps are given different sizes: which one is right is the author's call.
+    [Fact]
+    public Task UnmapsDiffer_NoFix() => Verifier.NoCodeFix<P2P0023UseAfterUnmapCodeFix>(Usings + """
+        static class Tx
+        {
+            static void Send(PciDevice dev, KernelBuffer buf, ulong len, bool shortFrame)
+            {
+                DmaAddr a = Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, a))
+                {
+                    return;
+                }
+
+                if (shortFrame)
+                {
+                    Dma.UnmapSingle(dev, a, len / 2, DmaDirection.ToDevice);
+                }
+
+                [|Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice)|];
+            }
+        }
+        """);
+
+    // A sync after the unmap: move it or drop it, by hand.
+    [Fact]
+    public Task SyncAfterUnmap_NoFix() => Verifier.NoCodeFix<P2P0023UseAfterUnmapCodeFix>(Usings + """
+        static class Rx
+        {
+            static void Poll(PciDevice dev, KernelBuffer buf, ulong len)
+            {
+                DmaAddr a = Dma.MapSingle(dev, buf, 0, len, DmaDirection.FromDevice);
+                if (Dma.MappingError(dev, a))
+                {
+                    return;
+                }
+
+                Dma.UnmapSingle(dev, a, len, DmaDirection.FromDevice);
+                [|Dma.SyncSingleForCpu(dev, a, len, DmaDirection.FromDevice)|];
+            }
+        }
+        """);
+
+    // The failure edge reaches the label's unmap, which the success paths need: route the failure past it, by hand.
+    [Fact]
+    public Task FailureEdgeToASharedLabel_NoFix() => Verifier.NoCodeFix<P2P0023UseAfterUnmapCodeFix>(Usings + Sfc + """
+        static class SpiAmlogicSpifcA4
+        {
+            static int Setup(AmlSfc sfc, KernelBuffer databuf, ulong datalen, Func<int> write, DmaDirection dir)
+            {
+                int ret;
+                sfc.Daddr = Dma.MapSingle(sfc.Dev, databuf, 0, datalen, dir);
+                if (Dma.MappingError(sfc.Dev, sfc.Daddr))
+                {
+                    ret = -12;
+                    goto out_map_data;
+                }
+
+                ret = write();
+                if (ret != 0)
+                {
+                    goto out_map_data;
+                }
+
+                return 0;
+
+            out_map_data:
+                [|Dma.UnmapSingle(sfc.Dev, sfc.Daddr, datalen, dir)|];
+                return ret;
+            }
+        }
+        """);
+}
