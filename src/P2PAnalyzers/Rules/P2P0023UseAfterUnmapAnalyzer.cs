@@ -47,7 +47,7 @@ public sealed class P2P0023UseAfterUnmapAnalyzer : FlowRuleAnalyzer
 
     private protected override bool Needs(Fact fact) => fact.Kind == FactKind.Dma;
 
-    private static readonly ConditionalWeakTable<MethodFlow, Dictionary<int, UnmappedUse?>> Walks = new();
+    private static readonly ConditionalWeakTable<MethodFlow, Dictionary<int, IReadOnlyList<UnmappedUse>>> Walks = new();
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
@@ -70,20 +70,22 @@ public sealed class P2P0023UseAfterUnmapAnalyzer : FlowRuleAnalyzer
             .Where(map => map is not null && FactProducers.IsSingleMap(symbols.RoleOf(map.TargetMethod)))!;
         foreach (IInvocationOperation map in maps)
         {
-            if (Walk(map, root, owner, flow, symbols) is UnmappedUse found && found.Use.At.Syntax == candidate.Syntax)
+            IReadOnlyList<UnmappedUse> found = Walk(map, root, owner, flow, symbols);
+            foreach (UnmappedUse use in found.Where(u => u.Use.At.Syntax == candidate.Syntax))
             {
-                Report(found, map, symbols, report);
+                // Several such uses of one mapping (a chain of unmaps) have no one redundant unmap to remove.
+                Report(found.Count == 1 ? use : use with { OnlyAfter = false, SiteLeadsHere = false }, map, report);
                 return;
             }
         }
     }
 
-    private static UnmappedUse? Walk(IInvocationOperation map, IOperation root, ISymbol owner, MethodFlow flow, KnownSymbols symbols)
+    private static IReadOnlyList<UnmappedUse> Walk(IInvocationOperation map, IOperation root, ISymbol owner, MethodFlow flow, KnownSymbols symbols)
     {
-        Dictionary<int, UnmappedUse?> walks = Walks.GetValue(flow, _ => new Dictionary<int, UnmappedUse?>());
+        Dictionary<int, IReadOnlyList<UnmappedUse>> walks = Walks.GetValue(flow, _ => new Dictionary<int, IReadOnlyList<UnmappedUse>>());
         lock (walks)
         {
-            if (!walks.TryGetValue(map.Syntax.SpanStart, out UnmappedUse? found))
+            if (!walks.TryGetValue(map.Syntax.SpanStart, out IReadOnlyList<UnmappedUse>? found))
             {
                 found = walks[map.Syntax.SpanStart] = WalkOnce(map, root, owner, flow, symbols);
             }
@@ -92,31 +94,27 @@ public sealed class P2P0023UseAfterUnmapAnalyzer : FlowRuleAnalyzer
         }
     }
 
-    private static UnmappedUse? WalkOnce(IInvocationOperation map, IOperation root, ISymbol owner, MethodFlow flow, KnownSymbols symbols)
+    private static IReadOnlyList<UnmappedUse> WalkOnce(IInvocationOperation map, IOperation root, ISymbol owner, MethodFlow flow, KnownSymbols symbols)
     {
         var made = new OriginSource(Origin.OfCall(map.TargetMethod), map.Syntax.GetLocation());
         List<MappingUse> uses = UsesOf(root, owner, symbols, flow, made);
         // Nothing to find without an unmap and another use, or a use and a test that can say the mapping failed.
         if (uses.Count == 0 || (uses.Count == 1 && !HasErrorTest(root, symbols)))
         {
-            return null;
+            return Array.Empty<UnmappedUse>();
         }
 
         bool IsUnmap(MappingUse use) => use.At is IInvocationOperation inv && FactProducers.IsSingleUnmap(symbols.RoleOf(inv.TargetMethod));
         bool IsLibrary(IMethodSymbol method) => SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, symbols.Dma?.ContainingAssembly)
             || (method.ContainingNamespace?.ToDisplayString() is string ns && (ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal)));
         var ownership = new MappingOwnership(map, flow, symbols);
-        if (UnmappedUsePaths.First(flow.Graph, map, KeyOf(map), uses, IsUnmap, ownership.Failed, IsLibrary) is not UnmappedUse found)
-        {
-            return null;
-        }
-
         // The fix removes an unmap: the reported one where it never unmaps anything, else the earlier one it repeats.
-        bool unmap = IsUnmap(found.Use);
-        return found with { OnlyAfter = found.OnlyAfter && unmap, SiteLeadsHere = found.SiteLeadsHere && unmap };
+        return UnmappedUsePaths.All(flow.Graph, map, KeyOf(map), uses, IsUnmap, ownership.Failed, IsLibrary)
+            .Select(u => IsUnmap(u.Use) ? u : u with { OnlyAfter = false, SiteLeadsHere = false })
+            .ToList();
     }
 
-    private static void Report(UnmappedUse found, IInvocationOperation map, KnownSymbols symbols, Action<Diagnostic> report)
+    private static void Report(UnmappedUse found, IInvocationOperation map, Action<Diagnostic> report)
     {
         ImmutableDictionary<string, string?> properties =
             found.OnlyAfter ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, RemoveUse)

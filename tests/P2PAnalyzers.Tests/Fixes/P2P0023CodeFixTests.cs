@@ -275,4 +275,24 @@ public sealed class P2P0023CodeFixTests
             }
         }
         """);
+
+    // Three unmaps in a row: each after the first is reported, and no one of them is the redundant one to remove.
+    [Fact]
+    public Task ChainOfUnmaps_BothReported_NoFix() => Verifier.NoCodeFix<P2P0023UseAfterUnmapCodeFix>(Usings + """
+        static class Tx
+        {
+            static void Send(PciDevice dev, KernelBuffer buf, ulong len)
+            {
+                DmaAddr a = Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, a))
+                {
+                    return;
+                }
+
+                Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice);
+                [|Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice)|];
+                [|Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice)|];
+            }
+        }
+        """);
 }

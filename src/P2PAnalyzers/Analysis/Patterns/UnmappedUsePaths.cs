@@ -36,7 +36,7 @@ internal static class UnmappedUsePaths
     // Bodies are small; past this many states the walk gives up (no report).
     private const int MaxStates = 4096;
 
-    /// <summary>The first such use in source order, or null.</summary>
+    /// <summary>Every such use, in source order, each with the first (in source order) unmap or failure it follows.</summary>
     /// <param name="graph">The body's control flow graph.</param>
     /// <param name="map">The map call (of the original tree: matched to the graph by syntax).</param>
     /// <param name="mapKey">Where the map's result is stored (null when it is not).</param>
@@ -44,7 +44,7 @@ internal static class UnmappedUsePaths
     /// <param name="isUnmap">Which of those uses unmaps it.</param>
     /// <param name="failed">What a branch condition says about the mapping.</param>
     /// <param name="isLibrary">Methods that store no address into what they are handed.</param>
-    public static UnmappedUse? First(ControlFlowGraph graph, IOperation map, AddressKey? mapKey, IReadOnlyList<MappingUse> uses, Func<MappingUse, bool> isUnmap,
+    public static IReadOnlyList<UnmappedUse> All(ControlFlowGraph graph, IOperation map, AddressKey? mapKey, IReadOnlyList<MappingUse> uses, Func<MappingUse, bool> isUnmap,
         Func<IOperation, FailureTest> failed, Func<IMethodSymbol, bool> isLibrary) =>
         new Walker(graph, map.Syntax, mapKey, uses, isUnmap, failed, isLibrary).Run();
 
@@ -91,7 +91,7 @@ internal static class UnmappedUsePaths
             _retested = PathConditions.Retested(graph);
         }
 
-        public UnmappedUse? Run()
+        public IReadOnlyList<UnmappedUse> Run()
         {
             var seen = new HashSet<(int, string)>();
             var work = new Stack<(BasicBlock, PathState)>();
@@ -106,7 +106,7 @@ internal static class UnmappedUsePaths
 
                 if (seen.Count > MaxStates)
                 {
-                    return null;
+                    return Array.Empty<UnmappedUse>();
                 }
 
                 foreach ((BasicBlock, PathState) next in Walk(block, state))
@@ -115,17 +115,17 @@ internal static class UnmappedUsePaths
                 }
             }
 
-            if (_found.OrderBy(f => f.Use.At.Syntax.SpanStart).ThenBy(f => f.By).ThenBy(f => f.Site.SpanStart).FirstOrDefault() is not { Site: not null } first)
-            {
-                return null;
-            }
-
-            SyntaxNode at = first.Use.At.Syntax;
-            bool onlyAfter = _reached.TryGetValue(at, out var reached) && !reached.Other;
-            bool leadsHere = first.By == UnmappedBy.Unmap && _fromSite.TryGetValue(first.Site, out var from) && !from.Escapes
-                && from.First.Count == 1 && from.First.Contains(at);
-            return new UnmappedUse(first.Use, first.Site, first.By, onlyAfter, leadsHere);
+            return _found.GroupBy(f => f.Use.At.Syntax)
+                .Select(g => g.OrderBy(f => f.By).ThenBy(f => f.Site.SpanStart).First())
+                .OrderBy(f => f.Use.At.Syntax.SpanStart)
+                .Select(f => new UnmappedUse(f.Use, f.Site, f.By, OnlyAfter(f.Use.At.Syntax), LeadsHere(f.Site, f.By, f.Use.At.Syntax)))
+                .ToList();
         }
+
+        private bool OnlyAfter(SyntaxNode at) => _reached.TryGetValue(at, out var reached) && !reached.Other;
+
+        private bool LeadsHere(SyntaxNode site, UnmappedBy by, SyntaxNode at) =>
+            by == UnmappedBy.Unmap && _fromSite.TryGetValue(site, out var from) && !from.Escapes && from.First.Count == 1 && from.First.Contains(at);
 
         private bool HoldsMap(IOperation op) => op.Syntax.SyntaxTree == _map.SyntaxTree && op.Syntax.Span.Contains(_map.Span);
 
