@@ -108,8 +108,9 @@ public sealed class P2P0023UseAfterUnmapAnalyzer : FlowRuleAnalyzer
         bool IsLibrary(IMethodSymbol method) => SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, symbols.Dma?.ContainingAssembly)
             || (method.ContainingNamespace?.ToDisplayString() is string ns && (ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal)));
         var ownership = new MappingOwnership(map, flow, symbols);
+        Compilation compilation = map.SemanticModel!.Compilation;
         // The fix removes an unmap: the reported one where it never unmaps anything, else the earlier one it repeats.
-        return UnmappedUsePaths.All(flow.Graph, map, KeyOf(map), uses, IsUnmap, ownership.Failed, IsLibrary)
+        return UnmappedUsePaths.All(flow.Graph, map, KeyOf(map), uses, IsUnmap, ownership.Failed, IsLibrary, op => HelperUnmaps.In(op, compilation, symbols, IsLibrary))
             .Select(u => IsUnmap(u.Use) ? u : u with { OnlyAfter = false, SiteLeadsHere = false })
             .ToList();
     }
@@ -180,7 +181,10 @@ public sealed class P2P0023UseAfterUnmapAnalyzer : FlowRuleAnalyzer
         };
     }
 
-    private static string Called(SyntaxNode site) => site is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access }
-        ? $"{access.Expression}.{access.Name.Identifier.ValueText}"
-        : Reporting.Text(site);
+    private static string Called(SyntaxNode site) => site switch
+    {
+        InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } => $"{access.Expression}.{access.Name.Identifier.ValueText}",
+        InvocationExpressionSyntax { Expression: IdentifierNameSyntax name } => name.Identifier.ValueText,
+        _ => Reporting.Text(site),
+    };
 }

@@ -538,4 +538,60 @@ public sealed class P2P0023Tests
             }
         }
         """);
+
+    // ---------------------------------------------------------------- across methods
+
+    // The error path calls the controller's release (aml_sfc_dma_buffer_release unmaps sfc->daddr), then the label
+    // unmaps the data buffer again.
+    [Fact]
+    public Task ReleaseHelperThenLabelUnmap_Reports() => Verifier.Analyzer(Usings + Sfc + """
+        static partial class SpiAmlogicSpifcA4
+        {
+            static int Transfer(AmlSfc sfc, KernelBuffer databuf, int datalen, DmaDirection dir)
+            {
+                int ret;
+                sfc.Daddr = {|#2:Dma.MapSingle(sfc.Dev, databuf, 0, (ulong)datalen, dir)|};
+                if (Dma.MappingError(sfc.Dev, sfc.Daddr))
+                {
+                    return -12;
+                }
+
+                ret = RegmapWrite(sfc.RegmapBase, SfcCmd, CmdDataAddrL(sfc.Daddr));
+                if (ret != 0)
+                {
+                    {|#1:AmlSfcDmaBufferRelease(sfc, datalen, 0, dir)|};
+                    goto out_map_data;
+                }
+
+                return 0;
+
+            out_map_data:
+                {|#0:Dma.UnmapSingle(sfc.Dev, sfc.Daddr, (ulong)datalen, dir)|};
+                return ret;
+            }
+        }
+        """, Used("sfc.Daddr", "Dma.UnmapSingle, which frees it", "AmlSfcDmaBufferRelease unmapped it"));
+
+    // The release helper handed another controller, or unmapping another member, leaves this mapping alone.
+    [Fact]
+    public Task ReleaseOfAnotherControllerThenUnmap_NoDiagnostic() => Verifier.Analyzer(Usings + Sfc + """
+        static partial class SpiAmlogicSpifcA4
+        {
+            static void UnmapInfo(AmlSfc sfc, int infolen, DmaDirection dir) => Dma.UnmapSingle(sfc.Dev, sfc.Iaddr, (ulong)infolen, dir);
+
+            static int Transfer(AmlSfc sfc, AmlSfc previous, KernelBuffer databuf, int datalen, DmaDirection dir)
+            {
+                sfc.Daddr = Dma.MapSingle(sfc.Dev, databuf, 0, (ulong)datalen, dir);
+                if (Dma.MappingError(sfc.Dev, sfc.Daddr))
+                {
+                    return -12;
+                }
+
+                AmlSfcDmaBufferRelease(previous, datalen, 0, dir);
+                UnmapInfo(sfc, 64, dir);
+                Dma.UnmapSingle(sfc.Dev, sfc.Daddr, (ulong)datalen, dir);
+                return 0;
+            }
+        }
+        """);
 }

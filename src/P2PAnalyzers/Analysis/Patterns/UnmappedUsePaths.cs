@@ -44,9 +44,10 @@ internal static class UnmappedUsePaths
     /// <param name="isUnmap">Which of those uses unmaps it.</param>
     /// <param name="failed">What a branch condition says about the mapping.</param>
     /// <param name="isLibrary">Methods that store no address into what they are handed.</param>
+    /// <param name="helperUnmaps">The storage the calls of methods of the compilation in an operation unmap (<see cref="HelperUnmaps"/>).</param>
     public static IReadOnlyList<UnmappedUse> All(ControlFlowGraph graph, IOperation map, AddressKey? mapKey, IReadOnlyList<MappingUse> uses, Func<MappingUse, bool> isUnmap,
-        Func<IOperation, FailureTest> failed, Func<IMethodSymbol, bool> isLibrary) =>
-        new Walker(graph, map.Syntax, mapKey, uses, isUnmap, failed, isLibrary).Run();
+        Func<IOperation, FailureTest> failed, Func<IMethodSymbol, bool> isLibrary, Func<IOperation, IEnumerable<(SyntaxNode Call, string Unmapped)>> helperUnmaps) =>
+        new Walker(graph, map.Syntax, mapKey, uses, isUnmap, failed, isLibrary, helperUnmaps).Run();
 
     private enum Status : byte
     {
@@ -71,6 +72,8 @@ internal static class UnmappedUsePaths
         private readonly Func<MappingUse, bool> _isUnmap;
         private readonly Func<IOperation, FailureTest> _failed;
         private readonly Func<IMethodSymbol, bool> _isLibrary;
+        private readonly Func<IOperation, IEnumerable<(SyntaxNode Call, string Unmapped)>> _helperUnmaps;
+        private readonly Dictionary<IOperation, List<(SyntaxNode Call, string Unmapped)>> _helpers = new();
         private readonly HashSet<string> _retested;
         private readonly List<(MappingUse Use, SyntaxNode Site, UnmappedBy By)> _found = new();
         // How each use was reached: on some path after the unmap or failure, and on some path otherwise.
@@ -79,8 +82,9 @@ internal static class UnmappedUsePaths
         private readonly Dictionary<SyntaxNode, (HashSet<SyntaxNode> First, bool Escapes)> _fromSite = new();
 
         public Walker(ControlFlowGraph graph, SyntaxNode map, AddressKey? mapKey, IReadOnlyList<MappingUse> uses, Func<MappingUse, bool> isUnmap,
-            Func<IOperation, FailureTest> failed, Func<IMethodSymbol, bool> isLibrary)
+            Func<IOperation, FailureTest> failed, Func<IMethodSymbol, bool> isLibrary, Func<IOperation, IEnumerable<(SyntaxNode Call, string Unmapped)>> helperUnmaps)
         {
+            _helperUnmaps = helperUnmaps;
             _isUnmap = isUnmap;
             _graph = graph;
             _map = map;
@@ -163,7 +167,30 @@ internal static class UnmappedUsePaths
                 }
             }
 
-            if (state.Status is Status.Unmapped or Status.Failed && state.Key is AddressKey key && key.WrittenBy(op, _isLibrary))
+            // A helper of the compilation that unmaps the map's storage (a release called on the error path) unmaps it
+            // here; its call neither reports (the second unmap through a helper is not followed) nor forgets the storage.
+            bool helper = false;
+            if (_mapKey is AddressKey mapKey)
+            {
+                if (!_helpers.TryGetValue(op, out var calls))
+                {
+                    calls = _helpers[op] = _helperUnmaps(op).ToList();
+                }
+
+                foreach ((SyntaxNode call, string unmapped) in calls)
+                {
+                    if (unmapped == mapKey.Text)
+                    {
+                        helper = true;
+                        if (state.Status == Status.Live)
+                        {
+                            state = state with { Status = Status.Unmapped, Site = call, Key = mapKey, Met = false };
+                        }
+                    }
+                }
+            }
+
+            if (!helper && state.Status is Status.Unmapped or Status.Failed && state.Key is AddressKey key && key.WrittenBy(op, _isLibrary))
             {
                 Lose(state);
                 state = state with { Status = Status.NotMade, Site = null, Key = null, Met = false };
