@@ -85,9 +85,9 @@ internal static class Descriptors
 
     public static readonly DiagnosticDescriptor P2P0024ScatterlistCountConfusion = Rule(
         RuleIdentifiers.ScatterlistCountConfusion,
-        title: "Scatterlist unmapped or synced with the mapped segment count",
-        messageFormat: "{0} is given '{1}' as nents, the DMA segment count returned by {2}; unmap and sync take the nents given to the map call",
-        description: "dma_map_sg returns how many DMA segments it made, fewer than the entries mapped when an IOMMU merges them. dma_unmap_sg and dma_sync_sg_for_cpu/for_device take the nents given to dma_map_sg, not that count (Documentation/core-api/dma-api.rst); with fewer, entries stay mapped and unsynced, and DMA-API debugging reports 'frees DMA sg list with different entry count'. mvsdio, bcm2835 and mvsas were fixed for exactly this.");
+        title: "Scatterlist entry count and mapped segment count confused",
+        messageFormat: "{0}; {1}",
+        description: "dma_map_sg returns how many DMA segments it made, fewer than the entries mapped when an IOMMU merges them. dma_unmap_sg and dma_sync_sg_for_cpu/for_device take the nents given to dma_map_sg, not that count (Documentation/core-api/dma-api.rst); with fewer, entries stay mapped and unsynced, and DMA-API debugging reports 'frees DMA sg list with different entry count'. The DMA addresses, on the other hand, are in the first count entries only: a loop over the nents given reads DMA_MAPPING_ERROR past them (the documentation's for_each_sg(sglist, sg, count, i)). mvsdio, bcm2835 and mvsas were fixed for the first; DRM's 2020 'struct sg_table nents vs. orig_nents misuse' series for both.");
 
     private static DiagnosticDescriptor Rule(string id, string title, string messageFormat, string description) => new(
         id: id,

@@ -28,9 +28,47 @@ public sealed class P2P0024ScatterlistCountConfusionCodeFix : P2PCodeFix
     private protected override string Title(Diagnostic diagnostic) => "Pass the nents given to the map call";
 
     private protected override (SyntaxNode Root, string Title)? RewriteTitled(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
-        diagnostic.AdditionalLocations.FirstOrDefault() is Location at && at.SourceTree?.FilePath == model.SyntaxTree.FilePath
-            ? Fix(root, model, diagnostic, model, cancellationToken)
-            : null;
+        diagnostic.AdditionalLocations.FirstOrDefault() is not Location at || at.SourceTree?.FilePath != model.SyntaxTree.FilePath ? null
+        : IsLoop(diagnostic) ? LoopBound(root, model, diagnostic, cancellationToken)
+        : Fix(root, model, diagnostic, model, cancellationToken);
+
+    private static bool IsLoop(Diagnostic diagnostic) =>
+        diagnostic.Properties.TryGetValue(PropertyNames.Kind, out string? kind) && kind == P2PAnalyzers.Rules.P2P0024ScatterlistCountConfusionAnalyzer.LoopKind;
+
+    /// <summary>
+    /// A <c>for</c> bounded by the nents given: bounded by the count instead, when the map call's result is kept in a local
+    /// (<c>int count = Dma.MapSg(..)</c>) that nothing else assigns and that means the same at the loop. A foreach over
+    /// the table has no bound to change: no fix.
+    /// </summary>
+    private static (SyntaxNode Root, string Title)? LoopBound(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax bound
+            || bound.Parent is not BinaryExpressionSyntax { Parent: ForStatementSyntax }
+            || root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax map
+            || CountLocal(map, model, cancellationToken) is not ILocalSymbol count
+            || Scope.EnclosingFunction(map) is not SyntaxNode function || Scope.EnclosingFunction(bound) != function
+            || Assignments.WrittenIn(function, count, model, cancellationToken) && !OnlyByTheMap(function, count, map, model, cancellationToken)
+            || !SymbolEqualityComparer.Default.Equals(
+                model.GetSpeculativeSymbolInfo(bound.SpanStart, SyntaxFactory.IdentifierName(count.Name), SpeculativeBindingOption.BindAsExpression).Symbol, count))
+        {
+            return null;
+        }
+
+        SyntaxNode newRoot = root.ReplaceNode(bound, SyntaxFactory.IdentifierName(count.Name).WithTriviaFrom(bound));
+        return (newRoot, $"Loop over '{count.Name}', the DMA segment count Dma.MapSg returned");
+    }
+
+    /// <summary>The local the map call's result initialises or is assigned to.</summary>
+    private static ILocalSymbol? CountLocal(InvocationExpressionSyntax map, SemanticModel model, CancellationToken cancellationToken) => map.Parent switch
+    {
+        EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator } => model.GetDeclaredSymbol(declarator, cancellationToken) as ILocalSymbol,
+        AssignmentExpressionSyntax { Left: IdentifierNameSyntax name } assignment when assignment.Right == map => model.GetSymbolInfo(name, cancellationToken).Symbol as ILocalSymbol,
+        _ => null,
+    };
+
+    // The one store into the count is the map call's own (`count = Dma.MapSg(..)`).
+    private static bool OnlyByTheMap(SyntaxNode function, ILocalSymbol count, InvocationExpressionSyntax map, SemanticModel model, CancellationToken cancellationToken) =>
+        function.DescendantNodes().Where(n => Assignments.Writes(n, count, model, cancellationToken)).All(n => n.Span.Contains(map.Span) || n == map.Parent);
 
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
         RewriteTitled(root, model, diagnostic, cancellationToken)?.Root;

@@ -20,10 +20,17 @@ public sealed class P2P0024ScatterlistCountConfusionAnalyzer : FlowRuleAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.P2P0024ScatterlistCountConfusion);
 
-    private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
+    /// <summary>Diagnostic property <see cref="PropertyNames.Kind"/>: <see cref="LoopKind"/> for a loop reading past the count.</summary>
+    internal const string LoopKind = "Loop";
 
-    private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
-        operation is IInvocationOperation inv && SgEntryCounts.TakenBy(inv, symbols) is not null;
+    private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation, OperationKind.Loop);
+
+    private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) => operation switch
+    {
+        IInvocationOperation inv => SgEntryCounts.TakenBy(inv, symbols) is not null,
+        ILoopOperation loop => SgSegmentReads.ReadsDmaSide(loop, symbols),
+        _ => false,
+    };
 
     // The count is made only by the map calls that return it; a body that neither calls one nor reads a node that
     // brings its count (a field set at submission) costs no flow analysis.
@@ -31,6 +38,12 @@ public sealed class P2P0024ScatterlistCountConfusionAnalyzer : FlowRuleAnalyzer
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
+        if (candidate is ILoopOperation loop)
+        {
+            CheckLoop(loop, flow, symbols, report);
+            return;
+        }
+
         var inv = (IInvocationOperation)candidate;
         if (SgEntryCounts.TakenBy(inv, symbols) is not IArgumentOperation nents
             || Reporting.Earliest(flow.ValueOf(nents.Value.Syntax), FactKind.SgMappedCount) is not Fact count)
@@ -42,6 +55,59 @@ public sealed class P2P0024ScatterlistCountConfusionAnalyzer : FlowRuleAnalyzer
         // nents it was given from there.
         report(Diagnostic.Create(Descriptors.P2P0024ScatterlistCountConfusion, nents.Syntax.GetLocation(),
             count.Origin.Locations().Where(l => l.IsInSource),
-            $"Dma.{inv.TargetMethod.Name}", Reporting.Text(nents.Value.Syntax), count.Origin.Describe()));
+            $"Dma.{inv.TargetMethod.Name} is given '{Reporting.Text(nents.Value.Syntax)}' as nents, the DMA segment count returned by {count.Origin.Describe()}",
+            "unmap and sync take the nents given to the map call"));
+    }
+
+    /// <summary>
+    /// A loop that reads DMA addresses of a table past the count the table's last <c>Dma.MapSg</c> in this body returned:
+    /// bounded by the nents given (or the table's entry count), or a foreach over its entries (<see cref="SgSegmentReads"/>).
+    /// </summary>
+    private static void CheckLoop(ILoopOperation loop, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
+    {
+        if (SgSegmentReads.Of(loop, symbols) is not SgSegmentReads.Iteration iteration)
+        {
+            return;
+        }
+
+        IOperation root = MethodFlow.RootOf(loop);
+        IInvocationOperation? map = root.Descendants().OfType<IInvocationOperation>()
+            .Where(i => i.Syntax.SpanStart < loop.Syntax.SpanStart && SgEntryCounts.GivenTo(i, symbols) is (_, var table) && SgSegmentReads.Text(table.Value) == iteration.Table)
+            .OrderBy(i => i.Syntax.SpanStart)
+            .LastOrDefault();
+        if (map is null || SgEntryCounts.GivenTo(map, symbols) is not (IArgumentOperation nents, _))
+        {
+            return;
+        }
+
+        string what;
+        if (iteration.Bound is IOperation bound)
+        {
+            string b = SgSegmentReads.Text(bound);
+            // The bound is the entry count, and not the count itself stored back (`nents = dma_map_sg(.., nents, ..)`).
+            if (!(b == SgSegmentReads.Text(nents.Value) || b == iteration.Table + ".Count" || b == iteration.Table + ".OrigNents")
+                || flow.ValueOf(bound.Syntax).Facts.Any(f => f.Kind == FactKind.SgMappedCount))
+            {
+                return;
+            }
+
+            what = $"the loop reads DMA addresses of '{iteration.Table}' up to '{Reporting.Text(bound.Syntax)}', the entry count given to Dma.{map.TargetMethod.Name}";
+        }
+        else
+        {
+            // DmaSegments follows Nents, which Dma.MapSg leaves at the entry count unless the code sets it.
+            if (iteration.OverDmaSegments && root.Descendants().OfType<ISimpleAssignmentOperation>().Any(a =>
+                    a.Syntax.SpanStart > map.Syntax.SpanStart && a.Syntax.SpanStart < loop.Syntax.SpanStart
+                    && SgSegmentReads.Text(a.Target) == iteration.Table + ".Nents"))
+            {
+                return;
+            }
+
+            what = $"the loop reads DMA addresses of every entry of '{iteration.Table}', not only the segments Dma.{map.TargetMethod.Name} returned";
+        }
+
+        report(Diagnostic.Create(Descriptors.P2P0024ScatterlistCountConfusion, iteration.At.Syntax.GetLocation(),
+            new[] { map.Syntax.GetLocation() }, ImmutableDictionary<string, string?>.Empty.Add(PropertyNames.Kind, LoopKind),
+            what, "only the first entries, as many as the DMA segment count it returned, hold DMA addresses (for_each_sg over that count)"));
     }
 }

@@ -216,4 +216,81 @@ public sealed class P2P0024CodeFixTests
             public void Complete() => Dma.UnmapSg(_dev, _sg, [|_mapped|], DmaDirection.ToDevice);
         }
         """);
+
+    // The DMA API documentation's loop with the nents given as its bound: bounded by the count the map call returned.
+    [Fact]
+    public Task LoopOverTheNentsGiven_LoopsOverTheCount() => Verifier.CodeFix<P2P0024ScatterlistCountConfusionCodeFix>(LoopUsings + """
+        sealed class HwDesc { public DmaAddr[] Address = new DmaAddr[16]; }
+
+        static class Howto
+        {
+            static int Program(PciDevice dev, SgTable sglist, int nents, HwDesc hw)
+            {
+                int count = Dma.MapSg(dev, sglist, nents, DmaDirection.ToDevice);
+                if (count == 0)
+                {
+                    return -12;
+                }
+
+                for (int i = 0; i < [|nents|]; i++)
+                {
+                    hw.Address[i] = sglist[i].DmaAddress;
+                }
+
+                return count;
+            }
+        }
+        """, LoopUsings + """
+        sealed class HwDesc { public DmaAddr[] Address = new DmaAddr[16]; }
+
+        static class Howto
+        {
+            static int Program(PciDevice dev, SgTable sglist, int nents, HwDesc hw)
+            {
+                int count = Dma.MapSg(dev, sglist, nents, DmaDirection.ToDevice);
+                if (count == 0)
+                {
+                    return -12;
+                }
+
+                for (int i = 0; i < count; i++)
+                {
+                    hw.Address[i] = sglist[i].DmaAddress;
+                }
+
+                return count;
+            }
+        }
+        """);
+
+    // A foreach over the table has no bound to change: set Nents to the count, or map with MapSgTable, by hand.
+    [Fact]
+    public Task ForEachOverTheTable_NoFix() => Verifier.NoCodeFix<P2P0024ScatterlistCountConfusionCodeFix>(LoopUsings + """
+        static class Ring
+        {
+            static int Post(PciDevice dev, SgTable sgt, DmaAddr[] hw)
+            {
+                int count = Dma.MapSg(dev, sgt, sgt.OrigNents, DmaDirection.FromDevice);
+                if (count == 0)
+                {
+                    return -12;
+                }
+
+                int n = 0;
+                foreach (Scatterlist sg in [|sgt|])
+                {
+                    hw[n++] = sg.DmaAddress;
+                }
+
+                return n;
+            }
+        }
+        """);
+
+    private const string LoopUsings = """
+        using P2PDma.Addresses;
+        using P2PDma.Mapping;
+        using P2PDma.Pci;
+
+        """;
 }

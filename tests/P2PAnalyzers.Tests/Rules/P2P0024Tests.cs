@@ -34,8 +34,15 @@ public sealed class P2P0024Tests
 
         """;
 
-    private static DiagnosticResult Count(string call, string nents, string origin) =>
-        Verifier.Diagnostic("P2P0024").WithLocation(0).WithLocation(1).WithArguments(call, nents, origin);
+    private static DiagnosticResult Count(string call, string nents, string origin) => Count(0, call, nents, origin);
+
+    private static DiagnosticResult Count(int location, string call, string nents, string origin) =>
+        Verifier.Diagnostic("P2P0024").WithLocation(location).WithLocation(1).WithArguments(
+            $"{call} is given '{nents}' as nents, the DMA segment count returned by {origin}", "unmap and sync take the nents given to the map call");
+
+    private static DiagnosticResult Beyond(string what) =>
+        Verifier.Diagnostic("P2P0024").WithLocation(0).WithLocation(1).WithArguments(
+            what, "only the first entries, as many as the DMA segment count it returned, hold DMA addresses (for_each_sg over that count)");
 
     // ---------------------------------------------------------------- the kernel's fixes
 
@@ -286,7 +293,7 @@ public sealed class P2P0024Tests
         }
         """,
         Count("Dma.SyncSgForDevice", "sgt.Nents", "Dma.MapSg"),
-        Verifier.Diagnostic("P2P0024").WithLocation(2).WithLocation(1).WithArguments("Dma.UnmapSg", "sgt.Nents", "Dma.MapSg"));
+        Count(2, "Dma.UnmapSg", "sgt.Nents", "Dma.MapSg"));
 
     [Fact]
     public Task LegacyMapSgCount_GivenToLegacyUnmapSg_Reports() => Verifier.Analyzer(Usings + """
@@ -484,6 +491,170 @@ public sealed class P2P0024Tests
             }
 
             public void Complete(Request rq) => Dma.UnmapSg(_dev, rq.Sg, rq.Nents, DmaDirection.ToDevice);
+        }
+        """);
+
+    // ---------------------------------------------------------------- DMA addresses read past the count
+
+    // Documentation/core-api/dma-api-howto.rst, "Using Streaming DMA mappings": the loop over the count dma_map_sg
+    // returned, as written, and with the nents it was given instead (the misuse DRM's 2020 "struct sg_table nents vs.
+    // orig_nents misuse" series removed from a dozen drivers: "ignoring the number of mapped entries returned by the
+    // dma_map_sg() function").
+    private const string Hw = """
+        sealed class HwDesc { public DmaAddr[] Address = new DmaAddr[16]; public ulong[] Len = new ulong[16]; }
+
+        """;
+
+    [Fact]
+    public Task DmaApiHowtoLoop_OverTheNentsGiven_Reports() => Verifier.Analyzer(Usings + Hw + """
+        static class Howto
+        {
+            static int Program(PciDevice dev, SgTable sglist, int nents, HwDesc hw)
+            {
+                int count = {|#1:Dma.MapSg(dev, sglist, nents, DmaDirection.ToDevice)|};
+                if (count == 0)
+                {
+                    return -12;
+                }
+
+                for (int i = 0; i < {|#0:nents|}; i++)
+                {
+                    hw.Address[i] = sglist[i].DmaAddress;
+                    hw.Len[i] = sglist[i].DmaLength;
+                }
+
+                return count;
+            }
+        }
+        """, Beyond("the loop reads DMA addresses of 'sglist' up to 'nents', the entry count given to Dma.MapSg"));
+
+    [Fact]
+    public Task DmaApiHowtoLoop_AsWritten_OverTheCount_NoDiagnostic() => Verifier.Analyzer(Usings + Hw + """
+        static class Howto
+        {
+            static int Program(PciDevice dev, SgTable sglist, int nents, HwDesc hw)
+            {
+                int count = Dma.MapSg(dev, sglist, nents, DmaDirection.ToDevice);
+                if (count == 0)
+                {
+                    return -12;
+                }
+
+                for (int i = 0; i < count; i++)
+                {
+                    hw.Address[i] = sglist[i].DmaAddress;
+                    hw.Len[i] = sglist[i].DmaLength;
+                }
+
+                return count;
+            }
+        }
+        """);
+
+    // The count stored back into the variable that held the nents (`nents = dma_map_sg(dev, sg, nents, dir)`).
+    [Fact]
+    public Task CountStoredBackIntoNents_NoDiagnostic() => Verifier.Analyzer(Usings + Hw + """
+        static class Howto
+        {
+            static int Program(PciDevice dev, SgTable sglist, int nents, HwDesc hw)
+            {
+                nents = Dma.MapSg(dev, sglist, nents, DmaDirection.ToDevice);
+                if (nents == 0)
+                {
+                    return -12;
+                }
+
+                for (int i = 0; i < nents; i++)
+                {
+                    hw.Address[i] = sglist[i].DmaAddress;
+                }
+
+                return 0;
+            }
+        }
+        """);
+
+    // Every entry of the table, after dma_map_sg (which leaves nents at the entry count), and its DmaSegments likewise.
+    [Fact]
+    public Task ForEachEntryAfterMapSg_Reports() => Verifier.Analyzer(Usings + Hw + """
+        static class Ring
+        {
+            static int Post(PciDevice dev, SgTable sgt, HwDesc hw)
+            {
+                int count = {|#1:Dma.MapSg(dev, sgt, sgt.OrigNents, DmaDirection.FromDevice)|};
+                if (count == 0)
+                {
+                    return -12;
+                }
+
+                int n = 0;
+                foreach (Scatterlist sg in {|#0:sgt.DmaSegments|})
+                {
+                    hw.Address[n++] = sg.DmaAddress;
+                }
+
+                return n;
+            }
+        }
+        """, Beyond("the loop reads DMA addresses of every entry of 'sgt', not only the segments Dma.MapSg returned"));
+
+    // dma_map_sgtable's own bookkeeping written out: Nents set to the count before iterating the DMA segments.
+    [Fact]
+    public Task DmaSegmentsAfterNentsSetToTheCount_NoDiagnostic() => Verifier.Analyzer(Usings + Hw + """
+        static class Ring
+        {
+            static int Post(PciDevice dev, SgTable sgt, HwDesc hw)
+            {
+                int count = Dma.MapSg(dev, sgt, sgt.OrigNents, DmaDirection.FromDevice);
+                if (count == 0)
+                {
+                    return -12;
+                }
+
+                sgt.Nents = count;
+                int n = 0;
+                foreach (Scatterlist sg in sgt.DmaSegments)
+                {
+                    hw.Address[n++] = sg.DmaAddress;
+                }
+
+                return n;
+            }
+        }
+        """);
+
+    // The CPU side of every entry (page, length) is fine to walk; so is a table mapped with MapSgTable.
+    [Fact]
+    public Task CpuSideLoopAndMapSgTable_NoDiagnostic() => Verifier.Analyzer(Usings + Hw + """
+        static class Ring
+        {
+            static int Post(PciDevice dev, SgTable sgt, SgTable other, HwDesc hw)
+            {
+                int count = Dma.MapSg(dev, sgt, sgt.OrigNents, DmaDirection.FromDevice);
+                if (count == 0)
+                {
+                    return -12;
+                }
+
+                ulong total = 0;
+                for (int i = 0; i < sgt.OrigNents; i++)
+                {
+                    total += sgt[i].Length;
+                }
+
+                if (Dma.MapSgTable(dev, other, DmaDirection.FromDevice) != DmaError.None)
+                {
+                    return -12;
+                }
+
+                int n = 0;
+                foreach (Scatterlist sg in other.DmaSegments)
+                {
+                    hw.Address[n++] = sg.DmaAddress;
+                }
+
+                return (int)total + n;
+            }
         }
         """);
 }
