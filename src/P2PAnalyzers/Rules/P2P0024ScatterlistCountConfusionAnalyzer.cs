@@ -11,7 +11,8 @@ namespace P2PAnalyzers.Rules;
 /// <summary>
 /// P2P0024: a scatterlist is unmapped or synced with the DMA segment count <c>Dma.MapSg</c> returned instead of the
 /// nents it was given (<c>dma_unmap_sg(dev, sg, count, dir)</c>: mvsdio, bcm2835, mvsas). The count is followed through
-/// locals, fields and per-request objects to an unmap in a completion callback.
+/// locals, fields and per-request objects to an unmap in a completion callback. And its other half: a loop in the
+/// function that called <c>Dma.MapSg</c> reading the table's DMA addresses past the count (<see cref="SgSegmentReads"/>).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class P2P0024ScatterlistCountConfusionAnalyzer : FlowRuleAnalyzer
