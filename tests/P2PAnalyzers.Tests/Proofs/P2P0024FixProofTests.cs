@@ -31,4 +31,36 @@ public sealed class P2P0024FixProofTests
         SgTable sg = SgTable.FromPages(topology.Memory.AllocPages(4));
         return ScenarioRunner.Invoke<int>(source, "Scenario", "PrepareDma", topology.Device("nic0"), sg, 4);
     }
+
+    // The loop fix, executed: the four pages merge into one segment behind nic0's IOMMU. Before, the descriptors past
+    // the count carry DMA_MAPPING_ERROR, where the device's DMA faults in the IOMMU; after, every descriptor lands on the
+    // list's bytes, all of them.
+    [Fact]
+    public void DescriptorLoop_BehindAnIommu_BeforeProgramsFaultingAddresses_AfterOnlyTheSegments()
+    {
+        PciTopology t1 = ProofTopologies.SwitchLocalIommu();
+        (int n1, bool[] landed1, _) = Program(P2P0024LoopProofScenario.Before, t1);
+        Assert.Equal(4, n1);
+        Assert.Contains(false, landed1);
+
+        PciTopology t2 = ProofTopologies.SwitchLocalIommu();
+        (int n2, bool[] landed2, ulong bytes2) = Program(P2P0024LoopProofScenario.After, t2);
+        Assert.True(n2 < 4, "the pages should merge into fewer segments behind the IOMMU");
+        Assert.DoesNotContain(false, landed2);
+        Assert.Equal(4UL * 4096, bytes2);
+    }
+
+    private static (int Descriptors, bool[] Landed, ulong Bytes) Program(string source, PciTopology topology)
+    {
+        SgTable sg = SgTable.FromPages(topology.Memory.AllocPages(4));
+        PciDevice nic = topology.Device("nic0");
+        var address = new P2PDma.Addresses.DmaAddr[4];
+        var length = new ulong[4];
+        int n = ScenarioRunner.Invoke<int>(source, "Scenario", "Program", nic, sg, 4, address, length);
+        // The device fetches every descriptor it was given (an engine does not skip an empty one: it reads at least its
+        // first byte).
+        bool[] landed = Enumerable.Range(0, n).Select(i => topology.Fabric.Read(nic, address[i], (int)System.Math.Max(length[i], 1)).Route.Succeeded).ToArray();
+        ulong bytes = Enumerable.Range(0, n).Where(i => landed[i]).Aggregate(0UL, (sum, i) => sum + length[i]);
+        return (n, landed, bytes);
+    }
 }
