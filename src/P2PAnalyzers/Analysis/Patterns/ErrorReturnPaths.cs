@@ -21,6 +21,14 @@ internal enum FailureTest : byte
     WhenFalse,
 }
 
+/// <summary>What a <see cref="FailureTest"/> says of an edge.</summary>
+internal static class FailureTests
+{
+    /// <summary>Whether the edge where the condition is <paramref name="condition"/> is the mapping's failure.</summary>
+    public static bool FailsOn(this FailureTest test, bool condition) =>
+        (test == FailureTest.WhenTrue && condition) || (test == FailureTest.WhenFalse && !condition);
+}
+
 /// <summary>
 /// The kernel convention P2P0022 holds code to: a function that returns an error leaves nothing behind, so every path
 /// from a mapping that succeeded to a return of an error (a negative errno constant, a <c>DmaError</c> other than None,
@@ -182,7 +190,7 @@ internal static class ErrorReturnPaths
                 state = state with { Status = Status.Live, Tested = false };
             }
 
-            if (block.ConditionalSuccessor is ControlFlowBranch conditional && value is not null)
+            if (block.ConditionalSuccessor is not null && value is not null)
             {
                 if (state.Status == Status.Live && _ends(value))
                 {
@@ -190,20 +198,13 @@ internal static class ErrorReturnPaths
                 }
 
                 FailureTest test = state.Status == Status.Live ? _failed(value) : FailureTest.None;
-                bool takenWhen = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
-                Follow(conditional, takenWhen);
-                if (block.FallThroughSuccessor is ControlFlowBranch otherwise)
-                {
-                    Follow(otherwise, !takenWhen);
-                }
-
-                void Follow(ControlFlowBranch branch, bool condition)
+                foreach ((ControlFlowBranch branch, bool condition) in PathConditions.Edges(block))
                 {
                     // The paths past the mapping's failure are followed too: an exit they reach is not only a leak's.
-                    bool failedHere = (test == FailureTest.WhenTrue && condition) || (test == FailureTest.WhenFalse && !condition);
+                    bool failedHere = test.FailsOn(condition);
                     if (state.Conditions.Take(value, condition, _retested) is not PathConditions conditions)
                     {
-                        return; // the path already knows the other way
+                        continue; // the path already knows the other way
                     }
 
                     // Past the test on its success edge the mapping is known to exist: an unmap there is sound.

@@ -82,6 +82,17 @@ internal readonly record struct PathConditions(ImmutableDictionary<ILocalSymbol,
         return new PathConditions(errors, retested.Contains(text) ? Known.SetItem(text, plain) : Known);
     }
 
+    /// <summary>The two ways out of a block that branches on its condition, each with the condition's value on it.</summary>
+    public static IEnumerable<(ControlFlowBranch Branch, bool When)> Edges(BasicBlock block)
+    {
+        bool takenWhen = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
+        yield return (block.ConditionalSuccessor!, takenWhen);
+        if (block.FallThroughSuccessor is ControlFlowBranch otherwise)
+        {
+            yield return (otherwise, !takenWhen);
+        }
+    }
+
     /// <summary>A condition by its text, <c>!</c> taken off.</summary>
     public static (string Text, bool Negated) Condition(IOperation value)
     {

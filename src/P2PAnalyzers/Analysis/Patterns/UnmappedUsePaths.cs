@@ -234,25 +234,17 @@ internal static class UnmappedUsePaths
                 state = Step(value, state);
             }
 
-            if (block.ConditionalSuccessor is ControlFlowBranch conditional && value is not null)
+            if (block.ConditionalSuccessor is not null && value is not null)
             {
                 FailureTest test = state.Status == Status.Live ? _failed(value) : FailureTest.None;
-                bool takenWhen = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
-                Follow(conditional, takenWhen);
-                if (block.FallThroughSuccessor is ControlFlowBranch otherwise)
-                {
-                    Follow(otherwise, !takenWhen);
-                }
-
-                void Follow(ControlFlowBranch branch, bool condition)
+                foreach ((ControlFlowBranch branch, bool condition) in PathConditions.Edges(block))
                 {
                     if (state.Conditions.Take(value, condition, _retested) is not PathConditions conditions)
                     {
-                        return; // the path already knows the other way
+                        continue; // the path already knows the other way
                     }
 
-                    bool failedHere = (test == FailureTest.WhenTrue && condition) || (test == FailureTest.WhenFalse && !condition);
-                    PathState taken = failedHere
+                    PathState taken = test.FailsOn(condition)
                         ? state with { Status = Status.Failed, Site = value.Syntax, Key = _mapKey, Met = false, Conditions = conditions }
                         : state with { Conditions = conditions };
                     Go(branch, taken);
