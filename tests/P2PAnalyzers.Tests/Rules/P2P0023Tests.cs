@@ -594,4 +594,24 @@ public sealed class P2P0023Tests
             }
         }
         """);
+
+    // The read on the success arm of a conditional: the return reads what that arm computed, on the failure path too.
+    [Fact]
+    public Task ReadOnTheSuccessArmOfAConditional_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        sealed class Peer { public PciDevice Dev = null!; public KernelBuffer Buf = null!; }
+
+        static class Reader
+        {
+            static byte[] Read(Peer peer, int length, bool mapIt)
+            {
+                DmaAddr addr = DmaAddr.MappingError;
+                if (mapIt)
+                {
+                    addr = Dma.MapSingle(peer.Dev, peer.Buf, 0, (ulong)length, DmaDirection.FromDevice);
+                }
+
+                return Dma.MappingError(peer.Dev, addr) ? Array.Empty<byte>() : peer.Dev.Topology.Fabric.Read(peer.Dev, addr, length).Data;
+            }
+        }
+        """);
 }

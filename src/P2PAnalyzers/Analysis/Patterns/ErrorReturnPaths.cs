@@ -164,7 +164,7 @@ internal static class ErrorReturnPaths
                 .Select(e => (Leak?)new Leak(e.Key, !e.Value.Other, e.Value.Error) { Edges = _edges }).FirstOrDefault();
         }
 
-        private bool HoldsMap(IOperation op) => op.Syntax.SyntaxTree == _map.SyntaxTree && op.Syntax.Span.Contains(_map.Span);
+        private bool HoldsMap(IOperation op) => PathConditions.Evaluates(op, _map);
 
         private List<(BasicBlock, PathState)> Walk(BasicBlock block, PathState state)
         {

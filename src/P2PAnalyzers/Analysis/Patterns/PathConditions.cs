@@ -82,6 +82,15 @@ internal readonly record struct PathConditions(ImmutableDictionary<ILocalSymbol,
         return new PathConditions(errors, retested.Contains(text) ? Known.SetItem(text, plain) : Known);
     }
 
+    /// <summary>
+    /// Whether the graph's operation <paramref name="op"/> evaluates the call or store written as <paramref name="syntax"/>
+    /// itself: its span holds it and its tree has the call or store, not only a capture of its result made in another
+    /// block (<c>return error ? empty : Read(dev, a)</c> reads in the return what the branch computed).
+    /// </summary>
+    public static bool Evaluates(IOperation op, SyntaxNode syntax) =>
+        op.Syntax.SyntaxTree == syntax.SyntaxTree && op.Syntax.Span.Contains(syntax.Span)
+        && op.DescendantsAndSelf().Any(d => d.Syntax == syntax && d.Kind is OperationKind.Invocation or OperationKind.SimpleAssignment);
+
     /// <summary>The two ways out of a block that branches on its condition, each with the condition's value on it.</summary>
     public static IEnumerable<(ControlFlowBranch Branch, bool When)> Edges(BasicBlock block)
     {

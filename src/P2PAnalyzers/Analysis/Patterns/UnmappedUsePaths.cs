@@ -74,6 +74,7 @@ internal static class UnmappedUsePaths
         private readonly Func<IMethodSymbol, bool> _isLibrary;
         private readonly Func<IOperation, IEnumerable<(SyntaxNode Call, string Unmapped)>> _helperUnmaps;
         private readonly Dictionary<IOperation, List<(SyntaxNode Call, string Unmapped)>> _helpers = new();
+        private readonly Dictionary<IOperation, List<MappingUse>> _usesIn = new();
         private readonly HashSet<string> _retested;
         private readonly List<(MappingUse Use, SyntaxNode Site, UnmappedBy By)> _found = new();
         // How each use was reached: on some path after the unmap or failure, and on some path otherwise.
@@ -131,10 +132,19 @@ internal static class UnmappedUsePaths
         private bool LeadsHere(SyntaxNode site, UnmappedBy by, SyntaxNode at) =>
             by == UnmappedBy.Unmap && _fromSite.TryGetValue(site, out var from) && !from.Escapes && from.First.Count == 1 && from.First.Contains(at);
 
-        private bool HoldsMap(IOperation op) => op.Syntax.SyntaxTree == _map.SyntaxTree && op.Syntax.Span.Contains(_map.Span);
+        private bool HoldsMap(IOperation op) => PathConditions.Evaluates(op, _map);
 
-        private IEnumerable<MappingUse> UsesIn(IOperation op) =>
-            _uses.Where(u => u.At.Syntax.SyntaxTree == op.Syntax.SyntaxTree && op.Syntax.Span.Contains(u.At.Syntax.Span));
+        // A use is made where the graph evaluates it, not where a captured result of it is read (the return of
+        // `error ? empty : Read(dev, a)` reads a capture the success branch made).
+        private IEnumerable<MappingUse> UsesIn(IOperation op)
+        {
+            if (!_usesIn.TryGetValue(op, out List<MappingUse>? found))
+            {
+                found = _usesIn[op] = _uses.Where(u => PathConditions.Evaluates(op, u.At.Syntax)).ToList();
+            }
+
+            return found;
+        }
 
         private PathState Step(IOperation op, PathState state)
         {
