@@ -614,4 +614,37 @@ public sealed class P2P0023Tests
             }
         }
         """);
+
+    // dev_err written as a helper of the driver, handed the controller's device between the two unmaps: it cannot store
+    // into sfc.Daddr (it is not handed sfc), so the second unmap is still after the first. Handed sfc, it could: silent.
+    [Fact]
+    public Task HelperHandedAnotherMemberBetweenTheUnmaps_Reports() => Verifier.Analyzer(Usings + Sfc + """
+        static partial class SpiAmlogicSpifcA4
+        {
+            static void DevErr(PciDevice dev, string message) => Console.Error.WriteLine($"{dev}: {message}");
+
+            static void Rearm(AmlSfc sfc) { }
+
+            static int Teardown(AmlSfc sfc, KernelBuffer databuf, int datalen, DmaDirection dir, bool rearm)
+            {
+                sfc.Daddr = {|#2:Dma.MapSingle(sfc.Dev, databuf, 0, (ulong)datalen, dir)|};
+                if (Dma.MappingError(sfc.Dev, sfc.Daddr))
+                {
+                    return -12;
+                }
+
+                {|#1:Dma.UnmapSingle(sfc.Dev, sfc.Daddr, (ulong)datalen, dir)|};
+                DevErr(sfc.Dev, "timeout");
+                if (rearm)
+                {
+                    Rearm(sfc);
+                    Dma.UnmapSingle(sfc.Dev, sfc.Daddr, (ulong)datalen, dir);
+                    return -5;
+                }
+
+                {|#0:Dma.UnmapSingle(sfc.Dev, sfc.Daddr, (ulong)datalen, dir)|};
+                return -110;
+            }
+        }
+        """, Used("sfc.Daddr", "Dma.UnmapSingle, which frees it", "Dma.UnmapSingle unmapped it"));
 }

@@ -75,7 +75,10 @@ internal sealed class AddressKey
         return compact.StartsWith("this.", StringComparison.Ordinal) ? compact.Substring("this.".Length) : compact;
     }
 
-    /// <summary>Whether <paramref name="op"/> may change what the key denotes (a store into it or into what it reads).</summary>
+    /// <summary>
+    /// Whether <paramref name="op"/> may change what the key denotes: a store into it or into what it reads, or a call of
+    /// a method of the compilation handed the object it lives in.
+    /// </summary>
     public bool WrittenBy(IOperation op, Func<IMethodSymbol, bool> isLibrary)
     {
         foreach (IOperation o in op.DescendantsAndSelf())
@@ -103,6 +106,8 @@ internal sealed class AddressKey
         return false;
     }
 
+    // Handed the object the address lives in, or an object on the way to it (`sfc`, `ring` for `ring.Slot.Addr`): a
+    // member of the same root that is not on the way (`sfc.RegmapBase`, `sfc.Dev` to a logging helper) is not.
     private bool Handed(IInvocationOperation call)
     {
         if (Root is null && !RootIsThis)
@@ -115,14 +120,11 @@ internal sealed class AddressKey
             return true;
         }
 
-        return call.Arguments.Concat(call.Instance is null ? Enumerable.Empty<IOperation>() : new[] { call.Instance })
-            .Any(a => a.DescendantsAndSelf().Any(d => d switch
-            {
-                ILocalReferenceOperation l => SymbolEqualityComparer.Default.Equals(l.Local, Root),
-                IParameterReferenceOperation p => SymbolEqualityComparer.Default.Equals(p.Parameter, Root),
-                IInstanceReferenceOperation => RootIsThis,
-                _ => false,
-            }));
+        return call.Arguments.Select(a => a.Value).Concat(call.Instance is null ? Enumerable.Empty<IOperation>() : new[] { call.Instance })
+            .Select(Strip)
+            .Select(a => (Operation: a, Text: Normalize(a.Syntax.ToString())))
+            // (the address itself, a value, is read, not stored into: passed by ref it is a store, above)
+            .Any(a => (RootIsThis && a.Operation is IInstanceReferenceOperation) || (a.Text != Text && Parts.Contains(a.Text) && a.Operation is not ILiteralOperation));
     }
 
     private static IOperation Strip(IOperation value)
