@@ -1,0 +1,119 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>
+/// P2P0023's question for one single mapping of a body: which of its uses come after its unmap or on its failure edge
+/// (<see cref="UnmappedUsePaths"/>, fed with the mapping's uses, its storage, its failure tests and the helpers that
+/// unmap). Answered once per map call and body, for every use that asks.
+/// </summary>
+internal static class UnmappedUses
+{
+    private static readonly ConditionalWeakTable<MethodFlow, Dictionary<int, IReadOnlyList<UnmappedUse>>> Walks = new();
+
+    /// <summary>The uses followed: single unmaps, syncs of a single mapping, a device's transfers (and entry stores).</summary>
+    public static bool IsFollowed(Role role) => FactProducers.IsSingleUnmap(role) || role is Role.SyncSingle or Role.DeviceDma;
+
+    /// <summary>The single map calls of the body whose address <paramref name="use"/> uses, in source order.</summary>
+    public static IEnumerable<IInvocationOperation> MapsUsedBy(IOperation use, ISymbol owner, MethodFlow flow, KnownSymbols symbols)
+    {
+        IOperation root = MethodFlow.RootOf(use);
+        return MappingUses.Of(use, owner, symbols)
+            .SelectMany(u => flow.ValueOf(u.Operand.Syntax).Facts)
+            .Where(f => f.Kind == FactKind.Dma && f.Origin.Source.Location.SourceTree == root.Syntax.SyntaxTree && root.Syntax.Span.Contains(f.Origin.Source.Location.SourceSpan))
+            .Select(f => f.Origin.Source.Location.SourceSpan)
+            .Distinct()
+            .OrderBy(span => span.Start)
+            .Select(span => root.SemanticModel?.GetOperation(root.Syntax.FindNode(span, getInnermostNodeForTie: true)) as IInvocationOperation)
+            .Where(map => map is not null && FactProducers.IsSingleMap(symbols.RoleOf(map.TargetMethod)))!;
+    }
+
+    /// <summary>The uses of <paramref name="map"/>'s mapping after its unmap or failure, in source order.</summary>
+    public static IReadOnlyList<UnmappedUse> Of(IInvocationOperation map, ISymbol owner, MethodFlow flow, KnownSymbols symbols)
+    {
+        Dictionary<int, IReadOnlyList<UnmappedUse>> walks = Walks.GetValue(flow, _ => new Dictionary<int, IReadOnlyList<UnmappedUse>>());
+        lock (walks)
+        {
+            if (!walks.TryGetValue(map.Syntax.SpanStart, out IReadOnlyList<UnmappedUse>? found))
+            {
+                found = walks[map.Syntax.SpanStart] = Walk(map, owner, flow, symbols);
+            }
+
+            return found;
+        }
+    }
+
+    private static IReadOnlyList<UnmappedUse> Walk(IInvocationOperation map, ISymbol owner, MethodFlow flow, KnownSymbols symbols)
+    {
+        IOperation root = MethodFlow.RootOf(map);
+        var made = new OriginSource(Origin.OfCall(map.TargetMethod), map.Syntax.GetLocation());
+        List<MappingUse> uses = UsesOf(root, owner, symbols, flow, made);
+        // Nothing to find without an unmap and another use, or a use and a test that can say the mapping failed.
+        if (uses.Count == 0 || (uses.Count == 1 && !root.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => symbols.RoleOf(i.TargetMethod) == Role.MappingError)))
+        {
+            return Array.Empty<UnmappedUse>();
+        }
+
+        bool IsUnmap(MappingUse use) => use.At is IInvocationOperation inv && FactProducers.IsSingleUnmap(symbols.RoleOf(inv.TargetMethod));
+        bool IsLibrary(IMethodSymbol method) => SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, symbols.Dma?.ContainingAssembly)
+            || (method.ContainingNamespace?.ToDisplayString() is string ns && (ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal)));
+        var ownership = new MappingOwnership(map, flow, symbols);
+        Compilation compilation = map.SemanticModel!.Compilation;
+        // The fix removes an unmap: the reported one where it never unmaps anything, else the earlier one it repeats.
+        return UnmappedUsePaths.All(flow.Graph, map, KeyOf(map), uses, IsUnmap, ownership.Failed, IsLibrary, op => HelperUnmaps.In(op, compilation, symbols, IsLibrary))
+            .Select(u => IsUnmap(u.Use) ? u : u with { OnlyAfter = false, SiteLeadsHere = false })
+            .ToList();
+    }
+
+    /// <summary>The uses of this mapping's address in the body, outside lambdas and local functions (they run elsewhere).</summary>
+    private static List<MappingUse> UsesOf(IOperation root, ISymbol owner, KnownSymbols symbols, MethodFlow flow, OriginSource made)
+    {
+        var uses = new List<MappingUse>();
+        var work = new Stack<IOperation>();
+        work.Push(root);
+        while (work.Count > 0)
+        {
+            IOperation op = work.Pop();
+            if (op is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                continue;
+            }
+
+            if (op.Kind is OperationKind.Invocation or OperationKind.SimpleAssignment)
+            {
+                uses.AddRange(MappingUses.Of(op, owner, symbols)
+                    .Where(u => u.Kind == MappingUseKind.EntryStore || (u.At is IInvocationOperation inv && IsFollowed(symbols.RoleOf(inv.TargetMethod))))
+                    .Where(u => flow.ValueOf(u.Operand.Syntax).Facts.Any(f => f.Kind == FactKind.Dma && f.Origin.Source.Equals(made))));
+            }
+
+            foreach (IOperation child in op.ChildOperations)
+            {
+                work.Push(child);
+            }
+        }
+
+        return uses;
+    }
+
+    /// <summary>Where the map call's address is stored: a local it initialises, or the target it is assigned to.</summary>
+    private static AddressKey? KeyOf(IInvocationOperation map)
+    {
+        IOperation? holder = map.Parent;
+        while (holder is IConversionOperation or IParenthesizedOperation)
+        {
+            holder = holder.Parent;
+        }
+
+        return holder switch
+        {
+            ISimpleAssignmentOperation assignment => AddressKey.Of(assignment.Target),
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => AddressKey.OfLocal(declarator.Symbol),
+            _ => null,
+        };
+    }
+}
