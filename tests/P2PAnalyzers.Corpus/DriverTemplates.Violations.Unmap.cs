@@ -1,6 +1,6 @@
 namespace P2PAnalyzers.Corpus;
 
-/// <summary>The templates of family 3 whose habit is a use of a DMA address after its unmap.</summary>
+/// <summary>The templates of family 3 whose habit is a use of a DMA address where it maps nothing: after its unmap, or past the segments a scatterlist map returned.</summary>
 internal static partial class ViolationTemplates
 {
     // aml_sfc_dma_buffer_setup as merged: the info buffer's mapping failure unmaps the data buffer inline, then
@@ -69,6 +69,36 @@ internal static partial class ViolationTemplates
                     Dma.UnmapSingle(Dev, Iaddr, infolen, dir);
                 }
             }
+        }
+        """;
+
+    // Documentation/core-api/dma-api-howto.rst's descriptor loop, bounded by the nents given instead of the count
+    // dma_map_sg returned: behind an IOMMU the entries past it hold DMA_MAPPING_ERROR.
+    private static string SgDescriptorsPastTheCount(string c, Rng r) => $$"""
+        public sealed class {{c}}SgDescriptors
+        {
+            public PciDevice Dev = null!;
+            public DmaAddr[] HwAddress = new DmaAddr[{{r.Next(8, 33)}}];
+            public ulong[] HwLen = new ulong[{{r.Next(8, 33)}}];
+
+            public int Program(SgTable sglist, int nents)
+            {
+                int count = Dma.MapSg(Dev, sglist, nents, DmaDirection.ToDevice);
+                if (count == 0)
+                {
+                    return -12;
+                }
+
+                for (int i = 0; i < nents;⟦P2P0024⟧ i++)
+                {
+                    HwAddress[i] = sglist[i].DmaAddress;
+                    HwLen[i] = sglist[i].DmaLength;
+                }
+
+                return count;
+            }
+
+            public void Unprogram(SgTable sglist, int nents) => Dma.UnmapSg(Dev, sglist, nents, DmaDirection.ToDevice);
         }
         """;
 }

@@ -32,6 +32,7 @@ internal static partial class ViolationTemplates
         new("Ath10kMgmtTxComp", "ath10k: a DMA_TO_DEVICE frame unmapped DMA_FROM_DEVICE in the completion", true, Ath10kMgmtTxComp),
         new("MvsdioSgFragsCompletion", "mvsdio: dma_map_sg's count kept in host->sg_frags, unmapped with it in the completion", true, MvsdioSgFragsCompletion),
         new("IoZcrxMapArea", "io_uring zcrx before 'fix sgtable leak on mapping failures': the table left mapped when populating fails", true, IoZcrxMapArea),
+        new("SgDescriptorsPastTheCount", "dma-api-howto's descriptor loop bounded by the nents given to dma_map_sg, not the count it returned", true, SgDescriptorsPastTheCount),
         new("AmlSfcDmaBufferSetup", "spi-amlogic-spifc-a4 before 'Fix DMA mapping error handling': the data buffer unmapped inline and again at out_map_data", true, AmlSfcDmaBufferSetup),
     };
 
