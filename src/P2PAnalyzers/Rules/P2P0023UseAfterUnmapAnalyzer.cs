@@ -44,7 +44,8 @@ public sealed class P2P0023UseAfterUnmapAnalyzer : FlowRuleAnalyzer
         _ => false,
     };
 
-    private protected override bool Needs(Fact fact) => fact.Kind == FactKind.Dma;
+    // A single mapping makes a DMA address; a table mapping, its count or its P2P-aware table.
+    private protected override bool Needs(Fact fact) => fact.Kind is FactKind.Dma or FactKind.SgMappedCount or FactKind.P2PTable;
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {

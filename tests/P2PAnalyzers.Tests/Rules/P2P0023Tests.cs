@@ -647,4 +647,105 @@ public sealed class P2P0023Tests
             }
         }
         """, Used("sfc.Daddr", "Dma.UnmapSingle, which frees it", "Dma.UnmapSingle unmapped it"));
+
+    // ---------------------------------------------------------------- table mappings
+
+    // The shape nvme-pci's 2021 "fix error unwind in nvme_map_data" removed, with the table's unmap written in the
+    // function (the kernel's went through nvme_unmap_data, which this rule does not follow): a mapping that returned no
+    // segments sent to the label that unmaps the table.
+    [Fact]
+    public Task MapSgReturnedZero_SentToTheLabelThatUnmapsIt_Reports() => Verifier.Analyzer(Usings + """
+        sealed class Iod { public SgTable Sg = SgTable.Alloc(4); public int Nents; }
+
+        static class NvmePci
+        {
+            static int SetupPrps(Iod iod, int mapped) => mapped > 0 ? 0 : -5;
+
+            static int MapData(PciDevice dev, Iod iod, DmaDirection dir)
+            {
+                int ret = -12;
+                int nrMapped = {|#2:Dma.MapSg(dev, iod.Sg, iod.Nents, dir)|};
+                if ({|#1:nrMapped == 0|})
+                {
+                    goto out_unmap;
+                }
+
+                ret = SetupPrps(iod, nrMapped);
+                if (ret == 0)
+                {
+                    return 0;
+                }
+
+            out_unmap:
+                {|#0:Dma.UnmapSg(dev, iod.Sg, iod.Nents, dir)|};
+                return ret;
+            }
+        }
+        """, Used("iod.Sg", "Dma.UnmapSg, which frees it", "its mapping failed ('nrMapped == 0')"));
+
+    // The same table unmapped on the error branch and again by the unwinding both branches reach.
+    [Fact]
+    public Task MapSgTableUnmappedTwice_Reports() => Verifier.Analyzer(Usings + """
+        static class Exporter
+        {
+            static int Map(PciDevice dev, SgTable sgt, Func<int> program)
+            {
+                if ({|#3:Dma.MapSgTable(dev, sgt, DmaDirection.Bidirectional)|} != DmaError.None)
+                {
+                    return -12;
+                }
+
+                int ret = program();
+                if (ret != 0)
+                {
+                    {|#1:Dma.UnmapSgTable(dev, sgt, DmaDirection.Bidirectional)|};
+                }
+
+                if (ret != 0)
+                {
+                    {|#0:Dma.UnmapSgTable(dev, sgt, DmaDirection.Bidirectional)|};
+                }
+
+                return ret;
+            }
+        }
+        """, Verifier.Diagnostic("P2P0023").WithLocation(0).WithLocation(1).WithLocation(3)
+            .WithArguments("sgt", "Dma.UnmapSgTable, which frees it", "Dma.UnmapSgTable unmapped it"));
+
+    // io_zcrx_map_area as fixed: the table unmapped only where the error and the mapping both hold, once.
+    [Fact]
+    public Task ZcrxAsFixed_UnmapsOnce_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        sealed class Area { public PciDevice Dev = null!; public SgTable Sgt = SgTable.Alloc(4); public bool IsDmabuf; public bool IsMapped; }
+
+        static class Zcrx
+        {
+            static int Populate(Area area) => area.Sgt.Count > 0 ? 0 : -14;
+
+            static int MapArea(Area area)
+            {
+                int ret = 0;
+                if (!area.IsDmabuf)
+                {
+                    ret = (int)Dma.MapSgTable(area.Dev, area.Sgt, DmaDirection.FromDevice);
+                    if (ret < 0)
+                    {
+                        return ret;
+                    }
+                }
+
+                ret = Populate(area);
+                if (ret != 0 && !area.IsDmabuf)
+                {
+                    Dma.UnmapSgTable(area.Dev, area.Sgt, DmaDirection.FromDevice);
+                }
+
+                if (ret == 0)
+                {
+                    area.IsMapped = true;
+                }
+
+                return ret;
+            }
+        }
+        """);
 }

@@ -8,21 +8,42 @@ using Microsoft.CodeAnalysis.Operations;
 namespace P2PAnalyzers.Analysis;
 
 /// <summary>
-/// P2P0023's question for one single mapping of a body: which of its uses come after its unmap or on its failure edge
+/// P2P0023's question for one mapping of a body: which of its uses come after its unmap or on its failure edge
 /// (<see cref="UnmappedUsePaths"/>, fed with the mapping's uses, its storage, its failure tests and the helpers that
-/// unmap). Answered once per map call and body, for every use that asks.
+/// unmap). A single mapping is its address, followed as a fact into its uses; a table mapping
+/// (<c>Dma.MapSg</c>, <c>LegacyMapSg</c>, <c>MapSgTable</c>) is its table, whose unmaps and syncs in the body are the
+/// calls given the same table (by text). Answered once per map call and body, for every use that asks.
 /// </summary>
 internal static class UnmappedUses
 {
     private static readonly ConditionalWeakTable<MethodFlow, Dictionary<int, IReadOnlyList<UnmappedUse>>> Walks = new();
 
-    /// <summary>The uses followed: single unmaps, syncs of a single mapping, a device's transfers (and entry stores).</summary>
-    public static bool IsFollowed(Role role) => FactProducers.IsSingleUnmap(role) || role is Role.SyncSingle or Role.DeviceDma;
+    /// <summary>
+    /// The uses followed: single unmaps, syncs of a single mapping, a device's transfers (and entry stores); a table's
+    /// unmaps and syncs.
+    /// </summary>
+    public static bool IsFollowed(Role role) => FactProducers.IsSingleUnmap(role) || IsTableUse(role) || role is Role.SyncSingle or Role.DeviceDma;
 
-    /// <summary>The single map calls of the body whose address <paramref name="use"/> uses, in source order.</summary>
+    private static bool IsTableUse(Role role) => IsTableUnmap(role) || role == Role.SyncSg;
+
+    private static bool IsTableUnmap(Role role) => role is Role.UnmapSg or Role.UnmapSgTable;
+
+    private static bool IsTableMap(Role role) => role is Role.MapSg or Role.MapSgAware or Role.MapSgTable;
+
+    /// <summary>The map calls of the body whose mapping <paramref name="use"/> uses, in source order.</summary>
     public static IEnumerable<IInvocationOperation> MapsUsedBy(IOperation use, ISymbol owner, MethodFlow flow, KnownSymbols symbols)
     {
         IOperation root = MethodFlow.RootOf(use);
+        if (use is IInvocationOperation call && IsTableUse(symbols.RoleOf(call.TargetMethod)))
+        {
+            string? table = TableOf(call);
+            return table is null
+                ? Enumerable.Empty<IInvocationOperation>()
+                : InBody(root).OfType<IInvocationOperation>()
+                    .Where(map => IsTableMap(symbols.RoleOf(map.TargetMethod)) && TableOf(map) == table)
+                    .OrderBy(map => map.Syntax.SpanStart);
+        }
+
         return MappingUses.Of(use, owner, symbols)
             .SelectMany(u => flow.ValueOf(u.Operand.Syntax).Facts)
             .Where(f => f.Kind == FactKind.Dma && f.Origin.Source.Location.SourceTree == root.Syntax.SyntaxTree && root.Syntax.Span.Contains(f.Origin.Source.Location.SourceSpan))
@@ -51,29 +72,54 @@ internal static class UnmappedUses
     private static IReadOnlyList<UnmappedUse> Walk(IInvocationOperation map, ISymbol owner, MethodFlow flow, KnownSymbols symbols)
     {
         IOperation root = MethodFlow.RootOf(map);
-        var made = new OriginSource(Origin.OfCall(map.TargetMethod), map.Syntax.GetLocation());
-        List<MappingUse> uses = UsesOf(root, owner, symbols, flow, made);
+        bool table = IsTableMap(symbols.RoleOf(map.TargetMethod));
+        List<MappingUse> uses = table
+            ? TableUsesOf(root, TableOf(map), symbols)
+            : UsesOf(root, owner, symbols, flow, new OriginSource(Origin.OfCall(map.TargetMethod), map.Syntax.GetLocation()));
         // Nothing to find without an unmap and another use, or a use and a test that can say the mapping failed.
-        if (uses.Count == 0 || (uses.Count == 1 && !root.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => symbols.RoleOf(i.TargetMethod) == Role.MappingError)))
+        // (A table's failure is read from the map call's own result.)
+        if (uses.Count == 0 || (uses.Count == 1 && !table && !root.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => symbols.RoleOf(i.TargetMethod) == Role.MappingError)))
         {
             return Array.Empty<UnmappedUse>();
         }
 
-        bool IsUnmap(MappingUse use) => use.At is IInvocationOperation inv && FactProducers.IsSingleUnmap(symbols.RoleOf(inv.TargetMethod));
+        bool IsUnmap(MappingUse use) => use.At is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) is var role
+            && (table ? IsTableUnmap(role) : FactProducers.IsSingleUnmap(role));
         bool IsLibrary(IMethodSymbol method) => SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, symbols.Dma?.ContainingAssembly)
             || (method.ContainingNamespace?.ToDisplayString() is string ns && (ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal)));
         var ownership = new MappingOwnership(map, flow, symbols);
         Compilation compilation = map.SemanticModel!.Compilation;
         // The fix removes an unmap: the reported one where it never unmaps anything, else the earlier one it repeats.
-        return UnmappedUsePaths.All(flow.Graph, map, KeyOf(map), uses, IsUnmap, ownership.Failed, IsLibrary, op => HelperUnmaps.In(op, compilation, symbols, IsLibrary))
+        AddressKey? key = table ? (SgEntryCounts.Table(map)?.Value is IOperation t ? AddressKey.Of(t) : null) : KeyOf(map);
+        return UnmappedUsePaths.All(flow.Graph, map, key, uses, IsUnmap, ownership.Failed, IsLibrary, op => HelperUnmaps.In(op, compilation, symbols, IsLibrary))
             .Select(u => IsUnmap(u.Use) ? u : u with { OnlyAfter = false, SiteLeadsHere = false })
             .ToList();
     }
 
     /// <summary>The uses of this mapping's address in the body, outside lambdas and local functions (they run elsewhere).</summary>
-    private static List<MappingUse> UsesOf(IOperation root, ISymbol owner, KnownSymbols symbols, MethodFlow flow, OriginSource made)
+    private static List<MappingUse> UsesOf(IOperation root, ISymbol owner, KnownSymbols symbols, MethodFlow flow, OriginSource made) =>
+        InBody(root).Where(op => op.Kind is OperationKind.Invocation or OperationKind.SimpleAssignment)
+            .SelectMany(op => MappingUses.Of(op, owner, symbols))
+            .Where(u => u.Kind == MappingUseKind.EntryStore || (u.At is IInvocationOperation inv && IsFollowed(symbols.RoleOf(inv.TargetMethod))))
+            .Where(u => flow.ValueOf(u.Operand.Syntax).Facts.Any(f => f.Kind == FactKind.Dma && f.Origin.Source.Equals(made)))
+            .ToList();
+
+    /// <summary>The unmaps and syncs in the body given the table <paramref name="table"/> (by text).</summary>
+    private static List<MappingUse> TableUsesOf(IOperation root, string? table, KnownSymbols symbols) =>
+        table is null ? new List<MappingUse>()
+        : InBody(root).OfType<IInvocationOperation>()
+            .Where(call => IsTableUse(symbols.RoleOf(call.TargetMethod)) && TableOf(call) == table)
+            .Select(call => new MappingUse(SgEntryCounts.Table(call)!.Value, call,
+                IsTableUnmap(symbols.RoleOf(call.TargetMethod)) ? $"Dma.{call.TargetMethod.Name}, which frees it" : $"Dma.{call.TargetMethod.Name}"))
+            .ToList();
+
+    /// <summary>The text of the table a scatterlist call is given.</summary>
+    private static string? TableOf(IInvocationOperation call) =>
+        SgEntryCounts.Table(call)?.Value is IOperation table ? AddressKey.Of(table).Text : null;
+
+    /// <summary>The body's operations, outside lambdas and local functions (they run elsewhere).</summary>
+    private static IEnumerable<IOperation> InBody(IOperation root)
     {
-        var uses = new List<MappingUse>();
         var work = new Stack<IOperation>();
         work.Push(root);
         while (work.Count > 0)
@@ -84,20 +130,12 @@ internal static class UnmappedUses
                 continue;
             }
 
-            if (op.Kind is OperationKind.Invocation or OperationKind.SimpleAssignment)
-            {
-                uses.AddRange(MappingUses.Of(op, owner, symbols)
-                    .Where(u => u.Kind == MappingUseKind.EntryStore || (u.At is IInvocationOperation inv && IsFollowed(symbols.RoleOf(inv.TargetMethod))))
-                    .Where(u => flow.ValueOf(u.Operand.Syntax).Facts.Any(f => f.Kind == FactKind.Dma && f.Origin.Source.Equals(made))));
-            }
-
+            yield return op;
             foreach (IOperation child in op.ChildOperations)
             {
                 work.Push(child);
             }
         }
-
-        return uses;
     }
 
     /// <summary>Where the map call's address is stored: a local it initialises, or the target it is assigned to.</summary>
