@@ -14,8 +14,8 @@ namespace P2PAnalyzers.Rules;
 /// P2P0023: a single mapping's address is unmapped again, synced, given to a device or stored into an entry after an
 /// unmap of the same storage on the path, or on the path where its mapping failed (Amlogic A4's
 /// <c>aml_sfc_dma_buffer_setup</c>: an inline unmap before <c>goto out_map_data</c>, whose label unmaps again; a failed
-/// mapping sent to the same label). Reported at the use, with the unmap or the failed test and the map call as
-/// additional locations (<see cref="UnmappedUsePaths"/>).
+/// mapping sent to the same label); a scatterlist table unmapped or synced again, or after its map call failed. Reported
+/// at the use, with the unmap or the failed test and the map call as additional locations (<see cref="UnmappedUses"/>).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class P2P0023UseAfterUnmapAnalyzer : FlowRuleAnalyzer

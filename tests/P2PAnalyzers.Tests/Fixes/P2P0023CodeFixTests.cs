@@ -295,4 +295,55 @@ public sealed class P2P0023CodeFixTests
             }
         }
         """);
+
+    // A table unmapped on the error branch and again under the same test: the second, reached only unmapped, goes.
+    [Fact]
+    public Task TableUnmappedTwiceUnderTheSameTest_TheSecondGoes() => Verifier.CodeFix<P2P0023UseAfterUnmapCodeFix>(Usings + """
+        static class Exporter
+        {
+            static int Map(PciDevice dev, SgTable sgt, Func<int> program)
+            {
+                if (Dma.MapSgTable(dev, sgt, DmaDirection.Bidirectional) != DmaError.None)
+                {
+                    return -12;
+                }
+
+                int ret = program();
+                if (ret != 0)
+                {
+                    Dma.UnmapSgTable(dev, sgt, DmaDirection.Bidirectional);
+                }
+
+                if (ret != 0)
+                {
+                    [|Dma.UnmapSgTable(dev, sgt, DmaDirection.Bidirectional)|];
+                }
+
+                return ret;
+            }
+        }
+        """, Usings + """
+        static class Exporter
+        {
+            static int Map(PciDevice dev, SgTable sgt, Func<int> program)
+            {
+                if (Dma.MapSgTable(dev, sgt, DmaDirection.Bidirectional) != DmaError.None)
+                {
+                    return -12;
+                }
+
+                int ret = program();
+                if (ret != 0)
+                {
+                    Dma.UnmapSgTable(dev, sgt, DmaDirection.Bidirectional);
+                }
+
+                if (ret != 0)
+                {
+                }
+
+                return ret;
+            }
+        }
+        """);
 }
