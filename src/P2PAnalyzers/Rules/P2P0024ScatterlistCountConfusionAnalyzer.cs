@@ -29,7 +29,8 @@ public sealed class P2P0024ScatterlistCountConfusionAnalyzer : FlowRuleAnalyzer
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) => operation switch
     {
         IInvocationOperation inv => SgEntryCounts.TakenBy(inv, symbols) is not null,
-        ILoopOperation loop => SgSegmentReads.ReadsDmaSide(loop, symbols),
+        // Whether the loop reads an entry's DMA side is asked in Check, once the body passed the fact pre-filter.
+        ILoopOperation loop => loop is IForLoopOperation or IForEachLoopOperation,
         _ => false,
     };
 

@@ -35,7 +35,7 @@ internal sealed class AddressKey
     /// <summary>The key of the address <paramref name="value"/> reads (its conversions and parentheses taken off).</summary>
     public static AddressKey Of(IOperation value)
     {
-        value = Strip(value);
+        value = Value(value);
         IOperation root = value;
         while (true)
         {
@@ -50,7 +50,7 @@ internal sealed class AddressKey
                 break;
             }
 
-            root = Strip(inner);
+            root = Value(inner);
         }
 
         ISymbol? symbol = root switch
@@ -121,13 +121,14 @@ internal sealed class AddressKey
         }
 
         return call.Arguments.Select(a => a.Value).Concat(call.Instance is null ? Enumerable.Empty<IOperation>() : new[] { call.Instance })
-            .Select(Strip)
+            .Select(Value)
             .Select(a => (Operation: a, Text: Normalize(a.Syntax.ToString())))
             // (the address itself, a value, is read, not stored into: passed by ref it is a store, above)
             .Any(a => (RootIsThis && a.Operation is IInstanceReferenceOperation) || (a.Text != Text && Parts.Contains(a.Text) && a.Operation is not ILiteralOperation));
     }
 
-    private static IOperation Strip(IOperation value)
+    /// <summary>The value under its conversions and parentheses.</summary>
+    public static IOperation Value(IOperation value)
     {
         while (value is IConversionOperation or IParenthesizedOperation)
         {

@@ -40,9 +40,6 @@ internal static class FailureTests
 /// </summary>
 internal static class ErrorReturnPaths
 {
-    // A bound on the states visited: bodies are small, the locals tested few; past it the walk gives up (no report).
-    private const int MaxStates = 4096;
-
     /// <summary>
     /// The first (in source order) error return or throw reachable through <paramref name="map"/> along which
     /// <paramref name="ends"/> holds for no operation after it; null when none (or the walk gave up).
@@ -135,29 +132,10 @@ internal static class ErrorReturnPaths
 
         public Leak? Run()
         {
-            var seen = new HashSet<(int, string)>();
-            var work = new Stack<(BasicBlock, PathState)>();
-            work.Push((_graph.Blocks[0], new PathState(Status.NotMade, false, PathConditions.Entry)));
-            while (work.Count > 0)
+            if (!PathConditions.Explore(_graph, new PathState(Status.NotMade, false, PathConditions.Entry), s => s.Key,
+                (block, state) => Walk(block, state).Where(next => _exhaustive || next.Item2.Status != Status.Gone)))
             {
-                (BasicBlock block, PathState state) = work.Pop();
-                if (!seen.Add((block.Ordinal, state.Key)))
-                {
-                    continue;
-                }
-
-                if (seen.Count > MaxStates)
-                {
-                    return null;
-                }
-
-                foreach ((BasicBlock, PathState) next in Walk(block, state))
-                {
-                    if (_exhaustive || next.Item2.Status != Status.Gone)
-                    {
-                        work.Push(next);
-                    }
-                }
+                return null;
             }
 
             return _exits.Where(e => e.Value.Leaks).OrderBy(e => e.Key == _body ? e.Key.Span.End : e.Key.SpanStart)

@@ -246,7 +246,7 @@ internal sealed class MappingOwnership
 
     private bool IsResult(IOperation value)
     {
-        value = Operand(value);
+        value = AddressKey.Value(value);
         return value.Syntax == _map.Syntax
             || (value is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, _result) && HoldsResultAt(value.Syntax.SpanStart));
     }
@@ -277,8 +277,8 @@ internal sealed class MappingOwnership
             }
 
             bool holds = inv.Arguments.Any(a => Holds(a.Value)) || (inv.Instance is IOperation receiver && Holds(receiver));
-            return (!IsLibrary(inv.TargetMethod) && inv.Arguments.Any(a => Carries(a.Value)))
-                || (holds && !IsLibrary(inv.TargetMethod) && MayTake(inv.TargetMethod, depth: 3));
+            return (!_k.IsLibrary(inv.TargetMethod) && inv.Arguments.Any(a => Carries(a.Value)))
+                || (holds && !_k.IsLibrary(inv.TargetMethod) && MayTake(inv.TargetMethod, depth: 3));
         }
 
         if (FactProducers.IsSingleUnmap(role))
@@ -298,25 +298,14 @@ internal sealed class MappingOwnership
         assignment.Target is IMemberReferenceOperation { Instance: ILocalReferenceOperation holder } && _fresh.Contains(holder.Local)
         && (Carries(assignment.Value) || IsMap(assignment.Value));
 
-    private bool IsFreshHolder(IOperation value) => Operand(value) is ILocalReferenceOperation local && _fresh.Contains(local.Local);
+    private bool IsFreshHolder(IOperation value) => AddressKey.Value(value) is ILocalReferenceOperation local && _fresh.Contains(local.Local);
 
     /// <summary>Whether the value is this mapping's address or count (the fact the map call made, copied anywhere).</summary>
     private bool Carries(IOperation value) =>
         value.Syntax != _map.Syntax && _flow.ValueOf(value.Syntax).Facts.Any(f => f.Origin.Source.Equals(_made));
 
     // The call itself (a default argument of it has the call's syntax too).
-    private bool IsMap(IOperation value) => Operand(value) is IInvocationOperation call && call.Syntax == _map.Syntax;
-
-    /// <summary>The value under its conversions and parentheses.</summary>
-    private static IOperation Operand(IOperation value)
-    {
-        while (value is IConversionOperation or IParenthesizedOperation)
-        {
-            value = value is IConversionOperation c ? c.Operand : ((IParenthesizedOperation)value).Operand;
-        }
-
-        return value;
-    }
+    private bool IsMap(IOperation value) => AddressKey.Value(value) is IInvocationOperation call && call.Syntax == _map.Syntax;
 
     /// <summary>For a table mapping: the value is the table or an object it is reached from (<c>area</c> for <c>area.Mem.PageSgTable</c>).</summary>
     private bool Holds(IOperation value)
@@ -339,7 +328,7 @@ internal sealed class MappingOwnership
     /// <summary>A store that records nothing: null, false or zero (<c>chip-&gt;buf = NULL</c> on the error path drops, not keeps).</summary>
     private static bool Clears(IOperation value)
     {
-        value = Operand(value);
+        value = AddressKey.Value(value);
         return value.ConstantValue is { HasValue: true } c && (c.Value is null || c.Value is false || (ErrorLocals.Constant(value) == 0))
             || value is IDefaultValueOperation;
     }
@@ -347,8 +336,6 @@ internal sealed class MappingOwnership
     private static bool IsLocal(IOperation target) =>
         target is ILocalReferenceOperation or IDiscardOperation or IFlowCaptureReferenceOperation
         || (target is IParameterReferenceOperation p && p.Parameter.RefKind == RefKind.None);
-
-    private bool IsLibrary(ISymbol symbol) => SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, _k.Dma?.ContainingAssembly);
 
     /// <summary>
     /// Whether a method handed a table (or what holds it) may unmap it or keep it: it unmaps a scatterlist, or stores a
@@ -366,7 +353,7 @@ internal sealed class MappingOwnership
         {
             // The runtime's own methods (a lock's Monitor.Exit, string formatting) keep no table; other code without a
             // body here might.
-            return method.ContainingNamespace?.ToDisplayString() is not { } ns || !(ns == "System" || ns.StartsWith("System.", System.StringComparison.Ordinal));
+            return !KnownSymbols.IsRuntime(method);
         }
 
         if (depth == 0)

@@ -27,6 +27,41 @@ internal readonly record struct PathConditions(ImmutableDictionary<ILocalSymbol,
         string.Join(",", Errors.Select(l => l.Key.Name + "@" + l.Key.Locations.FirstOrDefault()?.SourceSpan.Start + "=" + l.Value).OrderBy(x => x, StringComparer.Ordinal))
         + "|" + string.Join(",", Known.Select(k => k.Key + "=" + k.Value).OrderBy(x => x, StringComparer.Ordinal));
 
+    // A bound on the states a walk visits: bodies are small, the locals tested few; past it the walk gives up.
+    private const int MaxStates = 4096;
+
+    /// <summary>
+    /// Visits <paramref name="graph"/> path by path from its entry: each block once per distinct path state
+    /// (<paramref name="id"/>), <paramref name="walk"/> giving the blocks a state goes on to. False when the walk gave up
+    /// (more than 4,096 states): its findings are then not to be reported.
+    /// </summary>
+    public static bool Explore<TState>(ControlFlowGraph graph, TState entry, Func<TState, string> id, Func<BasicBlock, TState, IEnumerable<(BasicBlock, TState)>> walk)
+    {
+        var seen = new HashSet<(int, string)>();
+        var work = new Stack<(BasicBlock, TState)>();
+        work.Push((graph.Blocks[0], entry));
+        while (work.Count > 0)
+        {
+            (BasicBlock block, TState state) = work.Pop();
+            if (!seen.Add((block.Ordinal, id(state))))
+            {
+                continue;
+            }
+
+            if (seen.Count > MaxStates)
+            {
+                return false;
+            }
+
+            foreach ((BasicBlock, TState) next in walk(block, state))
+            {
+                work.Push(next);
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The texts of the conditions <paramref name="graph"/> branches on more than once.</summary>
     public static HashSet<string> Retested(ControlFlowGraph graph) => new(
         graph.Blocks.Where(b => b.ConditionalSuccessor is not null && b.BranchValue is not null)

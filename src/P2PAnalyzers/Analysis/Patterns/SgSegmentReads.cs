@@ -18,8 +18,8 @@ internal static class SgSegmentReads
     /// <summary>How a loop iterates a table: its text, the bound (null for a foreach) and the operation to report.</summary>
     public readonly record struct Iteration(string Table, IOperation? Bound, IOperation At, bool OverDmaSegments);
 
-    /// <summary>Whether <paramref name="loop"/> reads an entry's DMA address or length (the cheap test, before any flow).</summary>
-    public static bool ReadsDmaSide(ILoopOperation loop, KnownSymbols k) =>
+    /// <summary>Whether <paramref name="loop"/> reads an entry's DMA address or length.</summary>
+    private static bool ReadsDmaSide(ILoopOperation loop, KnownSymbols k) =>
         loop.Body.DescendantsAndSelf().OfType<IPropertyReferenceOperation>().Any(p => IsDmaSide(p, k));
 
     /// <summary>The table a loop iterates, and the bound of a <c>for</c> over its entries; null for other loops.</summary>
@@ -34,22 +34,22 @@ internal static class SgSegmentReads
                     BinaryOperatorKind.GreaterThan => (condition.RightOperand, condition.LeftOperand),
                     _ => (null, null),
                 };
-                if (Strip(index) is not ILocalReferenceOperation i || bound is null)
+                if (Stripped(index) is not ILocalReferenceOperation i || bound is null)
                 {
                     return null;
                 }
 
                 // t[i].DmaAddress: the table is what is indexed by the loop variable.
                 IPropertyReferenceOperation? read = forLoop.Body.DescendantsAndSelf().OfType<IPropertyReferenceOperation>()
-                    .FirstOrDefault(p => IsDmaSide(p, k) && Strip(p.Instance) is IPropertyReferenceOperation { Arguments.Length: 1 } element
-                        && Strip(element.Arguments[0].Value) is ILocalReferenceOperation at && SymbolEqualityComparer.Default.Equals(at.Local, i.Local));
-                return read is not null && Strip(read.Instance) is IPropertyReferenceOperation { Instance: IOperation table }
+                    .FirstOrDefault(p => IsDmaSide(p, k) && Stripped(p.Instance) is IPropertyReferenceOperation { Arguments.Length: 1 } element
+                        && Stripped(element.Arguments[0].Value) is ILocalReferenceOperation at && SymbolEqualityComparer.Default.Equals(at.Local, i.Local));
+                return read is not null && Stripped(read.Instance) is IPropertyReferenceOperation { Instance: IOperation table }
                     ? new Iteration(Text(table), bound, bound, OverDmaSegments: false)
                     : null;
             case IForEachLoopOperation forEach:
-                IOperation collection = Strip(forEach.Collection)!;
+                IOperation collection = Stripped(forEach.Collection)!;
                 bool segments = collection is IPropertyReferenceOperation { Property.Name: "DmaSegments", Instance: not null };
-                IOperation tableOp = segments ? Strip(((IPropertyReferenceOperation)collection).Instance)! : collection;
+                IOperation tableOp = segments ? Stripped(((IPropertyReferenceOperation)collection).Instance)! : collection;
                 if (!k.Is(tableOp.Type, k.SgTable) || !ReadsDmaSide(forEach, k))
                 {
                     return null;
@@ -65,15 +65,7 @@ internal static class SgSegmentReads
         p.Property.Name is "DmaAddress" or "DmaLength" && k.Is(p.Property.ContainingType, k.Scatterlist);
 
     /// <summary>The text of a table or count, as <see cref="AddressKey.Normalize"/> writes it.</summary>
-    public static string Text(IOperation operation) => AddressKey.Normalize(Strip(operation)!.Syntax.ToString());
+    public static string Text(IOperation operation) => AddressKey.Normalize(Stripped(operation)!.Syntax.ToString());
 
-    private static IOperation? Strip(IOperation? value)
-    {
-        while (value is IConversionOperation or IParenthesizedOperation)
-        {
-            value = value is IConversionOperation c ? c.Operand : ((IParenthesizedOperation)value).Operand;
-        }
-
-        return value;
-    }
+    private static IOperation? Stripped(IOperation? value) => value is null ? null : AddressKey.Value(value);
 }

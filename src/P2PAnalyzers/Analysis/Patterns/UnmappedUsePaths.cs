@@ -33,9 +33,6 @@ internal readonly record struct UnmappedUse(MappingUse Use, SyntaxNode Site, Unm
 /// </summary>
 internal static class UnmappedUsePaths
 {
-    // Bodies are small; past this many states the walk gives up (no report).
-    private const int MaxStates = 4096;
-
     /// <summary>Every such use, in source order, each with the first (in source order) unmap or failure it follows.</summary>
     /// <param name="graph">The body's control flow graph.</param>
     /// <param name="map">The map call (of the original tree: matched to the graph by syntax).</param>
@@ -98,26 +95,9 @@ internal static class UnmappedUsePaths
 
         public IReadOnlyList<UnmappedUse> Run()
         {
-            var seen = new HashSet<(int, string)>();
-            var work = new Stack<(BasicBlock, PathState)>();
-            work.Push((_graph.Blocks[0], new PathState(Status.NotMade, null, null, false, PathConditions.Entry)));
-            while (work.Count > 0)
+            if (!PathConditions.Explore(_graph, new PathState(Status.NotMade, null, null, false, PathConditions.Entry), s => s.Id, Walk))
             {
-                (BasicBlock block, PathState state) = work.Pop();
-                if (!seen.Add((block.Ordinal, state.Id)))
-                {
-                    continue;
-                }
-
-                if (seen.Count > MaxStates)
-                {
-                    return Array.Empty<UnmappedUse>();
-                }
-
-                foreach ((BasicBlock, PathState) next in Walk(block, state))
-                {
-                    work.Push(next);
-                }
+                return Array.Empty<UnmappedUse>();
             }
 
             return _found.GroupBy(f => f.Use.At.Syntax)

@@ -85,8 +85,7 @@ internal static class UnmappedUses
 
         bool IsUnmap(MappingUse use) => use.At is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) is var role
             && (table ? IsTableUnmap(role) : FactProducers.IsSingleUnmap(role));
-        bool IsLibrary(IMethodSymbol method) => SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, symbols.Dma?.ContainingAssembly)
-            || (method.ContainingNamespace?.ToDisplayString() is string ns && (ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal)));
+        bool IsLibrary(IMethodSymbol method) => symbols.IsLibrary(method) || KnownSymbols.IsRuntime(method);
         var ownership = new MappingOwnership(map, flow, symbols);
         Compilation compilation = map.SemanticModel!.Compilation;
         // The fix removes an unmap: the reported one where it never unmaps anything, else the earlier one it repeats.

@@ -99,6 +99,13 @@ internal sealed class KnownSymbols
     public MethodFlow? TakeSummaryFlow(SyntaxNode body) =>
         _summaryFlows is { } flows && flows.TryRemove(body, out MethodFlow? flow) ? flow : null;
 
+    /// <summary>True when <paramref name="symbol"/> is the companion library's.</summary>
+    public bool IsLibrary(ISymbol symbol) => SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, Dma?.ContainingAssembly);
+
+    /// <summary>True for the runtime's own members (namespace <c>System</c> and below): they keep no mapping or table.</summary>
+    public static bool IsRuntime(ISymbol symbol) =>
+        symbol.ContainingNamespace?.ToDisplayString() is string ns && (ns == "System" || ns.StartsWith("System.", System.StringComparison.Ordinal));
+
     /// <summary>True when <paramref name="symbol"/> is declared in the compilation's own source (it has a summary node).</summary>
     public bool IsSource(ISymbol symbol) => SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, Compilation.Assembly);
 
