@@ -19,7 +19,8 @@ namespace P2PAnalyzers.CodeFixes.Fixes;
 /// BAR memory: <c>Dma.MapP2P(device, provider, PhysAddr.FromRaw(x), length, dir)</c>; RAM: <c>Dma.MapPhys</c>.
 /// The client device (an attachment's <c>Device</c>, or the one device in scope that does not own the BAR), provider
 /// and direction must each be unambiguous in scope. Otherwise, an address of a device's own BAR kept for that device
-/// becomes its bus address (<see cref="OwnBarBusAddress"/>), or the diagnostic stands without a fix.
+/// becomes its bus address (<see cref="OwnBarBusAddress"/>), a kernel buffer's address kept for its holder's device
+/// becomes the buffer's mapping (<see cref="CachedBufferMapping"/>), or the diagnostic stands without a fix.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0001PhysicalAddressAsDmaAddressCodeFix)), Shared]
 public sealed class P2P0001PhysicalAddressAsDmaAddressCodeFix : P2PCodeFix
@@ -43,10 +44,14 @@ public sealed class P2P0001PhysicalAddressAsDmaAddressCodeFix : P2PCodeFix
         (() => KeptTableRewrite.FromEntryStoreAsync(document, diagnostic, cancellationToken), KeptTableRewrite.Title),
         (() => TableBuilders.FromMappingAsync(document, diagnostic, cancellationToken), TableBuilders.Title));
 
-    // The importer's mapping when one is in scope; else, for an address the BAR's owner is given, its bus address.
+    // The importer's mapping when one is in scope; else, for an address the BAR's owner is given, its bus address; else,
+    // for a kernel buffer's address kept for its holder's device, the buffer mapped.
     private protected override (SyntaxNode Root, string Title)? RewriteTitled(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
         base.RewriteTitled(root, model, diagnostic, cancellationToken)
-        ?? (BusOffsetSign.Applies(diagnostic) || OwnBarBusAddress.Rewrite(root, model, diagnostic) is not SyntaxNode own ? null : (own, OwnBarBusAddress.Title));
+        ?? (BusOffsetSign.Applies(diagnostic) ? null
+            : OwnBarBusAddress.Rewrite(root, model, diagnostic) is SyntaxNode own ? (own, OwnBarBusAddress.Title)
+            : CachedBufferMapping.Rewrite(root, model, diagnostic) is SyntaxNode mapped ? (mapped, CachedBufferMapping.Title)
+            : null);
 
     private static (StatementSyntax, StatementSyntax[])? Rewrite(SemanticModel model, InvocationExpressionSyntax fromRaw,
         ImmutableDictionary<string, string?> properties, CancellationToken cancellationToken)

@@ -72,41 +72,7 @@ internal static class OwnBarBusAddress
             return false;
         }
 
-        return Members(type).Count(m => IsDevice(MemberType(m), device)) == 1;
-    }
-
-    private static IEnumerable<ISymbol> Members(ITypeSymbol type)
-    {
-        for (ITypeSymbol? t = type; t is not null; t = t.BaseType)
-        {
-            foreach (ISymbol member in t.GetMembers())
-            {
-                if (member is IFieldSymbol { IsImplicitlyDeclared: false } or IPropertySymbol)
-                {
-                    yield return member;
-                }
-            }
-        }
-    }
-
-    private static ITypeSymbol? MemberType(ISymbol member) => member switch
-    {
-        IFieldSymbol f => f.Type,
-        IPropertySymbol p => p.Type,
-        _ => null,
-    };
-
-    private static bool IsDevice(ITypeSymbol? type, ITypeSymbol device)
-    {
-        for (ITypeSymbol? t = type; t is not null; t = t.BaseType)
-        {
-            if (SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, device))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return Holders.SingleDevice(type, device) is not null;
     }
 
     /// <summary>A member of the object in hand is written with <c>this.</c>, whichever way the path spelled it.</summary>
