@@ -31,9 +31,7 @@ internal static class CachedBufferMapping
     public static SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic)
     {
         if (diagnostic.Properties.GetValueOrDefault(PropertyNames.Memory) != nameof(MemoryKind.Ram)
-            || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not InvocationExpressionSyntax { ArgumentList.Arguments.Count: 1 } fromRaw
-            || fromRaw.Parent is not AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Left: MemberAccessExpressionSyntax target } store
-            || store.Right != fromRaw
+            || Holders.StoredFromRaw(root, diagnostic) is not (InvocationExpressionSyntax fromRaw, { Left: MemberAccessExpressionSyntax target } store)
             || store.Parent is not ExpressionStatementSyntax statement || statement.Parent is not BlockSyntax
             || fromRaw.ArgumentList.Arguments[0].Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Raw", Expression: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "VirtToPhys" } virtToPhys } toPhys }
             || toPhys.ArgumentList.Arguments.Count > 1)

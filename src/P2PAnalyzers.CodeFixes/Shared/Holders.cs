@@ -1,6 +1,8 @@
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace P2PAnalyzers.CodeFixes.Shared;
 
@@ -11,6 +13,14 @@ namespace P2PAnalyzers.CodeFixes.Shared;
 /// </summary>
 internal static class Holders
 {
+    /// <summary>The reported <c>DmaAddr.FromRaw(x)</c> when it is the whole right side of a simple assignment, and that assignment.</summary>
+    public static (InvocationExpressionSyntax FromRaw, AssignmentExpressionSyntax Store)? StoredFromRaw(SyntaxNode root, Diagnostic diagnostic) =>
+        root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax { ArgumentList.Arguments.Count: 1 } fromRaw
+        && fromRaw.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } store
+        && store.Right == fromRaw
+            ? (fromRaw, store)
+            : null;
+
     /// <summary>The one field or property of <paramref name="type"/> (or a base) whose type is or derives from <paramref name="device"/>; null when none or several.</summary>
     public static ISymbol? SingleDevice(ITypeSymbol type, ITypeSymbol device)
     {

@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -29,9 +28,7 @@ internal static class OwnBarBusAddress
         FactKey source = FactKey.Read(diagnostic.Properties);
         if (diagnostic.Properties.GetValueOrDefault(PropertyNames.Memory) != nameof(MemoryKind.Bar)
             || SourceExpressions.BarOwner(source) is not string owner
-            || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not InvocationExpressionSyntax { ArgumentList.Arguments.Count: 1 } fromRaw
-            || fromRaw.Parent is not AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } store
-            || store.Right != fromRaw)
+            || Holders.StoredFromRaw(root, diagnostic) is not (InvocationExpressionSyntax fromRaw, AssignmentExpressionSyntax store))
         {
             return null;
         }
