@@ -369,6 +369,83 @@ public sealed class P2P0023Tests
         }
         """);
 
+    // A state the request keeps records the unmap (an enum, as drivers keep a buffer's state): the second unmap runs
+    // only while the state says mapped.
+    [Fact]
+    public Task EnumStateRecordsTheUnmap_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        enum BufState { Idle, Mapped, Unmapped }
+
+        sealed class TxBuf
+        {
+            public BufState State;
+            public DmaAddr Addr;
+        }
+
+        static class Tx
+        {
+            static int Send(PciDevice dev, KernelBuffer buf, TxBuf tb, ulong len, bool abort)
+            {
+                tb.Addr = Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, tb.Addr))
+                {
+                    return -12;
+                }
+
+                tb.State = BufState.Mapped;
+                if (abort)
+                {
+                    Dma.UnmapSingle(dev, tb.Addr, len, DmaDirection.ToDevice);
+                    tb.State = BufState.Unmapped;
+                }
+
+                if (tb.State == BufState.Mapped)
+                {
+                    Dma.UnmapSingle(dev, tb.Addr, len, DmaDirection.ToDevice);
+                }
+
+                return 0;
+            }
+        }
+        """);
+
+    // The same state set back to mapped (a remap elsewhere is not seen here): the second unmap is reported.
+    [Fact]
+    public Task EnumStateTestedForAnotherValue_Reports() => Verifier.Analyzer(Usings + """
+        enum BufState { Idle, Mapped, Unmapped }
+
+        sealed class TxBuf
+        {
+            public BufState State;
+            public DmaAddr Addr;
+        }
+
+        static class Tx
+        {
+            static int Send(PciDevice dev, KernelBuffer buf, TxBuf tb, ulong len, bool abort)
+            {
+                tb.Addr = Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, tb.Addr))
+                {
+                    return -12;
+                }
+
+                tb.State = BufState.Mapped;
+                if (abort)
+                {
+                    Dma.UnmapSingle(dev, tb.Addr, len, DmaDirection.ToDevice);
+                    tb.State = BufState.Unmapped;
+                }
+
+                if (tb.State != BufState.Idle)
+                {
+                    {|P2P0023:Dma.UnmapSingle(dev, tb.Addr, len, DmaDirection.ToDevice)|};
+                }
+
+                return 0;
+            }
+        }
+        """);
+
     // The address cleared after its unmap, and tested before the second.
     [Fact]
     public Task AddressClearedAfterUnmap_NoDiagnostic() => Verifier.Analyzer(Usings + """

@@ -12,20 +12,23 @@ namespace P2PAnalyzers.Analysis;
 /// What a path through one body knows of its conditions, for the path walks of family 3 (<see cref="ErrorReturnPaths"/>,
 /// <see cref="UnmappedUsePaths"/>): the locals it knows to hold an error or not (<see cref="ErrorLocals"/>), and the
 /// conditions it has seen decided, by text: a condition the body tests more than once
-/// (<c>if (!is_dmabuf) map; .. if (ret &amp;&amp; !is_dmabuf) unmap;</c>) and a flag the path set to a constant
-/// (<c>mapped = false; .. if (mapped) unmap;</c>). An edge that contradicts them is not taken.
+/// (<c>if (!is_dmabuf) map; .. if (ret &amp;&amp; !is_dmabuf) unmap;</c>), a flag the path set to a constant
+/// (<c>mapped = false; .. if (mapped) unmap;</c>) and a state the path set to an enum constant
+/// (<c>buf-&gt;state = UNMAPPED; .. if (buf-&gt;state == MAPPED) unmap;</c>). An edge that contradicts them is not taken.
 /// </summary>
-internal readonly record struct PathConditions(ImmutableDictionary<ILocalSymbol, bool> Errors, ImmutableDictionary<string, bool> Known)
+internal readonly record struct PathConditions(ImmutableDictionary<ILocalSymbol, bool> Errors, ImmutableDictionary<string, bool> Known, ImmutableDictionary<string, long> States)
 {
     /// <summary>A path at the entry: nothing known.</summary>
     public static PathConditions Entry { get; } = new(
         ImmutableDictionary<ILocalSymbol, bool>.Empty.WithComparers(SymbolEqualityComparer.Default),
-        ImmutableDictionary<string, bool>.Empty.WithComparers(StringComparer.Ordinal));
+        ImmutableDictionary<string, bool>.Empty.WithComparers(StringComparer.Ordinal),
+        ImmutableDictionary<string, long>.Empty.WithComparers(StringComparer.Ordinal));
 
     /// <summary>The part of a path's key (for the walks' visited sets) that these conditions make.</summary>
     public string Key =>
         string.Join(",", Errors.Select(l => l.Key.Name + "@" + l.Key.Locations.FirstOrDefault()?.SourceSpan.Start + "=" + l.Value).OrderBy(x => x, StringComparer.Ordinal))
-        + "|" + string.Join(",", Known.Select(k => k.Key + "=" + k.Value).OrderBy(x => x, StringComparer.Ordinal));
+        + "|" + string.Join(",", Known.Select(k => k.Key + "=" + k.Value).OrderBy(x => x, StringComparer.Ordinal))
+        + (States.IsEmpty ? string.Empty : "|" + string.Join(",", States.Select(k => k.Key + "=" + k.Value).OrderBy(x => x, StringComparer.Ordinal)));
 
     // A bound on the states a walk visits: bodies are small, the locals tested few; past it the walk gives up.
     private const int MaxStates = 4096;
@@ -70,12 +73,14 @@ internal readonly record struct PathConditions(ImmutableDictionary<ILocalSymbol,
         StringComparer.Ordinal);
 
     /// <summary>
-    /// What the path knows after <paramref name="op"/>: conditions reading what it assigns are forgotten; with
-    /// <paramref name="flags"/>, a constant <c>bool</c> stored is remembered as that condition's value.
+    /// What the path knows after <paramref name="op"/>: conditions and states reading what it assigns are forgotten; with
+    /// <paramref name="flags"/>, a constant <c>bool</c> stored is remembered as that condition's value, and an enum
+    /// constant stored as the state of what it is stored into.
     /// </summary>
     public PathConditions After(IOperation op, bool flags = false)
     {
         ImmutableDictionary<string, bool> known = Known;
+        ImmutableDictionary<string, long> states = States;
         foreach (IOperation o in op.DescendantsAndSelf())
         {
             if (o is IAssignmentOperation assignment)
@@ -86,14 +91,23 @@ internal readonly record struct PathConditions(ImmutableDictionary<ILocalSymbol,
                     known = known.RemoveRange(known.Keys.Where(k => k.Contains(target)).ToList());
                 }
 
+                if (!states.IsEmpty)
+                {
+                    states = states.RemoveRange(states.Keys.Where(k => k.Contains(target)).ToList());
+                }
+
                 if (flags && o is ISimpleAssignmentOperation && assignment.Value.ConstantValue is { HasValue: true, Value: bool set })
                 {
                     known = known.SetItem(target, set);
                 }
+                else if (flags && o is ISimpleAssignmentOperation && EnumConstant(assignment.Value) is long state)
+                {
+                    states = states.SetItem(target, state);
+                }
             }
         }
 
-        return new PathConditions(ErrorLocals.After(op, Errors), known);
+        return new PathConditions(ErrorLocals.After(op, Errors), known, states);
     }
 
     /// <summary>
@@ -114,7 +128,60 @@ internal readonly record struct PathConditions(ImmutableDictionary<ILocalSymbol,
             return null; // contradicts what the path knows of a local it tested
         }
 
-        return new PathConditions(errors, retested.Contains(text) ? Known.SetItem(text, plain) : Known);
+        if (StateTest(value, holds) is bool decided && !decided)
+        {
+            return null; // the state the path set says the test goes the other way
+        }
+
+        return new PathConditions(errors, retested.Contains(text) ? Known.SetItem(text, plain) : Known, States);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="value"/> being <paramref name="holds"/> agrees with a state the path set: a test
+    /// <c>s == K</c> or <c>s != K</c> of an enum constant <c>K</c>, where the path stored a constant into <c>s</c>; null
+    /// when the path knows nothing of it.
+    /// </summary>
+    private bool? StateTest(IOperation value, bool holds)
+    {
+        while (value is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+        {
+            holds = !holds;
+            value = not.Operand;
+        }
+
+        if (States.IsEmpty || value is not IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } test)
+        {
+            return null;
+        }
+
+        (IOperation tested, long? constant) = EnumConstant(test.RightOperand) is long r ? (test.LeftOperand, r)
+            : EnumConstant(test.LeftOperand) is long l ? (test.RightOperand, (long?)l)
+            : (test.LeftOperand, null);
+        while (tested is IConversionOperation conversion)
+        {
+            tested = conversion.Operand;
+        }
+
+        if (constant is not long k || !States.TryGetValue(tested.Syntax.ToString(), out long state))
+        {
+            return null;
+        }
+
+        bool equal = state == k;
+        return (test.OperatorKind == BinaryOperatorKind.Equals ? equal : !equal) == holds;
+    }
+
+    /// <summary>The value of an enum constant (<c>BufState.Unmapped</c>), as a long; null for anything else.</summary>
+    private static long? EnumConstant(IOperation value)
+    {
+        while (value is IConversionOperation { IsImplicit: true } conversion)
+        {
+            value = conversion.Operand;
+        }
+
+        return value.Type?.TypeKind == TypeKind.Enum && value.ConstantValue is { HasValue: true, Value: object v }
+            ? Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture)
+            : null;
     }
 
     /// <summary>
