@@ -14,10 +14,12 @@ namespace P2PAnalyzers.CodeFixes.Fixes;
 /// <summary>
 /// P2P0022: unmaps just before the leaking return or throw, with the map call's own arguments (the unwinding the
 /// kernel writes as <c>err_unmap:</c>), or, at an error label shared with paths that hold no mapping, before each goto
-/// into it taken with the mapping live (as cx25821's fix did). Offered only where every path to that exit leaks the
-/// mapping, or every goto is taken always or never with it (the analyzer says so), where the address is a local the map call initialised, and where every argument it repeats still means
-/// the same there: a constant, or a local, parameter or member chain the function never assigns (the address local:
-/// only at the map), without calls in it.
+/// into it taken with the mapping live (as cx25821's fix did), or before an exit shared with paths that do not leak,
+/// under the guard the analyzer found (as zcrx's fix did). Offered only where every path to that exit leaks the
+/// mapping, every goto is taken always or never with it, or a guard tells them apart (the analyzer says so), where the
+/// address is a local the map call initialised, and where every argument it repeats still means the same there: a
+/// constant, or a local, parameter or member chain the function never assigns (the address local: only at the map),
+/// without calls in it.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0022MappingLeakedCodeFix)), Shared]
 public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
@@ -41,7 +43,8 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         bool unwind = diagnostic.Properties.ContainsKey(P2P0022MappingLeakedAnalyzer.UnwindAtGotosProperty);
-        if (!(unwind || diagnostic.Properties.ContainsKey(P2P0022MappingLeakedAnalyzer.OnlyLeaksProperty))
+        IReadOnlyList<bool>? guardWhen = P2P0022MappingLeakedAnalyzer.GuardWhen(diagnostic.Properties);
+        if (!(unwind || guardWhen is not null || diagnostic.Properties.ContainsKey(P2P0022MappingLeakedAnalyzer.OnlyLeaksProperty))
             || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax map
             || diagnostic.AdditionalLocations.FirstOrDefault() is not Location at || at.SourceTree != root.SyntaxTree
             || root.FindNode(at.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<StatementSyntax>() is not StatementSyntax exit
@@ -130,6 +133,16 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
         }
 
         StatementSyntax call = FixDocument.Statement($"global::P2PDma.Mapping.Dma.{unmap.Unmap}({string.Join(", ", repeated)});");
+        if (guardWhen is not null)
+        {
+            if (Guard(root, model, diagnostic, guardWhen, exit, cancellationToken) is not ExpressionSyntax guard)
+            {
+                return null;
+            }
+
+            call = FixDocument.Generated(SyntaxFactory.IfStatement(guard, SyntaxFactory.Block(call)));
+        }
+
         SyntaxNode? tracked = root.TrackNodes(targets);
         foreach (StatementSyntax target in targets)
         {
@@ -143,6 +156,64 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
 
         return tracked;
     }
+
+    /// <summary>
+    /// The guard the analyzer found (<see cref="P2P0022MappingLeakedAnalyzer.GuardProperty"/>): its conditions, after the
+    /// exit in the additional locations, each as it holds where the mapping leaks, joined by <c>&amp;&amp;</c>. Null when a
+    /// condition does not mean the same at the exit (a name bound to something else there).
+    /// </summary>
+    private static ExpressionSyntax? Guard(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, IReadOnlyList<bool> when, StatementSyntax exit, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<Location> locations = diagnostic.AdditionalLocations.Skip(1).ToList();
+        if (locations.Count != when.Count)
+        {
+            return null;
+        }
+
+        var parts = new List<ExpressionSyntax>();
+        for (int i = 0; i < locations.Count; i++)
+        {
+            if (locations[i].SourceTree != root.SyntaxTree || root.FindNode(locations[i].SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax condition
+                || !SameAt(condition, exit.SpanStart, model, cancellationToken))
+            {
+                return null;
+            }
+
+            parts.Add(when[i] ? Parenthesized(condition.WithoutTrivia()) : Negated(condition.WithoutTrivia()));
+        }
+
+        return parts.Aggregate((a, b) => SyntaxFactory.BinaryExpression(SyntaxKind.LogicalAndExpression, a, b));
+    }
+
+    /// <summary>Every name in <paramref name="condition"/> binds at <paramref name="position"/> to what it binds to where written.</summary>
+    private static bool SameAt(ExpressionSyntax condition, int position, SemanticModel model, CancellationToken cancellationToken) =>
+        condition.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().All(name =>
+            model.GetSymbolInfo(name, cancellationToken).Symbol is ISymbol symbol
+            && (name.Parent is MemberAccessExpressionSyntax member && member.Name == name
+                || SymbolEqualityComparer.Default.Equals(model.GetSpeculativeSymbolInfo(position, name, SpeculativeBindingOption.BindAsExpression).Symbol, symbol)));
+
+    /// <summary>The condition false: a comparison with its operator turned, else <c>!(condition)</c>.</summary>
+    private static ExpressionSyntax Negated(ExpressionSyntax condition) => condition switch
+    {
+        BinaryExpressionSyntax binary when Turned(binary.Kind()) is SyntaxKind turned
+            => SyntaxFactory.BinaryExpression(turned, binary.Left, binary.Right),
+        IdentifierNameSyntax or MemberAccessExpressionSyntax => SyntaxFactory.PrefixUnaryExpression(SyntaxKind.LogicalNotExpression, condition),
+        _ => SyntaxFactory.PrefixUnaryExpression(SyntaxKind.LogicalNotExpression, SyntaxFactory.ParenthesizedExpression(condition)),
+    };
+
+    private static ExpressionSyntax Parenthesized(ExpressionSyntax condition) =>
+        condition is IdentifierNameSyntax or MemberAccessExpressionSyntax or BinaryExpressionSyntax ? condition : SyntaxFactory.ParenthesizedExpression(condition);
+
+    private static SyntaxKind? Turned(SyntaxKind kind) => kind switch
+    {
+        SyntaxKind.EqualsExpression => SyntaxKind.NotEqualsExpression,
+        SyntaxKind.NotEqualsExpression => SyntaxKind.EqualsExpression,
+        SyntaxKind.LessThanExpression => SyntaxKind.GreaterThanOrEqualExpression,
+        SyntaxKind.LessThanOrEqualExpression => SyntaxKind.GreaterThanExpression,
+        SyntaxKind.GreaterThanExpression => SyntaxKind.LessThanOrEqualExpression,
+        SyntaxKind.GreaterThanOrEqualExpression => SyntaxKind.LessThanExpression,
+        _ => null,
+    };
 
     /// <summary>The local the map call's result is put in where it is declared (no store) or assigned (that store).</summary>
     private static (ILocalSymbol, AssignmentExpressionSyntax?)? AddressLocal(InvocationExpressionSyntax map, SemanticModel model, CancellationToken cancellationToken) => map.Parent switch

@@ -29,6 +29,18 @@ public sealed class P2P0022MappingLeakedAnalyzer : FlowRuleAnalyzer
     /// <summary>Set when the fix unmaps before the gotos listed after the exit in the additional locations instead.</summary>
     internal const string UnwindAtGotosProperty = "UnwindAtGotos";
 
+    /// <summary>
+    /// Set when the fix unmaps before the exit under the guard whose conditions follow the exit in the additional locations
+    /// (<see cref="ErrorReturnPaths.Guard"/>); its value gives each condition's value on the leaking paths ("1" or "0").
+    /// </summary>
+    internal const string GuardProperty = "GuardedUnmap";
+
+    /// <summary>The value each guard condition has where the mapping leaks, as <see cref="GuardProperty"/> gives them.</summary>
+    internal static IReadOnlyList<bool>? GuardWhen(ImmutableDictionary<string, string?> properties) =>
+        properties.TryGetValue(GuardProperty, out string? when) && when is { Length: > 0 } && when.All(c => c is '0' or '1')
+            ? when.Select(c => c == '1').ToList()
+            : null;
+
     private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
 
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
@@ -56,14 +68,19 @@ public sealed class P2P0022MappingLeakedAnalyzer : FlowRuleAnalyzer
             bool end = leak.Exit == body;
             IReadOnlyList<Microsoft.CodeAnalysis.CSharp.Syntax.GotoStatementSyntax>? gotos =
                 leak.OnlyLeaksReachIt || end || symbols.RoleOf(map.TargetMethod) == Role.None ? null : UnwindGotos.Find(flow.Graph, leak.Exit, body, leak.Edges);
+            // Otherwise, before the exit under a guard that holds exactly where the mapping leaks, when the body's tests give one.
+            IReadOnlyList<ErrorReturnPaths.GuardCondition>? guard = leak.OnlyLeaksReachIt || end || gotos is not null || symbols.RoleOf(map.TargetMethod) == Role.None ? null
+                : ErrorReturnPaths.Guard(flow.Graph, map, ownership.Ends, ownership.Failed, ownership.HandsOn, anyExit, body, leak.Exit);
             ImmutableDictionary<string, string?> properties =
                 leak.OnlyLeaksReachIt ? ImmutableDictionary<string, string?>.Empty.Add(OnlyLeaksProperty, "true")
                 : gotos is not null ? ImmutableDictionary<string, string?>.Empty.Add(UnwindAtGotosProperty, "true")
+                : guard is not null ? ImmutableDictionary<string, string?>.Empty.Add(GuardProperty, string.Concat(guard.Select(g => g.When ? '1' : '0')))
                 : ImmutableDictionary<string, string?>.Empty;
             string where = end ? "where the function ends"
                 : $"at '{Reporting.Text(leak.Exit)}'" + (leak.Error ? ", which returns an error" : string.Empty);
             IEnumerable<Location> locations = new[] { end ? EndOf(body) : leak.Exit.GetLocation() }
-                .Concat(gotos?.Select(g => g.GetLocation()) ?? Enumerable.Empty<Location>());
+                .Concat(gotos?.Select(g => g.GetLocation()) ?? Enumerable.Empty<Location>())
+                .Concat(guard?.Select(g => g.Condition.GetLocation()) ?? Enumerable.Empty<Location>());
             report(Diagnostic.Create(Descriptors.P2P0022MappingLeaked, map.Syntax.GetLocation(), locations, properties, Name(map, symbols), where));
         }
     }

@@ -5,7 +5,8 @@ namespace P2PAnalyzers.Tests.Fixes;
 
 /// <summary>
 /// P2P0022's fix unmaps just before the leaking exit with the map's own arguments, where every path to that exit leaks;
-/// it declines where the exit is shared with success (zcrx's <c>return ret</c>) or an argument may have changed.
+/// where the exit is shared with success or with paths that never mapped (zcrx's <c>return ret</c>), under the tests that
+/// tell the leaking paths apart; it declines where no such tests are known at the exit or an argument may have changed.
 /// </summary>
 public sealed class P2P0022CodeFixTests
 {
@@ -166,9 +167,10 @@ public sealed class P2P0022CodeFixTests
         }
         """);
 
-    // zcrx's shape: the error return is also the success return; an unmap there would unmap a table kept on success.
+    // zcrx's shape: the error return is also the success return. The unmap goes before it under the test that tells them
+    // apart, as io_uring's fix did (if (ret && ..) dma_unmap_sgtable): an unguarded one would unmap the table kept on success.
     [Fact]
-    public Task ExitSharedWithSuccess_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedCodeFix>(Usings + Chip + """
+    public Task ExitSharedWithSuccess_UnmapsUnderTheTestThatTellsThemApart() => Verifier.CodeFix<P2P0022MappingLeakedCodeFix>(Usings + Chip + """
         static class Zcrx
         {
             static int Populate(Chip chip) => chip.Pages > 0 ? 0 : -14;
@@ -185,6 +187,64 @@ public sealed class P2P0022CodeFixTests
                 if (ret == 0)
                 {
                     isMapped = true;
+                }
+
+                return ret;
+            }
+        }
+        """, Usings + Chip + """
+        static class Zcrx
+        {
+            static int Populate(Chip chip) => chip.Pages > 0 ? 0 : -14;
+
+            static int MapArea(Chip chip, ref bool isMapped)
+            {
+                int ret = (int)Dma.MapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice);
+                if (ret < 0)
+                {
+                    return ret;
+                }
+
+                ret = Populate(chip);
+                if (ret == 0)
+                {
+                    isMapped = true;
+                }
+
+                if (ret != 0)
+                {
+                    Dma.UnmapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice);
+                }
+
+                return ret;
+            }
+        }
+        """);
+
+    // The same, where the test that tells them apart was overwritten before the exit: no guard is known there.
+    [Fact]
+    public Task ExitSharedWithSuccess_TestOverwrittenBeforeTheExit_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedCodeFix>(Usings + Chip + """
+        static class Zcrx
+        {
+            static int Populate(Chip chip) => chip.Pages > 0 ? 0 : -14;
+
+            static int MapArea(Chip chip, ref bool isMapped)
+            {
+                int ret = (int)[|Dma.MapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice)|];
+                if (ret < 0)
+                {
+                    return ret;
+                }
+
+                ret = Populate(chip);
+                if (ret == 0)
+                {
+                    isMapped = true;
+                }
+
+                if (ret != 0)
+                {
+                    ret = -14;
                 }
 
                 return ret;
@@ -411,9 +471,10 @@ public sealed class P2P0022CodeFixTests
         }
         """);
 
-    // A goto reached both with the mapping and without it: an unmap before it would unmap what was never mapped.
+    // A goto reached both with the mapping and without it: an unmap before it would unmap what was never mapped, so the
+    // unmap at the label goes under the test the mapping was made under.
     [Fact]
-    public Task GotoTakenWithAndWithoutTheMapping_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedCodeFix>(Usings + Chip + """
+    public Task GotoTakenWithAndWithoutTheMapping_UnmapsAtTheLabelUnderTheMapsTest() => Verifier.CodeFix<P2P0022MappingLeakedCodeFix>(Usings + Chip + """
         static class Audio
         {
             static int BuildRisc(Chip chip, int pages) => pages > 0 ? 0 : -22;
@@ -429,6 +490,68 @@ public sealed class P2P0022CodeFixTests
                     }
                 }
 
+                ret = BuildRisc(chip, chip.Pages);
+                if (ret < 0)
+                    goto error;
+
+                return 0;
+
+            error:
+                return ret;
+            }
+        }
+        """, Usings + Chip + """
+        static class Audio
+        {
+            static int BuildRisc(Chip chip, int pages) => pages > 0 ? 0 : -22;
+
+            static int HwParams(Chip chip, bool useDma)
+            {
+                int ret;
+                if (useDma)
+                {
+                    if (Dma.MapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice) != DmaError.None)
+                    {
+                        return -12;
+                    }
+                }
+
+                ret = BuildRisc(chip, chip.Pages);
+                if (ret < 0)
+                    goto error;
+
+                return 0;
+
+            error:
+                if (useDma)
+                {
+                    Dma.UnmapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice);
+                }
+
+                return ret;
+            }
+        }
+        """);
+
+    // The flag the mapping was made under is assigned after it: whether it still says so at the label is not known.
+    [Fact]
+    public Task GotoTakenWithAndWithoutTheMapping_FlagReassigned_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedCodeFix>(Usings + Chip + """
+        static class Audio
+        {
+            static int BuildRisc(Chip chip, int pages) => pages > 0 ? 0 : -22;
+
+            static int HwParams(Chip chip, bool useDma)
+            {
+                int ret;
+                if (useDma)
+                {
+                    if ([|Dma.MapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice)|] != DmaError.None)
+                    {
+                        return -12;
+                    }
+                }
+
+                useDma = chip.Pages > 4;
                 ret = BuildRisc(chip, chip.Pages);
                 if (ret < 0)
                     goto error;

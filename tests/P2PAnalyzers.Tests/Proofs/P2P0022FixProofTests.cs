@@ -9,7 +9,7 @@ namespace P2PAnalyzers.Tests.Proofs;
 /// <summary>
 /// P2P0022's fix, executed: a frame mapped for nic0 behind an IOMMU, the ring full, the error returned, the driver
 /// unbound. Before, the mapping is still live and DMA debug reports it at unbind; after, nothing is left and nothing is
-/// reported.
+/// reported. The same for the guarded unmap on io_uring zcrx's area, whose error return is also its success return.
 /// </summary>
 public sealed class P2P0022FixProofTests
 {
@@ -50,4 +50,38 @@ public sealed class P2P0022FixProofTests
 
     private static int RunSetup(string source, PciTopology topology, KernelBuffer buffer) =>
         ScenarioRunner.Invoke<int>(source, "Scenario", "Setup", topology, topology.Device("nic0"), buffer, 4096u, true);
+
+    // io_uring zcrx: eight pages and no net_iov to take them, so the population fails after the table was mapped.
+    [Fact]
+    public void ZcrxPopulationFails_BeforeLeaksTheTableUntilUnbind_AfterTheGuardedUnmapFreesIt()
+    {
+        PciTopology t1 = ProofTopologies.SwitchLocalIommu();
+        Assert.Equal(-14, RunArea(P2P0022GuardProofScenario.Before, t1, niovs: 0));
+        Assert.Equal(1, t1.DmaDebug.LiveMappings(t1.Device("nic0")));
+        t1.Device("nic0").Unbind();
+        Assert.Contains(t1.DmaDebug.Findings, f => f.Kind == DmaDebugFindingKind.LeakedAtUnbind);
+
+        PciTopology t2 = ProofTopologies.SwitchLocalIommu();
+        Assert.Equal(-14, RunArea(P2P0022GuardProofScenario.After, t2, niovs: 0));
+        Assert.Equal(0, t2.DmaDebug.LiveMappings(t2.Device("nic0")));
+        t2.Device("nic0").Unbind();
+        Assert.Empty(t2.DmaDebug.Findings);
+    }
+
+    // The guard leaves the success path alone: the table stays mapped for the ring and its release unmaps it once.
+    [Fact]
+    public void ZcrxPopulationSucceeds_AfterTheTableIsUnmappedOnceAtRelease()
+    {
+        PciTopology t = ProofTopologies.SwitchLocalIommu();
+        Assert.Equal(0, RunArea(P2P0022GuardProofScenario.After, t, niovs: 8));
+        Assert.Equal(0, t.DmaDebug.LiveMappings(t.Device("nic0")));
+        t.Device("nic0").Unbind();
+        Assert.Empty(t.DmaDebug.Findings);
+    }
+
+    private static int RunArea(string source, PciTopology topology, int niovs)
+    {
+        topology.DmaDebug.Enabled = true;
+        return ScenarioRunner.Invoke<int>(source, "Scenario", "MapAndRelease", topology, topology.Device("nic0"), 8, niovs);
+    }
 }

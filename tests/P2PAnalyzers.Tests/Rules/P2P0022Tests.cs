@@ -126,7 +126,8 @@ public sealed class P2P0022Tests
         static partial class Zcrx
         {
             // io_zcrx_map_area before "io_uring/zcrx: fix sgtable leak on mapping failures": is_mapped is set only on
-            // success, so io_zcrx_unmap_area never unmaps a table whose io_populate_area_dma failed
+            // success, so io_zcrx_unmap_area never unmaps a table whose io_populate_area_dma failed. The further
+            // locations are the tests that tell the leaking paths apart (the fix's guard)
             static int IoZcrxMapArea(IoZcrxIfq ifq, IoZcrxArea area)
             {
                 int ret;
@@ -137,7 +138,7 @@ public sealed class P2P0022Tests
                         return 0;
                     }
 
-                    if (!area.Mem.IsDmabuf)
+                    if (!{|#2:area.Mem.IsDmabuf|})
                     {
                         ret = (int){|#0:Dma.MapSgTable(ifq.Dev, area.Mem.PageSgTable, DmaDirection.FromDevice, IoDmaAttr)|};
                         if (ret < 0)
@@ -147,7 +148,7 @@ public sealed class P2P0022Tests
                     }
 
                     ret = IoPopulateAreaDma(ifq, area);
-                    if (ret == 0)
+                    if ({|#3:ret == 0|})
                     {
                         area.IsMapped = true;
                     }
@@ -156,7 +157,7 @@ public sealed class P2P0022Tests
                 }
             }
         }
-        """, Leak("Dma.MapSgTable", "return ret;"));
+        """, Leak("Dma.MapSgTable", "return ret;").WithLocation(2).WithLocation(3));
 
     [Fact]
     public Task IoZcrxMapArea_AsFixed_UnmapsWhenPopulateFails_NoDiagnostic() => Verifier.Analyzer(Usings + ZcrxTypes + """

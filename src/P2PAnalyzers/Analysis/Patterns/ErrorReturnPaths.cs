@@ -38,7 +38,7 @@ internal static class FailureTests
 /// the body tests more than once, by text. A path stops being a leak where the mapping is unmapped, handed on, or shown
 /// to have failed, and leaks at an error return or a throw.
 /// </summary>
-internal static class ErrorReturnPaths
+internal static partial class ErrorReturnPaths
 {
     /// <summary>
     /// The first (in source order) error return or throw reachable through <paramref name="map"/> along which
@@ -115,6 +115,17 @@ internal static class ErrorReturnPaths
         private readonly Dictionary<(int Block, bool When), (bool Live, bool Other)> _edges = new();
         private readonly bool _anyExit;
         private readonly SyntaxNode _body;
+
+        /// <summary>With <see cref="Remembering"/>: every arrival at an exit, whether it leaks (and was tested) and what its path knew.</summary>
+        public List<(SyntaxNode Exit, bool Leaks, bool Tested, ImmutableDictionary<string, bool> Known)>? Arrivals { get; private set; }
+
+        /// <summary>Remembers <paramref name="conditions"/> on every path too (the guard walk) and records the arrivals.</summary>
+        public Walker Remembering(IEnumerable<string> conditions)
+        {
+            _retested.UnionWith(conditions);
+            Arrivals = new();
+            return this;
+        }
 
         public Walker(ControlFlowGraph graph, SyntaxNode map, Func<IOperation, bool> ends, Func<IOperation, FailureTest> failed, Func<IOperation, bool> handsOn,
             bool anyExit, SyntaxNode body, bool exhaustive)
@@ -221,14 +232,14 @@ internal static class ErrorReturnPaths
                     case ControlFlowBranchSemantics.Return when returned is not null:
                         bool error = ErrorLocals.IsError(returned, s.Conditions.Errors);
                         Arrive(returned.Syntax.Parent ?? returned.Syntax,
-                            s.Status == Status.Live && !_ends(returned) && !_handsOn(returned) && (error || _anyExit), s.Tested, error);
+                            s.Status == Status.Live && !_ends(returned) && !_handsOn(returned) && (error || _anyExit), s.Tested, error, s.Conditions.Known);
                         return;
                     case ControlFlowBranchSemantics.Throw when returned is not null:
-                        Arrive(returned.Syntax.Parent ?? returned.Syntax, s.Status == Status.Live, s.Tested, error: true);
+                        Arrive(returned.Syntax.Parent ?? returned.Syntax, s.Status == Status.Live, s.Tested, error: true, s.Conditions.Known);
                         return;
                     case ControlFlowBranchSemantics.Regular or ControlFlowBranchSemantics.Return when branch.Destination is { Kind: BasicBlockKind.Exit }:
                         // The end of the function, or a return without a value: no statement of its own in the graph.
-                        Arrive(_body, s.Status == Status.Live && _anyExit, s.Tested, error: false);
+                        Arrive(_body, s.Status == Status.Live && _anyExit, s.Tested, error: false, s.Conditions.Known);
                         return;
                     case ControlFlowBranchSemantics.Regular when branch.Destination is BasicBlock b && b.Kind == BasicBlockKind.Block:
                         next.Add((b, s));
@@ -238,8 +249,9 @@ internal static class ErrorReturnPaths
         }
 
         // "Other" also counts a leak on a path that never tested the mapping: an unmap added there could unmap a failed one.
-        private void Arrive(SyntaxNode exit, bool leaks, bool tested, bool error)
+        private void Arrive(SyntaxNode exit, bool leaks, bool tested, bool error, ImmutableDictionary<string, bool> conditions)
         {
+            Arrivals?.Add((exit, leaks, tested, conditions));
             (bool Leaks, bool Other, bool Error) known = _exits.TryGetValue(exit, out var k) ? k : default;
             _exits[exit] = (known.Leaks || leaks, known.Other || !leaks || !tested, known.Error || (leaks && error));
         }
