@@ -39,7 +39,7 @@ public sealed class P2P0023UseAfterUnmapAnalyzer : FlowRuleAnalyzer
 
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) => operation switch
     {
-        IInvocationOperation inv => UnmappedUses.IsFollowed(symbols.RoleOf(inv.TargetMethod)),
+        IInvocationOperation inv => UnmappedUses.IsFollowed(symbols.RoleOf(inv.TargetMethod)) || UnmappedUses.IsTableHelper(inv, symbols),
         ISimpleAssignmentOperation { Target: IPropertyReferenceOperation p } => symbols.RoleOf(p.Property) == Role.SgDmaAddress,
         _ => false,
     };
@@ -61,11 +61,15 @@ public sealed class P2P0023UseAfterUnmapAnalyzer : FlowRuleAnalyzer
             foreach (UnmappedUse use in found.Where(u => u.Use.At.Syntax == candidate.Syntax))
             {
                 // Several such uses of one mapping (a chain of unmaps) have no one redundant unmap to remove.
-                Report(found.Count == 1 ? use : use with { OnlyAfter = false, SiteLeadsHere = false }, map, report);
+                // Nor is a helper's call to be removed: it does more than unmap (nvme_unmap_data frees the PRP lists too).
+                bool helpers = IsHelper(use.Use.At, symbols) || IsHelper(map.SemanticModel?.GetOperation(use.Site), symbols);
+                Report(found.Count == 1 && !helpers ? use : use with { OnlyAfter = false, SiteLeadsHere = false }, map, report);
                 return;
             }
         }
     }
+
+    private static bool IsHelper(IOperation? op, KnownSymbols symbols) => op is IInvocationOperation call && symbols.RoleOf(call.TargetMethod) == Role.None;
 
     private static void Report(UnmappedUse found, IInvocationOperation map, Action<Diagnostic> report)
     {

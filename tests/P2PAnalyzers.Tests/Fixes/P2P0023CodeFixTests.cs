@@ -346,4 +346,37 @@ public sealed class P2P0023CodeFixTests
             }
         }
         """);
+
+    // A helper that unmaps the table (nvme_unmap_data) also frees what else the request holds: its call is never removed,
+    // neither where it is the second unmap nor where it is the first.
+    [Fact]
+    public Task HelperThenInlineUnmap_NoFix() => Verifier.NoCodeFix<P2P0023UseAfterUnmapCodeFix>(Usings + P2PAnalyzers.Tests.Rules.P2P0023Tests.NvmePci2021 + """
+        static partial class NvmePci
+        {
+            static int Complete(NvmeDev dev, Request req)
+            {
+                NvmeIod iod = BlkMqRqToPdu(req);
+                if (Dma.LegacyMapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir) == 0)
+                {
+                    return BlkStsResource;
+                }
+
+                NvmeUnmapData(dev, req);
+                [|Dma.LegacyUnmapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir)|];
+                return BlkStsOk;
+            }
+
+            static int Abort(NvmeDev dev, Request req)
+            {
+                NvmeIod iod = BlkMqRqToPdu(req);
+                if (Dma.LegacyMapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir) == 0)
+                {
+                    [|NvmeUnmapData(dev, req)|];
+                    return BlkStsResource;
+                }
+
+                return BlkStsOk;
+            }
+        }
+        """);
 }

@@ -728,8 +728,8 @@ public sealed class P2P0023Tests
     // ---------------------------------------------------------------- table mappings
 
     // The shape nvme-pci's 2021 "fix error unwind in nvme_map_data" removed, with the table's unmap written in the
-    // function (the kernel's went through nvme_unmap_data, which this rule does not follow): a mapping that returned no
-    // segments sent to the label that unmaps the table.
+    // function (a flow test; the kernel's went through nvme_unmap_data: NvmeMapData_NothingMapped_OutCallsNvmeUnmapData):
+    // a mapping that returned no segments sent to the label that unmaps the table.
     [Fact]
     public Task MapSgReturnedZero_SentToTheLabelThatUnmapsIt_Reports() => Verifier.Analyzer(Usings + """
         sealed class Iod { public SgTable Sg = SgTable.Alloc(4); public int Nents; }
@@ -759,6 +759,212 @@ public sealed class P2P0023Tests
             }
         }
         """, Used("iod.Sg", "Dma.UnmapSg, which frees it", "its mapping failed ('nrMapped == 0')"));
+
+    // drivers/nvme/host/pci.c before "nvme-pci: fix error unwind in nvme_map_data" (2021), split as the kernel splits it:
+    // blk_mq_rq_to_pdu, nvme_unmap_data (which unmaps iod->sg), and nvme_map_data, whose out: label calls it when ret is
+    // not BLK_STS_OK, also when dma_map_sg mapped nothing.
+    internal const string NvmePci2021 = """
+        sealed class Request
+        {
+            public object Pdu = null!;
+            public DmaDirection Dir;
+            public int NrPhysSegments;
+        }
+
+        sealed class NvmeIod
+        {
+            public SgTable Sg = null!;
+            public int Nents;
+            public ulong DmaLen;
+            public bool UseSgl;
+        }
+
+        sealed class NvmeDev
+        {
+            public PciDevice Dev = null!;
+        }
+
+        static partial class NvmePci
+        {
+            const int BlkStsOk = 0;
+            const int BlkStsResource = 9;
+
+            // blk_mq_rq_to_pdu: the driver's per-request data follows the request
+            static NvmeIod BlkMqRqToPdu(Request rq) => (NvmeIod)rq.Pdu;
+
+            static int BlkRqMapSg(Request req, SgTable sg) => Math.Min(req.NrPhysSegments, sg.OrigNents);
+
+            static int NvmePciSetupPrps(NvmeDev dev, Request req) => 0;
+
+            // nvme_unmap_data
+            static void NvmeUnmapData(NvmeDev dev, Request req)
+            {
+                NvmeIod iod = BlkMqRqToPdu(req);
+                if (iod.DmaLen != 0)
+                {
+                    return;
+                }
+
+                if (iod.Sg[0].Page is { IsP2P: true })
+                {
+                    Dma.UnmapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir);
+                }
+                else
+                {
+                    Dma.LegacyUnmapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir);
+                }
+            }
+        }
+
+        """;
+
+    [Fact]
+    public Task NvmeMapData_NothingMapped_OutCallsNvmeUnmapData_Reports() => Verifier.Analyzer(Usings + NvmePci2021 + """
+        static partial class NvmePci
+        {
+            // nvme_map_data (the sg path)
+            static int NvmeMapData(NvmeDev dev, Request req)
+            {
+                NvmeIod iod = BlkMqRqToPdu(req);
+                int ret = BlkStsResource;
+                int nrMapped;
+                iod.DmaLen = 0;
+                iod.Sg = SgTable.Alloc(req.NrPhysSegments);
+                iod.Nents = BlkRqMapSg(req, iod.Sg);
+                if (iod.Nents == 0)
+                {
+                    goto out_;
+                }
+
+                if (iod.Sg[0].Page is { IsP2P: true })
+                {
+                    nrMapped = Dma.MapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir);
+                }
+                else
+                {
+                    nrMapped = {|#2:Dma.LegacyMapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir)|};
+                }
+
+                if ({|#1:nrMapped == 0|})
+                {
+                    goto out_;
+                }
+
+                ret = NvmePciSetupPrps(dev, req);
+            out_:
+                if (ret != BlkStsOk)
+                {
+                    {|#0:NvmeUnmapData(dev, req)|};
+                }
+
+                return ret;
+            }
+        }
+        """, Used("iod.Sg", "NvmePci.NvmeUnmapData, which unmaps it", "its mapping failed ('nrMapped == 0')"));
+
+    // nvme_map_data as fixed: a mapping that failed goes to out_free_sg, past the unmap; a setup failure to out_unmap_sg,
+    // whose nvme_unmap_sg (the new helper) unmaps the table once.
+    [Fact]
+    public Task NvmeMapData_AsFixed_FailedMappingSkipsTheUnmap_NoDiagnostic() => Verifier.Analyzer(Usings + NvmePci2021 + """
+        static partial class NvmePci
+        {
+            // nvme_unmap_sg
+            static void NvmeUnmapSg(NvmeDev dev, Request req)
+            {
+                NvmeIod iod = BlkMqRqToPdu(req);
+                if (iod.Sg[0].Page is { IsP2P: true })
+                {
+                    Dma.UnmapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir);
+                }
+                else
+                {
+                    Dma.LegacyUnmapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir);
+                }
+            }
+
+            static int NvmeMapData(NvmeDev dev, Request req)
+            {
+                NvmeIod iod = BlkMqRqToPdu(req);
+                int ret = BlkStsResource;
+                int nrMapped;
+                iod.DmaLen = 0;
+                iod.Sg = SgTable.Alloc(req.NrPhysSegments);
+                iod.Nents = BlkRqMapSg(req, iod.Sg);
+                if (iod.Nents == 0)
+                {
+                    goto out_free_sg;
+                }
+
+                if (iod.Sg[0].Page is { IsP2P: true })
+                {
+                    nrMapped = Dma.MapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir);
+                }
+                else
+                {
+                    nrMapped = Dma.LegacyMapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir);
+                }
+
+                if (nrMapped == 0)
+                {
+                    goto out_free_sg;
+                }
+
+                ret = NvmePciSetupPrps(dev, req);
+                if (ret != BlkStsOk)
+                {
+                    goto out_unmap_sg;
+                }
+
+                return BlkStsOk;
+
+            out_unmap_sg:
+                NvmeUnmapSg(dev, req);
+            out_free_sg:
+                iod.Sg = null!;  // mempool_free
+                return ret;
+            }
+        }
+        """);
+
+    // The helper unmaps the table, and the function unmaps it again itself.
+    [Fact]
+    public Task TableUnmappedByAHelperThenInline_Reports() => Verifier.Analyzer(Usings + NvmePci2021 + """
+        static partial class NvmePci
+        {
+            static int Complete(NvmeDev dev, Request req)
+            {
+                NvmeIod iod = BlkMqRqToPdu(req);
+                if ({|#2:Dma.LegacyMapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir)|} == 0)
+                {
+                    return BlkStsResource;
+                }
+
+                {|#1:NvmeUnmapData(dev, req)|};
+                {|#0:Dma.LegacyUnmapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir)|};
+                return BlkStsOk;
+            }
+        }
+        """, Used("iod.Sg", "Dma.LegacyUnmapSg, which frees it", "NvmeUnmapData unmapped it"));
+
+    // A helper handed another request unmaps that request's table, not this one's.
+    [Fact]
+    public Task HelperHandedAnotherRequest_NoDiagnostic() => Verifier.Analyzer(Usings + NvmePci2021 + """
+        static partial class NvmePci
+        {
+            static int Requeue(NvmeDev dev, Request req, Request previous)
+            {
+                NvmeIod iod = BlkMqRqToPdu(req);
+                if (Dma.LegacyMapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir) == 0)
+                {
+                    return BlkStsResource;
+                }
+
+                NvmeUnmapData(dev, previous);
+                Dma.LegacyUnmapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir);
+                return BlkStsOk;
+            }
+        }
+        """);
 
     // The same table unmapped on the error branch and again by the unwinding both branches reach.
     [Fact]

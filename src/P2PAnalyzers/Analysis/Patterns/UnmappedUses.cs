@@ -30,10 +30,23 @@ internal static class UnmappedUses
 
     private static bool IsTableMap(Role role) => role is Role.MapSg or Role.MapSgAware or Role.MapSgTable;
 
+    /// <summary>A call of a method of the compilation that unmaps a table it is handed (nvme_unmap_data(dev, req)).</summary>
+    public static bool IsTableHelper(IInvocationOperation call, KnownSymbols symbols) =>
+        symbols.RoleOf(call.TargetMethod) == Role.None && call.SemanticModel is SemanticModel model && HelperUnmaps.TablesOf(call, model.Compilation, symbols).Any();
+
     /// <summary>The map calls of the body whose mapping <paramref name="use"/> uses, in source order.</summary>
     public static IEnumerable<IInvocationOperation> MapsUsedBy(IOperation use, ISymbol owner, MethodFlow flow, KnownSymbols symbols)
     {
         IOperation root = MethodFlow.RootOf(use);
+        if (use is IInvocationOperation helper && symbols.RoleOf(helper.TargetMethod) == Role.None)
+        {
+            Compilation compilation = helper.SemanticModel!.Compilation;
+            var tables = new HashSet<string>(HelperUnmaps.TablesOf(helper, compilation, symbols), StringComparer.Ordinal);
+            return InBody(root).OfType<IInvocationOperation>()
+                .Where(map => IsTableMap(symbols.RoleOf(map.TargetMethod)) && SgEntryCounts.Table(map)?.Value is IOperation t && tables.Contains(HelperUnmaps.Named(t, compilation)))
+                .OrderBy(map => map.Syntax.SpanStart);
+        }
+
         if (use is IInvocationOperation call && IsTableUse(symbols.RoleOf(call.TargetMethod)))
         {
             string? table = TableOf(call);
@@ -74,7 +87,7 @@ internal static class UnmappedUses
         IOperation root = MethodFlow.RootOf(map);
         bool table = IsTableMap(symbols.RoleOf(map.TargetMethod));
         List<MappingUse> uses = table
-            ? TableUsesOf(root, TableOf(map), symbols)
+            ? TableUsesOf(root, TableOf(map), symbols).Concat(HelperUsesOf(root, map, symbols)).OrderBy(u => u.At.Syntax.SpanStart).ToList()
             : UsesOf(root, owner, symbols, flow, new OriginSource(Origin.OfCall(map.TargetMethod), map.Syntax.GetLocation()));
         // Nothing to find without an unmap and another use, or a use and a test that can say the mapping failed.
         // (A table's failure is read from the map call's own result.)
@@ -89,8 +102,13 @@ internal static class UnmappedUses
         var ownership = new MappingOwnership(map, flow, symbols);
         Compilation compilation = map.SemanticModel!.Compilation;
         // The fix removes an unmap: the reported one where it never unmaps anything, else the earlier one it repeats.
-        AddressKey? key = table ? (SgEntryCounts.Table(map)?.Value is IOperation t ? AddressKey.Of(t) : null) : KeyOf(map);
-        return UnmappedUsePaths.All(flow.Graph, map, key, uses, IsUnmap, ownership.Failed, IsLibrary, op => HelperUnmaps.In(op, compilation, symbols, IsLibrary))
+        IOperation? storage = table ? SgEntryCounts.Table(map)?.Value : StorageOf(map);
+        AddressKey? key = table ? (storage is null ? null : AddressKey.Of(storage)) : KeyOf(map);
+        // A helper names what it unmaps through aliases (iod = blk_mq_rq_to_pdu(req)): compared so, it is the key's storage.
+        string? named = storage is null ? null : HelperUnmaps.Named(storage, compilation);
+        IEnumerable<(SyntaxNode Call, string Unmapped)> Helpers(IOperation op) =>
+            HelperUnmaps.In(op, compilation, symbols, IsLibrary).Select(h => (h.Call, key is not null && h.Unmapped == named ? key.Text : h.Unmapped));
+        return UnmappedUsePaths.All(flow.Graph, map, key, uses, IsUnmap, ownership.Failed, IsLibrary, Helpers)
             .Select(u => IsUnmap(u.Use) ? u : u with { OnlyAfter = false, SiteLeadsHere = false })
             .ToList();
     }
@@ -111,6 +129,25 @@ internal static class UnmappedUses
             .Select(call => new MappingUse(SgEntryCounts.Table(call)!.Value, call,
                 IsTableUnmap(symbols.RoleOf(call.TargetMethod)) ? $"Dma.{call.TargetMethod.Name}, which frees it" : $"Dma.{call.TargetMethod.Name}"))
             .ToList();
+
+    /// <summary>
+    /// The calls of helpers that unmap the table <paramref name="map"/> maps, as uses of it (their storage the map's own
+    /// table, which is what they unmap).
+    /// </summary>
+    private static IEnumerable<MappingUse> HelperUsesOf(IOperation root, IInvocationOperation map, KnownSymbols symbols)
+    {
+        if (SgEntryCounts.Table(map)?.Value is not IOperation table)
+        {
+            return Enumerable.Empty<MappingUse>();
+        }
+
+        Compilation compilation = map.SemanticModel!.Compilation;
+        string named = HelperUnmaps.Named(table, compilation);
+        return InBody(root).OfType<IInvocationOperation>()
+            .Where(call => symbols.RoleOf(call.TargetMethod) == Role.None && HelperUnmaps.TablesOf(call, compilation, symbols).Contains(named, StringComparer.Ordinal))
+            .Select(call => new MappingUse(table, call, $"{call.TargetMethod.ContainingType.Name}.{call.TargetMethod.Name}, which unmaps it"))
+            .ToList();
+    }
 
     /// <summary>The text of the table a scatterlist call is given.</summary>
     private static string? TableOf(IInvocationOperation call) =>
@@ -135,6 +172,18 @@ internal static class UnmappedUses
                 work.Push(child);
             }
         }
+    }
+
+    /// <summary>The target the map call's address is assigned to, or the local it initialises (as its reference: none).</summary>
+    private static IOperation? StorageOf(IInvocationOperation map)
+    {
+        IOperation? holder = map.Parent;
+        while (holder is IConversionOperation or IParenthesizedOperation)
+        {
+            holder = holder.Parent;
+        }
+
+        return holder is ISimpleAssignmentOperation assignment ? assignment.Target : null;
     }
 
     /// <summary>Where the map call's address is stored: a local it initialises, or the target it is assigned to.</summary>
