@@ -471,10 +471,7 @@ public sealed class P2P0022CodeFixTests
         }
         """);
 
-    // A goto reached both with the mapping and without it: an unmap before it would unmap what was never mapped, so the
-    // unmap at the label goes under the test the mapping was made under.
-    [Fact]
-    public Task GotoTakenWithAndWithoutTheMapping_UnmapsAtTheLabelUnderTheMapsTest() => Verifier.CodeFix<P2P0022MappingLeakedCodeFix>(Usings + Chip + """
+    private const string HwParams = """
         static class Audio
         {
             static int BuildRisc(Chip chip, int pages) => pages > 0 ? 0 : -22;
@@ -490,7 +487,7 @@ public sealed class P2P0022CodeFixTests
                     }
                 }
 
-                ret = BuildRisc(chip, chip.Pages);
+                %REASSIGN%ret = BuildRisc(chip, chip.Pages);
                 if (ret < 0)
                     goto error;
 
@@ -500,7 +497,12 @@ public sealed class P2P0022CodeFixTests
                 return ret;
             }
         }
-        """, Usings + Chip + """
+        """;
+
+    // A goto reached both with the mapping and without it: an unmap before it would unmap what was never mapped, so the
+    // unmap at the label goes under the test the mapping was made under.
+    [Fact]
+    public Task GotoTakenWithAndWithoutTheMapping_UnmapsAtTheLabelUnderTheMapsTest() => Verifier.CodeFix<P2P0022MappingLeakedCodeFix>(Usings + Chip + HwParams.Replace("%REASSIGN%", string.Empty), Usings + Chip + """
         static class Audio
         {
             static int BuildRisc(Chip chip, int pages) => pages > 0 ? 0 : -22;
@@ -535,32 +537,6 @@ public sealed class P2P0022CodeFixTests
 
     // The flag the mapping was made under is assigned after it: whether it still says so at the label is not known.
     [Fact]
-    public Task GotoTakenWithAndWithoutTheMapping_FlagReassigned_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedCodeFix>(Usings + Chip + """
-        static class Audio
-        {
-            static int BuildRisc(Chip chip, int pages) => pages > 0 ? 0 : -22;
-
-            static int HwParams(Chip chip, bool useDma)
-            {
-                int ret;
-                if (useDma)
-                {
-                    if ([|Dma.MapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice)|] != DmaError.None)
-                    {
-                        return -12;
-                    }
-                }
-
-                useDma = chip.Pages > 4;
-                ret = BuildRisc(chip, chip.Pages);
-                if (ret < 0)
-                    goto error;
-
-                return 0;
-
-            error:
-                return ret;
-            }
-        }
-        """);
+    public Task GotoTakenWithAndWithoutTheMapping_FlagReassigned_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedCodeFix>(Usings + Chip + HwParams
+        .Replace("%REASSIGN%", "useDma = chip.Pages > 4;\n            "));
 }
