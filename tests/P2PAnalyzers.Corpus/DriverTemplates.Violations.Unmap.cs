@@ -101,4 +101,97 @@ internal static partial class ViolationTemplates
             public void Unprogram(SgTable sglist, int nents) => Dma.UnmapSg(Dev, sglist, nents, DmaDirection.ToDevice);
         }
         """;
+
+    // nvme_map_data before "nvme-pci: fix error unwind in nvme_map_data" (2021): out: calls nvme_unmap_data whenever ret is
+    // not BLK_STS_OK, also when dma_map_sg mapped nothing; the helper reaches the table through blk_mq_rq_to_pdu(req).
+    private static string NvmeMapDataOutUnmapsData(string c, Rng r) => $$"""
+        public sealed class {{c}}NvmeRequest
+        {
+            public object Pdu = null!;
+            public DmaDirection Dir;
+            public int NrPhysSegments;
+        }
+
+        public sealed class {{c}}NvmeIod
+        {
+            public SgTable Sg = null!;
+            public int Nents;
+        }
+
+        public static class {{c}}NvmePci
+        {
+            private const int BlkStsOk = 0;
+            private const int BlkStsResource = {{r.Next(9, 13)}};
+
+            private static {{c}}NvmeIod BlkMqRqToPdu({{c}}NvmeRequest rq) => ({{c}}NvmeIod)rq.Pdu;
+
+            private static int SetupPrps({{c}}NvmeIod iod, int mapped) => mapped > 0 ? BlkStsOk : BlkStsResource;
+
+            // nvme_unmap_data
+            public static void UnmapData(PciDevice dev, {{c}}NvmeRequest req)
+            {
+                {{c}}NvmeIod iod = BlkMqRqToPdu(req);
+                Dma.LegacyUnmapSg(dev, iod.Sg, iod.Nents, req.Dir);
+            }
+
+            // nvme_map_data
+            public static int MapData(PciDevice dev, {{c}}NvmeRequest req)
+            {
+                {{c}}NvmeIod iod = BlkMqRqToPdu(req);
+                int ret = BlkStsResource;
+                iod.Sg = SgTable.Alloc(req.NrPhysSegments);
+                iod.Nents = req.NrPhysSegments;
+                int nrMapped = Dma.LegacyMapSg(dev, iod.Sg, iod.Nents, req.Dir);
+                if (nrMapped == 0)
+                {
+                    goto out_;
+                }
+
+                ret = SetupPrps(iod, nrMapped);
+            out_:
+                if (ret != BlkStsOk)
+                {
+                    UnmapData(dev, req);⟦P2P0023⟧
+                }
+
+                return ret;
+            }
+        }
+        """;
+
+    // rockchip_sfc_probe before "spi: rockchip-sfc: Fix DMA-API usage" (2025): the bounce buffer's virt_to_phys cached
+    // as its DMA address, synced and programmed by the transfers.
+    private static string RockchipSfcVirtToPhysBuffer(string c, Rng r) => $$"""
+        public sealed class {{c}}RockchipSfc
+        {
+            public PciDevice Dev = null!;
+            public KernelBuffer? Buffer;
+            public DmaAddr DmaBuffer;
+            public uint DmaAddrReg;
+            public ulong MaxIosize = {{r.Pick(new[] { 4096, 8192, 16384 })}};
+
+            public int Probe(SystemMemory mem)
+            {
+                Buffer = mem.Kmalloc(MaxIosize);
+                DmaBuffer = DmaAddr.FromRaw(Buffer.VirtToPhys().Raw);⟦P2P0001⟧
+                return 0;
+            }
+
+            public int XferDataDma(ulong len, bool write)
+            {
+                if (write)
+                {
+                    Dma.SyncSingleForDevice(Dev, DmaBuffer, len, DmaDirection.ToDevice);
+                }
+
+                DmaAddrReg = (uint)DmaBuffer.Raw;
+                if (!write)
+                {
+                    Dma.SyncSingleForCpu(Dev, DmaBuffer, len, DmaDirection.FromDevice);
+                }
+
+                return (int)len;
+            }
+        }
+        """;
 }

@@ -34,6 +34,8 @@ internal static partial class ViolationTemplates
         new("IoZcrxMapArea", "io_uring zcrx before 'fix sgtable leak on mapping failures': the table left mapped when populating fails", true, IoZcrxMapArea),
         new("SgDescriptorsPastTheCount", "dma-api-howto's descriptor loop bounded by the nents given to dma_map_sg, not the count it returned", true, SgDescriptorsPastTheCount),
         new("AmlSfcDmaBufferSetup", "spi-amlogic-spifc-a4 before 'Fix DMA mapping error handling': the data buffer unmapped inline and again at out_map_data", true, AmlSfcDmaBufferSetup),
+        new("NvmeMapDataOutUnmapsData", "nvme-pci before 'fix error unwind in nvme_map_data': out: calls nvme_unmap_data also when dma_map_sg mapped nothing", true, NvmeMapDataOutUnmapsData),
+        new("RockchipSfcVirtToPhysBuffer", "spi-rockchip-sfc before 'Fix DMA-API usage': virt_to_phys of the bounce buffer cached as its DMA address at probe", true, RockchipSfcVirtToPhysBuffer),
     };
 
     private static string AmdgpuDistanceExporter(string c, Rng r) => $$"""

@@ -18,7 +18,8 @@ namespace P2PAnalyzers.CodeFixes.Shared;
 /// <remarks>
 /// Sound where the buffer, the device and the extent are certain: the argument is exactly a <c>KernelBuffer</c>'s
 /// <c>VirtToPhys</c>, so the mapping covers the buffer from that offset to its end, which is all a device may be given;
-/// the address is kept in a field or property of an object whose type holds exactly one PCI device (the device the
+/// the address is kept in a field or property of an object (or of this, named alone) whose type holds exactly one PCI
+/// device (the device the
 /// address is for, as in <see cref="OwnBarBusAddress"/>), and no other device is in scope. A kept address is synced and
 /// used in both directions by other methods, and a bidirectional mapping allows every sync (kernel/dma/debug.c
 /// check_sync), so the direction is <c>Bidirectional</c>. The unmap the kernel added at remove is the driver's to add:
@@ -31,7 +32,7 @@ internal static class CachedBufferMapping
     public static SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic)
     {
         if (diagnostic.Properties.GetValueOrDefault(PropertyNames.Memory) != nameof(MemoryKind.Ram)
-            || Holders.StoredFromRaw(root, diagnostic) is not (InvocationExpressionSyntax fromRaw, { Left: MemberAccessExpressionSyntax target } store)
+            || Holders.StoredFromRaw(root, diagnostic) is not (InvocationExpressionSyntax fromRaw, { Left: MemberAccessExpressionSyntax or IdentifierNameSyntax } store)
             || store.Parent is not ExpressionStatementSyntax statement || statement.Parent is not BlockSyntax
             || fromRaw.ArgumentList.Arguments[0].Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Raw", Expression: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "VirtToPhys" } virtToPhys } toPhys }
             || toPhys.ArgumentList.Arguments.Count > 1)
@@ -43,17 +44,21 @@ internal static class CachedBufferMapping
         int at = statement.SpanStart;
         INamedTypeSymbol? device = compilation.GetTypeByMetadataName("P2PDma.Pci.PciDevice");
         ExpressionSyntax buffer = virtToPhys.Expression;
-        if (device is null || !NameChain(buffer) || !NameChain(toPhys.ArgumentList.Arguments.Count == 1 ? toPhys.ArgumentList.Arguments[0].Expression : buffer)
+        // The holder: the object named before the member, or this for a member of the enclosing type named alone.
+        ExpressionSyntax target = store.Left;
+        ExpressionSyntax? receiver = target is MemberAccessExpressionSyntax access ? access.Expression : null;
+        ITypeSymbol? holder = receiver is null ? model.GetEnclosingSymbol(at)?.ContainingType : model.GetTypeInfo(receiver).Type;
+        if (device is null || holder is null || (receiver is null && model.GetSymbolInfo(target).Symbol is { IsStatic: true })
+            || !NameChain(buffer) || !NameChain(toPhys.ArgumentList.Arguments.Count == 1 ? toPhys.ArgumentList.Arguments[0].Expression : buffer)
             || !Scope.BindsTo(model, at, buffer, compilation.GetTypeByMetadataName("P2PDma.Memory.KernelBuffer"))
             || model.GetSymbolInfo(target).Symbol is not (IFieldSymbol or IPropertySymbol)
-            || model.GetTypeInfo(target.Expression).Type is not ITypeSymbol holder
             || Holders.SingleDevice(holder, device) is not ISymbol member
-            || Scope.OfType(model, at, device).Any(s => target.Expression is not ThisExpressionSyntax || s.Name != member.Name))
+            || Scope.OfType(model, at, device).Any(s => receiver is not (null or ThisExpressionSyntax) || s.Name != member.Name))
         {
             return null;
         }
 
-        string dev = $"{target.Expression.WithoutTrivia()}.{member.Name}";
+        string dev = receiver is null ? member.Name : $"{receiver.WithoutTrivia()}.{member.Name}";
         string offset = toPhys.ArgumentList.Arguments.Count == 1 ? toPhys.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString() : "0";
         string size = offset == "0" ? $"{buffer.WithoutTrivia()}.Size" : $"{buffer.WithoutTrivia()}.Size - ({offset})";
         string map = $"{Names.Dma}.MapSingle({dev}, {buffer.WithoutTrivia()}, {offset}, {size}, global::P2PDma.Mapping.DmaDirection.Bidirectional)";

@@ -51,6 +51,29 @@ public sealed class CachedBufferMappingFixTests
         Assert.Contains("return false;", after[0]);
     }
 
+    // The driver's struct as a class whose probe is its method: the buffer, the address and the device are its members.
+    [Fact]
+    public async Task MembersOfThisNamedAlone_P2P0001_MapsForTheClassesDevice()
+    {
+        string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0001PhysicalAddressAsDmaAddressCodeFix(), "P2P0001", "FromRaw", """
+            sealed class Sfc
+            {
+                public PciDevice Dev = null!;
+                public KernelBuffer Buffer = null!;
+                public DmaAddr DmaBuffer;
+
+                public int Probe(SystemMemory mem)
+                {
+                    Buffer = mem.Kmalloc(4096);
+                    DmaBuffer = {|P2P0001:DmaAddr.FromRaw(Buffer.VirtToPhys().Raw)|};
+                    return 0;
+                }
+            }
+            """);
+        Assert.Contains("DmaBuffer = Dma.MapSingle(Dev, Buffer, 0, Buffer.Size, DmaDirection.Bidirectional);", after[0]);
+        Assert.Contains("if (Dma.MappingError(Dev, DmaBuffer))", after[0]);
+    }
+
     // The holder keeps two devices: which one is given the address is not known.
     [Fact]
     public async Task HolderWithTwoDevices_P2P0001_NoMapSingleFix()
