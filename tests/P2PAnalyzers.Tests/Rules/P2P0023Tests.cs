@@ -916,6 +916,39 @@ public sealed class P2P0023Tests
         }
         """, Used("iod.Sg", "Dma.LegacyUnmapSg, which frees it", "NvmeUnmapData unmapped it"));
 
+    // The function tells the helper there is nothing to unmap (lpfc's "set seg_cnt back to zero to avoid double unmaps"),
+    // after its own unmap and on the failure edge: the helper's call is no unmap.
+    [Fact]
+    public Task HelperToldNotToUnmapThroughAMemberItTests_NoDiagnostic() => Verifier.Analyzer(Usings + NvmePci2021 + """
+        static partial class NvmePci
+        {
+            static void UnmapSgIfMapped(NvmeDev dev, Request req)
+            {
+                NvmeIod iod = BlkMqRqToPdu(req);
+                if (iod.Nents != 0)
+                {
+                    Dma.LegacyUnmapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir);
+                }
+            }
+
+            static int Abort(NvmeDev dev, Request req)
+            {
+                NvmeIod iod = BlkMqRqToPdu(req);
+                if (Dma.LegacyMapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir) == 0)
+                {
+                    iod.Nents = 0;
+                    UnmapSgIfMapped(dev, req);
+                    return BlkStsResource;
+                }
+
+                Dma.LegacyUnmapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir);
+                iod.Nents = 0;
+                UnmapSgIfMapped(dev, req);
+                return BlkStsOk;
+            }
+        }
+        """);
+
     // A helper handed another request unmaps that request's table, not this one's.
     [Fact]
     public Task HelperHandedAnotherRequest_NoDiagnostic() => Verifier.Analyzer(Usings + NvmePci2021 + """

@@ -18,18 +18,32 @@ namespace P2PAnalyzers.Analysis;
 /// </summary>
 internal static class HelperUnmaps
 {
-    // Per method: (parameter ordinal or -1 for this, the member path after it, empty for the parameter itself; a table).
-    private static readonly ConditionalWeakTable<IMethodSymbol, IReadOnlyList<(int Parameter, string Path, bool Table)>> Cache = new();
+    // Per method: what it unmaps (parameter ordinal or -1 for this, the member path after it, empty for the parameter
+    // itself; whether a table), and the members of what it is handed that its conditions read (its guards).
+    private sealed record Summary(IReadOnlyList<(int Parameter, string Path, bool Table)> Unmaps, IReadOnlyList<(int Parameter, string Path)> Guards);
+
+    private static readonly ConditionalWeakTable<IMethodSymbol, Summary> Cache = new();
 
     /// <summary>The storage, as the caller names it (<see cref="Named"/>), each call in <paramref name="op"/> unmaps.</summary>
-    public static IEnumerable<(SyntaxNode Call, string Unmapped)> In(IOperation op, Compilation compilation, KnownSymbols k, Func<IMethodSymbol, bool> isLibrary) =>
+    public static IEnumerable<(SyntaxNode Call, string Unmapped)> In(IOperation op, Compilation compilation, KnownSymbols k, Func<IInvocationOperation, bool> skip) =>
         op.DescendantsAndSelf().OfType<IInvocationOperation>()
-            .Where(call => !isLibrary(call.TargetMethod))
+            .Where(call => !skip(call))
             .SelectMany(call => Of(call, compilation, k, tables: false).Select(unmapped => (call.Syntax, unmapped)));
 
     /// <summary>The tables, as the caller names them, <paramref name="call"/> unmaps (nvme_unmap_data(dev, req): <c>req.Pdu.Sg</c>).</summary>
     public static IEnumerable<string> TablesOf(IInvocationOperation call, Compilation compilation, KnownSymbols k) =>
         k.IsLibrary(call.TargetMethod) || KnownSymbols.IsRuntime(call.TargetMethod) ? Enumerable.Empty<string>() : Of(call, compilation, k, tables: true);
+
+    /// <summary>
+    /// The members of what <paramref name="call"/> hands its method that the method's conditions read, as the caller names
+    /// them (nvme_unmap_data's <c>if (iod-&gt;dma_len)</c>: <c>req.Pdu.DmaLen</c>): a caller that stores into one may have
+    /// told the helper not to unmap.
+    /// </summary>
+    public static IEnumerable<string> GuardsOf(IInvocationOperation call, Compilation compilation, KnownSymbols k) =>
+        call.TargetMethod.DeclaringSyntaxReferences.IsEmpty ? Enumerable.Empty<string>()
+        : Cache.GetValue(call.TargetMethod.OriginalDefinition, m => Of(m, k, compilation)).Guards
+            .Select(g => AsCallerNames(call, g.Parameter, g.Path, compilation))
+            .OfType<string>();
 
     private static IEnumerable<string> Of(IInvocationOperation call, Compilation compilation, KnownSymbols k, bool tables)
     {
@@ -39,28 +53,28 @@ internal static class HelperUnmaps
             yield break;
         }
 
-        foreach ((int parameter, string path, bool table) in Cache.GetValue(call.TargetMethod.OriginalDefinition, m => Of(m, k, compilation)))
+        foreach ((int parameter, string path, bool table) in Cache.GetValue(call.TargetMethod.OriginalDefinition, m => Of(m, k, compilation)).Unmaps)
         {
-            if (tables && !table)
+            if ((!tables || table) && AsCallerNames(call, parameter, path, compilation) is string named)
             {
-                continue;
-            }
-
-            {
-                string? owner = parameter < 0
-                    ? (call.Instance is null or IInstanceReferenceOperation ? string.Empty : Named(call.Instance, compilation))
-                    : call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter) is { } argument ? Named(argument.Value, compilation) : null;
-                if (owner is not null)
-                {
-                    yield return owner.Length == 0 ? path : path.Length == 0 ? owner : owner + "." + path;
-                }
+                yield return named;
             }
         }
     }
 
-    private static IReadOnlyList<(int Parameter, string Path, bool Table)> Of(IMethodSymbol method, KnownSymbols k, Compilation compilation)
+    /// <summary>A chain of the helper's parameter (or this) as the caller names it, through the argument it passes.</summary>
+    private static string? AsCallerNames(IInvocationOperation call, int parameter, string path, Compilation compilation)
+    {
+        string? owner = parameter < 0
+            ? (call.Instance is null or IInstanceReferenceOperation ? string.Empty : Named(call.Instance, compilation))
+            : call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter) is { } argument ? Named(argument.Value, compilation) : null;
+        return owner is null ? null : owner.Length == 0 ? path : path.Length == 0 ? owner : owner + "." + path;
+    }
+
+    private static Summary Of(IMethodSymbol method, KnownSymbols k, Compilation compilation)
     {
         var unmaps = new List<(int, string, bool)>();
+        var guards = new List<(int, string)>();
         foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
         {
             SyntaxNode declaration = reference.GetSyntax();
@@ -81,10 +95,37 @@ internal static class HelperUnmaps
                     unmaps.Add((parameter, path, role is Role.UnmapSg or Role.UnmapSgTable));
                 }
             }
+
+            if (unmaps.Count == 0)
+            {
+                continue;
+            }
+
+            foreach (ExpressionSyntax condition in declaration.DescendantNodes().Select(ConditionOf).OfType<ExpressionSyntax>())
+            {
+                foreach (IMemberReferenceOperation member in model.GetOperation(condition)?.DescendantsAndSelf().OfType<IMemberReferenceOperation>() ?? Enumerable.Empty<IMemberReferenceOperation>())
+                {
+                    if (Chain(member, method, compilation) is (int parameter, string path) && path.Length > 0)
+                    {
+                        guards.Add((parameter, path));
+                    }
+                }
+            }
         }
 
-        return unmaps.ToImmutableArray();
+        return new Summary(unmaps.ToImmutableArray(), guards.ToImmutableArray());
     }
+
+    private static ExpressionSyntax? ConditionOf(SyntaxNode node) => node switch
+    {
+        IfStatementSyntax s => s.Condition,
+        WhileStatementSyntax s => s.Condition,
+        DoStatementSyntax s => s.Condition,
+        ForStatementSyntax s => s.Condition,
+        SwitchStatementSyntax s => s.Expression,
+        ConditionalExpressionSyntax c => c.Condition,
+        _ => null,
+    };
 
     /// <summary>How the caller's storage is compared: its chain through aliases (<see cref="AliasChains.Text"/>), else its text.</summary>
     public static string Named(IOperation value, Compilation compilation) =>

@@ -106,8 +106,10 @@ internal static class UnmappedUses
         AddressKey? key = table ? (storage is null ? null : AddressKey.Of(storage)) : KeyOf(map);
         // A helper names what it unmaps through aliases (iod = blk_mq_rq_to_pdu(req)): compared so, it is the key's storage.
         string? named = storage is null ? null : HelperUnmaps.Named(storage, compilation);
+        Func<IInvocationOperation, bool> told = Told(root, map, compilation, symbols);
         IEnumerable<(SyntaxNode Call, string Unmapped)> Helpers(IOperation op) =>
-            HelperUnmaps.In(op, compilation, symbols, IsLibrary).Select(h => (h.Call, key is not null && h.Unmapped == named ? key.Text : h.Unmapped));
+            HelperUnmaps.In(op, compilation, symbols, call => IsLibrary(call.TargetMethod) || told(call))
+                .Select(h => (h.Call, key is not null && h.Unmapped == named ? key.Text : h.Unmapped));
         return UnmappedUsePaths.All(flow.Graph, map, key, uses, IsUnmap, ownership.Failed, IsLibrary, Helpers)
             .Select(u => IsUnmap(u.Use) ? u : u with { OnlyAfter = false, SiteLeadsHere = false })
             .ToList();
@@ -143,10 +145,32 @@ internal static class UnmappedUses
 
         Compilation compilation = map.SemanticModel!.Compilation;
         string named = HelperUnmaps.Named(table, compilation);
+        Func<IInvocationOperation, bool> told = Told(root, map, compilation, symbols);
         return InBody(root).OfType<IInvocationOperation>()
-            .Where(call => symbols.RoleOf(call.TargetMethod) == Role.None && HelperUnmaps.TablesOf(call, compilation, symbols).Contains(named, StringComparer.Ordinal))
+            .Where(call => symbols.RoleOf(call.TargetMethod) == Role.None && HelperUnmaps.TablesOf(call, compilation, symbols).Contains(named, StringComparer.Ordinal) && !told(call))
             .Select(call => new MappingUse(table, call, $"{call.TargetMethod.ContainingType.Name}.{call.TargetMethod.Name}, which unmaps it"))
             .ToList();
+    }
+
+    /// <summary>
+    /// Whether a helper's call may have been told not to unmap: its conditions read a member the function stored into after
+    /// the map call and before it (lpfc's "set seg_cnt back to zero to avoid double unmaps"). Such a call is taken for no
+    /// unmap, neither as a use nor as the earlier unmap.
+    /// </summary>
+    private static Func<IInvocationOperation, bool> Told(IOperation root, IInvocationOperation map, Compilation compilation, KnownSymbols symbols)
+    {
+        var stores = InBody(root)
+            .Select(op => op switch
+            {
+                IAssignmentOperation a => a.Target,
+                IIncrementOrDecrementOperation i => i.Target,
+                _ => null,
+            })
+            .Where(target => target is not null && target.Syntax.SpanStart > map.Syntax.SpanStart)
+            .Select(target => (At: target!.Syntax.SpanStart, Name: HelperUnmaps.Named(target, compilation)))
+            .ToList();
+        return call => stores.Count > 0 && HelperUnmaps.GuardsOf(call, compilation, symbols)
+            .Any(guard => stores.Any(s => s.At < call.Syntax.SpanStart && (s.Name == guard || guard.StartsWith(s.Name + ".", StringComparison.Ordinal))));
     }
 
     /// <summary>The text of the table a scatterlist call is given.</summary>
