@@ -159,7 +159,8 @@ internal static class UnmappedUses
     /// </summary>
     private static Func<IInvocationOperation, bool> Told(IOperation root, IInvocationOperation map, Compilation compilation, KnownSymbols symbols)
     {
-        var stores = InBody(root)
+        // (Named only once a helper with guards is met: most bodies call none.)
+        var stores = new Lazy<List<(int At, string Name)>>(() => InBody(root)
             .Select(op => op switch
             {
                 IAssignmentOperation a => a.Target,
@@ -167,10 +168,10 @@ internal static class UnmappedUses
                 _ => null,
             })
             .Where(target => target is not null && target.Syntax.SpanStart > map.Syntax.SpanStart)
-            .Select(target => (At: target!.Syntax.SpanStart, Name: HelperUnmaps.Named(target, compilation)))
-            .ToList();
-        return call => stores.Count > 0 && HelperUnmaps.GuardsOf(call, compilation, symbols)
-            .Any(guard => stores.Any(s => s.At < call.Syntax.SpanStart && (s.Name == guard || guard.StartsWith(s.Name + ".", StringComparison.Ordinal))));
+            .Select(target => (target!.Syntax.SpanStart, HelperUnmaps.Named(target, compilation)))
+            .ToList());
+        return call => HelperUnmaps.GuardsOf(call, compilation, symbols)
+            .Any(guard => stores.Value.Any(s => s.At < call.Syntax.SpanStart && (s.Name == guard || guard.StartsWith(s.Name + ".", StringComparison.Ordinal))));
     }
 
     /// <summary>The text of the table a scatterlist call is given.</summary>
