@@ -135,7 +135,7 @@ public sealed class P2P0022GuardProofScenario
                     area.IsMapped = true;
                 }
 
-                if (!area.Mem.IsDmabuf && ret != 0)
+                if (ret != 0 && !area.Mem.IsDmabuf)
                 {
                     Dma.UnmapSgTable(dev, area.Mem.PageSgTable, DmaDirection.FromDevice);
                 }

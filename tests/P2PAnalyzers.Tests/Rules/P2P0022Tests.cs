@@ -138,7 +138,7 @@ public sealed class P2P0022Tests
                         return 0;
                     }
 
-                    if (!{|#2:area.Mem.IsDmabuf|})
+                    if (!{|#3:area.Mem.IsDmabuf|})
                     {
                         ret = (int){|#0:Dma.MapSgTable(ifq.Dev, area.Mem.PageSgTable, DmaDirection.FromDevice, IoDmaAttr)|};
                         if (ret < 0)
@@ -148,7 +148,7 @@ public sealed class P2P0022Tests
                     }
 
                     ret = IoPopulateAreaDma(ifq, area);
-                    if ({|#3:ret == 0|})
+                    if ({|#2:ret == 0|})
                     {
                         area.IsMapped = true;
                     }
@@ -1009,4 +1009,78 @@ public sealed class P2P0022Tests
             }
         }
         """, Leak("Dma.MapSingle", "return ret;").WithLocation(2));
+
+    // A flag records the mapping, and the shared error label unmaps under it (the flag set to a constant on the path).
+    [Fact]
+    public Task FlagRecordsTheMapping_LabelUnmapsUnderIt_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Setup
+        {
+            static int Start(PciDevice dev, KernelBuffer buf, ulong len, bool busy)
+            {
+                int ret;
+                bool mapped = false;
+                DmaAddr a = Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, a))
+                {
+                    return -12;
+                }
+
+                mapped = true;
+                if (busy)
+                {
+                    ret = -16;
+                    goto err;
+                }
+
+                Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice);
+                return 0;
+
+            err:
+                if (mapped)
+                {
+                    Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice);
+                }
+
+                return ret;
+            }
+        }
+        """);
+
+    // The same with an enum state.
+    [Fact]
+    public Task EnumStateRecordsTheMapping_LabelUnmapsUnderIt_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        enum Stage { None, Mapped }
+
+        static class Setup
+        {
+            static int Start(PciDevice dev, KernelBuffer buf, ulong len, bool busy)
+            {
+                int ret;
+                Stage stage = Stage.None;
+                DmaAddr a = Dma.MapSingle(dev, buf, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, a))
+                {
+                    return -12;
+                }
+
+                stage = Stage.Mapped;
+                if (busy)
+                {
+                    ret = -16;
+                    goto err;
+                }
+
+                Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice);
+                return 0;
+
+            err:
+                if (stage == Stage.Mapped)
+                {
+                    Dma.UnmapSingle(dev, a, len, DmaDirection.ToDevice);
+                }
+
+                return ret;
+            }
+        }
+        """);
 }

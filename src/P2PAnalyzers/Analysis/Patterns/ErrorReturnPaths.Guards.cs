@@ -49,7 +49,8 @@ internal static partial class ErrorReturnPaths
         }
 
         var others = arrivals.Where(a => !a.Leaks).ToList();
-        var consistent = conditions.Keys
+        // The tests nearest the exit first (the error test the exit returns after, as zcrx's fix used `ret`).
+        var consistent = conditions.OrderByDescending(c => c.Value.SpanStart).Select(c => c.Key)
             .Where(text => leaking[0].Known.ContainsKey(text) && leaking.All(a => a.Known.TryGetValue(text, out bool v) && v == leaking[0].Known[text]))
             .Select(text => (Text: text, When: leaking[0].Known[text]))
             .ToList();

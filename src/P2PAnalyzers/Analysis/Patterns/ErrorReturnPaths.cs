@@ -170,7 +170,7 @@ internal static partial class ErrorReturnPaths
                     state = state with { Status = Status.Gone };
                 }
 
-                state = state with { Conditions = state.Conditions.After(op) };
+                state = state with { Conditions = state.Conditions.After(op, flags: true) };
             }
 
             IOperation? value = block.BranchValue;
