@@ -39,7 +39,7 @@ public sealed class P2P0023UseAfterUnmapAnalyzer : FlowRuleAnalyzer
 
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) => operation switch
     {
-        IInvocationOperation inv => UnmappedUses.IsFollowed(symbols.RoleOf(inv.TargetMethod)) || UnmappedUses.IsTableHelper(inv, symbols),
+        IInvocationOperation inv => UnmappedUses.IsFollowed(symbols.RoleOf(inv.TargetMethod)) || UnmappedUses.IsUnmapHelper(inv, symbols),
         ISimpleAssignmentOperation { Target: IPropertyReferenceOperation p } => symbols.RoleOf(p.Property) == Role.SgDmaAddress,
         _ => false,
     };

@@ -619,6 +619,30 @@ public sealed class P2P0023Tests
         }
         """, Used("sfc.Daddr", "Dma.UnmapSingle, which frees it", "AmlSfcDmaBufferRelease unmapped it"));
 
+    // The data buffer unmapped inline, then the release helper called on the same controller unmaps it again.
+    [Fact]
+    public Task InlineUnmapThenReleaseHelper_Reports() => Verifier.Analyzer(Usings + Sfc + """
+        static partial class SpiAmlogicSpifcA4
+        {
+            static int Transfer(AmlSfc sfc, KernelBuffer databuf, int datalen, DmaDirection dir, bool timedOut)
+            {
+                sfc.Daddr = {|#2:Dma.MapSingle(sfc.Dev, databuf, 0, (ulong)datalen, dir)|};
+                if (Dma.MappingError(sfc.Dev, sfc.Daddr))
+                {
+                    return -12;
+                }
+
+                if (timedOut)
+                {
+                    {|#1:Dma.UnmapSingle(sfc.Dev, sfc.Daddr, (ulong)datalen, dir)|};
+                }
+
+                {|#0:AmlSfcDmaBufferRelease(sfc, datalen, 0, dir)|};
+                return timedOut ? -110 : 0;
+            }
+        }
+        """, Used("sfc.Daddr", "SpiAmlogicSpifcA4.AmlSfcDmaBufferRelease, which unmaps it", "Dma.UnmapSingle unmapped it"));
+
     // The release helper handed another controller, or unmapping another member, leaves this mapping alone.
     [Fact]
     public Task ReleaseOfAnotherControllerThenUnmap_NoDiagnostic() => Verifier.Analyzer(Usings + Sfc + """

@@ -30,9 +30,12 @@ internal static class HelperUnmaps
             .Where(call => !skip(call))
             .SelectMany(call => Of(call, compilation, k, tables: false).Select(unmapped => (call.Syntax, unmapped)));
 
-    /// <summary>The tables, as the caller names them, <paramref name="call"/> unmaps (nvme_unmap_data(dev, req): <c>req.Pdu.Sg</c>).</summary>
-    public static IEnumerable<string> TablesOf(IInvocationOperation call, Compilation compilation, KnownSymbols k) =>
-        k.IsLibrary(call.TargetMethod) || KnownSymbols.IsRuntime(call.TargetMethod) ? Enumerable.Empty<string>() : Of(call, compilation, k, tables: true);
+    /// <summary>
+    /// What <paramref name="call"/> unmaps, as the caller names it: the tables only (nvme_unmap_data(dev, req):
+    /// <c>req.Pdu.Sg</c>), or single addresses too (aml_sfc_dma_buffer_release(sfc, ..): <c>sfc.Daddr</c>).
+    /// </summary>
+    public static IEnumerable<string> UnmappedBy(IInvocationOperation call, Compilation compilation, KnownSymbols k, bool tablesOnly) =>
+        k.IsLibrary(call.TargetMethod) || KnownSymbols.IsRuntime(call.TargetMethod) ? Enumerable.Empty<string>() : Of(call, compilation, k, tablesOnly);
 
     /// <summary>
     /// The members of what <paramref name="call"/> hands its method that the method's conditions read, as the caller names

@@ -30,9 +30,10 @@ internal static class UnmappedUses
 
     private static bool IsTableMap(Role role) => role is Role.MapSg or Role.MapSgAware or Role.MapSgTable;
 
-    /// <summary>A call of a method of the compilation that unmaps a table it is handed (nvme_unmap_data(dev, req)).</summary>
-    public static bool IsTableHelper(IInvocationOperation call, KnownSymbols symbols) =>
-        symbols.RoleOf(call.TargetMethod) == Role.None && call.SemanticModel is SemanticModel model && HelperUnmaps.TablesOf(call, model.Compilation, symbols).Any();
+    /// <summary>A call of a method of the compilation that unmaps what it is handed (nvme_unmap_data(dev, req)).</summary>
+    public static bool IsUnmapHelper(IInvocationOperation call, KnownSymbols symbols) =>
+        symbols.RoleOf(call.TargetMethod) == Role.None && call.SemanticModel is SemanticModel model
+        && HelperUnmaps.UnmappedBy(call, model.Compilation, symbols, tablesOnly: false).Any();
 
     /// <summary>The map calls of the body whose mapping <paramref name="use"/> uses, in source order.</summary>
     public static IEnumerable<IInvocationOperation> MapsUsedBy(IOperation use, ISymbol owner, MethodFlow flow, KnownSymbols symbols)
@@ -41,9 +42,9 @@ internal static class UnmappedUses
         if (use is IInvocationOperation helper && symbols.RoleOf(helper.TargetMethod) == Role.None)
         {
             Compilation compilation = helper.SemanticModel!.Compilation;
-            var tables = new HashSet<string>(HelperUnmaps.TablesOf(helper, compilation, symbols), StringComparer.Ordinal);
+            var unmapped = new HashSet<string>(HelperUnmaps.UnmappedBy(helper, compilation, symbols, tablesOnly: false), StringComparer.Ordinal);
             return InBody(root).OfType<IInvocationOperation>()
-                .Where(map => IsTableMap(symbols.RoleOf(map.TargetMethod)) && SgEntryCounts.Table(map)?.Value is IOperation t && tables.Contains(HelperUnmaps.Named(t, compilation)))
+                .Where(map => HelperStorageOf(map, symbols) is IOperation storage && unmapped.Contains(HelperUnmaps.Named(storage, compilation)))
                 .OrderBy(map => map.Syntax.SpanStart);
         }
 
@@ -88,7 +89,8 @@ internal static class UnmappedUses
         bool table = IsTableMap(symbols.RoleOf(map.TargetMethod));
         List<MappingUse> uses = table
             ? TableUsesOf(root, TableOf(map), symbols).Concat(HelperUsesOf(root, map, symbols)).OrderBy(u => u.At.Syntax.SpanStart).ToList()
-            : UsesOf(root, owner, symbols, flow, new OriginSource(Origin.OfCall(map.TargetMethod), map.Syntax.GetLocation()));
+            : UsesOf(root, owner, symbols, flow, new OriginSource(Origin.OfCall(map.TargetMethod), map.Syntax.GetLocation()))
+                .Concat(HelperUsesOf(root, map, symbols)).OrderBy(u => u.At.Syntax.SpanStart).ToList();
         // Nothing to find without an unmap and another use, or a use and a test that can say the mapping failed.
         // (A table's failure is read from the map call's own result.)
         if (uses.Count == 0 || (uses.Count == 1 && !table && !root.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => symbols.RoleOf(i.TargetMethod) == Role.MappingError)))
@@ -133,24 +135,34 @@ internal static class UnmappedUses
             .ToList();
 
     /// <summary>
-    /// The calls of helpers that unmap the table <paramref name="map"/> maps, as uses of it (their storage the map's own
-    /// table, which is what they unmap).
+    /// The calls of helpers that unmap what <paramref name="map"/> mapped, as uses of it (their storage the map's own: its
+    /// table, or the member its address is stored into, which is what they unmap).
     /// </summary>
     private static IEnumerable<MappingUse> HelperUsesOf(IOperation root, IInvocationOperation map, KnownSymbols symbols)
     {
-        if (SgEntryCounts.Table(map)?.Value is not IOperation table)
+        if (HelperStorageOf(map, symbols) is not IOperation storage)
         {
             return Enumerable.Empty<MappingUse>();
         }
 
+        bool table = IsTableMap(symbols.RoleOf(map.TargetMethod));
         Compilation compilation = map.SemanticModel!.Compilation;
-        string named = HelperUnmaps.Named(table, compilation);
+        string named = HelperUnmaps.Named(storage, compilation);
         Func<IInvocationOperation, bool> told = Told(root, map, compilation, symbols);
         return InBody(root).OfType<IInvocationOperation>()
-            .Where(call => symbols.RoleOf(call.TargetMethod) == Role.None && HelperUnmaps.TablesOf(call, compilation, symbols).Contains(named, StringComparer.Ordinal) && !told(call))
-            .Select(call => new MappingUse(table, call, $"{call.TargetMethod.ContainingType.Name}.{call.TargetMethod.Name}, which unmaps it"))
+            .Where(call => symbols.RoleOf(call.TargetMethod) == Role.None
+                && HelperUnmaps.UnmappedBy(call, compilation, symbols, tablesOnly: table).Contains(named, StringComparer.Ordinal) && !told(call))
+            .Select(call => new MappingUse(storage, call, $"{call.TargetMethod.ContainingType.Name}.{call.TargetMethod.Name}, which unmaps it"))
             .ToList();
     }
+
+    /// <summary>What a helper may unmap of a map call's mapping: a table map's table, or the member a single map's address is stored into.</summary>
+    private static IOperation? HelperStorageOf(IInvocationOperation map, KnownSymbols symbols) => symbols.RoleOf(map.TargetMethod) switch
+    {
+        Role role when IsTableMap(role) => SgEntryCounts.Table(map)?.Value,
+        Role role when FactProducers.IsSingleMap(role) => StorageOf(map) is IMemberReferenceOperation member ? member : null,
+        _ => null,
+    };
 
     /// <summary>
     /// Whether a helper's call may have been told not to unmap: its conditions read a member the function stored into after
