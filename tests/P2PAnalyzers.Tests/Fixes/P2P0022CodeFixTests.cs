@@ -167,90 +167,58 @@ public sealed class P2P0022CodeFixTests
         }
         """);
 
+    // zcrx's shape, with what stands before its return.
+    private const string ZcrxMapArea = """
+        static class Zcrx
+        {
+            static int Populate(Chip chip) => chip.Pages > 0 ? 0 : -14;
+
+            static int MapArea(Chip chip, ref bool isMapped)
+            {
+                int ret = (int)%MAP%;
+                if (ret < 0)
+                {
+                    return ret;
+                }
+
+                ret = Populate(chip);
+                if (ret == 0)
+                {
+                    isMapped = true;
+                }
+
+        %BEFORE%        return ret;
+            }
+        }
+        """;
+
+    private const string ZcrxMap = "Dma.MapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice)";
+
     // zcrx's shape: the error return is also the success return. The unmap goes before it under the test that tells them
     // apart, as io_uring's fix did (if (ret && ..) dma_unmap_sgtable): an unguarded one would unmap the table kept on success.
     [Fact]
-    public Task ExitSharedWithSuccess_UnmapsUnderTheTestThatTellsThemApart() => Verifier.CodeFix<P2P0022MappingLeakedCodeFix>(Usings + Chip + """
-        static class Zcrx
-        {
-            static int Populate(Chip chip) => chip.Pages > 0 ? 0 : -14;
-
-            static int MapArea(Chip chip, ref bool isMapped)
-            {
-                int ret = (int)[|Dma.MapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice)|];
-                if (ret < 0)
-                {
-                    return ret;
-                }
-
-                ret = Populate(chip);
-                if (ret == 0)
-                {
-                    isMapped = true;
-                }
-
-                return ret;
-            }
-        }
-        """, Usings + Chip + """
-        static class Zcrx
-        {
-            static int Populate(Chip chip) => chip.Pages > 0 ? 0 : -14;
-
-            static int MapArea(Chip chip, ref bool isMapped)
-            {
-                int ret = (int)Dma.MapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice);
-                if (ret < 0)
-                {
-                    return ret;
-                }
-
-                ret = Populate(chip);
-                if (ret == 0)
-                {
-                    isMapped = true;
-                }
-
+    public Task ExitSharedWithSuccess_UnmapsUnderTheTestThatTellsThemApart() => Verifier.CodeFix<P2P0022MappingLeakedCodeFix>(
+        Usings + Chip + ZcrxMapArea.Replace("%MAP%", "[|" + ZcrxMap + "|]").Replace("%BEFORE%", string.Empty),
+        Usings + Chip + ZcrxMapArea.Replace("%MAP%", ZcrxMap).Replace("%BEFORE%", """
                 if (ret != 0)
                 {
                     Dma.UnmapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice);
                 }
 
-                return ret;
-            }
-        }
-        """);
+
+        """));
 
     // The same, where the test that tells them apart was overwritten before the exit: no guard is known there.
     [Fact]
-    public Task ExitSharedWithSuccess_TestOverwrittenBeforeTheExit_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedCodeFix>(Usings + Chip + """
-        static class Zcrx
-        {
-            static int Populate(Chip chip) => chip.Pages > 0 ? 0 : -14;
-
-            static int MapArea(Chip chip, ref bool isMapped)
-            {
-                int ret = (int)[|Dma.MapSgTable(chip.Dev, chip.Sg, DmaDirection.FromDevice)|];
-                if (ret < 0)
-                {
-                    return ret;
-                }
-
-                ret = Populate(chip);
-                if (ret == 0)
-                {
-                    isMapped = true;
-                }
-
+    public Task ExitSharedWithSuccess_TestOverwrittenBeforeTheExit_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedCodeFix>(
+        Usings + Chip + ZcrxMapArea.Replace("%MAP%", "[|" + ZcrxMap + "|]").Replace("%BEFORE%", """
                 if (ret != 0)
                 {
                     ret = -14;
                 }
 
-                return ret;
-            }
-        }
-        """);
+
+        """));
 
     // nents reassigned after the map: the unmap would not get what the map was given.
     [Fact]
