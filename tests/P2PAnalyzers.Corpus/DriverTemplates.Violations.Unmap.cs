@@ -105,39 +105,39 @@ internal static partial class ViolationTemplates
     // nvme_map_data before "nvme-pci: fix error unwind in nvme_map_data" (2021): out: calls nvme_unmap_data whenever ret is
     // not BLK_STS_OK, also when dma_map_sg mapped nothing; the helper reaches the table through blk_mq_rq_to_pdu(req).
     private static string NvmeMapDataOutUnmapsData(string c, Rng r) => $$"""
-        public sealed class {{c}}NvmeRequest
+        public sealed class {{c}}UnwindRequest
         {
             public object Pdu = null!;
             public DmaDirection Dir;
             public int NrPhysSegments;
         }
 
-        public sealed class {{c}}NvmeIod
+        public sealed class {{c}}UnwindIod
         {
             public SgTable Sg = null!;
             public int Nents;
         }
 
-        public static class {{c}}NvmePci
+        public static class {{c}}UnwindNvmePci
         {
             private const int BlkStsOk = 0;
             private const int BlkStsResource = {{r.Next(9, 13)}};
 
-            private static {{c}}NvmeIod BlkMqRqToPdu({{c}}NvmeRequest rq) => ({{c}}NvmeIod)rq.Pdu;
+            private static {{c}}UnwindIod BlkMqRqToPdu({{c}}UnwindRequest rq) => ({{c}}UnwindIod)rq.Pdu;
 
-            private static int SetupPrps({{c}}NvmeIod iod, int mapped) => mapped > 0 ? BlkStsOk : BlkStsResource;
+            private static int SetupPrps({{c}}UnwindIod iod, int mapped) => mapped > 0 ? BlkStsOk : BlkStsResource;
 
             // nvme_unmap_data
-            public static void UnmapData(PciDevice dev, {{c}}NvmeRequest req)
+            public static void UnmapData(PciDevice dev, {{c}}UnwindRequest req)
             {
-                {{c}}NvmeIod iod = BlkMqRqToPdu(req);
+                {{c}}UnwindIod iod = BlkMqRqToPdu(req);
                 Dma.LegacyUnmapSg(dev, iod.Sg, iod.Nents, req.Dir);
             }
 
             // nvme_map_data
-            public static int MapData(PciDevice dev, {{c}}NvmeRequest req)
+            public static int MapData(PciDevice dev, {{c}}UnwindRequest req)
             {
-                {{c}}NvmeIod iod = BlkMqRqToPdu(req);
+                {{c}}UnwindIod iod = BlkMqRqToPdu(req);
                 int ret = BlkStsResource;
                 iod.Sg = SgTable.Alloc(req.NrPhysSegments);
                 iod.Nents = req.NrPhysSegments;
