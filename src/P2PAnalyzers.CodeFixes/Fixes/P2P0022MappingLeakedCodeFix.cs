@@ -174,7 +174,7 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
         for (int i = 0; i < locations.Count; i++)
         {
             if (locations[i].SourceTree != root.SyntaxTree || root.FindNode(locations[i].SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax condition
-                || !SameAt(condition, exit.SpanStart, model, cancellationToken))
+                || !Scope.BindsAlike(condition, model, exit.SpanStart, cancellationToken))
             {
                 return null;
             }
@@ -184,13 +184,6 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
 
         return parts.Aggregate((a, b) => SyntaxFactory.BinaryExpression(SyntaxKind.LogicalAndExpression, a, b));
     }
-
-    /// <summary>Every name in <paramref name="condition"/> binds at <paramref name="position"/> to what it binds to where written.</summary>
-    private static bool SameAt(ExpressionSyntax condition, int position, SemanticModel model, CancellationToken cancellationToken) =>
-        condition.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().All(name =>
-            model.GetSymbolInfo(name, cancellationToken).Symbol is ISymbol symbol
-            && (name.Parent is MemberAccessExpressionSyntax member && member.Name == name
-                || SymbolEqualityComparer.Default.Equals(model.GetSpeculativeSymbolInfo(position, name, SpeculativeBindingOption.BindAsExpression).Symbol, symbol)));
 
     /// <summary>The condition false: a comparison with its operator turned, else <c>!(condition)</c>.</summary>
     private static ExpressionSyntax Negated(ExpressionSyntax condition) => condition switch

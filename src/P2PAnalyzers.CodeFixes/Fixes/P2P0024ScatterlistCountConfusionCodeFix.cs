@@ -133,7 +133,7 @@ public sealed class P2P0024ScatterlistCountConfusionCodeFix : P2PCodeFix
         if (function is null || mapModel != model || Scope.EnclosingFunction(given.Syntax) != function
             || given.Syntax is not ExpressionSyntax expression
             || !Assignments.Unassigned(expression, function, model, cancellationToken)
-            || !BindsAlike(expression, model, argument.SpanStart, cancellationToken))
+            || !Scope.BindsAlike(expression, model, argument.SpanStart, cancellationToken))
         {
             return null;
         }
@@ -179,14 +179,6 @@ public sealed class P2P0024ScatterlistCountConfusionCodeFix : P2PCodeFix
             ? candidate
             : null;
     }
-
-    /// <summary>Whether every name in <paramref name="expression"/> means at <paramref name="position"/> what it means where it is.</summary>
-    private static bool BindsAlike(ExpressionSyntax expression, SemanticModel model, int position, CancellationToken cancellationToken) =>
-        expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().All(name =>
-            name.Parent is MemberAccessExpressionSyntax access && access.Name == name
-            || SymbolEqualityComparer.Default.Equals(
-                model.GetSpeculativeSymbolInfo(position, name, SpeculativeBindingOption.BindAsExpression).Symbol,
-                model.GetSymbolInfo(name, cancellationToken).Symbol));
 
     private static bool Same(IOperation a, IOperation b) =>
         a.Syntax == b.Syntax

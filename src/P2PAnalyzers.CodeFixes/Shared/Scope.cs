@@ -49,6 +49,14 @@ internal static class Scope
         && model.GetSpeculativeTypeInfo(position, expression, SpeculativeBindingOption.BindAsExpression).Type is ITypeSymbol bound
         && SymbolEqualityComparer.Default.Equals(bound.WithNullableAnnotation(NullableAnnotation.None), type.WithNullableAnnotation(NullableAnnotation.None));
 
+    /// <summary>Whether every name in <paramref name="expression"/> means at <paramref name="position"/> what it means where it is.</summary>
+    public static bool BindsAlike(ExpressionSyntax expression, SemanticModel model, int position, System.Threading.CancellationToken cancellationToken) =>
+        expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().All(name =>
+            name.Parent is MemberAccessExpressionSyntax access && access.Name == name
+            || SymbolEqualityComparer.Default.Equals(
+                model.GetSpeculativeSymbolInfo(position, name, SpeculativeBindingOption.BindAsExpression).Symbol,
+                model.GetSymbolInfo(name, cancellationToken).Symbol));
+
     /// <summary>A local name not used at <paramref name="position"/>: <paramref name="preferred"/>, or it with a number.</summary>
     public static string FreeName(SemanticModel model, int position, string preferred)
     {

@@ -66,11 +66,12 @@ public sealed class P2P0022MappingLeakedAnalyzer : FlowRuleAnalyzer
             // label, before the gotos taken with the mapping live (further additional locations), when UnwindGotos finds them
             // (for the library's map calls: the fix writes their unmap, not a helper's).
             bool end = leak.Exit == body;
-            IReadOnlyList<Microsoft.CodeAnalysis.CSharp.Syntax.GotoStatementSyntax>? gotos =
-                leak.OnlyLeaksReachIt || end || symbols.RoleOf(map.TargetMethod) == Role.None ? null : UnwindGotos.Find(flow.Graph, leak.Exit, body, leak.Edges);
+            bool placed = !leak.OnlyLeaksReachIt && !end && symbols.RoleOf(map.TargetMethod) != Role.None;
+            IReadOnlyList<Microsoft.CodeAnalysis.CSharp.Syntax.GotoStatementSyntax>? gotos = placed ? UnwindGotos.Find(flow.Graph, leak.Exit, body, leak.Edges) : null;
             // Otherwise, before the exit under a guard that holds exactly where the mapping leaks, when the body's tests give one.
-            IReadOnlyList<ErrorReturnPaths.GuardCondition>? guard = leak.OnlyLeaksReachIt || end || gotos is not null || symbols.RoleOf(map.TargetMethod) == Role.None ? null
-                : ErrorReturnPaths.Guard(flow.Graph, map, ownership.Ends, ownership.Failed, ownership.HandsOn, anyExit, body, leak.Exit);
+            IReadOnlyList<ErrorReturnPaths.GuardCondition>? guard = placed && gotos is null
+                ? ErrorReturnPaths.Guard(flow.Graph, map, ownership.Ends, ownership.Failed, ownership.HandsOn, anyExit, body, leak.Exit)
+                : null;
             ImmutableDictionary<string, string?> properties =
                 leak.OnlyLeaksReachIt ? ImmutableDictionary<string, string?>.Empty.Add(OnlyLeaksProperty, "true")
                 : gotos is not null ? ImmutableDictionary<string, string?>.Empty.Add(UnwindAtGotosProperty, "true")

@@ -87,10 +87,12 @@ internal static class UnmappedUses
     {
         IOperation root = MethodFlow.RootOf(map);
         bool table = IsTableMap(symbols.RoleOf(map.TargetMethod));
-        List<MappingUse> uses = table
-            ? TableUsesOf(root, TableOf(map), symbols).Concat(HelperUsesOf(root, map, symbols)).OrderBy(u => u.At.Syntax.SpanStart).ToList()
-            : UsesOf(root, owner, symbols, flow, new OriginSource(Origin.OfCall(map.TargetMethod), map.Syntax.GetLocation()))
-                .Concat(HelperUsesOf(root, map, symbols)).OrderBy(u => u.At.Syntax.SpanStart).ToList();
+        Compilation compilation = map.SemanticModel!.Compilation;
+        Func<IInvocationOperation, bool> told = Told(root, map, compilation, symbols);
+        List<MappingUse> uses = (table
+                ? TableUsesOf(root, TableOf(map), symbols)
+                : UsesOf(root, owner, symbols, flow, new OriginSource(Origin.OfCall(map.TargetMethod), map.Syntax.GetLocation())))
+            .Concat(HelperUsesOf(root, map, symbols, compilation, told)).OrderBy(u => u.At.Syntax.SpanStart).ToList();
         // Nothing to find without an unmap and another use, or a use and a test that can say the mapping failed.
         // (A table's failure is read from the map call's own result.)
         if (uses.Count == 0 || (uses.Count == 1 && !table && !root.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => symbols.RoleOf(i.TargetMethod) == Role.MappingError)))
@@ -102,13 +104,11 @@ internal static class UnmappedUses
             && (table ? IsTableUnmap(role) : FactProducers.IsSingleUnmap(role));
         bool IsLibrary(IMethodSymbol method) => symbols.IsLibrary(method) || KnownSymbols.IsRuntime(method);
         var ownership = new MappingOwnership(map, flow, symbols);
-        Compilation compilation = map.SemanticModel!.Compilation;
         // The fix removes an unmap: the reported one where it never unmaps anything, else the earlier one it repeats.
         IOperation? storage = table ? SgEntryCounts.Table(map)?.Value : StorageOf(map);
         AddressKey? key = table ? (storage is null ? null : AddressKey.Of(storage)) : KeyOf(map);
         // A helper names what it unmaps through aliases (iod = blk_mq_rq_to_pdu(req)): compared so, it is the key's storage.
         string? named = storage is null ? null : HelperUnmaps.Named(storage, compilation);
-        Func<IInvocationOperation, bool> told = Told(root, map, compilation, symbols);
         IEnumerable<(SyntaxNode Call, string Unmapped)> Helpers(IOperation op) =>
             HelperUnmaps.In(op, compilation, symbols, call => IsLibrary(call.TargetMethod) || told(call))
                 .Select(h => (h.Call, key is not null && h.Unmapped == named ? key.Text : h.Unmapped));
@@ -138,7 +138,8 @@ internal static class UnmappedUses
     /// The calls of helpers that unmap what <paramref name="map"/> mapped, as uses of it (their storage the map's own: its
     /// table, or the member its address is stored into, which is what they unmap).
     /// </summary>
-    private static IEnumerable<MappingUse> HelperUsesOf(IOperation root, IInvocationOperation map, KnownSymbols symbols)
+    private static IEnumerable<MappingUse> HelperUsesOf(IOperation root, IInvocationOperation map, KnownSymbols symbols, Compilation compilation,
+        Func<IInvocationOperation, bool> told)
     {
         if (HelperStorageOf(map, symbols) is not IOperation storage)
         {
@@ -146,9 +147,7 @@ internal static class UnmappedUses
         }
 
         bool table = IsTableMap(symbols.RoleOf(map.TargetMethod));
-        Compilation compilation = map.SemanticModel!.Compilation;
         string named = HelperUnmaps.Named(storage, compilation);
-        Func<IInvocationOperation, bool> told = Told(root, map, compilation, symbols);
         return InBody(root).OfType<IInvocationOperation>()
             .Where(call => symbols.RoleOf(call.TargetMethod) == Role.None
                 && HelperUnmaps.UnmappedBy(call, compilation, symbols, tablesOnly: table).Contains(named, StringComparer.Ordinal) && !told(call))
@@ -211,8 +210,11 @@ internal static class UnmappedUses
         }
     }
 
-    /// <summary>The target the map call's address is assigned to, or the local it initialises (as its reference: none).</summary>
-    private static IOperation? StorageOf(IInvocationOperation map)
+    /// <summary>The target the map call's address is assigned to; null for a local it initialises, or anything else.</summary>
+    private static IOperation? StorageOf(IInvocationOperation map) => HolderOf(map) is ISimpleAssignmentOperation assignment ? assignment.Target : null;
+
+    /// <summary>What holds the map call's result: its parent, past conversions and parentheses.</summary>
+    private static IOperation? HolderOf(IInvocationOperation map)
     {
         IOperation? holder = map.Parent;
         while (holder is IConversionOperation or IParenthesizedOperation)
@@ -220,23 +222,15 @@ internal static class UnmappedUses
             holder = holder.Parent;
         }
 
-        return holder is ISimpleAssignmentOperation assignment ? assignment.Target : null;
+        return holder;
     }
 
     /// <summary>Where the map call's address is stored: a local it initialises, or the target it is assigned to.</summary>
-    private static AddressKey? KeyOf(IInvocationOperation map)
-    {
-        IOperation? holder = map.Parent;
-        while (holder is IConversionOperation or IParenthesizedOperation)
-        {
-            holder = holder.Parent;
-        }
-
-        return holder switch
+    private static AddressKey? KeyOf(IInvocationOperation map) =>
+        HolderOf(map) switch
         {
             ISimpleAssignmentOperation assignment => AddressKey.Of(assignment.Target),
             IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => AddressKey.OfLocal(declarator.Symbol),
             _ => null,
         };
-    }
 }
