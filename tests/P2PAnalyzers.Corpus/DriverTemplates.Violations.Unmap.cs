@@ -116,6 +116,10 @@ internal static partial class ViolationTemplates
         {
             public SgTable Sg = null!;
             public int Nents;
+            public int Npages;
+            public bool UseSgl;
+            public DmaAddr FirstDma;
+            public KernelBuffer[] List = new KernelBuffer[4];
         }
 
         public static class {{c}}UnwindNvmePci
@@ -127,15 +131,25 @@ internal static partial class ViolationTemplates
 
             private static int SetupPrps({{c}}UnwindIod iod, int mapped) => mapped > 0 ? BlkStsOk : BlkStsResource;
 
-            // nvme_unmap_data
-            public static void UnmapData(PciDevice dev, {{c}}UnwindRequest req)
+            private static int SetupSgls({{c}}UnwindIod iod, int mapped) => mapped > {{r.Next(1, 4)}} ? BlkStsOk : BlkStsResource;
+
+            // nvme_unmap_data: the table, then the PRP or SGL list pages
+            public static void UnmapData(PciDevice dev, DmaPool pool, {{c}}UnwindRequest req)
             {
                 {{c}}UnwindIod iod = BlkMqRqToPdu(req);
+                DmaAddr dmaAddr = iod.FirstDma;
                 Dma.LegacyUnmapSg(dev, iod.Sg, iod.Nents, req.Dir);
+                for (int i = 0; i < iod.Npages; i++)
+                {
+                    KernelBuffer list = iod.List[i];
+                    ulong next = BitConverter.ToUInt64(list.Read(iod.UseSgl ? {{r.Pick(new[] { 4080, 4088 })}}UL : 4088UL, 8), 0);
+                    pool.Free(list, dmaAddr);
+                    dmaAddr = DmaAddr.FromRaw(next);
+                }
             }
 
             // nvme_map_data
-            public static int MapData(PciDevice dev, {{c}}UnwindRequest req)
+            public static int MapData(PciDevice dev, DmaPool pool, {{c}}UnwindRequest req)
             {
                 {{c}}UnwindIod iod = BlkMqRqToPdu(req);
                 int ret = BlkStsResource;
@@ -147,11 +161,12 @@ internal static partial class ViolationTemplates
                     goto out_;
                 }
 
-                ret = SetupPrps(iod, nrMapped);
+                iod.UseSgl = req.NrPhysSegments > {{r.Next(1, 3)}};
+                ret = iod.UseSgl ? SetupSgls(iod, nrMapped) : SetupPrps(iod, nrMapped);
             out_:
                 if (ret != BlkStsOk)
                 {
-                    UnmapData(dev, req);⟦P2P0023⟧
+                    UnmapData(dev, pool, req);⟦P2P0023⟧
                 }
 
                 return ret;

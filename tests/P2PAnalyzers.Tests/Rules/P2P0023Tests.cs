@@ -769,33 +769,52 @@ public sealed class P2P0023Tests
         {
             public SgTable Sg = null!;
             public int Nents;
-            public ulong DmaLen;
+            public int Npages;
             public bool UseSgl;
+            public DmaAddr FirstDma;
+            public ulong DmaLen;
+            public KernelBuffer[] List = new KernelBuffer[8];
         }
 
         sealed class NvmeDev
         {
             public PciDevice Dev = null!;
+            public DmaPool PrpPagePool = null!;
+            public DmaPool PrpSmallPool = null!;
         }
 
         static partial class NvmePci
         {
             const int BlkStsOk = 0;
             const int BlkStsResource = 9;
+            const int CtrlPageSize = 4096;
+            const int SgesPerPage = CtrlPageSize / 16;
 
             // blk_mq_rq_to_pdu: the driver's per-request data follows the request
             static NvmeIod BlkMqRqToPdu(Request rq) => (NvmeIod)rq.Pdu;
 
+            // nvme_pci_iod_list: the PRP or SGL list pages, kept after the sg table
+            static KernelBuffer[] NvmePciIodList(Request req) => BlkMqRqToPdu(req).List;
+
             static int BlkRqMapSg(Request req, SgTable sg) => Math.Min(req.NrPhysSegments, sg.OrigNents);
 
+            static bool NvmePciUseSgls(NvmeDev dev, Request req) => req.NrPhysSegments > 2;
+
             static int NvmePciSetupPrps(NvmeDev dev, Request req) => 0;
+
+            static int NvmePciSetupSgls(NvmeDev dev, Request req, int entries) => 0;
+
+            static DmaAddr Le64ToCpu(KernelBuffer list, int index) => DmaAddr.FromRaw(BitConverter.ToUInt64(list.Read((ulong)index * 8, 8), 0));
 
             // nvme_unmap_data
             static void NvmeUnmapData(NvmeDev dev, Request req)
             {
                 NvmeIod iod = BlkMqRqToPdu(req);
+                const int lastPrp = CtrlPageSize / 8 - 1;
+                DmaAddr dmaAddr = iod.FirstDma, nextDmaAddr;
                 if (iod.DmaLen != 0)
                 {
+                    Dma.UnmapPage(dev.Dev, dmaAddr, iod.DmaLen, req.Dir);
                     return;
                 }
 
@@ -807,6 +826,29 @@ public sealed class P2P0023Tests
                 {
                     Dma.LegacyUnmapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir);
                 }
+
+                if (iod.Npages == 0)
+                {
+                    dev.PrpSmallPool.Free(NvmePciIodList(req)[0], dmaAddr);
+                }
+
+                for (int i = 0; i < iod.Npages; i++)
+                {
+                    KernelBuffer addr = NvmePciIodList(req)[i];
+                    if (iod.UseSgl)
+                    {
+                        nextDmaAddr = Le64ToCpu(addr, (SgesPerPage - 1) * 2);
+                    }
+                    else
+                    {
+                        nextDmaAddr = Le64ToCpu(addr, lastPrp);
+                    }
+
+                    dev.PrpPagePool.Free(addr, dmaAddr);
+                    dmaAddr = nextDmaAddr;
+                }
+
+                iod.Sg = null!;  // mempool_free
             }
         }
 
@@ -844,7 +886,15 @@ public sealed class P2P0023Tests
                     goto out_;
                 }
 
-                ret = NvmePciSetupPrps(dev, req);
+                iod.UseSgl = NvmePciUseSgls(dev, req);
+                if (iod.UseSgl)
+                {
+                    ret = NvmePciSetupSgls(dev, req, nrMapped);
+                }
+                else
+                {
+                    ret = NvmePciSetupPrps(dev, req);
+                }
             out_:
                 if (ret != BlkStsOk)
                 {
@@ -903,7 +953,16 @@ public sealed class P2P0023Tests
                     goto out_free_sg;
                 }
 
-                ret = NvmePciSetupPrps(dev, req);
+                iod.UseSgl = NvmePciUseSgls(dev, req);
+                if (iod.UseSgl)
+                {
+                    ret = NvmePciSetupSgls(dev, req, nrMapped);
+                }
+                else
+                {
+                    ret = NvmePciSetupPrps(dev, req);
+                }
+
                 if (ret != BlkStsOk)
                 {
                     goto out_unmap_sg;

@@ -38,7 +38,7 @@ internal static class HelperUnmaps
         k.IsLibrary(call.TargetMethod) || KnownSymbols.IsRuntime(call.TargetMethod) ? Enumerable.Empty<string>() : Of(call, compilation, k, tablesOnly);
 
     /// <summary>
-    /// The members of what <paramref name="call"/> hands its method that the method's conditions read, as the caller names
+    /// The members of what <paramref name="call"/> hands its method that the conditions ahead of its unmaps read, as the caller names
     /// them (nvme_unmap_data's <c>if (iod-&gt;dma_len)</c>: <c>req.Pdu.DmaLen</c>): a caller that stores into one may have
     /// told the helper not to unmap.
     /// </summary>
@@ -88,6 +88,7 @@ internal static class HelperUnmaps
 
             SemanticModel model = SemanticModels.Of(compilation, declaration.SyntaxTree);
             // (Only calls named as the library's unmaps are bound: most methods of the compilation unmap nothing.)
+            int lastUnmap = -1;
             foreach (InvocationExpressionSyntax call in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>().Where(c => UnmapNamed(c.Expression)))
             {
                 if (model.GetOperation(call) is IInvocationOperation unmap && k.RoleOf(unmap.TargetMethod) is var role
@@ -96,6 +97,7 @@ internal static class HelperUnmaps
                     && Chain(address, method, compilation) is (int parameter, string path))
                 {
                     unmaps.Add((parameter, path, role is Role.UnmapSg or Role.UnmapSgTable));
+                    lastUnmap = Math.Max(lastUnmap, call.SpanStart);
                 }
             }
 
@@ -104,7 +106,10 @@ internal static class HelperUnmaps
                 continue;
             }
 
-            foreach (ExpressionSyntax condition in declaration.DescendantNodes().Select(ConditionOf).OfType<ExpressionSyntax>())
+            // A guard decides whether an unmap runs: the conditions that come before one (the ifs around it, the early
+            // returns ahead of it). nvme_unmap_data's PRP-freeing loop tests iod->use_sgl after its unmaps; nvme_map_data
+            // storing use_sgl tells the helper nothing about the table.
+            foreach (ExpressionSyntax condition in declaration.DescendantNodes().Select(ConditionOf).OfType<ExpressionSyntax>().Where(c => c.SpanStart < lastUnmap))
             {
                 foreach (IMemberReferenceOperation member in model.GetOperation(condition)?.DescendantsAndSelf().OfType<IMemberReferenceOperation>() ?? Enumerable.Empty<IMemberReferenceOperation>())
                 {
