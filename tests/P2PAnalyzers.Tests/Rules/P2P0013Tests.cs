@@ -444,6 +444,154 @@ public sealed class P2P0013Tests
         }
         """);
 
+    // blk_rq_dma_unmap since the 2025 P2P unmap fix: true ("nothing left to unmap") for PCI_P2PDMA_MAP_BUS_ADDR; nvme_unmap_iter
+    // unmaps the iterator's segment only when it returns false.
+    private const string BlkRqDmaUnmap = """
+        public static bool RqDmaUnmap(PciDevice dev, ulong len, P2PMapType map)
+            {
+                if (map == P2PMapType.BusAddr)
+                {
+                    return true;
+                }
+
+                return false;
+            }
+        """;
+
+    private const string BlkDmaIterSources = """
+        // struct blk_dma_iter: the segment's address, and the P2P state that says whether it is a bus address
+        sealed class BlkDmaIter
+        {
+            public DmaAddr Addr;
+            public ulong Len;
+            public P2PMapState P2PDma = new();
+        }
+
+        static class BlkMqDma
+        {
+            // blk_dma_map_iter_start (one segment): a bus address, or a mapping
+            public static bool MapIterStart(PciDevice dev, BlkDmaIter iter, Page page, ulong len, DmaDirection dir)
+            {
+                iter.Len = len;
+                switch (PciP2PDma.State(iter.P2PDma, dev, page))
+                {
+                    case P2PMapType.BusAddr:
+                        iter.Addr = PciP2PDma.BusAddrMap(iter.P2PDma.Provider!, page.Phys);
+                        return true;
+                    case P2PMapType.ThruHostBridge:
+                    case P2PMapType.None:
+                        iter.Addr = Dma.MapPhys(dev, page.Phys, len, dir, DmaAttrs.None);
+                        return !Dma.MappingError(dev, iter.Addr);
+                    default:
+                        return false;
+                }
+            }
+
+            %UNMAP%
+        }
+        """;
+
+    [Fact]
+    public Task UnmapUnderHelperTrueForBusAddrMapType_NvmeUnmapIter_NoDiagnostic() => Verifier.Analyzer(Usings + BlkDmaIterSources.Replace("%UNMAP%", BlkRqDmaUnmap) + """
+        static class NvmePci
+        {
+            // nvme_unmap_iter
+            static void UnmapIter(PciDevice dev, BlkDmaIter iter, DmaDirection dir)
+            {
+                if (!BlkMqDma.RqDmaUnmap(dev, iter.Len, iter.P2PDma.Map))
+                {
+                    Dma.UnmapPhys(dev, iter.Addr, iter.Len, dir, DmaAttrs.None);
+                }
+            }
+        }
+        """);
+
+    // The helper's true is about another map type: the unmap still runs for bus addresses.
+    [Fact]
+    public Task UnmapUnderHelperTrueForThruHostBridge_Reports() => Verifier.Analyzer(Usings + BlkDmaIterSources.Replace("%UNMAP%", BlkRqDmaUnmap.Replace("P2PMapType.BusAddr", "P2PMapType.ThruHostBridge")) + """
+        static class NvmePci
+        {
+            static void UnmapIter(PciDevice dev, BlkDmaIter iter, DmaDirection dir)
+            {
+                if (!BlkMqDma.RqDmaUnmap(dev, iter.Len, iter.P2PDma.Map))
+                {
+                    {|#0:Dma.UnmapPhys(dev, iter.Addr, iter.Len, dir, DmaAttrs.None)|};
+                }
+            }
+        }
+        """, Verifier.Diagnostic("P2P0013").WithLocation(0).WithArguments("Dma.UnmapPhys", "iter.Addr",
+            "is a PCI bus address on some paths (PciP2PDma.BusAddrMap, stored into BlkDmaIter.Addr in MapIterStart): unmap only what was mapped"));
+
+    // nvme_unmap_data: the iod flag set in the BusAddr arm becomes a local map type handed to blk_rq_dma_unmap, whose
+    // false guards every call of nvme_free_prps.
+    [Fact]
+    public Task FreePrpsCalledOnlyWhereHelperSaysMapTypeIsNotBusAddr_NvmeUnmapData_NoDiagnostic() => Verifier.Analyzer(Usings + BlkDmaIterSources.Replace("%UNMAP%", BlkRqDmaUnmap) + """
+        [Flags]
+        enum IodFlags { None = 0, DataP2P = 1, DataMmio = 2 }
+
+        sealed class NvmeIod
+        {
+            public IodFlags Flags;
+            public DmaAddr[] Addrs = new DmaAddr[4];
+            public ulong[] Lens = new ulong[4];
+            public int NrDmaVecs;
+        }
+
+        static class NvmePci
+        {
+            // nvme_pci_setup_data_prp (one segment)
+            static bool SetupData(PciDevice dev, NvmeIod iod, BlkDmaIter iter, Page page, ulong len, DmaDirection dir)
+            {
+                if (!BlkMqDma.MapIterStart(dev, iter, page, len, dir))
+                {
+                    return false;
+                }
+
+                switch (iter.P2PDma.Map)
+                {
+                    case P2PMapType.BusAddr:
+                        iod.Flags |= IodFlags.DataP2P;
+                        break;
+                    case P2PMapType.ThruHostBridge:
+                        iod.Flags |= IodFlags.DataMmio;
+                        break;
+                }
+
+                iod.Addrs[iod.NrDmaVecs] = iter.Addr;
+                iod.Lens[iod.NrDmaVecs++] = iter.Len;
+                return true;
+            }
+
+            // nvme_free_prps
+            static void FreePrps(PciDevice dev, NvmeIod iod, DmaDirection dir)
+            {
+                for (int i = 0; i < iod.NrDmaVecs; i++)
+                {
+                    Dma.UnmapPhys(dev, iod.Addrs[i], iod.Lens[i], dir, DmaAttrs.None);
+                }
+            }
+
+            // nvme_unmap_data
+            static void UnmapData(PciDevice dev, NvmeIod iod, DmaDirection dir)
+            {
+                P2PMapType map = P2PMapType.None;
+                if ((iod.Flags & IodFlags.DataP2P) != 0)
+                {
+                    map = P2PMapType.BusAddr;
+                }
+                else if ((iod.Flags & IodFlags.DataMmio) != 0)
+                {
+                    map = P2PMapType.ThruHostBridge;
+                }
+
+                if (!BlkMqDma.RqDmaUnmap(dev, iod.Lens[0], map))
+                {
+                    FreePrps(dev, iod, dir);
+                }
+            }
+        }
+        """);
+
     [Fact]
     public Task P2PAwareTableUnmappedWithUnmapSgTable_NoDiagnostic() => Verifier.Analyzer(Usings + """
         class RdmaRw

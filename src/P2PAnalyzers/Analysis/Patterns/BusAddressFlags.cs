@@ -115,7 +115,7 @@ internal static class BusAddressFlags
         }
     }
 
-    private static bool IsBusAddrConstant(IOperation? op, KnownSymbols symbols)
+    public static bool IsBusAddrConstant(IOperation? op, KnownSymbols symbols)
     {
         while (op is IConversionOperation c)
         {

@@ -8,10 +8,15 @@ using Microsoft.CodeAnalysis.Operations;
 namespace P2PAnalyzers.Analysis;
 
 /// <summary>
-/// Whether an unmap runs only where a bus-address flag (<see cref="BusAddressFlags"/>) is clear: under an if that tests
-/// it, after an early return taken when it is set, or in a method every call of which is so guarded (nvme_unmap_data
-/// guarding nvme_free_prps with <c>!blk_rq_dma_unmap(..., iod-&gt;flags &amp; IOD_P2P_BUS_ADDR)</c>).
+/// Whether an unmap runs only where a bus-address flag (<see cref="BusAddressFlags"/>) is clear, or a map type is not
+/// <c>BusAddr</c>: under an if that tests it, after an early return taken when it is set, or in a method every call of
+/// which is so guarded (nvme_unmap_data guarding nvme_free_prps with <c>!blk_rq_dma_unmap(..., map)</c>, which returns
+/// true for <c>PCI_P2PDMA_MAP_BUS_ADDR</c>; before 2025 a bool, <c>iod-&gt;flags &amp; IOD_P2P_BUS_ADDR</c>).
 /// </summary>
+/// <remarks>
+/// Which mapping a flag or a map type stands for is not followed (<c>iter-&gt;p2pdma.map</c> for <c>iter-&gt;addr</c>):
+/// a guard by any of them silences P2P0013, a miss and never a wrong report.
+/// </remarks>
 internal static class FlagGuards
 {
     /// <summary>How many callers up a guard is looked for.</summary>
@@ -21,8 +26,8 @@ internal static class FlagGuards
 
     public static bool Guarded(IOperation unmap, KnownSymbols symbols)
     {
-        ImmutableHashSet<BusAddressFlag> flags = BusAddressFlags.Of(symbols);
-        return !flags.IsEmpty && Guarded(unmap.Syntax, unmap.SemanticModel, symbols, flags, 0);
+        // (Asked only of an unmap whose address may be a bus address: the flags are found once per compilation.)
+        return Guarded(unmap.Syntax, unmap.SemanticModel, symbols, BusAddressFlags.Of(symbols), 0);
     }
 
     private static bool Guarded(SyntaxNode site, SemanticModel? model, KnownSymbols symbols, ImmutableHashSet<BusAddressFlag> flags, int depth)
@@ -122,23 +127,29 @@ internal static class FlagGuards
                 when (logical.OperatorKind == BinaryOperatorKind.ConditionalAnd) == holds:
                 return Clear(logical.LeftOperand, holds, symbols, flags) || Clear(logical.RightOperand, holds, symbols, flags);
 
-            // A helper that returns true when its flag argument is true (blk_rq_dma_unmap: if (is_p2p) return true;):
-            // its false says the flag is clear.
+            // A helper that returns true when its flag argument is true, or its map type BusAddr (blk_rq_dma_unmap:
+            // if (map == PCI_P2PDMA_MAP_BUS_ADDR) return true;): its false says the flag is clear, the type not BusAddr.
             case IInvocationOperation call when !holds && symbols.IsSource(call.TargetMethod):
-                return call.Arguments.Any(a => a.Parameter is IParameterSymbol p && TrueWhenTrue(call.TargetMethod, p)
-                    && Clear(a.Value, holds: false, symbols, flags));
+                return call.Arguments.Any(a => a.Parameter is IParameterSymbol p && TrueWhenTrue(call.TargetMethod, p, symbols)
+                    && (IsMapType(p.Type, symbols) || Clear(a.Value, holds: false, symbols, flags)));
             default:
-                return SetWhenTrue(condition, flags) is bool set && set != holds;
+                return SetWhenTrue(condition, flags, symbols) is bool set && set != holds;
         }
     }
 
-    /// <summary>True/false: the expression is true when a flag is set / clear; null: not a flag test.</summary>
-    private static bool? SetWhenTrue(IOperation? test, ImmutableHashSet<BusAddressFlag> flags)
+    /// <summary>True/false: the expression is true when a flag is set (a map type is BusAddr) / clear; null: not such a test.</summary>
+    private static bool? SetWhenTrue(IOperation? test, ImmutableHashSet<BusAddressFlag> flags, KnownSymbols symbols)
     {
         switch (test)
         {
             case IConversionOperation c:
-                return SetWhenTrue(c.Operand, flags);
+                return SetWhenTrue(c.Operand, flags, symbols);
+
+            // map == P2PMapType.BusAddr, state.Map != P2PMapType.BusAddr (a local, a P2PMapState's Map, a mapping's MapType)
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } compare
+                when (BusAddressFlags.IsBusAddrConstant(compare.RightOperand, symbols) && IsMapType(compare.LeftOperand.Type, symbols))
+                    || (BusAddressFlags.IsBusAddrConstant(compare.LeftOperand, symbols) && IsMapType(compare.RightOperand.Type, symbols)):
+                return compare.OperatorKind == BinaryOperatorKind.Equals;
             case IFieldReferenceOperation or IPropertyReferenceOperation when BusAddressFlags.Member(test) is ISymbol member && flags.Contains(new BusAddressFlag(member, null)):
                 return true;
 
@@ -170,11 +181,13 @@ internal static class FlagGuards
                 || (BusAddressFlags.Member(and.RightOperand) is ISymbol m2 && BusAddressFlags.Bit(and.LeftOperand) is long b2 && flags.Contains(new BusAddressFlag(m2, b2))));
     }
 
+    private static bool IsMapType(ITypeSymbol? type, KnownSymbols symbols) => SymbolEqualityComparer.Default.Equals(type, symbols.P2PMapType);
+
     /// <summary>
-    /// True when the method returns true whenever <paramref name="parameter"/> is true: its body is <c>=&gt; p</c> or
-    /// <c>=&gt; p || ...</c>, or starts with <c>if (p) return true;</c>.
+    /// True when the method returns true whenever <paramref name="parameter"/> is true (a map type: is BusAddr): its body
+    /// is <c>=&gt; p</c> or <c>=&gt; p || ...</c>, or starts with <c>if (p) return true;</c> (<c>p == P2PMapType.BusAddr</c>).
     /// </summary>
-    private static bool TrueWhenTrue(IMethodSymbol method, IParameterSymbol parameter)
+    private static bool TrueWhenTrue(IMethodSymbol method, IParameterSymbol parameter, KnownSymbols symbols)
     {
         if (method.ReturnType.SpecialType != SpecialType.System_Boolean || method.DeclaringSyntaxReferences.Length != 1
             || method.DeclaringSyntaxReferences[0].GetSyntax() is not MethodDeclarationSyntax declaration)
@@ -182,7 +195,13 @@ internal static class FlagGuards
             return false;
         }
 
-        bool IsParameter(ExpressionSyntax? e) => e is IdentifierNameSyntax name && name.Identifier.ValueText == parameter.Name;
+        bool mapType = IsMapType(parameter.Type, symbols);
+        bool IsName(ExpressionSyntax? e) => e is IdentifierNameSyntax name && name.Identifier.ValueText == parameter.Name;
+        bool IsBusAddr(ExpressionSyntax e) => e is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "BusAddr" };
+        bool IsParameter(ExpressionSyntax? e) => mapType
+            ? e is BinaryExpressionSyntax { RawKind: (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.EqualsExpression } equals
+                && ((IsName(equals.Left) && IsBusAddr(equals.Right)) || (IsName(equals.Right) && IsBusAddr(equals.Left)))
+            : IsName(e);
         ExpressionSyntax? result = declaration.ExpressionBody?.Expression;
         while (result is BinaryExpressionSyntax { RawKind: (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.LogicalOrExpression } either)
         {
