@@ -464,4 +464,38 @@ public sealed class P2P0003Tests
             """));
         return test.RunAsync();
     }
+    // vfio-pci's exporter on mainline's dma_buf_phys_vec_to_sgt written out in the project (drivers/dma-buf/
+    // dma-buf-mapping.c): it asks the map type, gives BUS_ADDR ranges their bus addresses and maps the rest MMIO. The
+    // page-less table it returns is the kernel's own answer, not the habit.
+    private const string VfioExporter = """
+
+        sealed class VfioPciDmaBuf : DmaBufOps
+        {
+            private readonly P2PProvider _provider;
+            private readonly IReadOnlyList<PhysRange> _physVec;
+            private readonly ulong _size;
+
+            public VfioPciDmaBuf(P2PProvider provider, IReadOnlyList<PhysRange> physVec, ulong size) => (_provider, _physVec, _size) = (provider, physVec, size);
+
+            public override DmaResult<SgTable> MapDmaBuf(DmaBufAttachment attach, DmaDirection direction) =>
+                DmaBufMappingPort.PhysVecToSgt(attach, _provider, _physVec, _size, direction);
+
+            public override void UnmapDmaBuf(DmaBufAttachment attach, SgTable table, DmaDirection direction) =>
+                DmaBufMapping.FreeSgt(attach, table, direction);
+        }
+        """;
+
+    [Fact]
+    public Task ExporterOnDmaBufPhysVecToSgtWrittenInTheProject_NoDiagnostic() =>
+        Verifier.Analyzer(CanonicalSources.DmaBufPhysVecToSgt + VfioExporter);
+
+    // The same builder where the BUS_ADDR arm hands out the CPU address instead of asking for the bus address: a
+    // hand-built table again.
+    [Fact]
+    public Task ExporterOnPhysVecToSgtCopyWithoutBusAddrMap_Reports() =>
+        Verifier.Analyzer(CanonicalSources.DmaBufPhysVecToSgt.Replace(
+                "addr = PciP2PDma.BusAddrMap(provider, physVec[i].Start);", "addr = DmaAddr.FromRaw(physVec[i].Start.Raw);")
+            + VfioExporter.Replace("DmaBufMappingPort.PhysVecToSgt(attach, _provider, _physVec, _size, direction)",
+                "{|#0:DmaBufMappingPort.PhysVecToSgt(attach, _provider, _physVec, _size, direction)|}"),
+            Verifier.Diagnostic("P2P0003").WithLocation(0).WithArguments("PhysVecToSgt"));
 }

@@ -1,5 +1,6 @@
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace P2PAnalyzers.Analysis;
@@ -23,7 +24,43 @@ internal static class HandBuiltTables
     public static Fact? Of(MethodFlow flow, IOperation body, FlowValue value, KnownSymbols symbols) =>
         value.Facts.Where(f => f.Kind == FactKind.HandBuiltTable)
             .Where(f => f.Key.Kind == KeyKind.Builder || flow.FilledElsewhere(f.Origin) || Filled(flow, body, f, symbols))
+            .Where(f => !BuiltAsPhysVecToSgt(f, symbols))
             .OrderBy(f => f.Origin.Location.SourceSpan.Start)
             .Cast<Fact?>().FirstOrDefault();
+
+    /// <summary>
+    /// Whether the method that allocated the table asks the map type and makes bus addresses itself: the kernel's own
+    /// <c>dma_buf_phys_vec_to_sgt</c> (pci_p2pdma_map_type, then pci_p2pdma_bus_addr_map for BUS_ADDR, and MMIO
+    /// mappings through the host bridge) builds the page-less table a dma-buf exporter may hand out; written out in the
+    /// project, it is not the habit. An entry it fills with a raw CPU address is still P2P0001's.
+    /// </summary>
+    private static bool BuiltAsPhysVecToSgt(Fact table, KnownSymbols symbols)
+    {
+        if (table.Origin.Location is not { IsInSource: true, SourceTree: SyntaxTree tree } at
+            || tree.GetRoot().FindNode(at.SourceSpan).FirstAncestorOrSelf<BaseMethodDeclarationSyntax>() is not BaseMethodDeclarationSyntax builder)
+        {
+            return false;
+        }
+
+        SemanticModel? model = null;
+        bool asks = false, busAddresses = false;
+        // (Only calls named as the library's members bind.)
+        foreach (InvocationExpressionSyntax call in builder.DescendantNodes().OfType<InvocationExpressionSyntax>()
+            .Where(c => c.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "MapType" or "State" or "BusAddrMap" }))
+        {
+            model ??= SemanticModels.Of(symbols.Compilation, tree);
+            switch (model.GetSymbolInfo(call).Symbol is IMethodSymbol m ? symbols.RoleOf(m) : (Role?)null)
+            {
+                case Role.MapTypeQuery or Role.StateQuery:
+                    asks = true;
+                    break;
+                case Role.BusAddrMap:
+                    busAddresses = true;
+                    break;
+            }
+        }
+
+        return asks && busAddresses;
+    }
 
 }
