@@ -29,15 +29,33 @@ public sealed class P2P0020MappingErrorNotCheckedCodeFix : P2PCodeFix
             || map.ArgumentList.Arguments.FirstOrDefault()?.Expression is not ExpressionSyntax device
             || !Assignments.PathOnly(device)
             || Kept(map) is not (StatementSyntax statement, ExpressionSyntax kept)
-            || statement.Parent is not BlockSyntax)
+            || statement.Parent is not BlockSyntax block
+            || EarlyExits.UnmapsBefore(model, statement))
         {
             return null;
         }
 
+        ExpressionSyntax Failed(ExpressionSyntax mapping) => SyntaxFactory.ParseExpression($"{Names.Dma}.MappingError({device.WithoutTrivia()}, {mapping.WithoutTrivia()})");
+
+        // The function tests the mapping already, against zero (ath10k's `if (!paddr)`): the test becomes the check, and
+        // its branch stays the function's own way of handling the failure.
+        if (Assignments.PathOnly(kept) && block.Statements.IndexOf(statement) + 1 is int next && next < block.Statements.Count
+            && block.Statements[next] is IfStatementSyntax test && ZeroTest.Of(test.Condition, kept))
+        {
+            return root.ReplaceNode(test.Condition, FixDocument.Generated(Failed(kept)).WithTriviaFrom(test.Condition));
+        }
+
+        // A new way out: through the function's unwinding label if it has one, else a return, never past a lock it holds.
         ExpressionSyntax error = SyntaxFactory.ParseExpression(Names.DmaError + ".NoMemory");
+        if (EarlyExits.SkipsARelease(statement))
+        {
+            return null;
+        }
+
+        StatementSyntax[]? unwind = EarlyExits.Unwind(model, statement, error);
+
         StatementSyntax Check(ExpressionSyntax mapping) => FixDocument.Generated(SyntaxFactory.IfStatement(
-            SyntaxFactory.ParseExpression($"{Names.Dma}.MappingError({device.WithoutTrivia()}, {mapping.WithoutTrivia()})"),
-            SyntaxFactory.Block(ErrorPath.For(model, statement, error))));
+            Failed(mapping), unwind is not null ? SyntaxFactory.Block(unwind) : SyntaxFactory.Block(ErrorPath.For(model, statement, error))));
         if (Assignments.PathOnly(kept))
         {
             // Inserted after the statement, not by rewriting the block: Fix All merges the checks of one block's mappings.
