@@ -162,6 +162,55 @@ public sealed class WholeProgramTests
         }
         """);
 
+    // An ops table transliterated as delegate members (ath10k's wmi_ops->gen_mgmt_tx_send, set at attach): what a call
+    // through the member passes reaches every method the compilation stores into it.
+    private const string SgOps = """
+        sealed class SgOps
+        {
+            public Action<Scatterlist, ulong>? WriteEntry;
+            public Action<Scatterlist, ulong> Ignore { get; set; } = Skip;
+
+            static void Skip(Scatterlist sg, ulong address) { }
+        }
+
+        """;
+
+    [Fact]
+    public Task MethodStoredIntoAnOpsTableDelegate_ParameterFromCallsThroughIt_Reports() => Run<P2P0001PhysicalAddressAsDmaAddressAnalyzer>(
+        Probe,
+        Usings + SgOps + """
+        static class RawOps
+        {
+            public static void Attach(SgOps ops) => ops.WriteEntry = WriteRaw;
+
+            static void WriteRaw(Scatterlist sg, ulong address) => sg.DmaAddress = {|P2P0001:DmaAddr.FromRaw(address)|};
+        }
+        """,
+        Usings + """
+        sealed class User
+        {
+            public void Fill(SgOps ops, HlDevice hdev, Scatterlist sg) => ops.WriteEntry!(sg, hdev.DramPciBarStart);
+        }
+        """);
+
+    // Only the methods stored into the member called through: one stored into another member, or only called, gets nothing.
+    [Fact]
+    public Task MethodStoredIntoAnotherDelegateMember_NoDiagnostic() => Run<P2P0001PhysicalAddressAsDmaAddressAnalyzer>(
+        Probe,
+        Usings + SgOps + """
+        static class RawOps
+        {
+            public static void Attach(SgOps ops) => ops.Ignore = WriteRaw;
+
+            public static void WriteRaw(Scatterlist sg, ulong address) => sg.DmaAddress = DmaAddr.FromRaw(address);
+        }
+
+        sealed class User
+        {
+            public void Fill(SgOps ops, HlDevice hdev, Scatterlist sg) => ops.WriteEntry!(sg, hdev.DramPciBarStart);
+        }
+        """);
+
     [Fact]
     public Task CycleOfFields_Ends_Reports() => Run<P2P0001PhysicalAddressAsDmaAddressAnalyzer>(
         Usings + """

@@ -85,6 +85,15 @@ internal sealed partial class Evaluator
             }
         }
 
+        // A method stored into an ops table's delegate member also gets what the calls through that member pass.
+        foreach (ISymbol member in DelegateTargets.MembersHolding(method, _k.Compilation))
+        {
+            if (SummaryNode.DelegateParameter(member, parameter.Ordinal) is SummaryNode node)
+            {
+                value = value.Union(Read(node));
+            }
+        }
+
         return value;
     }
 
@@ -94,6 +103,12 @@ internal sealed partial class Evaluator
     /// </summary>
     private FlowValue CallOfSource(IInvocationOperation inv, FlowValue[] args)
     {
+        if (DelegateTargets.CalledThrough(inv, _k) is ISymbol member)
+        {
+            CallThrough(inv, member, args);
+            return FlowValue.Empty;
+        }
+
         IMethodSymbol method = inv.TargetMethod;
         if (!_k.IsSource(method) || method.MethodKind is MethodKind.LocalFunction or MethodKind.AnonymousFunction)
         {
@@ -131,6 +146,25 @@ internal sealed partial class Evaluator
         }
 
         return SummaryNode.Return(method) is SummaryNode returns ? Read(returns) : FlowValue.Empty;
+    }
+
+    /// <summary>While summarising: a call through an ops table's delegate member hands its arguments to the member's parameters.</summary>
+    private void CallThrough(IInvocationOperation inv, ISymbol member, FlowValue[] args)
+    {
+        if (_recorder is null || _context.Summary is not SummaryRecorder summary)
+        {
+            return;
+        }
+
+        foreach (IArgumentOperation argument in inv.Arguments)
+        {
+            if (argument.Parameter is IParameterSymbol { RefKind: RefKind.None } p && p.Ordinal < args.Length
+                && SummaryNode.DelegateParameter(member, p.Ordinal) is SummaryNode node)
+            {
+                summary.Contribute(node, args[p.Ordinal],
+                    new OriginStep(node, $"passed as '{p.Name}' through {member.ContainingType.Name}.{member.Name} in {summary.OwnerName}", argument.Syntax.GetLocation()));
+            }
+        }
     }
 
     /// <summary>While summarising: a store into a field or property of the compilation is handed to its node.</summary>

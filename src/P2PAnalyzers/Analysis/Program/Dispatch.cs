@@ -6,7 +6,8 @@ namespace P2PAnalyzers.Analysis;
 /// <summary>
 /// Which methods share summary nodes through virtual dispatch: a call of an interface or base method may run an
 /// implementation, so an implementation's parameters also receive what is passed to the members it implements or
-/// overrides, and its returns also reach theirs. Delegates and events are not followed.
+/// overrides, and its returns also reach theirs. Delegate members of ops tables are <see cref="DelegateTargets"/>'s;
+/// lambdas and events are not followed.
 /// </summary>
 internal static class Dispatch
 {

@@ -326,6 +326,17 @@ internal sealed partial class ProgramBuilder : IProgramValues
                 _work.Add(declaring);
             }
         }
+        else if (node.Kind == SummaryNodeKind.DelegateParameter)
+        {
+            // Nor do the bodies of the methods stored into the delegate member.
+            foreach (IMethodSymbol target in DelegateTargets.MethodsStoredInto(node.Id, _symbols.Compilation))
+            {
+                foreach (BodyRef declaring in Declarations(DocumentationCommentId.CreateDeclarationId(target)))
+                {
+                    _work.Add(declaring);
+                }
+            }
+        }
     }
 
     /// <summary>Every body of the compilation that names <paramref name="name"/> (looked up once per name).</summary>

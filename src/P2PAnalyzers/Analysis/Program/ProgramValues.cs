@@ -119,6 +119,14 @@ internal sealed class ProgramSummary : IProgramValues
                     }
                 }
 
+                foreach (ISymbol member in DelegateTargets.MembersHolding(m, k.Compilation))
+                {
+                    if (_names.Contains(member.Name))
+                    {
+                        arguments = arguments.Union(Shapes(SummaryNode.DelegateParameter(member, p.Parameter.Ordinal)));
+                    }
+                }
+
                 return arguments;
             case IInvocationOperation call when _names.Contains(call.TargetMethod.Name) && k.IsSource(call.TargetMethod):
                 FactShapes returned = Shapes(SummaryNode.Return(call.TargetMethod));

@@ -23,6 +23,12 @@ internal enum SummaryNodeKind : byte
 
     /// <summary>A parameter (an entry or a table) whose entries the method fills with DMA addresses by hand (set_dma_sg).</summary>
     FillsEntries,
+
+    /// <summary>
+    /// A parameter of a delegate-typed field or property (an ops table's function pointer): the union of the arguments of
+    /// every call through it, which reach the methods stored into it (<see cref="DelegateTargets"/>).
+    /// </summary>
+    DelegateParameter,
 }
 
 /// <summary>
@@ -75,6 +81,8 @@ internal sealed class SummaryNode : IEquatable<SummaryNode>
     public static SummaryNode? OutParameter(IMethodSymbol method, int ordinal) => Create(SummaryNodeKind.OutParameter, method, ordinal);
 
     public static SummaryNode? FillsEntries(IMethodSymbol method, int ordinal) => Create(SummaryNodeKind.FillsEntries, method, ordinal);
+
+    public static SummaryNode? DelegateParameter(ISymbol member, int ordinal) => Create(SummaryNodeKind.DelegateParameter, member, ordinal);
 
     // A symbol's documentation-comment ID is built from its whole signature: asked for every read of a field or
     // parameter, so kept with the symbol (which lives as long as its compilation).
