@@ -372,6 +372,28 @@ public sealed class SgTableMappingTests
     }
 
     [Fact]
+    public void Next_WalksEveryEntry_PastTheMappedSegments()
+    {
+        // sg_next visits the entries, not the DMA segments: behind an IOMMU a walk to the end reads error addresses.
+        PciTopology t = Topologies.SingleDevice(iommu: true);
+        PciDevice nic = t.Device("nic");
+        SgTable table = SgTable.FromPages(t.Memory.AllocPages(3));
+        int count = Dma.MapSg(nic, table, 3, DmaDirection.ToDevice);
+
+        var walked = new System.Collections.Generic.List<Scatterlist>();
+        for (Scatterlist? sg = table[0]; sg != null; sg = sg.Next())
+        {
+            walked.Add(sg);
+        }
+
+        Assert.Equal(new[] { 0, 1, 2 }, walked.Select(e => e.Index));
+        Assert.Equal(1, count);
+        Assert.Equal(DmaAddr.MappingError, walked[2].DmaAddress);
+        Assert.Null(table[2].Next());
+        Dma.UnmapSg(nic, table, 3, DmaDirection.ToDevice);
+    }
+
+    [Fact]
     public void MapSgTable_OutOfIovaSpace_FailsWithNoMemory()
     {
         // iommu_dma_map_sg returns -ENOMEM when the IOVA allocation fails. Below 4 GiB only the first MiB is free.

@@ -42,7 +42,9 @@ public sealed class P2P0024ScatterlistCountConfusionCodeFix : P2PCodeFix
     /// </summary>
     private static (SyntaxNode Root, string Title)? LoopBound(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-        if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax bound
+        // (A map call in another method, found through the member that holds the table, has no count local here.)
+        if (diagnostic.AdditionalLocations[0].SourceTree != diagnostic.Location.SourceTree
+            || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax bound
             || bound.Parent is not BinaryExpressionSyntax { Parent: ForStatementSyntax }
             || root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax map
             || CountLocal(map, model, cancellationToken) is not ILocalSymbol count

@@ -30,13 +30,18 @@ public sealed class P2P0024ScatterlistCountConfusionAnalyzer : FlowRuleAnalyzer
     {
         IInvocationOperation inv => SgEntryCounts.TakenBy(inv, symbols) is not null,
         // Whether the loop reads an entry's DMA side is asked in Check, once the body passed the fact pre-filter.
-        ILoopOperation loop => loop is IForLoopOperation or IForEachLoopOperation,
+        ILoopOperation loop => loop is IForLoopOperation or IForEachLoopOperation or IWhileLoopOperation,
         _ => false,
     };
 
     // The count is made only by the map calls that return it; a body that neither calls one nor reads a node that
     // brings its count (a field set at submission) costs no flow analysis.
     private protected override bool Needs(Fact fact) => fact.Kind == FactKind.SgMappedCount;
+
+    // A loop over a table a member holds, which another method maps with a count, is judged without a fact here.
+    private protected override bool JudgedWithoutFacts(IOperation candidate, KnownSymbols symbols) =>
+        candidate is ILoopOperation loop && SgSegmentReads.Of(loop, symbols) is SgSegmentReads.Iteration iteration
+        && SgMapCalls.MemberOf(iteration.TableOp) is ISymbol member && SgMapCalls.Of(member, symbols).Count > 0;
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
@@ -61,6 +66,13 @@ public sealed class P2P0024ScatterlistCountConfusionAnalyzer : FlowRuleAnalyzer
             "unmap and sync take the nents given to the map call"));
     }
 
+    /// <summary>The bound less the index's first value: <c>n + i</c> from <c>i</c> is <c>n</c> entries.</summary>
+    private static IOperation Counted(IOperation bound, IOperation? start) =>
+        start is not null && SgSegmentReads.Stripped(bound) is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum
+            ? SgSegmentReads.Text(sum.RightOperand) == SgSegmentReads.Text(start) ? sum.LeftOperand
+            : SgSegmentReads.Text(sum.LeftOperand) == SgSegmentReads.Text(start) ? sum.RightOperand : bound
+            : bound;
+
     /// <summary>
     /// A loop that reads DMA addresses of a table past the count the table's last <c>Dma.MapSg</c> in this body returned:
     /// bounded by the nents given (or the table's entry count), or a foreach over its entries (<see cref="SgSegmentReads"/>).
@@ -73,43 +85,59 @@ public sealed class P2P0024ScatterlistCountConfusionAnalyzer : FlowRuleAnalyzer
         }
 
         IOperation root = MethodFlow.RootOf(loop);
-        IInvocationOperation? map = root.Descendants().OfType<IInvocationOperation>()
+        IInvocationOperation? local = root.Descendants().OfType<IInvocationOperation>()
             .Where(i => i.Syntax.SpanStart < loop.Syntax.SpanStart && SgEntryCounts.GivenTo(i, symbols) is (_, var table) && SgSegmentReads.Text(table.Value) == iteration.Table)
             .OrderBy(i => i.Syntax.SpanStart)
             .LastOrDefault();
-        if (map is null || SgEntryCounts.GivenTo(map, symbols) is not (IArgumentOperation nents, _))
+
+        // The map call of this body, else those of the compilation that map the table the same member holds.
+        ISymbol? tableMember = SgMapCalls.MemberOf(iteration.TableOp);
+        var maps = local is not null && SgEntryCounts.GivenTo(local, symbols) is (IArgumentOperation localNents, _)
+            ? new[] { new SgMapCalls.MapCall(local.Syntax.GetLocation(), local.TargetMethod.Name, SgMapCalls.MemberOf(localNents.Value), SgSegmentReads.Text(localNents.Value)) }
+            : tableMember is not null ? SgMapCalls.Of(tableMember, symbols).ToArray() : Array.Empty<SgMapCalls.MapCall>();
+        if (maps.Length == 0)
         {
             return;
         }
 
+        SgMapCalls.MapCall map = maps[0];
         string what;
-        if (iteration.Bound is IOperation bound)
+        if (iteration.Bound is IOperation written)
         {
+            // for (j = i; j < n + i; j++) runs n times.
+            IOperation bound = Counted(written, iteration.Start);
             string b = SgSegmentReads.Text(bound);
+            ISymbol? boundMember = SgMapCalls.MemberOf(bound);
+            bool entries = b == iteration.Table + ".Count" || b == iteration.Table + ".OrigNents";
+            SgMapCalls.MapCall? given = maps.Cast<SgMapCalls.MapCall?>().FirstOrDefault(m =>
+                entries || (local is not null ? b == m!.Value.NentsText : boundMember is not null && SymbolEqualityComparer.Default.Equals(boundMember, m!.Value.Nents)));
+
             // The bound is the entry count, and not the count itself stored back (`nents = dma_map_sg(.., nents, ..)`).
-            if (!(b == SgSegmentReads.Text(nents.Value) || b == iteration.Table + ".Count" || b == iteration.Table + ".OrigNents")
+            if (given is null || flow.ValueOf(written.Syntax).Facts.Any(f => f.Kind == FactKind.SgMappedCount)
                 || flow.ValueOf(bound.Syntax).Facts.Any(f => f.Kind == FactKind.SgMappedCount))
             {
                 return;
             }
 
-            what = $"the loop reads DMA addresses of '{iteration.Table}' up to '{Reporting.Text(bound.Syntax)}', the entry count given to Dma.{map.TargetMethod.Name}";
+            map = given.Value;
+            what = $"the loop reads DMA addresses of '{iteration.Table}' up to '{Reporting.Text(written.Syntax)}', the entry count given to Dma.{map.Method}";
         }
         else
         {
-            // DmaSegments follows Nents, which Dma.MapSg leaves at the entry count unless the code sets it.
-            if (iteration.OverDmaSegments && root.Descendants().OfType<ISimpleAssignmentOperation>().Any(a =>
-                    a.Syntax.SpanStart > map.Syntax.SpanStart && a.Syntax.SpanStart < loop.Syntax.SpanStart
-                    && SgSegmentReads.Text(a.Target) == iteration.Table + ".Nents"))
+            // DmaSegments follows Nents, which Dma.MapSg leaves at the entry count unless the code sets it (anywhere,
+            // when the map is in another method).
+            if (iteration.OverDmaSegments && (local is null || root.Descendants().OfType<ISimpleAssignmentOperation>().Any(a =>
+                    a.Syntax.SpanStart > local.Syntax.SpanStart && a.Syntax.SpanStart < loop.Syntax.SpanStart
+                    && SgSegmentReads.Text(a.Target) == iteration.Table + ".Nents")))
             {
                 return;
             }
 
-            what = $"the loop reads DMA addresses of every entry of '{iteration.Table}', not only the segments Dma.{map.TargetMethod.Name} returned";
+            what = $"the loop reads DMA addresses of every entry of '{iteration.Table}', not only the segments Dma.{map.Method} returned";
         }
 
         report(Diagnostic.Create(Descriptors.P2P0024ScatterlistCountConfusion, iteration.At.Syntax.GetLocation(),
-            new[] { map.Syntax.GetLocation() }, ImmutableDictionary<string, string?>.Empty.Add(PropertyNames.Kind, LoopKind),
+            new[] { map.Location }, ImmutableDictionary<string, string?>.Empty.Add(PropertyNames.Kind, LoopKind),
             what, "only the first entries, as many as the DMA segment count it returned, hold DMA addresses (for_each_sg over that count)"));
     }
 }

@@ -35,6 +35,12 @@ public sealed class Scatterlist
     public int Index { get; }
 
     /// <summary>
+    /// The next entry of the table, null after the last (<c>sg_next</c>). A walk with it visits every entry, not only the
+    /// DMA segments a mapping returned: iterate <c>for_each_sg</c>-style over the mapped count to read DMA addresses.
+    /// </summary>
+    public Scatterlist? Next() => Index + 1 < _table.Count ? _table[Index + 1] : null;
+
+    /// <summary>
     /// The page (<c>sg_page</c>); null in a DMA-only table. An importer must not read it from an imported dma-buf table:
     /// with dma-buf debugging on, doing so is reported.
     /// </summary>

@@ -657,4 +657,122 @@ public sealed class P2P0024Tests
             }
         }
         """);
+
+    // ---------------------------------------------------------------- walks over a table another method mapped
+
+    // The request keeps the table, its entry count and the count Dma.MapSg returned; submission maps, the SGL builder
+    // walks the table with a cursor (isci's sci_request_build_sgl, rockchip's rk_hash_run, sahara's link loops).
+    private const string Request = """
+        sealed class Request
+        {
+            public PciDevice Dev = null!;
+            public SgTable Sg = null!;
+            public int Nents;
+            public int Count;
+            public HwDesc Hw = new();
+        }
+
+        static class Submit
+        {
+            public static int Map(Request rq)
+            {
+                rq.Count = {|#1:Dma.MapSg(rq.Dev, rq.Sg, rq.Nents, DmaDirection.ToDevice)|};
+                return rq.Count == 0 ? -12 : 0;
+            }
+        }
+
+        """;
+
+    [Fact]
+    public Task CursorWalkToTheEnd_OfATableMappedInAnotherMethod_Reports() => Verifier.Analyzer(Usings + Hw + Request + """
+        static class Sgl
+        {
+            // init_sgl_element: the helper handed the entry reads its DMA side
+            static void InitElement(HwDesc hw, int i, Scatterlist sg)
+            {
+                hw.Address[i] = sg.DmaAddress;
+                hw.Len[i] = sg.DmaLength;
+            }
+
+            public static void Build(Request rq)
+            {
+                Scatterlist? sg = rq.Sg[0];
+                int i = 0;
+                while ({|#0:sg != null|})
+                {
+                    InitElement(rq.Hw, i++, sg);
+                    sg = sg.Next();
+                }
+            }
+        }
+        """, Beyond("the loop reads DMA addresses of every entry of 'rq.Sg', not only the segments Dma.MapSg returned"));
+
+    [Fact]
+    public Task CursorLoopOverTheNentsField_FromAnOffset_Reports() => Verifier.Analyzer(Usings + Hw + Request + """
+        static class Sgl
+        {
+            public static void Build(Request rq, int start)
+            {
+                Scatterlist sg = rq.Sg[0];
+                for (int j = start; j < {|#0:rq.Nents + start|}; j++)
+                {
+                    rq.Hw.Address[j] = sg.DmaAddress;
+                    if (j < rq.Nents + start - 1)
+                    {
+                        sg = sg.Next()!;
+                    }
+                }
+            }
+        }
+        """, Beyond("the loop reads DMA addresses of 'rq.Sg' up to 'rq.Nents + start', the entry count given to Dma.MapSg"));
+
+    [Fact]
+    public Task CursorLoopOverTheCountField_NoDiagnostic() => Verifier.Analyzer(Usings + Hw + Request.Replace("{|#1:", "").Replace("|}", "") + """
+        static class Sgl
+        {
+            public static void Build(Request rq)
+            {
+                Scatterlist sg = rq.Sg[0];
+                for (int i = 0; i < rq.Count; i++)
+                {
+                    rq.Hw.Address[i] = sg.DmaAddress;
+                    sg = sg.Next()!;
+                }
+            }
+        }
+        """);
+
+    // A walk that reads only the CPU side, or over a table no method maps with a count, reads no DMA address past it.
+    [Fact]
+    public Task CpuSideWalk_AndWalkOfATableMappedWithMapSgTable_NoDiagnostic() => Verifier.Analyzer(Usings + Hw + Request.Replace("{|#1:", "").Replace("|}", "") + """
+        sealed class Table
+        {
+            public SgTable Sgt = null!;
+        }
+
+        static class Sgl
+        {
+            public static ulong Total(Request rq)
+            {
+                ulong total = 0;
+                for (Scatterlist? sg = rq.Sg[0]; sg != null; sg = sg.Next())
+                {
+                    total += sg.Length;
+                }
+
+                return total;
+            }
+
+            public static int MapAll(PciDevice dev, Table t) => (int)Dma.MapSgTable(dev, t.Sgt, DmaDirection.ToDevice);
+
+            public static void Build(Table t, HwDesc hw)
+            {
+                int i = 0;
+                for (Scatterlist? sg = t.Sgt[0]; sg != null; sg = sg.Next())
+                {
+                    hw.Address[i++] = sg.DmaAddress;
+                }
+            }
+        }
+        """);
 }

@@ -47,6 +47,12 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
     private protected virtual bool MayReport(IOperation candidate, KnownSymbols symbols) => true;
 
     /// <summary>
+    /// A candidate the rule judges even in a body without the facts it <see cref="Needs"/>: what makes it reportable is
+    /// elsewhere in the compilation and found without a fact (P2P0024's loop over a table mapped in another method).
+    /// </summary>
+    private protected virtual bool JudgedWithoutFacts(IOperation candidate, KnownSymbols symbols) => false;
+
+    /// <summary>
     /// The facts without which no candidate can be reported: a body is judged only when it can make one itself
     /// (<see cref="FactProducers.OfBody"/>) or reads a node of the whole-program summary that brings one. A rule that
     /// needs none (the default) judges every candidate. Judged on a fact's kind and memory alone (<see cref="FactShapes"/>).
@@ -95,7 +101,7 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
     {
         IOperation candidate = context.Operation;
         IOperation root = MethodFlow.RootOf(candidate);
-        if (!MayReport(candidate, symbols) || (!_needed.IsEmpty && !MayHaveNeededFacts(root, symbols)))
+        if (!MayReport(candidate, symbols) || (!_needed.IsEmpty && !MayHaveNeededFacts(root, symbols) && !JudgedWithoutFacts(candidate, symbols)))
         {
             return true;
         }

@@ -13,10 +13,13 @@ namespace P2PAnalyzers.Analysis;
 /// table, or over its <c>DmaSegments</c> when nothing set <c>Nents</c> to the count (<c>dma_map_sg</c>, unlike
 /// <c>dma_map_sgtable</c>, leaves it at the entry count).
 /// </summary>
-internal static class SgSegmentReads
+internal static partial class SgSegmentReads
 {
-    /// <summary>How a loop iterates a table: its text, the bound (null for a foreach) and the operation to report.</summary>
-    public readonly record struct Iteration(string Table, IOperation? Bound, IOperation At, bool OverDmaSegments);
+    /// <summary>
+    /// How a loop iterates a table: its text, the bound (null for a foreach or a walk to the end), the operation to report,
+    /// the table's operation and the index's first value (<c>for (j = i; j &lt; n + i; j++)</c> runs n times).
+    /// </summary>
+    public readonly record struct Iteration(string Table, IOperation? Bound, IOperation At, bool OverDmaSegments, IOperation TableOp, IOperation? Start = null);
 
     /// <summary>Whether <paramref name="loop"/> reads an entry's DMA address or length.</summary>
     private static bool ReadsDmaSide(ILoopOperation loop, KnownSymbols k) =>
@@ -27,7 +30,7 @@ internal static class SgSegmentReads
     {
         switch (loop)
         {
-            case IForLoopOperation { Condition: IBinaryOperation condition } forLoop:
+            case IForLoopOperation { Condition: IBinaryOperation { OperatorKind: BinaryOperatorKind.LessThan or BinaryOperatorKind.GreaterThan } condition } forLoop:
                 (IOperation? index, IOperation? bound) = condition.OperatorKind switch
                 {
                     BinaryOperatorKind.LessThan => (condition.LeftOperand, condition.RightOperand),
@@ -43,9 +46,15 @@ internal static class SgSegmentReads
                 IPropertyReferenceOperation? read = forLoop.Body.DescendantsAndSelf().OfType<IPropertyReferenceOperation>()
                     .FirstOrDefault(p => IsDmaSide(p, k) && Stripped(p.Instance) is IPropertyReferenceOperation { Arguments.Length: 1 } element
                         && Stripped(element.Arguments[0].Value) is ILocalReferenceOperation at && SymbolEqualityComparer.Default.Equals(at.Local, i.Local));
-                return read is not null && Stripped(read.Instance) is IPropertyReferenceOperation { Instance: IOperation table }
-                    ? new Iteration(Text(table), bound, bound, OverDmaSegments: false)
-                    : null;
+                if (read is not null && Stripped(read.Instance) is IPropertyReferenceOperation { Instance: IOperation table })
+                {
+                    return new Iteration(Text(table), bound, bound, OverDmaSegments: false, table, StartOf(forLoop, i.Local));
+                }
+
+                // A cursor the loop advances with Next() once per index (sahara's link loops): as many entries as the bound.
+                return Cursor(forLoop, k) is (IOperation cursorTable, _) ? new Iteration(Text(cursorTable), bound, bound, OverDmaSegments: false, cursorTable, StartOf(forLoop, i.Local)) : null;
+            case IForLoopOperation or IWhileLoopOperation:
+                return Walk(loop, k);
             case IForEachLoopOperation forEach:
                 IOperation collection = Stripped(forEach.Collection)!;
                 bool segments = collection is IPropertyReferenceOperation { Property.Name: "DmaSegments", Instance: not null };
@@ -55,17 +64,17 @@ internal static class SgSegmentReads
                     return null;
                 }
 
-                return new Iteration(Text(tableOp), null, collection, segments);
+                return new Iteration(Text(tableOp), null, collection, segments, tableOp);
             default:
                 return null;
         }
     }
 
-    private static bool IsDmaSide(IPropertyReferenceOperation p, KnownSymbols k) =>
+    internal static bool IsDmaSide(IPropertyReferenceOperation p, KnownSymbols k) =>
         p.Property.Name is "DmaAddress" or "DmaLength" && k.Is(p.Property.ContainingType, k.Scatterlist);
 
     /// <summary>The text of a table or count, as <see cref="AddressKey.Normalize"/> writes it.</summary>
     public static string Text(IOperation operation) => AddressKey.Normalize(Stripped(operation)!.Syntax.ToString());
 
-    private static IOperation? Stripped(IOperation? value) => value is null ? null : AddressKey.Value(value);
+    internal static IOperation? Stripped(IOperation? value) => value is null ? null : AddressKey.Value(value);
 }

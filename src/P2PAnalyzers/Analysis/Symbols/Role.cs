@@ -66,6 +66,7 @@ internal enum Role : byte
     SgDmaAddress,
     SgIsBusAddress,
     SgSetPage,
+    SgNext,
     AttachMap,
     AttachPeer2Peer,
     ResultValue,

@@ -109,6 +109,7 @@ internal static class RoleTable
         Add(k.Scatterlist, "DmaAddress", Role.SgDmaAddress);
         Add(k.Scatterlist, "IsDmaBusAddress", Role.SgIsBusAddress);
         Add(k.Scatterlist, "SetPage", Role.SgSetPage);
+        Add(k.Scatterlist, "Next", Role.SgNext);
         Add(k.SgTable, "Alloc", Role.SgAlloc);
         Add(k.DmaBufAttachment, "Map", Role.AttachMap);
         Add(k.DmaBufAttachment, "Peer2Peer", Role.AttachPeer2Peer);

@@ -1,0 +1,72 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace P2PAnalyzers.Analysis;
+
+/// <summary>
+/// The calls of the compilation that map a table a field or property holds and return its DMA segment count
+/// (<c>Dma.MapSg</c>, <c>Dma.LegacyMapSg</c>), by that member: where a loop in another method walks the same member's
+/// table (sahara maps <c>dev-&gt;in_sg</c> in <c>sahara_hw_descriptor_create</c> and walks it in the link loop of the
+/// same file's other function; isci maps <c>task-&gt;scatter</c> in <c>isci_io_request_build</c> and walks it in
+/// <c>sci_request_build_sgl</c>), P2P0024 knows the table was mapped with a count, and with which nents.
+/// </summary>
+internal static class SgMapCalls
+{
+    /// <summary>One such call: where it is, the library method, and the member (if any) its nents argument reads.</summary>
+    public readonly record struct MapCall(Location Location, string Method, ISymbol? Nents, string NentsText);
+
+    private static readonly ConditionalWeakTable<Compilation, Dictionary<ISymbol, List<MapCall>>> PerCompilation = new();
+
+    private static readonly string[] Names = { "MapSg", "LegacyMapSg" };
+
+    /// <summary>The calls that map the table <paramref name="member"/> holds, in file and source order.</summary>
+    public static IReadOnlyList<MapCall> Of(ISymbol member, KnownSymbols k) =>
+        PerCompilation.GetValue(k.Compilation, _ => Build(k)).TryGetValue(member.OriginalDefinition, out List<MapCall>? calls)
+            ? calls
+            : (IReadOnlyList<MapCall>)System.Array.Empty<MapCall>();
+
+    /// <summary>The field or property an operation reads (the table of <c>task.Scatter</c>, the count of <c>dev.NbInSg</c>).</summary>
+    public static ISymbol? MemberOf(IOperation? op) =>
+        SgSegmentReads.Stripped(op) switch
+        {
+            IFieldReferenceOperation f => f.Field.OriginalDefinition,
+            IPropertyReferenceOperation { Arguments.IsEmpty: true } p => p.Property.OriginalDefinition,
+            _ => null,
+        };
+
+    private static Dictionary<ISymbol, List<MapCall>> Build(KnownSymbols k)
+    {
+        var calls = new Dictionary<ISymbol, List<MapCall>>(SymbolEqualityComparer.Default);
+        foreach (SyntaxTree tree in k.Compilation.SyntaxTrees.OrderBy(t => t.FilePath, System.StringComparer.Ordinal))
+        {
+            TreeIndex index = TreeIndex.Of(tree);
+            var bodies = new SortedSet<int>(Names.SelectMany(n => index.BodiesNaming(n)));
+            SemanticModel? model = null;
+            foreach (int body in bodies)
+            {
+                foreach (InvocationExpressionSyntax syntax in index.Bodies[body].DescendantNodes().OfType<InvocationExpressionSyntax>()
+                    .Where(c => c.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "MapSg" or "LegacyMapSg" }))
+                {
+                    model ??= SemanticModels.Of(k.Compilation, tree);
+                    if (model.GetOperation(syntax) is IInvocationOperation call && SgEntryCounts.GivenTo(call, k) is (IArgumentOperation nents, IArgumentOperation table)
+                        && MemberOf(table.Value) is ISymbol member)
+                    {
+                        if (!calls.TryGetValue(member, out List<MapCall>? list))
+                        {
+                            calls[member] = list = new List<MapCall>();
+                        }
+
+                        list.Add(new MapCall(syntax.GetLocation(), call.TargetMethod.Name, MemberOf(nents.Value), SgSegmentReads.Text(nents.Value)));
+                    }
+                }
+            }
+        }
+
+        return calls;
+    }
+}
