@@ -74,5 +74,29 @@ public sealed class P2P0020MappingErrorNotCheckedAnalyzer : FlowRuleAnalyzer
                 ImmutableArray.Create(reached.Operand.Syntax.GetLocation()),
                 made.What, Reporting.Text(reached.Operand.Syntax), reached.Description));
         }
+        else if (uncheckedAtExit && StoredForElsewhere(root, flow, made, symbols) is (IOperation kept, MemberMappingUses.Use use))
+        {
+            report(Diagnostic.Create(Descriptors.P2P0020MappingErrorNotChecked, map.Syntax.GetLocation(),
+                ImmutableArray.Create(use.Location), made.What, Reporting.Text(kept.Syntax), use.Description));
+        }
+    }
+
+    /// <summary>
+    /// The member this function stores the unchecked mapping into, and where another method unmaps or syncs it from there
+    /// with nothing in the compilation checking it (a request's or ring entry's address freed by the completion).
+    /// </summary>
+    private static (IOperation Kept, MemberMappingUses.Use Use)? StoredForElsewhere(IOperation root, MethodFlow flow, OriginSource made, KnownSymbols symbols)
+    {
+        foreach (ISimpleAssignmentOperation store in root.DescendantsAndSelf().OfType<ISimpleAssignmentOperation>())
+        {
+            if (SgMapCalls.MemberOf(store.Target) is ISymbol member && symbols.IsSource(member)
+                && flow.ValueOf(store.Value.Syntax).Facts.Any(f => f.Kind == FactKind.Dma && f.Origin.Steps.IsEmpty && f.Origin.Source.Equals(made))
+                && MemberMappingUses.Of(member, symbols) is MemberMappingUses.Use use)
+            {
+                return (store.Target, use);
+            }
+        }
+
+        return null;
     }
 }

@@ -324,4 +324,51 @@ public sealed class P2P0020Tests
             }
         }
         """);
+
+    // ---------------------------------------------------------------- kept in a request, freed by the completion
+
+    // isci's sci_request_build_sgl: a task without a scatterlist gets its buffer mapped into the request, never checked;
+    // isci_request_io_request_complete unmaps it from there.
+    private const string IsciRequest = """
+        sealed class Request
+        {
+            public PciDevice Dev = null!;
+            public KernelBuffer Buf = null!;
+            public uint Len;
+            public DmaAddr ZeroScatterDaddr;
+        }
+
+        static class Completion
+        {
+            public static void Complete(Request rq) => Dma.UnmapSingle(rq.Dev, {|#1:rq.ZeroScatterDaddr|}, rq.Len, DmaDirection.ToDevice);
+        }
+
+        """;
+
+    [Fact]
+    public Task MappingKeptInARequest_UnmappedByTheCompletion_NeverChecked_Reports() => Verifier.Analyzer(Usings + IsciRequest + """
+        static class Build
+        {
+            public static void Sgl(Request rq)
+            {
+                DmaAddr dmaHandle = {|#0:Dma.MapSingle(rq.Dev, rq.Buf, 0, rq.Len, DmaDirection.ToDevice)|};
+                rq.ZeroScatterDaddr = dmaHandle;
+            }
+        }
+        """, Unchecked("Dma.MapSingle", "rq.ZeroScatterDaddr", "Dma.UnmapSingle in Completion.Complete, which frees it"));
+
+    // The mapping is checked where the request is started, from the request: the completion unmaps a checked address.
+    [Fact]
+    public Task MappingKeptInARequest_CheckedByAnotherMethod_NoDiagnostic() => Verifier.Analyzer(Usings + IsciRequest.Replace("{|#1:", "").Replace("|}", "") + """
+        static class Build
+        {
+            public static void Sgl(Request rq) => rq.ZeroScatterDaddr = Dma.MapSingle(rq.Dev, rq.Buf, 0, rq.Len, DmaDirection.ToDevice);
+
+            public static int Start(Request rq)
+            {
+                DmaAddr a = rq.ZeroScatterDaddr;
+                return Dma.MappingError(rq.Dev, a) ? -12 : 0;
+            }
+        }
+        """);
 }
