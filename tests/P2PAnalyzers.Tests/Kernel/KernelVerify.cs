@@ -13,6 +13,8 @@ namespace P2PAnalyzers.Tests.Kernel;
 /// Runs every P2P analyzer over a driver transliterated file by file (probe in one file, callbacks in another, as the
 /// kernel splits it) and checks that the diagnostics are exactly the <c>{|P2P00xx:...|}</c> spans: a missed bug site
 /// and an unexpected diagnostic both fail. Expectations are the real bug sites, not what the analysis happens to see.
+/// A real bug site the analyzers are known to miss is marked <c>{|MissedP2P00xx:...|}</c>, with the reason beside it:
+/// it counts as missed in the figures, and the test fails once it is reported, so that the mark is moved.
 /// </summary>
 internal static class KernelVerify
 {
@@ -33,6 +35,7 @@ internal static class KernelVerify
     {
         string test = CallingTest();
         var expected = new List<string>();
+        var knownMisses = new List<string>();
         var sources = new List<string>();
         for (int i = 0; i < files.Length; i++)
         {
@@ -42,7 +45,14 @@ internal static class KernelVerify
             {
                 foreach (TextSpan span in kv.Value)
                 {
-                    expected.Add(Key($"Test{i}.cs", span, kv.Key, source));
+                    if (kv.Key.StartsWith(MissedPrefix, StringComparison.Ordinal))
+                    {
+                        knownMisses.Add(Key($"Test{i}.cs", span, kv.Key.Substring(MissedPrefix.Length), source));
+                    }
+                    else
+                    {
+                        expected.Add(Key($"Test{i}.cs", span, kv.Key, source));
+                    }
                 }
             }
         }
@@ -54,16 +64,21 @@ internal static class KernelVerify
             .Select(d => (Key: Key(Path.GetFileName(d.Location.SourceTree!.FilePath), d.Location.SourceSpan, d.Id, sources[FileIndex(d)]), Message: d.GetMessage()))
             .ToList();
 
-        Log(test, expected, actual.Select(a => a.Key).ToList());
+        Log(test, expected.Concat(knownMisses).ToList(), actual.Select(a => a.Key).ToList());
         await KernelFixes.LogAsync(test, sources);
         var missing = expected.Except(actual.Select(a => a.Key), StringComparer.Ordinal).ToList();
-        var extra = actual.Where(a => !expected.Contains(a.Key, StringComparer.Ordinal)).ToList();
-        if (missing.Count != 0 || extra.Count != 0)
+        var caughtNow = knownMisses.Intersect(actual.Select(a => a.Key), StringComparer.Ordinal).ToList();
+        var extra = actual.Where(a => !expected.Contains(a.Key, StringComparer.Ordinal) && !caughtNow.Contains(a.Key, StringComparer.Ordinal)).ToList();
+        if (missing.Count != 0 || extra.Count != 0 || caughtNow.Count != 0)
         {
             Assert.Fail("Missed bug sites:\n  " + string.Join("\n  ", missing)
-                + "\nUnexpected diagnostics:\n  " + string.Join("\n  ", extra.Select(e => e.Key + " -- " + e.Message)));
+                + "\nUnexpected diagnostics:\n  " + string.Join("\n  ", extra.Select(e => e.Key + " -- " + e.Message))
+                + "\nKnown misses now reported (mark them as expected):\n  " + string.Join("\n  ", caughtNow));
         }
     }
+
+    /// <summary>The markup prefix of a real bug site the analyzers are known to miss: <c>{|MissedP2P0022:...|}</c>.</summary>
+    public const string MissedPrefix = "Missed";
 
     private static int FileIndex(Diagnostic d) =>
         int.Parse(Path.GetFileNameWithoutExtension(d.Location.SourceTree!.FilePath).Substring("Test".Length), System.Globalization.CultureInfo.InvariantCulture);
