@@ -193,6 +193,34 @@ public sealed class WholeProgramTests
         }
         """);
 
+    // The table filled where it is declared (a static ops table's initializer, a delegate field's own initializer).
+    [Fact]
+    public Task OpsTableFilledByInitializers_Reports() => Run<P2P0001PhysicalAddressAsDmaAddressAnalyzer>(
+        Probe,
+        Usings + """
+        sealed class FillOps
+        {
+            public Action<Scatterlist, ulong> WriteEntry = RawOps.WriteRaw;
+        }
+
+        static class RawOps
+        {
+            public static readonly SgOps Table = new() { WriteEntry = WriteOther };
+
+            public static void WriteRaw(Scatterlist sg, ulong address) => sg.DmaAddress = {|P2P0001:DmaAddr.FromRaw(address)|};
+
+            static void WriteOther(Scatterlist sg, ulong address) => sg.DmaAddress = {|P2P0001:DmaAddr.FromRaw(address + 4096)|};
+        }
+        """,
+        Usings + SgOps + """
+        sealed class User
+        {
+            public void Fill(FillOps ops, HlDevice hdev, Scatterlist sg) => ops.WriteEntry(sg, hdev.DramPciBarStart);
+
+            public void FillStatic(HlDevice hdev, Scatterlist sg) => RawOps.Table.WriteEntry!(sg, hdev.DramPciBarStart);
+        }
+        """);
+
     // Only the methods stored into the member called through: one stored into another member, or only called, gets nothing.
     [Fact]
     public Task MethodStoredIntoAnotherDelegateMember_NoDiagnostic() => Run<P2P0001PhysicalAddressAsDmaAddressAnalyzer>(

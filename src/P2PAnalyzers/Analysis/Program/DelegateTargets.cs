@@ -16,24 +16,13 @@ namespace P2PAnalyzers.Analysis;
 /// (<see cref="SummaryNodeKind.DelegateParameter"/>). Lambdas, delegates passed as arguments and events are not followed.
 /// </summary>
 /// <remarks>
-/// Found from syntax first (a store whose value is a name: <c>ops.F = M</c>, <c>new Ops { F = M }</c>, a field's
-/// initializer), per tree, so that the editor's next compilation reuses it; only stores of a method's own name are bound,
-/// once per method asked about.
+/// Found through the syntax index (<see cref="TreeIndex"/>): only the bodies that name the method (or the member) are
+/// looked at, and only their stores whose value is a name (<c>ops.F = M</c>, <c>new Ops { F = M }</c>, a field's
+/// initializer) are bound.
 /// </remarks>
 internal static class DelegateTargets
 {
     private sealed record Store(SyntaxTree Tree, SyntaxNode Node, string Member, string Method);
-
-    private static readonly ConditionalWeakTable<SyntaxTree, Store[]> PerTree = new();
-
-    private sealed class Index
-    {
-        public Dictionary<string, List<Store>> ByMethod { get; } = new(System.StringComparer.Ordinal);
-
-        public Dictionary<string, List<Store>> ByMember { get; } = new(System.StringComparer.Ordinal);
-    }
-
-    private static readonly ConditionalWeakTable<Compilation, Index> PerCompilation = new();
 
     private static readonly ConditionalWeakTable<IMethodSymbol, ISymbol[]> Holding = new();
 
@@ -57,32 +46,53 @@ internal static class DelegateTargets
     public static IEnumerable<IMethodSymbol> MethodsStoredInto(string memberId, Compilation compilation)
     {
         ISymbol? member = DocumentationCommentId.GetFirstSymbolForDeclarationId(memberId, compilation);
-        if (member is null || !PerCompilation.GetValue(compilation, Build).ByMember.TryGetValue(member.Name, out List<Store>? stores))
+        if (member is null)
         {
             return Enumerable.Empty<IMethodSymbol>();
         }
 
-        return stores.Select(s => Bound(s, compilation))
-            .Where(b => b.Method is not null && SymbolEqualityComparer.Default.Equals(b.Member, member.OriginalDefinition))
-            .Select(b => b.Method!)
-            .Distinct<IMethodSymbol>(SymbolEqualityComparer.Default)
-            .OrderBy(m => DocumentationCommentId.CreateDeclarationId(m), System.StringComparer.Ordinal);
+        // Its own initializer does not name it: read from its declaration.
+        IEnumerable<Store> initializers = member.DeclaringSyntaxReferences
+            .Select(r => r.GetSyntax() switch
+            {
+                VariableDeclaratorSyntax { Initializer: EqualsValueClauseSyntax init } => init,
+                PropertyDeclarationSyntax { Initializer: EqualsValueClauseSyntax init } => init,
+                _ => null,
+            })
+            .Where(init => init is not null && NameOf(init.Value) is not null)
+            .Select(init => new Store(init!.SyntaxTree, init, member.Name, NameOf(init.Value)!));
+        return Stores(member.Name, compilation, s => s.Member == member.Name).Concat(initializers)
+                .Select(s => Bound(s, compilation))
+                .Where(b => b.Method is not null && SymbolEqualityComparer.Default.Equals(b.Member, member.OriginalDefinition))
+                .Select(b => b.Method!)
+                .Distinct<IMethodSymbol>(SymbolEqualityComparer.Default)
+                .OrderBy(m => DocumentationCommentId.CreateDeclarationId(m), System.StringComparer.Ordinal);
     }
 
-    private static ISymbol[] Find(IMethodSymbol method, Compilation compilation)
-    {
-        if (!PerCompilation.GetValue(compilation, Build).ByMethod.TryGetValue(method.Name, out List<Store>? stores))
-        {
-            return System.Array.Empty<ISymbol>();
-        }
-
+    private static ISymbol[] Find(IMethodSymbol method, Compilation compilation) =>
         // In declaration-ID order: the nodes read from these do not depend on the order of the files.
-        return stores.Select(s => Bound(s, compilation))
+        Stores(method.Name, compilation, s => s.Method == method.Name)
+            .Select(s => Bound(s, compilation))
             .Where(b => b.Member is not null && SymbolEqualityComparer.Default.Equals(b.Method, method))
             .Select(b => b.Member!)
             .Distinct(SymbolEqualityComparer.Default)
             .OrderBy(m => DocumentationCommentId.CreateDeclarationId(m), System.StringComparer.Ordinal)
             .ToArray();
+
+    /// <summary>The stores of a name into a member in the bodies that mention <paramref name="name"/>.</summary>
+    private static IEnumerable<Store> Stores(string name, Compilation compilation, System.Func<Store, bool> keep)
+    {
+        foreach (SyntaxTree tree in compilation.SyntaxTrees)
+        {
+            TreeIndex index = TreeIndex.Of(tree);
+            foreach (int b in index.BodiesNaming(name))
+            {
+                foreach (Store store in Scan(tree, index.Bodies[b]).Where(keep))
+                {
+                    yield return store;
+                }
+            }
+        }
     }
 
     /// <summary>The member a store writes and the method it stores as a method group; nulls for any other store.</summary>
@@ -111,51 +121,23 @@ internal static class DelegateTargets
             : (null, null);
     }
 
-    private static Index Build(Compilation compilation)
+    private static IEnumerable<Store> Scan(SyntaxTree tree, SyntaxNode body)
     {
-        var index = new Index();
-        foreach (SyntaxTree tree in compilation.SyntaxTrees)
-        {
-            foreach (Store store in PerTree.GetValue(tree, Scan))
-            {
-                Add(index.ByMethod, store.Method, store);
-                Add(index.ByMember, store.Member, store);
-            }
-        }
-
-        return index;
-    }
-
-    private static void Add(Dictionary<string, List<Store>> byName, string name, Store store)
-    {
-        if (!byName.TryGetValue(name, out List<Store>? list))
-        {
-            byName[name] = list = new List<Store>();
-        }
-
-        list.Add(store);
-    }
-
-    private static Store[] Scan(SyntaxTree tree)
-    {
-        var stores = new List<Store>();
-        foreach (SyntaxNode node in tree.GetRoot().DescendantNodes())
+        foreach (SyntaxNode node in body.DescendantNodesAndSelf())
         {
             switch (node)
             {
                 case AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } a when NameOf(a.Right) is string method && NameOf(a.Left) is string member:
-                    stores.Add(new Store(tree, a, member, method));
+                    yield return new Store(tree, a, member, method);
                     break;
-                case VariableDeclaratorSyntax { Initializer.Value: ExpressionSyntax value, Parent.Parent: FieldDeclarationSyntax } d when NameOf(value) is string method:
-                    stores.Add(new Store(tree, d.Initializer!, d.Identifier.ValueText, method));
+                case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent.Parent: FieldDeclarationSyntax } d } init when NameOf(init.Value) is string method:
+                    yield return new Store(tree, init, d.Identifier.ValueText, method);
                     break;
-                case PropertyDeclarationSyntax { Initializer.Value: ExpressionSyntax value } p when NameOf(value) is string method:
-                    stores.Add(new Store(tree, p.Initializer!, p.Identifier.ValueText, method));
+                case EqualsValueClauseSyntax { Parent: PropertyDeclarationSyntax p } init when NameOf(init.Value) is string method:
+                    yield return new Store(tree, init, p.Identifier.ValueText, method);
                     break;
             }
         }
-
-        return stores.ToArray();
     }
 
     /// <summary>The simple name an expression ends in (<c>M</c>, <c>X.M</c>, <c>new F(M)</c>); null for anything else.</summary>
