@@ -43,20 +43,21 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
             return;
         }
 
-        foreach (Fact mapping in flow.ValueOf(address.Value.Syntax).Facts.Where(f => f.Kind == FactKind.Dma)
-            .OrderBy(f => f.Origin.Location.SourceTree?.FilePath, StringComparer.Ordinal).ThenBy(f => f.Origin.Location.SourceSpan.Start))
+        var mappings = flow.ValueOf(address.Value.Syntax).Facts.Where(f => f.Kind == FactKind.Dma)
+            .OrderBy(f => f.Origin.Location.SourceTree?.FilePath, StringComparer.Ordinal).ThenBy(f => f.Origin.Location.SourceSpan.Start)
+            .Select(f => (Fact: f, Call: MapArguments.MapCall(f.Origin, symbols, default)))
+            .Where(m => m.Call is not null)
+            .ToList();
+        foreach ((Fact mapping, (InvocationExpressionSyntax Syntax, IMethodSymbol Method)? call) in mappings)
         {
-            if (MapArguments.MapCall(mapping.Origin, symbols, default) is not (InvocationExpressionSyntax map, IMethodSymbol mapMethod))
-            {
-                continue;
-            }
-
+            (InvocationExpressionSyntax map, IMethodSymbol mapMethod) = call!.Value;
             foreach (string parameter in new[] { MapArguments.Direction, MapArguments.Size })
             {
                 IArgumentOperation? given = unmap.Arguments.FirstOrDefault(a => a.Parameter?.Name == parameter);
                 if (MapArguments.Read(given, symbols) is MapArgument unmapped
                     && MapArguments.Read(MapArguments.Given(map, mapMethod, parameter), parameter, symbols) is MapArgument mapped
-                    && mapped.Value != unmapped.Value)
+                    && mapped.Value != unmapped.Value
+                    && !(Arrived(mapping) && mappings.Any(m => Arrived(m.Fact) && Matches(m.Call!.Value, parameter, unmapped, symbols))))
                 {
                     report(Diagnostic.Create(Descriptors.P2P0021UnmapDoesNotMatchMap, given!.Value.Syntax.GetLocation(),
                         mapping.Origin.Locations().Where(l => l.IsInSource),
@@ -68,4 +69,15 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
             }
         }
     }
+
+    /// <summary>
+    /// A mapping that reached the address through a field, parameter or element of the whole-program summary, which
+    /// holds every store of the compilation: e1000e's <c>struct e1000_buffer</c> serves the TX ring (DMA_TO_DEVICE) and
+    /// the RX ring (DMA_FROM_DEVICE), and each ring's clean path unmaps only its own. Such a mapping is reported only when
+    /// none of those that arrived that way matches the unmap.
+    /// </summary>
+    private static bool Arrived(Fact mapping) => !mapping.Origin.Steps.IsEmpty;
+
+    private static bool Matches((InvocationExpressionSyntax Syntax, IMethodSymbol Method) map, string parameter, MapArgument unmapped, KnownSymbols symbols) =>
+        MapArguments.Read(MapArguments.Given(map.Syntax, map.Method, parameter), parameter, symbols) is MapArgument mapped && mapped.Value == unmapped.Value;
 }

@@ -264,4 +264,52 @@ public sealed class P2P0021Tests
             }
         }
         """);
+
+    // e1000e: struct e1000_buffer serves both rings; TX maps DMA_TO_DEVICE, RX DMA_FROM_DEVICE, and each ring's clean
+    // path unmaps its own with its own direction. The field's summary holds both stores: an unmap matching one of the
+    // mappings that reach it through the field is not reported.
+    private const string SharedBuffer = """
+        class Buf
+        {
+            public DmaAddr Dma;
+        }
+
+        static class Drv
+        {
+            static void Tx(PciDevice d, KernelBuffer b, Buf bi)
+            {
+                {|#2:bi.Dma = {|#1:Dma.MapSingle(d, b, 0, 64, DmaDirection.ToDevice)|}|};
+                if (Dma.MappingError(d, bi.Dma))
+                {
+                    return;
+                }
+            }
+
+            static void Rx(PciDevice d, KernelBuffer b, Buf bi)
+            {
+                bi.Dma = Dma.MapSingle(d, b, 0, 64, DmaDirection.FromDevice);
+                if (Dma.MappingError(d, bi.Dma))
+                {
+                    return;
+                }
+            }
+
+            static void TxDone(PciDevice d, Buf bi) => Dma.UnmapSingle(d, bi.Dma, 64, DmaDirection.ToDevice);
+
+            static void RxDone(PciDevice d, Buf bi) => Dma.UnmapSingle(d, bi.Dma, 64, DmaDirection.FromDevice);
+
+            UNMAP
+        }
+        """;
+
+    [Fact]
+    public Task SharedBufferStruct_TxAndRxRingsEachUnmapTheirOwn_NoDiagnostic() =>
+        Verifier.Analyzer(Usings + SharedBuffer.Replace("{|#2:", "").Replace("{|#1:", "").Replace("|}", "").Replace("UNMAP", string.Empty));
+
+    // Neither mapping that reaches the unmap through the field was made bidirectional.
+    [Fact]
+    public Task SharedBufferStruct_UnmapMatchingNoMapping_Reports() => Verifier.Analyzer(Usings + SharedBuffer.Replace("UNMAP",
+        "static void Abort(PciDevice d, Buf bi) => Dma.UnmapSingle(d, bi.Dma, 64, {|#0:DmaDirection.Bidirectional|});"),
+        Verifier.Diagnostic("P2P0021").WithLocation(0).WithLocation(1).WithLocation(2)
+            .WithArguments("Dma.UnmapSingle", "bi.Dma", "direction", "Bidirectional", "Dma.MapSingle, stored into Buf.Dma in Tx", "ToDevice"));
 }
