@@ -6,7 +6,7 @@ namespace P2PAnalyzers.Corpus;
 /// Correct driver code against the companion library: proper exporters, one-call P2P mappings, the kernel's canonical
 /// map-type switches, importers that read DMA addresses only, RAM mappings. None of it may draw a diagnostic.
 /// </summary>
-internal static class CleanTemplates
+internal static partial class CleanTemplates
 {
     private static readonly int[] Bars = { 0, 2, 4 };
 
@@ -28,6 +28,8 @@ internal static class CleanTemplates
         new("AmdgpuFreeSgt", "amdgpu_vram_mgr_free_sgt: unmap of its own resource mappings", false, AmdgpuFreeSgt),
         new("DmaApiHowtoSg", "dma-api-howto: the DMA side iterated over dma_map_sg's count, unmap and syncs with nents", false, DmaApiHowtoSg),
         new("DmaApiHowtoUnwind", "dma-api-howto: two mappings unwound through labels; a helper's mapping unmapped on the later failure", false, DmaApiHowtoUnwind),
+        new("NvmeUnmapIterMapType", "mainline nvme_unmap_iter: unmapped only where blk_rq_dma_unmap's map type is not BUS_ADDR", false, NvmeUnmapIterMapType),
+        new("Ath10kWmiOpsFixed", "ath10k through wmi_ops, as fixed: the completion unmaps DMA_TO_DEVICE", false, Ath10kWmiOpsFixed),
     };
 
     private static string PhysVecExporter(string c, Rng r) => $$"""

@@ -36,6 +36,8 @@ internal static partial class ViolationTemplates
         new("AmlSfcDmaBufferSetup", "spi-amlogic-spifc-a4 before 'Fix DMA mapping error handling': the data buffer unmapped inline and again at out_map_data", true, AmlSfcDmaBufferSetup),
         new("NvmeMapDataOutUnmapsData", "nvme-pci before 'fix error unwind in nvme_map_data': out: calls nvme_unmap_data also when dma_map_sg mapped nothing", true, NvmeMapDataOutUnmapsData),
         new("RockchipSfcVirtToPhysBuffer", "spi-rockchip-sfc before 'Fix DMA-API usage': virt_to_phys of the bounce buffer cached as its DMA address at probe", true, RockchipSfcVirtToPhysBuffer),
+        new("Ath10kWmiOpsMgmtTx", "ath10k: the frame's address kept by the wmi_ops op, unmapped DMA_FROM_DEVICE by the completion", true, Ath10kWmiOpsMgmtTx),
+        new("IsciRequestSgl", "isci: the SGL walks every entry of a list mapped elsewhere; a task buffer mapped unchecked, freed by the completion", true, IsciRequestSgl),
     };
 
     private static string AmdgpuDistanceExporter(string c, Rng r) => $$"""

@@ -1,0 +1,136 @@
+namespace P2PAnalyzers.Corpus;
+
+/// <summary>
+/// Violation templates split the way the kernel splits the code around its callbacks: an ops table's function pointer,
+/// a request's SGL built in another function than the mapping, a mapping freed by the completion.
+/// </summary>
+internal static partial class ViolationTemplates
+{
+    // ath10k before "fix dma unmap direction for management frames", reached through wmi_ops->gen_mgmt_tx_send: the op
+    // keeps the address in the pending-frame struct and the completion unmaps it DMA_FROM_DEVICE.
+    private static string Ath10kWmiOpsMgmtTx(string c, Rng r) => $$"""
+        public sealed class {{c}}OpsPktAddr
+        {
+            public uint Len;
+            public DmaAddr Paddr;
+        }
+
+        public sealed class {{c}}WmiOps
+        {
+            public Func<{{c}}OpsAr, uint, DmaAddr, int>? GenMgmtTxSend;
+        }
+
+        public sealed class {{c}}OpsAr
+        {
+            public PciDevice Dev = null!;
+            public {{c}}WmiOps Ops = new();
+            public {{c}}OpsPktAddr? Pending;
+        }
+
+        public static class {{c}}WmiTlv
+        {
+            public static void Attach({{c}}OpsAr ar) => ar.Ops.GenMgmtTxSend = OpGenMgmtTxSend;
+
+            // ath10k_wmi_tlv_op_gen_mgmt_tx_send: the address goes into the pending-frame struct
+            private static int OpGenMgmtTxSend({{c}}OpsAr ar, uint len, DmaAddr paddr)
+            {
+                ar.Pending = new {{c}}OpsPktAddr { Len = len, Paddr = paddr };
+                return {{r.Next(0, 1)}};
+            }
+        }
+
+        public static class {{c}}WmiMac
+        {
+            // ath10k_mgmt_over_wmi_tx_work
+            public static int MgmtTx({{c}}OpsAr ar, KernelBuffer frame, uint len)
+            {
+                DmaAddr paddr = Dma.MapSingle(ar.Dev, frame, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(ar.Dev, paddr))
+                {
+                    return -12;
+                }
+
+                return ar.Ops.GenMgmtTxSend!(ar, len, paddr);
+            }
+
+            // wmi_process_mgmt_tx_comp
+            public static void MgmtTxComp({{c}}OpsAr ar)
+            {
+                if (ar.Pending is {{c}}OpsPktAddr pkt)
+                {
+                    Dma.UnmapSingle(ar.Dev, pkt.Paddr, pkt.Len, DmaDirection.FromDevice);⟦P2P0021⟧
+                    ar.Pending = null;
+                }
+            }
+        }
+        """;
+
+    // isci's request build: the list mapped in isci_io_request_build with its count kept, the SGL written by
+    // sci_request_build_sgl walking every entry with sg_next, and the buffer of a task without a list mapped unchecked
+    // into the request and freed by the completion.
+    private static string IsciRequestSgl(string c, Rng r) => $$"""
+        public sealed class {{c}}SasTask
+        {
+            public SgTable Scatter = null!;
+            public int NumScatter;
+            public KernelBuffer Buf = null!;
+            public uint TotalXferLen;
+        }
+
+        public sealed class {{c}}IsciRequest
+        {
+            public PciDevice Dev = null!;
+            public {{c}}SasTask Task = null!;
+            public int NumSgEntries;
+            public DmaAddr ZeroScatterDaddr;
+            public ulong[] Sgl = new ulong[{{r.Pick(new[] { 8, 16, 32 })}}];
+        }
+
+        public static class {{c}}IsciSgl
+        {
+            // init_sgl_element
+            private static void InitElement({{c}}IsciRequest ireq, int i, Scatterlist sg) => ireq.Sgl[i] = sg.DmaAddress.Raw + sg.DmaLength;
+
+            // sci_request_build_sgl
+            public static void Build({{c}}IsciRequest ireq)
+            {
+                if (ireq.Task.NumScatter > 0)
+                {
+                    Scatterlist? sg = ireq.Task.Scatter[0];
+                    int i = 0;
+                    while (sg != null)⟦P2P0024⟧
+                    {
+                        InitElement(ireq, i++, sg);
+                        sg = sg.Next();
+                    }
+                }
+                else
+                {
+                    DmaAddr dmaHandle = Dma.MapSingle(ireq.Dev, ireq.Task.Buf, 0, ireq.Task.TotalXferLen, DmaDirection.ToDevice);⟦P2P0020⟧
+                    ireq.ZeroScatterDaddr = dmaHandle;
+                    ireq.Sgl[0] = dmaHandle.Raw;
+                }
+            }
+
+            // isci_io_request_build
+            public static int MapRequest({{c}}IsciRequest ireq)
+            {
+                ireq.NumSgEntries = Dma.MapSg(ireq.Dev, ireq.Task.Scatter, ireq.Task.NumScatter, DmaDirection.ToDevice);
+                return ireq.NumSgEntries == 0 ? -12 : 0;
+            }
+
+            // isci_request_io_request_complete
+            public static void Complete({{c}}IsciRequest ireq)
+            {
+                if (ireq.Task.NumScatter > 0)
+                {
+                    Dma.UnmapSg(ireq.Dev, ireq.Task.Scatter, ireq.Task.NumScatter, DmaDirection.ToDevice);
+                }
+                else
+                {
+                    Dma.UnmapSingle(ireq.Dev, ireq.ZeroScatterDaddr, ireq.Task.TotalXferLen, DmaDirection.ToDevice);
+                }
+            }
+        }
+        """;
+}
