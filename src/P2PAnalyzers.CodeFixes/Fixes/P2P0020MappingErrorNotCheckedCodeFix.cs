@@ -47,15 +47,12 @@ public sealed class P2P0020MappingErrorNotCheckedCodeFix : P2PCodeFix
 
         // A new way out: through the function's unwinding label if it has one, else a return, never past a lock it holds.
         ExpressionSyntax error = SyntaxFactory.ParseExpression(Names.DmaError + ".NoMemory");
-        if (EarlyExits.SkipsARelease(statement))
+        if (EarlyExits.Failure(model, statement, error, UsedElsewhere(diagnostic, statement)) is not StatementSyntax[] failure)
         {
             return null;
         }
 
-        StatementSyntax[]? unwind = EarlyExits.Unwind(model, statement, error);
-
-        StatementSyntax Check(ExpressionSyntax mapping) => FixDocument.Generated(SyntaxFactory.IfStatement(
-            Failed(mapping), unwind is not null ? SyntaxFactory.Block(unwind) : SyntaxFactory.Block(ErrorPath.For(model, statement, error))));
+        StatementSyntax Check(ExpressionSyntax mapping) => FixDocument.Generated(SyntaxFactory.IfStatement(Failed(mapping), SyntaxFactory.Block(failure)));
         if (Assignments.PathOnly(kept))
         {
             // Inserted after the statement, not by rewriting the block: Fix All merges the checks of one block's mappings.
@@ -74,6 +71,14 @@ public sealed class P2P0020MappingErrorNotCheckedCodeFix : P2PCodeFix
             store.WithLeadingTrivia(SyntaxFactory.ElasticMarker).WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation),
         });
     }
+
+    /// <summary>
+    /// Whether the use the diagnostic names is in another function than the mapping (kept in a request and unmapped by
+    /// the completion): that function goes on whatever this one does on failure.
+    /// </summary>
+    private static bool UsedElsewhere(Diagnostic diagnostic, SyntaxNode at) =>
+        diagnostic.AdditionalLocations.FirstOrDefault() is Location use
+        && (use.SourceTree != at.SyntaxTree || Scope.EnclosingFunction(at) is not SyntaxNode function || !function.Span.Contains(use.SourceSpan));
 
     /// <summary>The statement that keeps the mapping, and the name it is kept in.</summary>
     private static (StatementSyntax, ExpressionSyntax)? Kept(InvocationExpressionSyntax map) => map.Parent switch

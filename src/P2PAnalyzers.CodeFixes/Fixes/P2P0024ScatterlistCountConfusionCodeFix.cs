@@ -56,9 +56,25 @@ public sealed class P2P0024ScatterlistCountConfusionCodeFix : P2PCodeFix
             return null;
         }
 
-        SyntaxNode newRoot = root.ReplaceNode(bound, SyntaxFactory.IdentifierName(count.Name).WithTriviaFrom(bound));
+        // The entry count given may be one operand of the bound (for (i = start; i < n + start; i++)): only it changes.
+        // A body that reads the entry count too (sahara's last-link test, i == n + start - 1) would no longer agree with
+        // the bound: no fix.
+        ExpressionSyntax? given = model.GetOperation(map, cancellationToken) is IInvocationOperation mapCall
+            && SgEntryCounts.Nents(mapCall)?.Value.Syntax is ExpressionSyntax nents ? nents : null;
+        ExpressionSyntax replaced = bound is BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AddExpression } sum && given is not null
+            ? Same(sum.Left, given) ? sum.Left : Same(sum.Right, given) ? sum.Right : bound
+            : bound;
+        if (given is null || (bound.Parent?.Parent is ForStatementSyntax loop
+            && loop.Statement.DescendantNodes().OfType<ExpressionSyntax>().Any(e => Same(e, given))))
+        {
+            return null;
+        }
+
+        SyntaxNode newRoot = root.ReplaceNode(replaced, SyntaxFactory.IdentifierName(count.Name).WithTriviaFrom(replaced));
         return (newRoot, $"Loop over '{count.Name}', the DMA segment count Dma.MapSg returned");
     }
+
+    private static bool Same(ExpressionSyntax a, ExpressionSyntax b) => a.WithoutTrivia().IsEquivalentTo(b.WithoutTrivia(), topLevel: false);
 
     /// <summary>The local the map call's result initialises or is assigned to.</summary>
     private static ILocalSymbol? CountLocal(InvocationExpressionSyntax map, SemanticModel model, CancellationToken cancellationToken) => map.Parent switch

@@ -62,9 +62,15 @@ internal static class CachedBufferMapping
         string offset = toPhys.ArgumentList.Arguments.Count == 1 ? toPhys.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString() : "0";
         string size = offset == "0" ? $"{buffer.WithoutTrivia()}.Size" : $"{buffer.WithoutTrivia()}.Size - ({offset})";
         string map = $"{Names.Dma}.MapSingle({dev}, {buffer.WithoutTrivia()}, {offset}, {size}, global::P2PDma.Mapping.DmaDirection.Bidirectional)";
+        // The failure leaves through the function's unwinding label if it has one (rockchip_sfc_probe's err_dma, which
+        // frees the buffer), as the kernel's fix did.
+        if (EarlyExits.Failure(model, statement, SyntaxFactory.ParseExpression(Names.DmaError + ".NoMemory"), kept: true) is not StatementSyntax[] failure)
+        {
+            return null;
+        }
+
         StatementSyntax check = SyntaxFactory.IfStatement(
-            SyntaxFactory.ParseExpression($"{Names.Dma}.MappingError({dev}, {target.WithoutTrivia()})"),
-            SyntaxFactory.Block(ErrorPath.For(model, statement, SyntaxFactory.ParseExpression(Names.DmaError + ".NoMemory"))));
+            SyntaxFactory.ParseExpression($"{Names.Dma}.MappingError({dev}, {target.WithoutTrivia()})"), SyntaxFactory.Block(failure));
         StatementSyntax mapped = statement.ReplaceNode(fromRaw, FixDocument.Generated(SyntaxFactory.ParseExpression(map)).WithTriviaFrom(fromRaw));
         return root.ReplaceNode(statement, new[] { mapped, FixDocument.Generated(check).WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed) });
     }

@@ -13,6 +13,29 @@ namespace P2PAnalyzers.CodeFixes.Shared;
 internal static class EarlyExits
 {
     /// <summary>
+    /// The way out of the function after a failed mapping at <paramref name="at"/>, in the function's own terms: its
+    /// unwinding label (<see cref="Unwind"/>), else a return (<see cref="ErrorPath"/>); null where leaving cannot be
+    /// sound: past a lock it holds, or by a bare <c>return;</c> when the mapping is <paramref name="kept"/> for a later
+    /// unmap elsewhere (a void function cannot tell its caller, who goes on, and the completion unmaps what was never
+    /// mapped: isci's <c>sci_request_build_sgl</c>).
+    /// </summary>
+    public static StatementSyntax[]? Failure(SemanticModel model, StatementSyntax at, ExpressionSyntax error, bool kept)
+    {
+        if (SkipsARelease(at))
+        {
+            return null;
+        }
+
+        if (Unwind(model, at, error) is StatementSyntax[] unwind)
+        {
+            return unwind;
+        }
+
+        StatementSyntax[] leave = ErrorPath.Statements(model, at, error);
+        return kept && leave is [ReturnStatementSyntax { Expression: null }] ? null : leave;
+    }
+
+    /// <summary>
     /// True when leaving the function at <paramref name="at"/> would skip the release of a lock it took before
     /// (<c>spin_lock_irqsave</c> ... <c>spin_unlock_irqrestore</c> as explicit calls: 8139cp's <c>cp_start_xmit</c>).
     /// A <c>lock</c> statement releases on any exit and does not count.

@@ -31,7 +31,20 @@ internal static class ExporterUnmap
         string freeSgt = $"{Names.DmaBufMapping}.FreeSgt({attach}, {table}, {dir})";
         if (unmap.Body is BlockSyntax body && UnmapLoop(body, model, attach + ".Device", table, dir, cancellationToken) is StatementSyntax loop)
         {
-            return (loop, FixDocument.Statement(freeSgt + ";").WithTriviaFrom(loop), null);
+            // FreeSgt frees the table: what the body stores into it afterwards (the 2022 VFIO RFC restored orig_nents)
+            // goes with the loop; any other use of it after the loop declines.
+            var after = body.Statements.SkipWhile(st => st != loop).Skip(1).ToList();
+            var stores = after.Where(st => st is ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax owner } } }
+                && owner.Identifier.ValueText == table).ToList();
+            if (after.Except(stores).Any(st => st.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == table)))
+            {
+                return null;
+            }
+
+            StatementSyntax free = FixDocument.Statement(freeSgt + ";").WithTriviaFrom(loop);
+            return stores.Count == 0
+                ? (loop, free, null)
+                : (body, body.WithStatements(SyntaxFactory.List(body.Statements.Where(st => !stores.Contains(st)).Select(st => st == loop ? free : st))), null);
         }
 
         // Nothing was unmapped (nothing was mapped): the table PhysVecToSgt makes is freed there from now on.

@@ -23,6 +23,11 @@ public sealed class CachedBufferMappingFixTests
         Assert.Contains("// __get_free_pages(GFP_KERNEL | GFP_DMA32, get_order(max_iosize))", after[1]);
         Assert.Contains("goto errDma;", after[1]);
         Assert.DoesNotContain("VirtToPhys", after[1]);
+
+        // The failed mapping leaves through err_dma, which frees the buffer, as the kernel's fix did (ret = -ENOMEM;
+        // goto err_dma_map;), not past it.
+        string check = after[1].Substring(after[1].IndexOf("if (Dma.MappingError(sfc.Dev, sfc.DmaBuffer))", System.StringComparison.Ordinal));
+        Assert.Matches(@"^if \(Dma\.MappingError\(sfc\.Dev, sfc\.DmaBuffer\)\)\s*\{\s*ret = \(int\)DmaError\.NoMemory;\s*goto errDma;\s*\}", check);
     }
 
     [Fact]

@@ -463,4 +463,28 @@ public sealed class P2P0020CodeFixTests
             }
         }
         """);
+
+    // isci's sci_request_build_sgl: void, the mapping kept in the request and unmapped by the completion. A return
+    // cannot tell the caller, who starts the request; the completion would unmap an address never mapped.
+    [Fact]
+    public Task VoidFunctionKeepingTheMappingForTheCompletion_NoFix() => Verifier.NoCodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + """
+        sealed class Request
+        {
+            public PciDevice Dev = null!;
+            public KernelBuffer Buf = null!;
+            public uint Len;
+            public DmaAddr ZeroScatterDaddr;
+        }
+
+        static class Isci
+        {
+            public static void BuildSgl(Request rq)
+            {
+                DmaAddr dmaHandle = [|Dma.MapSingle(rq.Dev, rq.Buf, 0, rq.Len, DmaDirection.ToDevice)|];
+                rq.ZeroScatterDaddr = dmaHandle;
+            }
+
+            public static void Complete(Request rq) => Dma.UnmapSingle(rq.Dev, rq.ZeroScatterDaddr, rq.Len, DmaDirection.ToDevice);
+        }
+        """);
 }

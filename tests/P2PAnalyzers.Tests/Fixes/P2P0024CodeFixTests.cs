@@ -293,4 +293,75 @@ public sealed class P2P0024CodeFixTests
         using P2PDma.Pci;
 
         """;
+
+    // sahara's link loop from an offset: only the entry count in the bound becomes the count.
+    [Fact]
+    public Task LoopFromAnOffset_OnlyTheEntryCountInTheBoundChanges() => Verifier.CodeFix<P2P0024ScatterlistCountConfusionCodeFix>(LoopUsings + """
+        static class Links
+        {
+            static int Create(PciDevice dev, SgTable sglist, int n, int start, DmaAddr[] hw)
+            {
+                int ret = Dma.MapSg(dev, sglist, n, DmaDirection.ToDevice);
+                if (ret == 0)
+                {
+                    return -12;
+                }
+
+                Scatterlist? sg = sglist[0];
+                for (int i = start; i < [|n + start|]; i++)
+                {
+                    hw[i] = sg!.DmaAddress;
+                    sg = sg.Next();
+                }
+
+                return ret;
+            }
+        }
+        """, LoopUsings + """
+        static class Links
+        {
+            static int Create(PciDevice dev, SgTable sglist, int n, int start, DmaAddr[] hw)
+            {
+                int ret = Dma.MapSg(dev, sglist, n, DmaDirection.ToDevice);
+                if (ret == 0)
+                {
+                    return -12;
+                }
+
+                Scatterlist? sg = sglist[0];
+                for (int i = start; i < ret + start; i++)
+                {
+                    hw[i] = sg!.DmaAddress;
+                    sg = sg.Next();
+                }
+
+                return ret;
+            }
+        }
+        """);
+
+    // The body reads the entry count too (sahara's last-link test, i == n + start - 1): changing the bound alone would
+    // leave the chain unterminated.
+    [Fact]
+    public Task BodyReadsTheEntryCount_NoFix() => Verifier.NoCodeFix<P2P0024ScatterlistCountConfusionCodeFix>(LoopUsings + """
+        static class Links
+        {
+            static int Create(PciDevice dev, SgTable sglist, int n, DmaAddr[] hw, bool[] last)
+            {
+                int ret = Dma.MapSg(dev, sglist, n, DmaDirection.ToDevice);
+                if (ret == 0)
+                {
+                    return -12;
+                }
+
+                for (int i = 0; i < [|n|]; i++)
+                {
+                    hw[i] = sglist[i].DmaAddress;
+                    last[i] = i == n - 1;
+                }
+
+                return ret;
+            }
+        }
+        """);
 }

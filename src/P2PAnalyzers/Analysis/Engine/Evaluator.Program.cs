@@ -162,7 +162,7 @@ internal sealed partial class Evaluator
                 && SummaryNode.DelegateParameter(member, p.Ordinal) is SummaryNode node)
             {
                 summary.Contribute(node, args[p.Ordinal],
-                    new OriginStep(node, $"passed as '{p.Name}' through {member.ContainingType.Name}.{member.Name} in {summary.OwnerName}", argument.Syntax.GetLocation()));
+                    new OriginStep(node, $"passed as argument {p.Ordinal + 1} through {member.ContainingType.Name}.{member.Name} in {summary.OwnerName}", argument.Syntax.GetLocation()));
             }
         }
     }
