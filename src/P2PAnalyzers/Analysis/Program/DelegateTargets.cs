@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
@@ -16,19 +15,34 @@ namespace P2PAnalyzers.Analysis;
 /// (<see cref="SummaryNodeKind.DelegateParameter"/>). Lambdas, delegates passed as arguments and events are not followed.
 /// </summary>
 /// <remarks>
-/// Found through the syntax index (<see cref="TreeIndex"/>): only the bodies that name the method (or the member) are
-/// looked at, and only their stores whose value is a name (<c>ops.F = M</c>, <c>new Ops { F = M }</c>, a field's
-/// initializer) are bound.
+/// One index per compilation, made on first use: the compilation's delegate-typed fields and properties (from symbols,
+/// no binding), then their initializers and the stores into them in the bodies that name them (the syntax index), only
+/// those whose value is a name (<c>ops.F = M</c>, <c>new Ops { F = M }</c>) being bound. Asked for every parameter a
+/// summarised body reads, so a compilation without such members answers from an empty index.
 /// </remarks>
 internal static class DelegateTargets
 {
-    private sealed record Store(SyntaxTree Tree, SyntaxNode Node, string Member, string Method);
+    private sealed class Index
+    {
+        public Dictionary<ISymbol, List<ISymbol>> MembersByMethod { get; } = new(SymbolEqualityComparer.Default);
 
-    private static readonly ConditionalWeakTable<IMethodSymbol, ISymbol[]> Holding = new();
+        public Dictionary<ISymbol, List<IMethodSymbol>> MethodsByMember { get; } = new(SymbolEqualityComparer.Default);
+    }
+
+    private static readonly ConditionalWeakTable<Compilation, Index> PerCompilation = new();
 
     /// <summary>The delegate-typed fields and properties of the compilation that <paramref name="method"/> is stored into.</summary>
-    public static ISymbol[] MembersHolding(IMethodSymbol method, Compilation compilation) =>
-        Holding.GetValue(method.OriginalDefinition, m => Find(m, compilation));
+    public static IReadOnlyList<ISymbol> MembersHolding(IMethodSymbol method, Compilation compilation) =>
+        PerCompilation.GetValue(compilation, Build).MembersByMethod.TryGetValue(method.OriginalDefinition, out List<ISymbol>? members)
+            ? members
+            : (IReadOnlyList<ISymbol>)System.Array.Empty<ISymbol>();
+
+    /// <summary>The methods of the compilation stored into the delegate member whose declaration ID is <paramref name="memberId"/>.</summary>
+    public static IReadOnlyList<IMethodSymbol> MethodsStoredInto(string memberId, Compilation compilation) =>
+        DocumentationCommentId.GetFirstSymbolForDeclarationId(memberId, compilation) is ISymbol member
+        && PerCompilation.GetValue(compilation, Build).MethodsByMember.TryGetValue(member.OriginalDefinition, out List<IMethodSymbol>? methods)
+            ? methods
+            : (IReadOnlyList<IMethodSymbol>)System.Array.Empty<IMethodSymbol>();
 
     /// <summary>The delegate-typed field or property a call invokes, when it is one of the compilation's: <c>ops.F(..)</c>.</summary>
     public static ISymbol? CalledThrough(IInvocationOperation call, KnownSymbols k) =>
@@ -42,68 +56,106 @@ internal static class DelegateTargets
             ? member.OriginalDefinition
             : null;
 
-    /// <summary>The methods of the compilation stored into the delegate member whose declaration ID is <paramref name="memberId"/>.</summary>
-    public static IEnumerable<IMethodSymbol> MethodsStoredInto(string memberId, Compilation compilation)
+    private static Index Build(Compilation compilation)
     {
-        ISymbol? member = DocumentationCommentId.GetFirstSymbolForDeclarationId(memberId, compilation);
-        if (member is null)
+        var index = new Index();
+        var delegates = new List<ISymbol>();
+        Collect(compilation.Assembly.GlobalNamespace, delegates);
+        var names = new HashSet<string>(delegates.Select(d => d.Name), System.StringComparer.Ordinal);
+        var stores = new List<SyntaxNode>();
+        foreach (ISymbol member in delegates)
         {
-            return Enumerable.Empty<IMethodSymbol>();
+            // A member's own initializer does not name it: read from its declaration.
+            foreach (SyntaxReference reference in member.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax() is VariableDeclaratorSyntax { Initializer: EqualsValueClauseSyntax a } && NameOf(a.Value) is not null)
+                {
+                    stores.Add(a);
+                }
+                else if (reference.GetSyntax() is PropertyDeclarationSyntax { Initializer: EqualsValueClauseSyntax b } && NameOf(b.Value) is not null)
+                {
+                    stores.Add(b);
+                }
+            }
         }
 
-        // Its own initializer does not name it: read from its declaration.
-        IEnumerable<Store> initializers = member.DeclaringSyntaxReferences
-            .Select(r => r.GetSyntax() switch
+        // The stores into them, in file-path and source order, from the bodies that name them.
+        foreach (SyntaxTree tree in compilation.SyntaxTrees.OrderBy(t => t.FilePath, System.StringComparer.Ordinal))
+        {
+            TreeIndex trees = TreeIndex.Of(tree);
+            foreach (int body in new SortedSet<int>(names.SelectMany(n => trees.BodiesNaming(n))))
             {
-                VariableDeclaratorSyntax { Initializer: EqualsValueClauseSyntax init } => init,
-                PropertyDeclarationSyntax { Initializer: EqualsValueClauseSyntax init } => init,
-                _ => null,
-            })
-            .Where(init => init is not null && NameOf(init.Value) is not null)
-            .Select(init => new Store(init!.SyntaxTree, init, member.Name, NameOf(init.Value)!));
-        return Stores(member.Name, compilation, s => s.Member == member.Name).Concat(initializers)
-                .Select(s => Bound(s, compilation))
-                .Where(b => b.Method is not null && SymbolEqualityComparer.Default.Equals(b.Member, member.OriginalDefinition))
-                .Select(b => b.Method!)
-                .Distinct<IMethodSymbol>(SymbolEqualityComparer.Default)
-                .OrderBy(m => DocumentationCommentId.CreateDeclarationId(m), System.StringComparer.Ordinal);
+                stores.AddRange(trees.Bodies[body].DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>()
+                    .Where(a => a.IsKind(SyntaxKind.SimpleAssignmentExpression) && NameOf(a.Right) is not null && NameOf(a.Left) is string left && names.Contains(left)));
+            }
+        }
+
+        foreach (SyntaxNode store in stores)
+        {
+            if (Bound(store, compilation) is (ISymbol member, IMethodSymbol method))
+            {
+                Add(index.MembersByMethod, method, member);
+                Add(index.MethodsByMember, member, method);
+            }
+        }
+
+        // In declaration-ID order: what is read from them does not depend on the order of the files.
+        foreach (List<ISymbol> list in index.MembersByMethod.Values)
+        {
+            list.Sort((a, b) => string.CompareOrdinal(DocumentationCommentId.CreateDeclarationId(a), DocumentationCommentId.CreateDeclarationId(b)));
+        }
+
+        foreach (List<IMethodSymbol> list in index.MethodsByMember.Values)
+        {
+            list.Sort((a, b) => string.CompareOrdinal(DocumentationCommentId.CreateDeclarationId(a), DocumentationCommentId.CreateDeclarationId(b)));
+        }
+
+        return index;
     }
 
-    private static ISymbol[] Find(IMethodSymbol method, Compilation compilation) =>
-        // In declaration-ID order: the nodes read from these do not depend on the order of the files.
-        Stores(method.Name, compilation, s => s.Method == method.Name)
-            .Select(s => Bound(s, compilation))
-            .Where(b => b.Member is not null && SymbolEqualityComparer.Default.Equals(b.Method, method))
-            .Select(b => b.Member!)
-            .Distinct(SymbolEqualityComparer.Default)
-            .OrderBy(m => DocumentationCommentId.CreateDeclarationId(m), System.StringComparer.Ordinal)
-            .ToArray();
-
-    /// <summary>The stores of a name into a member in the bodies that mention <paramref name="name"/>.</summary>
-    private static IEnumerable<Store> Stores(string name, Compilation compilation, System.Func<Store, bool> keep)
+    private static void Add<T>(Dictionary<ISymbol, List<T>> map, ISymbol key, T value)
+        where T : ISymbol
     {
-        foreach (SyntaxTree tree in compilation.SyntaxTrees)
+        if (!map.TryGetValue(key, out List<T>? list))
         {
-            TreeIndex index = TreeIndex.Of(tree);
-            foreach (int b in index.BodiesNaming(name))
+            map[key] = list = new List<T>();
+        }
+
+        if (!list.Any(v => SymbolEqualityComparer.Default.Equals(v, value)))
+        {
+            list.Add(value);
+        }
+    }
+
+    /// <summary>The compilation's own fields and properties of a delegate type.</summary>
+    private static void Collect(INamespaceOrTypeSymbol container, List<ISymbol> found)
+    {
+        foreach (ISymbol member in container.GetMembers())
+        {
+            switch (member)
             {
-                foreach (Store store in Scan(tree, index.Bodies[b]).Where(keep))
-                {
-                    yield return store;
-                }
+                case INamespaceOrTypeSymbol nested when member.Locations.Any(l => l.IsInSource):
+                    Collect(nested, found);
+                    break;
+                case IFieldSymbol { Type.TypeKind: TypeKind.Delegate, IsImplicitlyDeclared: false } field:
+                    found.Add(field);
+                    break;
+                case IPropertySymbol { Type.TypeKind: TypeKind.Delegate } property:
+                    found.Add(property);
+                    break;
             }
         }
     }
 
-    /// <summary>The member a store writes and the method it stores as a method group; nulls for any other store.</summary>
-    private static (ISymbol? Member, IMethodSymbol? Method) Bound(Store store, Compilation compilation)
+    /// <summary>The member a store writes and the method it stores as a method group; null for any other store.</summary>
+    private static (ISymbol Member, IMethodSymbol Method)? Bound(SyntaxNode store, Compilation compilation)
     {
-        if (!compilation.ContainsSyntaxTree(store.Tree))
+        if (!compilation.ContainsSyntaxTree(store.SyntaxTree))
         {
-            return (null, null);
+            return null;
         }
 
-        (ISymbol? target, IOperation? value) = SemanticModels.Of(compilation, store.Tree).GetOperation(store.Node) switch
+        (ISymbol? target, IOperation? value) = SemanticModels.Of(compilation, store.SyntaxTree).GetOperation(store) switch
         {
             ISimpleAssignmentOperation { Target: IFieldReferenceOperation f } a => ((ISymbol?)f.Field, (IOperation?)a.Value),
             ISimpleAssignmentOperation { Target: IPropertyReferenceOperation p } a => (p.Property, a.Value),
@@ -118,26 +170,7 @@ internal static class DelegateTargets
 
         return target is not null && value is IDelegateCreationOperation { Target: IMethodReferenceOperation reference } && reference.Method.DeclaringSyntaxReferences.Length > 0
             ? (target.OriginalDefinition, reference.Method.OriginalDefinition)
-            : (null, null);
-    }
-
-    private static IEnumerable<Store> Scan(SyntaxTree tree, SyntaxNode body)
-    {
-        foreach (SyntaxNode node in body.DescendantNodesAndSelf())
-        {
-            switch (node)
-            {
-                case AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } a when NameOf(a.Right) is string method && NameOf(a.Left) is string member:
-                    yield return new Store(tree, a, member, method);
-                    break;
-                case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent.Parent: FieldDeclarationSyntax } d } init when NameOf(init.Value) is string method:
-                    yield return new Store(tree, init, d.Identifier.ValueText, method);
-                    break;
-                case EqualsValueClauseSyntax { Parent: PropertyDeclarationSyntax p } init when NameOf(init.Value) is string method:
-                    yield return new Store(tree, init, p.Identifier.ValueText, method);
-                    break;
-            }
-        }
+            : null;
     }
 
     /// <summary>The simple name an expression ends in (<c>M</c>, <c>X.M</c>, <c>new F(M)</c>); null for anything else.</summary>
