@@ -20,15 +20,17 @@ internal static class SgMapCalls
     /// <summary>One such call: where it is, the library method, and the member (if any) its nents argument reads.</summary>
     public readonly record struct MapCall(Location Location, string Method, ISymbol? Nents, string NentsText);
 
-    private static readonly ConditionalWeakTable<Compilation, Dictionary<ISymbol, List<MapCall>>> PerCompilation = new();
+    private static readonly ConditionalWeakTable<Compilation, System.Collections.Concurrent.ConcurrentDictionary<ISymbol, MapCall[]>> PerCompilation = new();
 
     private static readonly string[] Names = { "MapSg", "LegacyMapSg" };
 
-    /// <summary>The calls that map the table <paramref name="member"/> holds, in file and source order.</summary>
+    /// <summary>
+    /// The calls that map the table <paramref name="member"/> holds, in file and source order: only the bodies that name
+    /// both a map call and the member are bound (the editor asks this for the open document's loops).
+    /// </summary>
     public static IReadOnlyList<MapCall> Of(ISymbol member, KnownSymbols k) =>
-        PerCompilation.GetValue(k.Compilation, _ => Build(k)).TryGetValue(member.OriginalDefinition, out List<MapCall>? calls)
-            ? calls
-            : (IReadOnlyList<MapCall>)System.Array.Empty<MapCall>();
+        PerCompilation.GetValue(k.Compilation, _ => new System.Collections.Concurrent.ConcurrentDictionary<ISymbol, MapCall[]>(SymbolEqualityComparer.Default))
+            .GetOrAdd(member.OriginalDefinition, m => Find(m, k));
 
     /// <summary>The field or property an operation reads (the table of <c>task.Scatter</c>, the count of <c>dev.NbInSg</c>).</summary>
     public static ISymbol? MemberOf(IOperation? op) =>
@@ -39,13 +41,20 @@ internal static class SgMapCalls
             _ => null,
         };
 
-    private static Dictionary<ISymbol, List<MapCall>> Build(KnownSymbols k)
+    private static MapCall[] Find(ISymbol member, KnownSymbols k)
     {
-        var calls = new Dictionary<ISymbol, List<MapCall>>(SymbolEqualityComparer.Default);
+        var calls = new List<MapCall>();
         foreach (SyntaxTree tree in k.Compilation.SyntaxTrees.OrderBy(t => t.FilePath, System.StringComparer.Ordinal))
         {
             TreeIndex index = TreeIndex.Of(tree);
+            ImmutableArray<int> naming = index.BodiesNaming(member.Name);
+            if (naming.IsEmpty)
+            {
+                continue;
+            }
+
             var bodies = new SortedSet<int>(Names.SelectMany(n => index.BodiesNaming(n)));
+            bodies.IntersectWith(naming);
             SemanticModel? model = null;
             foreach (int body in bodies)
             {
@@ -54,19 +63,14 @@ internal static class SgMapCalls
                 {
                     model ??= SemanticModels.Of(k.Compilation, tree);
                     if (model.GetOperation(syntax) is IInvocationOperation call && SgEntryCounts.GivenTo(call, k) is (IArgumentOperation nents, IArgumentOperation table)
-                        && MemberOf(table.Value) is ISymbol member)
+                        && SymbolEqualityComparer.Default.Equals(MemberOf(table.Value), member))
                     {
-                        if (!calls.TryGetValue(member, out List<MapCall>? list))
-                        {
-                            calls[member] = list = new List<MapCall>();
-                        }
-
-                        list.Add(new MapCall(syntax.GetLocation(), call.TargetMethod.Name, MemberOf(nents.Value), SgSegmentReads.Text(nents.Value)));
+                        calls.Add(new MapCall(syntax.GetLocation(), call.TargetMethod.Name, MemberOf(nents.Value), SgSegmentReads.Text(nents.Value)));
                     }
                 }
             }
         }
 
-        return calls;
+        return calls.ToArray();
     }
 }

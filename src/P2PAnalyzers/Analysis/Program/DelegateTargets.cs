@@ -15,10 +15,11 @@ namespace P2PAnalyzers.Analysis;
 /// (<see cref="SummaryNodeKind.DelegateParameter"/>). Lambdas, delegates passed as arguments and events are not followed.
 /// </summary>
 /// <remarks>
-/// One index per compilation, made on first use: the compilation's delegate-typed fields and properties (from symbols,
-/// no binding), then their initializers and the stores into them in the bodies that name them (the syntax index), only
-/// those whose value is a name (<c>ops.F = M</c>, <c>new Ops { F = M }</c>) being bound. Asked for every parameter a
-/// summarised body reads, so a compilation without such members answers from an empty index.
+/// One index per compilation, made on first use: the fields and properties declared with a delegate type (<c>Func</c>,
+/// <c>Action</c> or a delegate the compilation declares; read from syntax and kept per tree), then their initializers
+/// and the stores into them in the bodies that name them (the syntax index), only those whose value is a name
+/// (<c>ops.F = M</c>, <c>new Ops { F = M }</c>) being bound. Asked for every parameter a summarised body reads, so a
+/// compilation without such members answers from an empty index.
 /// </remarks>
 internal static class DelegateTargets
 {
@@ -56,37 +57,41 @@ internal static class DelegateTargets
             ? member.OriginalDefinition
             : null;
 
+    /// <summary>What one tree declares, from syntax: its delegate types' names, and its fields and properties whose type
+    /// may be a delegate (a <c>Func</c>, an <c>Action</c>, or a name), with their initializers.</summary>
+    private sealed record Declared(string[] DelegateTypes, (string Member, string Type, EqualsValueClauseSyntax? Initializer)[] Members);
+
+    // Kept per tree: the editor's next compilation reuses the trees of unchanged files, and with them this.
+    private static readonly ConditionalWeakTable<SyntaxTree, Declared> PerTree = new();
+
     private static Index Build(Compilation compilation)
     {
         var index = new Index();
-        var delegates = new List<ISymbol>();
-        Collect(compilation.Assembly.GlobalNamespace, delegates);
-        var names = new HashSet<string>(delegates.Select(d => d.Name), System.StringComparer.Ordinal);
+        var trees = compilation.SyntaxTrees.OrderBy(t => t.FilePath, System.StringComparer.Ordinal).ToList();
+        var declared = trees.Select(t => PerTree.GetValue(t, Declare)).ToList();
+        var delegateTypes = new HashSet<string>(declared.SelectMany(d => d.DelegateTypes).Concat(new[] { "Func", "Action" }), System.StringComparer.Ordinal);
         var stores = new List<SyntaxNode>();
-        foreach (ISymbol member in delegates)
+        var names = new HashSet<string>(System.StringComparer.Ordinal);
+        foreach ((string member, string type, EqualsValueClauseSyntax? initializer) in declared.SelectMany(d => d.Members).Where(m => delegateTypes.Contains(m.Type)))
         {
-            // A member's own initializer does not name it: read from its declaration.
-            foreach (SyntaxReference reference in member.DeclaringSyntaxReferences)
+            names.Add(member);
+            if (initializer is not null && NameOf(initializer.Value) is not null)
             {
-                if (reference.GetSyntax() is VariableDeclaratorSyntax { Initializer: EqualsValueClauseSyntax a } && NameOf(a.Value) is not null)
-                {
-                    stores.Add(a);
-                }
-                else if (reference.GetSyntax() is PropertyDeclarationSyntax { Initializer: EqualsValueClauseSyntax b } && NameOf(b.Value) is not null)
-                {
-                    stores.Add(b);
-                }
+                stores.Add(initializer);
             }
         }
 
         // The stores into them, in file-path and source order, from the bodies that name them.
-        foreach (SyntaxTree tree in compilation.SyntaxTrees.OrderBy(t => t.FilePath, System.StringComparer.Ordinal))
+        if (names.Count > 0)
         {
-            TreeIndex trees = TreeIndex.Of(tree);
-            foreach (int body in new SortedSet<int>(names.SelectMany(n => trees.BodiesNaming(n))))
+            foreach (SyntaxTree tree in trees)
             {
-                stores.AddRange(trees.Bodies[body].DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>()
-                    .Where(a => a.IsKind(SyntaxKind.SimpleAssignmentExpression) && NameOf(a.Right) is not null && NameOf(a.Left) is string left && names.Contains(left)));
+                TreeIndex bodies = TreeIndex.Of(tree);
+                foreach (int body in new SortedSet<int>(names.SelectMany(n => bodies.BodiesNaming(n))))
+                {
+                    stores.AddRange(bodies.Bodies[body].DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>()
+                        .Where(a => a.IsKind(SyntaxKind.SimpleAssignmentExpression) && NameOf(a.Right) is not null && NameOf(a.Left) is string left && names.Contains(left)));
+                }
             }
         }
 
@@ -113,6 +118,39 @@ internal static class DelegateTargets
         return index;
     }
 
+    private static Declared Declare(SyntaxTree tree)
+    {
+        var delegates = new List<string>();
+        var members = new List<(string, string, EqualsValueClauseSyntax?)>();
+        foreach (SyntaxNode node in tree.GetRoot().DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
+        {
+            switch (node)
+            {
+                case DelegateDeclarationSyntax d:
+                    delegates.Add(d.Identifier.ValueText);
+                    break;
+                case FieldDeclarationSyntax { Declaration: { Type: TypeSyntax type } declaration } when TypeName(type) is string t:
+                    members.AddRange(declaration.Variables.Select(v => (v.Identifier.ValueText, t, v.Initializer)));
+                    break;
+                case PropertyDeclarationSyntax { Type: TypeSyntax type } p when TypeName(type) is string t:
+                    members.Add((p.Identifier.ValueText, t, p.Initializer));
+                    break;
+            }
+        }
+
+        return new Declared(delegates.ToArray(), members.ToArray());
+    }
+
+    /// <summary>The simple name of a declared type (<c>Func</c> of <c>Func&lt;..&gt;?</c>, <c>Ops.Handler</c>'s <c>Handler</c>).</summary>
+    private static string? TypeName(TypeSyntax type) => type switch
+    {
+        NullableTypeSyntax n => TypeName(n.ElementType),
+        QualifiedNameSyntax q => TypeName(q.Right),
+        AliasQualifiedNameSyntax a => TypeName(a.Name),
+        SimpleNameSyntax s => s.Identifier.ValueText,
+        _ => null,
+    };
+
     private static void Add<T>(Dictionary<ISymbol, List<T>> map, ISymbol key, T value)
         where T : ISymbol
     {
@@ -124,26 +162,6 @@ internal static class DelegateTargets
         if (!list.Any(v => SymbolEqualityComparer.Default.Equals(v, value)))
         {
             list.Add(value);
-        }
-    }
-
-    /// <summary>The compilation's own fields and properties of a delegate type.</summary>
-    private static void Collect(INamespaceOrTypeSymbol container, List<ISymbol> found)
-    {
-        foreach (ISymbol member in container.GetMembers())
-        {
-            switch (member)
-            {
-                case INamespaceOrTypeSymbol nested when member.Locations.Any(l => l.IsInSource):
-                    Collect(nested, found);
-                    break;
-                case IFieldSymbol { Type.TypeKind: TypeKind.Delegate, IsImplicitlyDeclared: false } field:
-                    found.Add(field);
-                    break;
-                case IPropertySymbol { Type.TypeKind: TypeKind.Delegate } property:
-                    found.Add(property);
-                    break;
-            }
         }
     }
 
