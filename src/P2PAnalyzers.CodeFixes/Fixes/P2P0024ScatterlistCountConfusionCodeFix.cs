@@ -122,7 +122,8 @@ public sealed class P2P0024ScatterlistCountConfusionCodeFix : P2PCodeFix
         }
 
         ExpressionSyntax? nents = SameFunction(given, unmap, mapModel, model, argument, cancellationToken)
-            ?? BesideTheTable(given, mapTable, unmapTable, model, argument.SpanStart, cancellationToken);
+            ?? BesideTheTable(given, mapTable, unmapTable, model, argument.SpanStart, cancellationToken)
+            ?? CountOfTheTable(given, mapTable, unmapTable, model, argument.SpanStart, cancellationToken);
         if (nents is null)
         {
             return null;
@@ -194,6 +195,30 @@ public sealed class P2P0024ScatterlistCountConfusionCodeFix : P2PCodeFix
         ExpressionSyntax candidate = SyntaxFactory.ParseExpression($"{receiver.WithoutTrivia()}.{count.Member.Name}");
         return model.GetSpeculativeSymbolInfo(position, candidate, SpeculativeBindingOption.BindAsExpression).Symbol is ISymbol bound
             && SymbolEqualityComparer.Default.Equals(bound, count.Member)
+            ? candidate
+            : null;
+    }
+
+    /// <summary>
+    /// <c>C(T)</c> given, where <c>C</c> is a static method of the compilation that only reads its table's entry count
+    /// (<c>=&gt; sg.Count</c> or <c>OrigNents</c>: the kernel's <c>sg_nents()</c>), and <c>T</c> the table mapped: the
+    /// same call on the table the unmap is given (rockchip's "Fix dma_unmap_sg() nents value": <c>sg_nents(areq-&gt;src)</c>).
+    /// </summary>
+    private static ExpressionSyntax? CountOfTheTable(IOperation given, IOperation mapTable, IOperation unmapTable, SemanticModel model, int position, CancellationToken cancellationToken)
+    {
+        if (Unwrap(given) is not IInvocationOperation { TargetMethod: { IsStatic: true, Parameters.Length: 1 } counter, Arguments: [IArgumentOperation only] }
+            || !Same(Unwrap(only.Value)!, Unwrap(mapTable)!)
+            || counter.DeclaringSyntaxReferences is not [SyntaxReference reference]
+            || reference.GetSyntax(cancellationToken) is not MethodDeclarationSyntax { ExpressionBody.Expression: MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax read, Name.Identifier.ValueText: "Count" or "OrigNents" } }
+            || read.Identifier.ValueText != counter.Parameters[0].Name
+            || unmapTable.Syntax is not ExpressionSyntax table || !Assignments.PathOnly(table))
+        {
+            return null;
+        }
+
+        ExpressionSyntax candidate = SyntaxFactory.ParseExpression($"{counter.Name}({table.WithoutTrivia()})");
+        return model.GetSpeculativeSymbolInfo(position, candidate, SpeculativeBindingOption.BindAsExpression).Symbol is IMethodSymbol bound
+            && SymbolEqualityComparer.Default.Equals(bound.OriginalDefinition, counter.OriginalDefinition)
             ? candidate
             : null;
     }

@@ -364,4 +364,47 @@ public sealed class P2P0024CodeFixTests
             }
         }
         """);
+
+    // rockchip crypto before "Fix dma_unmap_sg() nents value" (2025): rk_hash_prepare maps with sg_nents(areq->src) and
+    // keeps the count in rctx->nrsg; rk_hash_unprepare unmapped with it. The fix passes sg_nents(areq->src), as the
+    // kernel's did.
+    private const string RkHash = """
+        sealed class AhashRequest
+        {
+            public SgTable Src = null!;
+            public RkAhashRctx Ctx = new();
+        }
+
+        sealed class RkAhashRctx
+        {
+            public int Nrsg;
+        }
+
+        static class RkCryptoAhash
+        {
+            // sg_nents
+            static int SgNents(SgTable sg) => sg.Count;
+
+            static int RkHashPrepare(PciDevice dev, AhashRequest areq)
+            {
+                int ret = Dma.MapSg(dev, areq.Src, SgNents(areq.Src), DmaDirection.ToDevice);
+                if (ret <= 0)
+                {
+                    return -22;
+                }
+
+                areq.Ctx.Nrsg = ret;
+                return 0;
+            }
+
+            static void RkHashUnprepare(PciDevice dev, AhashRequest areq)
+            {
+                Dma.UnmapSg(dev, areq.Src, NENTS, DmaDirection.ToDevice);
+            }
+        }
+        """;
+
+    [Fact]
+    public Task RkHashUnprepare_PassesSgNentsOfTheTable() => Verifier.CodeFix<P2P0024ScatterlistCountConfusionCodeFix>(
+        Usings + RkHash.Replace("NENTS", "[|areq.Ctx.Nrsg|]"), Usings + RkHash.Replace("NENTS", "SgNents(areq.Src)"));
 }
