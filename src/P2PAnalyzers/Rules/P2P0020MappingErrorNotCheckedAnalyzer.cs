@@ -89,7 +89,7 @@ public sealed class P2P0020MappingErrorNotCheckedAnalyzer : FlowRuleAnalyzer
     {
         foreach (ISimpleAssignmentOperation store in root.DescendantsAndSelf().OfType<ISimpleAssignmentOperation>())
         {
-            if (SgMapCalls.MemberOf(store.Target) is ISymbol member && symbols.IsSource(member)
+            if (AddressKey.MemberOf(store.Target) is ISymbol member && symbols.IsSource(member)
                 && flow.ValueOf(store.Value.Syntax).Facts.Any(f => f.Kind == FactKind.Dma && f.Origin.Steps.IsEmpty && f.Origin.Source.Equals(made))
                 && MemberMappingUses.Of(member, symbols) is MemberMappingUses.Use use)
             {

@@ -41,7 +41,7 @@ public sealed class P2P0024ScatterlistCountConfusionAnalyzer : FlowRuleAnalyzer
     // A loop over a table a member holds, which another method maps with a count, is judged without a fact here.
     private protected override bool JudgedWithoutFacts(IOperation candidate, KnownSymbols symbols) =>
         candidate is ILoopOperation loop && SgSegmentReads.Of(loop, symbols) is SgSegmentReads.Iteration iteration
-        && SgMapCalls.MemberOf(iteration.TableOp) is ISymbol member && SgMapCalls.Of(member, symbols).Count > 0;
+        && AddressKey.MemberOf(iteration.TableOp) is ISymbol member && SgMapCalls.Of(member, symbols).Count > 0;
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
@@ -91,9 +91,9 @@ public sealed class P2P0024ScatterlistCountConfusionAnalyzer : FlowRuleAnalyzer
             .LastOrDefault();
 
         // The map call of this body, else those of the compilation that map the table the same member holds.
-        ISymbol? tableMember = SgMapCalls.MemberOf(iteration.TableOp);
+        ISymbol? tableMember = AddressKey.MemberOf(iteration.TableOp);
         var maps = local is not null && SgEntryCounts.GivenTo(local, symbols) is (IArgumentOperation localNents, _)
-            ? new[] { new SgMapCalls.MapCall(local.Syntax.GetLocation(), local.TargetMethod.Name, SgMapCalls.MemberOf(localNents.Value), SgSegmentReads.Text(localNents.Value)) }
+            ? new[] { new SgMapCalls.MapCall(local.Syntax.GetLocation(), local.TargetMethod.Name, AddressKey.MemberOf(localNents.Value), SgSegmentReads.Text(localNents.Value)) }
             : tableMember is not null ? SgMapCalls.Of(tableMember, symbols).ToArray() : Array.Empty<SgMapCalls.MapCall>();
         if (maps.Length == 0)
         {
@@ -107,7 +107,7 @@ public sealed class P2P0024ScatterlistCountConfusionAnalyzer : FlowRuleAnalyzer
             // for (j = i; j < n + i; j++) runs n times.
             IOperation bound = Counted(written, iteration.Start);
             string b = SgSegmentReads.Text(bound);
-            ISymbol? boundMember = SgMapCalls.MemberOf(bound);
+            ISymbol? boundMember = AddressKey.MemberOf(bound);
             bool entries = b == iteration.Table + ".Count" || b == iteration.Table + ".OrigNents";
             SgMapCalls.MapCall? given = maps.Cast<SgMapCalls.MapCall?>().FirstOrDefault(m =>
                 entries || (local is not null ? b == m!.Value.NentsText : boundMember is not null && SymbolEqualityComparer.Default.Equals(boundMember, m!.Value.Nents)));

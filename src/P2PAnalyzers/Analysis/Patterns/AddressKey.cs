@@ -137,4 +137,16 @@ internal sealed class AddressKey
 
         return value;
     }
+
+    /// <summary>
+    /// The field or property (its original definition) an operation reads or writes, past conversions: the member a
+    /// flag, a table or a count is kept in, whatever object holds it; null for anything else (an indexer, a local).
+    /// </summary>
+    public static ISymbol? MemberOf(IOperation? op) =>
+        op is null ? null : Value(op) switch
+        {
+            IFieldReferenceOperation f => f.Field.OriginalDefinition,
+            IPropertyReferenceOperation { Arguments.IsEmpty: true } p => p.Property.OriginalDefinition,
+            _ => null,
+        };
 }

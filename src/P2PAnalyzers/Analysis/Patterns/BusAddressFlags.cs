@@ -130,33 +130,17 @@ internal static class BusAddressFlags
     {
         switch (model.GetOperation(assignment))
         {
-            case ISimpleAssignmentOperation { Value.ConstantValue: { HasValue: true, Value: true } } store when Member(store.Target) is ISymbol member:
+            case ISimpleAssignmentOperation { Value.ConstantValue: { HasValue: true, Value: true } } store when AddressKey.MemberOf(store.Target) is ISymbol member:
                 flags.Add(new BusAddressFlag(member, null));
                 break;
-            case ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Or } orStore when Member(orStore.Target) is ISymbol member && Bit(orStore.Value) is long bit:
+            case ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Or } orStore when AddressKey.MemberOf(orStore.Target) is ISymbol member && Bit(orStore.Value) is long bit:
                 flags.Add(new BusAddressFlag(member, bit));
                 break;
             case ISimpleAssignmentOperation { Value: IBinaryOperation { OperatorKind: BinaryOperatorKind.Or } value } store
-                when Member(store.Target) is ISymbol member && (Bit(value.RightOperand) ?? Bit(value.LeftOperand)) is long bit:
+                when AddressKey.MemberOf(store.Target) is ISymbol member && (Bit(value.RightOperand) ?? Bit(value.LeftOperand)) is long bit:
                 flags.Add(new BusAddressFlag(member, bit));
                 break;
         }
-    }
-
-    /// <summary>The field or property a flag is kept in (in whatever object: the flag stands for its kind of object).</summary>
-    public static ISymbol? Member(IOperation? op)
-    {
-        while (op is IConversionOperation c)
-        {
-            op = c.Operand;
-        }
-
-        return op switch
-        {
-            IFieldReferenceOperation f => f.Field.OriginalDefinition,
-            IPropertyReferenceOperation { Arguments.IsEmpty: true } p => p.Property.OriginalDefinition,
-            _ => null,
-        };
     }
 
     /// <summary>The value of a constant single bit (an enum member or an integer).</summary>

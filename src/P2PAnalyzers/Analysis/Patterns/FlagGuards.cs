@@ -150,7 +150,7 @@ internal static class FlagGuards
                 when (BusAddressFlags.IsBusAddrConstant(compare.RightOperand, symbols) && IsMapType(compare.LeftOperand.Type, symbols))
                     || (BusAddressFlags.IsBusAddrConstant(compare.LeftOperand, symbols) && IsMapType(compare.RightOperand.Type, symbols)):
                 return compare.OperatorKind == BinaryOperatorKind.Equals;
-            case IFieldReferenceOperation or IPropertyReferenceOperation when BusAddressFlags.Member(test) is ISymbol member && flags.Contains(new BusAddressFlag(member, null)):
+            case IFieldReferenceOperation or IPropertyReferenceOperation when AddressKey.MemberOf(test) is ISymbol member && flags.Contains(new BusAddressFlag(member, null)):
                 return true;
 
             // (flags & BIT) != 0, (flags & BIT) == 0
@@ -161,7 +161,7 @@ internal static class FlagGuards
 
             // flags.HasFlag(BIT)
             case IInvocationOperation { TargetMethod.Name: "HasFlag", Instance: IOperation instance } hasFlag when hasFlag.Arguments.Length == 1
-                && BusAddressFlags.Member(instance) is ISymbol member && BusAddressFlags.Bit(hasFlag.Arguments[0].Value) is long bit
+                && AddressKey.MemberOf(instance) is ISymbol member && BusAddressFlags.Bit(hasFlag.Arguments[0].Value) is long bit
                 && flags.Contains(new BusAddressFlag(member, bit)):
                 return true;
             default:
@@ -177,8 +177,8 @@ internal static class FlagGuards
         }
 
         return op is IBinaryOperation { OperatorKind: BinaryOperatorKind.And } and
-            && ((BusAddressFlags.Member(and.LeftOperand) is ISymbol m1 && BusAddressFlags.Bit(and.RightOperand) is long b1 && flags.Contains(new BusAddressFlag(m1, b1)))
-                || (BusAddressFlags.Member(and.RightOperand) is ISymbol m2 && BusAddressFlags.Bit(and.LeftOperand) is long b2 && flags.Contains(new BusAddressFlag(m2, b2))));
+            && ((AddressKey.MemberOf(and.LeftOperand) is ISymbol m1 && BusAddressFlags.Bit(and.RightOperand) is long b1 && flags.Contains(new BusAddressFlag(m1, b1)))
+                || (AddressKey.MemberOf(and.RightOperand) is ISymbol m2 && BusAddressFlags.Bit(and.LeftOperand) is long b2 && flags.Contains(new BusAddressFlag(m2, b2))));
     }
 
     private static bool IsMapType(ITypeSymbol? type, KnownSymbols symbols) => SymbolEqualityComparer.Default.Equals(type, symbols.P2PMapType);

@@ -69,7 +69,7 @@ internal static class MemberMappingUses
 
                     if ((FactProducers.IsSingleUnmap(role) || role == Role.SyncSingle) && first is null
                         && call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 1) is IArgumentOperation address
-                        && SgMapCalls.MemberOf(address.Value) is ISymbol read && SymbolEqualityComparer.Default.Equals(read, member))
+                        && AddressKey.MemberOf(address.Value) is ISymbol read && SymbolEqualityComparer.Default.Equals(read, member))
                     {
                         string where = model.GetEnclosingSymbol(syntax.SpanStart) is ISymbol owner ? $" in {owner.ContainingType?.Name}.{owner.Name}" : string.Empty;
                         first = new Use(address.Syntax.GetLocation(), $"Dma.{call.TargetMethod.Name}{where}" + (FactProducers.IsSingleUnmap(role) ? ", which frees it" : string.Empty));

@@ -32,15 +32,6 @@ internal static class SgMapCalls
         PerCompilation.GetValue(k.Compilation, _ => new System.Collections.Concurrent.ConcurrentDictionary<ISymbol, MapCall[]>(SymbolEqualityComparer.Default))
             .GetOrAdd(member.OriginalDefinition, m => Find(m, k));
 
-    /// <summary>The field or property an operation reads (the table of <c>task.Scatter</c>, the count of <c>dev.NbInSg</c>).</summary>
-    public static ISymbol? MemberOf(IOperation? op) =>
-        SgSegmentReads.Stripped(op) switch
-        {
-            IFieldReferenceOperation f => f.Field.OriginalDefinition,
-            IPropertyReferenceOperation { Arguments.IsEmpty: true } p => p.Property.OriginalDefinition,
-            _ => null,
-        };
-
     private static MapCall[] Find(ISymbol member, KnownSymbols k)
     {
         var calls = new List<MapCall>();
@@ -63,9 +54,9 @@ internal static class SgMapCalls
                 {
                     model ??= SemanticModels.Of(k.Compilation, tree);
                     if (model.GetOperation(syntax) is IInvocationOperation call && SgEntryCounts.GivenTo(call, k) is (IArgumentOperation nents, IArgumentOperation table)
-                        && SymbolEqualityComparer.Default.Equals(MemberOf(table.Value), member))
+                        && SymbolEqualityComparer.Default.Equals(AddressKey.MemberOf(table.Value), member))
                     {
-                        calls.Add(new MapCall(syntax.GetLocation(), call.TargetMethod.Name, MemberOf(nents.Value), SgSegmentReads.Text(nents.Value)));
+                        calls.Add(new MapCall(syntax.GetLocation(), call.TargetMethod.Name, AddressKey.MemberOf(nents.Value), SgSegmentReads.Text(nents.Value)));
                     }
                 }
             }

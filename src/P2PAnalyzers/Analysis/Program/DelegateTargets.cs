@@ -47,14 +47,8 @@ internal static class DelegateTargets
 
     /// <summary>The delegate-typed field or property a call invokes, when it is one of the compilation's: <c>ops.F(..)</c>.</summary>
     public static ISymbol? CalledThrough(IInvocationOperation call, KnownSymbols k) =>
-        call.TargetMethod.MethodKind == MethodKind.DelegateInvoke
-        && call.Instance switch
-        {
-            IFieldReferenceOperation f => (ISymbol)f.Field,
-            IPropertyReferenceOperation { Arguments.IsEmpty: true } p => p.Property,
-            _ => null,
-        } is ISymbol member && k.IsSource(member)
-            ? member.OriginalDefinition
+        call.TargetMethod.MethodKind == MethodKind.DelegateInvoke && AddressKey.MemberOf(call.Instance) is ISymbol member && k.IsSource(member)
+            ? member
             : null;
 
     /// <summary>What one tree declares, from syntax: its delegate types' names, and its fields and properties whose type
