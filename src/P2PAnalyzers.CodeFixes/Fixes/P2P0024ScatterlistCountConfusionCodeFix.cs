@@ -29,64 +29,11 @@ public sealed class P2P0024ScatterlistCountConfusionCodeFix : P2PCodeFix
 
     private protected override (SyntaxNode Root, string Title)? RewriteTitled(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
         diagnostic.AdditionalLocations.FirstOrDefault() is not Location at || at.SourceTree?.FilePath != model.SyntaxTree.FilePath ? null
-        : IsLoop(diagnostic) ? LoopBound(root, model, diagnostic, cancellationToken)
+        : IsLoop(diagnostic) ? SgLoopBound.Rewrite(root, model, diagnostic, cancellationToken)
         : Fix(root, model, diagnostic, model, cancellationToken);
 
     private static bool IsLoop(Diagnostic diagnostic) =>
         diagnostic.Properties.TryGetValue(PropertyNames.Kind, out string? kind) && kind == P2PAnalyzers.Rules.P2P0024ScatterlistCountConfusionAnalyzer.LoopKind;
-
-    /// <summary>
-    /// A <c>for</c> bounded by the nents given: bounded by the count instead, when the map call's result is kept in a local
-    /// (<c>int count = Dma.MapSg(..)</c>) that nothing else assigns and that means the same at the loop. A foreach over
-    /// the table has no bound to change: no fix.
-    /// </summary>
-    private static (SyntaxNode Root, string Title)? LoopBound(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
-    {
-        // (A map call in another method, found through the member that holds the table, has no count local here.)
-        if (diagnostic.AdditionalLocations[0].SourceTree != diagnostic.Location.SourceTree
-            || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax bound
-            || bound.Parent is not BinaryExpressionSyntax { Parent: ForStatementSyntax }
-            || root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax map
-            || CountLocal(map, model, cancellationToken) is not ILocalSymbol count
-            || Scope.EnclosingFunction(map) is not SyntaxNode function || Scope.EnclosingFunction(bound) != function
-            || Assignments.WrittenIn(function, count, model, cancellationToken) && !OnlyByTheMap(function, count, map, model, cancellationToken)
-            || !SymbolEqualityComparer.Default.Equals(
-                model.GetSpeculativeSymbolInfo(bound.SpanStart, SyntaxFactory.IdentifierName(count.Name), SpeculativeBindingOption.BindAsExpression).Symbol, count))
-        {
-            return null;
-        }
-
-        // The entry count given may be one operand of the bound (for (i = start; i < n + start; i++)): only it changes.
-        // A body that reads the entry count too (sahara's last-link test, i == n + start - 1) would no longer agree with
-        // the bound: no fix.
-        ExpressionSyntax? given = model.GetOperation(map, cancellationToken) is IInvocationOperation mapCall
-            && SgEntryCounts.Nents(mapCall)?.Value.Syntax is ExpressionSyntax nents ? nents : null;
-        ExpressionSyntax replaced = bound is BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AddExpression } sum && given is not null
-            ? Same(sum.Left, given) ? sum.Left : Same(sum.Right, given) ? sum.Right : bound
-            : bound;
-        if (given is null || (bound.Parent?.Parent is ForStatementSyntax loop
-            && loop.Statement.DescendantNodes().OfType<ExpressionSyntax>().Any(e => Same(e, given))))
-        {
-            return null;
-        }
-
-        SyntaxNode newRoot = root.ReplaceNode(replaced, SyntaxFactory.IdentifierName(count.Name).WithTriviaFrom(replaced));
-        return (newRoot, $"Loop over '{count.Name}', the DMA segment count Dma.MapSg returned");
-    }
-
-    private static bool Same(ExpressionSyntax a, ExpressionSyntax b) => a.WithoutTrivia().IsEquivalentTo(b.WithoutTrivia(), topLevel: false);
-
-    /// <summary>The local the map call's result initialises or is assigned to.</summary>
-    private static ILocalSymbol? CountLocal(InvocationExpressionSyntax map, SemanticModel model, CancellationToken cancellationToken) => map.Parent switch
-    {
-        EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator } => model.GetDeclaredSymbol(declarator, cancellationToken) as ILocalSymbol,
-        AssignmentExpressionSyntax { Left: IdentifierNameSyntax name } assignment when assignment.Right == map => model.GetSymbolInfo(name, cancellationToken).Symbol as ILocalSymbol,
-        _ => null,
-    };
-
-    // The one store into the count is the map call's own (`count = Dma.MapSg(..)`).
-    private static bool OnlyByTheMap(SyntaxNode function, ILocalSymbol count, InvocationExpressionSyntax map, SemanticModel model, CancellationToken cancellationToken) =>
-        function.DescendantNodes().Where(n => Assignments.Writes(n, count, model, cancellationToken)).All(n => n.Span.Contains(map.Span) || n == map.Parent);
 
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
         RewriteTitled(root, model, diagnostic, cancellationToken)?.Root;

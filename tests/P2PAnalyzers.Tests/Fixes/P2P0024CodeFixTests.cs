@@ -340,10 +340,10 @@ public sealed class P2P0024CodeFixTests
         }
         """);
 
-    // The body reads the entry count too (sahara's last-link test, i == n + start - 1): changing the bound alone would
-    // leave the chain unterminated.
+    // The body tests for the last link with the entry count (sahara's i == n - 1): the test follows the bound, or the
+    // chain would end past the mapped segments.
     [Fact]
-    public Task BodyReadsTheEntryCount_NoFix() => Verifier.NoCodeFix<P2P0024ScatterlistCountConfusionCodeFix>(LoopUsings + """
+    public Task BodyTestsForTheLastSegment_TheTestFollowsTheBound() => Verifier.CodeFix<P2P0024ScatterlistCountConfusionCodeFix>(LoopUsings + """
         static class Links
         {
             static int Create(PciDevice dev, SgTable sglist, int n, DmaAddr[] hw, bool[] last)
@@ -361,6 +361,156 @@ public sealed class P2P0024CodeFixTests
                 }
 
                 return ret;
+            }
+        }
+        """, LoopUsings + """
+        static class Links
+        {
+            static int Create(PciDevice dev, SgTable sglist, int n, DmaAddr[] hw, bool[] last)
+            {
+                int ret = Dma.MapSg(dev, sglist, n, DmaDirection.ToDevice);
+                if (ret == 0)
+                {
+                    return -12;
+                }
+
+                for (int i = 0; i < ret; i++)
+                {
+                    hw[i] = sglist[i].DmaAddress;
+                    last[i] = i == ret - 1;
+                }
+
+                return ret;
+            }
+        }
+        """);
+
+    // Any other read of the entry count in the body (a length shared out over the entries) mixes the two counts: no fix.
+    [Fact]
+    public Task BodyReadsTheEntryCountOtherwise_NoFix() => Verifier.NoCodeFix<P2P0024ScatterlistCountConfusionCodeFix>(LoopUsings + """
+        static class Links
+        {
+            static int Create(PciDevice dev, SgTable sglist, int n, DmaAddr[] hw, uint[] len, uint total)
+            {
+                int ret = Dma.MapSg(dev, sglist, n, DmaDirection.ToDevice);
+                if (ret == 0)
+                {
+                    return -12;
+                }
+
+                for (int i = 0; i < [|n|]; i++)
+                {
+                    hw[i] = sglist[i].DmaAddress;
+                    len[i] = total / (uint)n;
+                }
+
+                return ret;
+            }
+        }
+        """);
+
+    // sahara_hw_descriptor_create keeps both lists' counts in ret, one after the other, then links in_sg for nb_in_sg
+    // entries with a last-link test: the first count is kept in a local of its own, and the loop and its test use it.
+    [Fact]
+    public Task CountOverwrittenByTheNextMap_KeptInItsOwnLocal() => Verifier.CodeFix<P2P0024ScatterlistCountConfusionCodeFix>(LoopUsings + """
+        sealed class SaharaDev
+        {
+            public PciDevice Device = null!;
+            public SgTable InSg = null!, OutSg = null!;
+            public int NbInSg, NbOutSg;
+            public uint[] Link = new uint[32];
+            public uint[] Next = new uint[32];
+        }
+
+        static class Sahara
+        {
+            static int HwDescriptorCreate(SaharaDev dev)
+            {
+                int ret;
+                int i;
+                Scatterlist? sg;
+
+                ret = Dma.MapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                if (ret == 0)
+                {
+                    return -22;
+                }
+
+                ret = Dma.MapSg(dev.Device, dev.OutSg, dev.NbOutSg, DmaDirection.FromDevice);
+                if (ret == 0)
+                {
+                    Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                    return -22;
+                }
+
+                // Create input links
+                sg = dev.InSg[0];
+                for (i = 0; i < [|dev.NbInSg|]; i++)
+                {
+                    dev.Link[i] = (uint)sg!.DmaAddress.Raw;
+                    if (i == (dev.NbInSg - 1))
+                    {
+                        dev.Next[i] = 0;
+                    }
+                    else
+                    {
+                        dev.Next[i] = (uint)(i + 1);
+                        sg = sg.Next();
+                    }
+                }
+
+                return 0;
+            }
+        }
+        """, LoopUsings + """
+        sealed class SaharaDev
+        {
+            public PciDevice Device = null!;
+            public SgTable InSg = null!, OutSg = null!;
+            public int NbInSg, NbOutSg;
+            public uint[] Link = new uint[32];
+            public uint[] Next = new uint[32];
+        }
+
+        static class Sahara
+        {
+            static int HwDescriptorCreate(SaharaDev dev)
+            {
+                int ret;
+                int i;
+                Scatterlist? sg;
+
+                ret = Dma.MapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                int inSgCount = ret;
+                if (ret == 0)
+                {
+                    return -22;
+                }
+
+                ret = Dma.MapSg(dev.Device, dev.OutSg, dev.NbOutSg, DmaDirection.FromDevice);
+                if (ret == 0)
+                {
+                    Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                    return -22;
+                }
+
+                // Create input links
+                sg = dev.InSg[0];
+                for (i = 0; i < inSgCount; i++)
+                {
+                    dev.Link[i] = (uint)sg!.DmaAddress.Raw;
+                    if (i == (inSgCount - 1))
+                    {
+                        dev.Next[i] = 0;
+                    }
+                    else
+                    {
+                        dev.Next[i] = (uint)(i + 1);
+                        sg = sg.Next();
+                    }
+                }
+
+                return 0;
             }
         }
         """);
