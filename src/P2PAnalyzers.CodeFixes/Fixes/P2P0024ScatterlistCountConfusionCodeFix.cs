@@ -29,7 +29,7 @@ public sealed class P2P0024ScatterlistCountConfusionCodeFix : P2PCodeFix
 
     private protected override (SyntaxNode Root, string Title)? RewriteTitled(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
         diagnostic.AdditionalLocations.FirstOrDefault() is not Location at || at.SourceTree?.FilePath != model.SyntaxTree.FilePath ? null
-        : IsLoop(diagnostic) ? SgLoopBound.Rewrite(root, model, diagnostic, cancellationToken)
+        : IsLoop(diagnostic) ? SgLoopBound.Rewrite(root, model, diagnostic, cancellationToken) ?? SgWalkBound.Rewrite(root, model, diagnostic, cancellationToken)
         : Fix(root, model, diagnostic, model, cancellationToken);
 
     private static bool IsLoop(Diagnostic diagnostic) =>

@@ -515,6 +515,140 @@ public sealed class P2P0024CodeFixTests
         }
         """);
 
+    // rockchip crypto's rk_hash_run walks areq->src with sg_next until the end of the list, though rk_hash_prepare kept the
+    // DMA segment count dma_map_sg returned in rctx->nrsg: the walk stops at that count (for_each_sg over it).
+    [Fact]
+    public Task CursorWalkOfATableMappedElsewhere_StopsAtTheCountKeptBesideIt() => Verifier.CodeFix<P2P0024ScatterlistCountConfusionCodeFix>(LoopUsings + WalkTypes + """
+        static class RkHash
+        {
+            // rk_hash_prepare
+            static int Prepare(AhashRequest areq)
+            {
+                RkAhashRctx rctx = areq.Rctx;
+                int ret;
+
+                ret = Dma.MapSg(rctx.Dev, areq.Src, areq.Src.Count, DmaDirection.ToDevice);
+                if (ret <= 0)
+                {
+                    return -22;
+                }
+
+                rctx.Nrsg = ret;
+                return 0;
+            }
+
+            // rk_hash_run
+            static int Run(AhashRequest areq, uint[] hrdma)
+            {
+                Scatterlist? sg = areq.Src[0];
+                int err = Prepare(areq);
+                if (err != 0)
+                {
+                    return err;
+                }
+
+                int n = 0;
+                while ([|sg != null|])
+                {
+                    // CRYPTO_WRITE(dev, RK_CRYPTO_HRDMAS, sg_dma_address(sg))
+                    hrdma[n++] = (uint)sg.DmaAddress.Raw;
+                    sg = sg.Next();
+                }
+
+                return 0;
+            }
+        }
+        """, LoopUsings + WalkTypes + """
+        static class RkHash
+        {
+            // rk_hash_prepare
+            static int Prepare(AhashRequest areq)
+            {
+                RkAhashRctx rctx = areq.Rctx;
+                int ret;
+
+                ret = Dma.MapSg(rctx.Dev, areq.Src, areq.Src.Count, DmaDirection.ToDevice);
+                if (ret <= 0)
+                {
+                    return -22;
+                }
+
+                rctx.Nrsg = ret;
+                return 0;
+            }
+
+            // rk_hash_run
+            static int Run(AhashRequest areq, uint[] hrdma)
+            {
+                Scatterlist? sg = areq.Src[0];
+                int err = Prepare(areq);
+                if (err != 0)
+                {
+                    return err;
+                }
+
+                int n = 0;
+                for (int segment = 0; sg != null && segment < areq.Rctx.Nrsg; segment++)
+                {
+                    // CRYPTO_WRITE(dev, RK_CRYPTO_HRDMAS, sg_dma_address(sg))
+                    hrdma[n++] = (uint)sg.DmaAddress.Raw;
+                    sg = sg.Next();
+                }
+
+                return 0;
+            }
+        }
+        """);
+
+    // sci_request_build_sgl fills SGL pairs: two entries an iteration, the second advance inside a branch. Counting
+    // iterations would not count segments: no fix.
+    [Fact]
+    public Task CursorWalkTakingTwoEntriesAnIteration_NoFix() => Verifier.NoCodeFix<P2P0024ScatterlistCountConfusionCodeFix>(LoopUsings + """
+        static class Isci
+        {
+            static int BuildSgl(PciDevice dev, SgTable scatter, ulong[] a, ulong[] b)
+            {
+                int count = Dma.MapSg(dev, scatter, scatter.Count, DmaDirection.ToDevice);
+                if (count == 0)
+                {
+                    return -12;
+                }
+
+                Scatterlist? sg = scatter[0];
+                int idx = 0;
+                while ([|sg != null|])
+                {
+                    a[idx] = sg.DmaAddress.Raw;
+                    sg = sg.Next();
+                    if (sg != null)
+                    {
+                        b[idx] = sg.DmaAddress.Raw;
+                        sg = sg.Next();
+                    }
+
+                    idx++;
+                }
+
+                return idx;
+            }
+        }
+        """);
+
+    private const string WalkTypes = """
+        sealed class RkAhashRctx
+        {
+            public PciDevice Dev = null!;
+            public int Nrsg;
+        }
+
+        sealed class AhashRequest
+        {
+            public SgTable Src = null!;
+            public RkAhashRctx Rctx = new();
+        }
+
+        """;
+
     // rockchip crypto before "Fix dma_unmap_sg() nents value" (2025): rk_hash_prepare maps with sg_nents(areq->src) and
     // keeps the count in rctx->nrsg; rk_hash_unprepare unmapped with it. The fix passes sg_nents(areq->src), as the
     // kernel's did.

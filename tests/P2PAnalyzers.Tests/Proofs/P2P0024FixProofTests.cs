@@ -50,6 +50,22 @@ public sealed class P2P0024FixProofTests
         Assert.Equal(4UL * 4096, bytes2);
     }
 
+    // rk_hash_run's walk: before, it programs every entry, past the merged segments; after, only the segments.
+    [Fact]
+    public void CursorWalk_BehindAnIommu_BeforeProgramsFaultingAddresses_AfterOnlyTheSegments()
+    {
+        PciTopology t1 = ProofTopologies.SwitchLocalIommu();
+        (int n1, bool[] landed1, _) = Program(P2P0024WalkProofScenario.Before, t1);
+        Assert.Equal(4, n1);
+        Assert.Contains(false, landed1);
+
+        PciTopology t2 = ProofTopologies.SwitchLocalIommu();
+        (int n2, bool[] landed2, ulong bytes2) = Program(P2P0024WalkProofScenario.After, t2);
+        Assert.True(n2 < 4, "the pages should merge into fewer segments behind the IOMMU");
+        Assert.DoesNotContain(false, landed2);
+        Assert.Equal(4UL * 4096, bytes2);
+    }
+
     private static (int Descriptors, bool[] Landed, ulong Bytes) Program(string source, PciTopology topology)
     {
         SgTable sg = SgTable.FromPages(topology.Memory.AllocPages(4));
