@@ -13,7 +13,8 @@ namespace P2PAnalyzers.CodeFixes.Fixes;
 /// <summary>
 /// P2P0023: removes the redundant one of two unmaps, as the Amlogic A4 fix did: the reported unmap where every path to
 /// it has unmapped already, or the earlier unmap where every path from it reaches the reported one first and both are
-/// given the same arguments (the analyzer decides which on its walk: <see cref="P2P0023UseAfterUnmapAnalyzer.FixProperty"/>).
+/// given the same arguments (the analyzer decides which on its walk: <see cref="P2P0023UseAfterUnmapAnalyzer.FixProperty"/>);
+/// or, for an unmap a map call's failure jumps to, routes the failure past it (<see cref="FailurePastUnmap"/>).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0023UseAfterUnmapCodeFix)), Shared]
 public sealed class P2P0023UseAfterUnmapCodeFix : P2PCodeFix
@@ -23,12 +24,17 @@ public sealed class P2P0023UseAfterUnmapCodeFix : P2PCodeFix
     private protected override string Title(Diagnostic diagnostic) =>
         diagnostic.Properties.TryGetValue(P2P0023UseAfterUnmapAnalyzer.FixProperty, out string? which) && which == P2P0023UseAfterUnmapAnalyzer.RemoveEarlier
             ? "Remove the earlier unmap (this one runs on every path from it)"
-            : "Remove this unmap (the address is already unmapped here)";
+            : which == P2P0023UseAfterUnmapAnalyzer.RemoveUse ? "Remove this unmap (the address is already unmapped here)"
+            : "Leave on the map's failure without this unmap";
 
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-        if (!diagnostic.Properties.TryGetValue(P2P0023UseAfterUnmapAnalyzer.FixProperty, out string? which)
-            || Call(root, diagnostic.Location) is not InvocationExpressionSyntax reported)
+        if (!diagnostic.Properties.TryGetValue(P2P0023UseAfterUnmapAnalyzer.FixProperty, out string? which))
+        {
+            return FailurePastUnmap.Rewrite(root, model, diagnostic, cancellationToken);
+        }
+
+        if (Call(root, diagnostic.Location) is not InvocationExpressionSyntax reported)
         {
             return null;
         }

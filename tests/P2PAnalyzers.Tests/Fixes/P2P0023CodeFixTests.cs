@@ -5,8 +5,9 @@ namespace P2PAnalyzers.Tests.Fixes;
 
 /// <summary>
 /// P2P0023's fix removes the redundant one of two unmaps: the earlier one where every path from it reaches the reported
-/// one (the Amlogic A4 fix), else the reported one where every path to it has unmapped already; it declines for a sync
-/// or a device use after the unmap, for the failure edge, and where the two unmaps differ.
+/// one (the Amlogic A4 fix), else the reported one where every path to it has unmapped already; a map call's failure
+/// that jumps to the unmap leaves past it; it declines for a sync or a device use after the unmap, and where the two
+/// unmaps differ.
 /// </summary>
 public sealed class P2P0023CodeFixTests
 {
@@ -246,9 +247,10 @@ public sealed class P2P0023CodeFixTests
         }
         """);
 
-    // The failure edge reaches the label's unmap, which the success paths need: route the failure past it, by hand.
+    // The failure edge reaches the label's unmap, which the success paths need: the failure leaves as the label does
+    // after the unmap (the Amlogic A4 fix's `return ret;`), and the other jump keeps the unmap.
     [Fact]
-    public Task FailureEdgeToASharedLabel_NoFix() => Verifier.NoCodeFix<P2P0023UseAfterUnmapCodeFix>(Usings + Sfc + """
+    public Task FailureEdgeToASharedLabel_ReturnsPastTheUnmap() => Verifier.CodeFix<P2P0023UseAfterUnmapCodeFix>(Usings + Sfc + """
         static class SpiAmlogicSpifcA4
         {
             static int Setup(AmlSfc sfc, KernelBuffer databuf, ulong datalen, Func<int> write, DmaDirection dir)
@@ -274,7 +276,140 @@ public sealed class P2P0023CodeFixTests
                 return ret;
             }
         }
+        """, Usings + Sfc + """
+        static class SpiAmlogicSpifcA4
+        {
+            static int Setup(AmlSfc sfc, KernelBuffer databuf, ulong datalen, Func<int> write, DmaDirection dir)
+            {
+                int ret;
+                sfc.Daddr = Dma.MapSingle(sfc.Dev, databuf, 0, datalen, dir);
+                if (Dma.MappingError(sfc.Dev, sfc.Daddr))
+                {
+                    ret = -12;
+                    return ret;
+                }
+
+                ret = write();
+                if (ret != 0)
+                {
+                    goto out_map_data;
+                }
+
+                return 0;
+
+            out_map_data:
+                Dma.UnmapSingle(sfc.Dev, sfc.Daddr, datalen, dir);
+                return ret;
+            }
+        }
         """);
+
+    // sahara_hw_descriptor_create before its 2023 fix: a failed map of in_sg jumps to unmap_in, which the failed map of
+    // out_sg reaches too (rightly: in_sg is mapped then). The first failure returns -EINVAL, as the fix did.
+    [Fact]
+    public Task SaharaInSgFailureToUnmapIn_ReturnsEinval() => Verifier.CodeFix<P2P0023UseAfterUnmapCodeFix>(Usings + SaharaLists + """
+        static class Sahara
+        {
+            // sahara_hw_descriptor_create, the mapping part
+            static int HwDescriptorCreate(SaharaDev dev)
+            {
+                int ret;
+
+                ret = Dma.MapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                if (ret == 0)
+                {
+                    // dev_err(dev->device, "couldn't map in sg\n");
+                    goto unmapIn;
+                }
+
+                ret = Dma.MapSg(dev.Device, dev.OutSg, dev.NbOutSg, DmaDirection.FromDevice);
+                if (ret == 0)
+                {
+                    // dev_err(dev->device, "couldn't map out sg\n");
+                    goto unmapIn;
+                }
+
+                return 0;
+
+            unmapIn:
+                [|Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice)|];
+                return -22;
+            }
+        }
+        """, Usings + SaharaLists + """
+        static class Sahara
+        {
+            // sahara_hw_descriptor_create, the mapping part
+            static int HwDescriptorCreate(SaharaDev dev)
+            {
+                int ret;
+
+                ret = Dma.MapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                if (ret == 0)
+                {
+                    // dev_err(dev->device, "couldn't map in sg\n");
+                    return -22;
+                }
+
+                ret = Dma.MapSg(dev.Device, dev.OutSg, dev.NbOutSg, DmaDirection.FromDevice);
+                if (ret == 0)
+                {
+                    // dev_err(dev->device, "couldn't map out sg\n");
+                    goto unmapIn;
+                }
+
+                return 0;
+
+            unmapIn:
+                Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                return -22;
+            }
+        }
+        """);
+
+    // The label's code after the unmap does more than leave (counts the error): no fix.
+    [Fact]
+    public Task FailureEdgeToALabelThatGoesOn_NoFix() => Verifier.NoCodeFix<P2P0023UseAfterUnmapCodeFix>(Usings + SaharaLists + """
+        static class Sahara
+        {
+            // sahara_hw_descriptor_create, the mapping part
+            static int HwDescriptorCreate(SaharaDev dev)
+            {
+                int ret;
+
+                ret = Dma.MapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                if (ret == 0)
+                {
+                    // dev_err(dev->device, "couldn't map in sg\n");
+                    goto unmapIn;
+                }
+
+                ret = Dma.MapSg(dev.Device, dev.OutSg, dev.NbOutSg, DmaDirection.FromDevice);
+                if (ret == 0)
+                {
+                    // dev_err(dev->device, "couldn't map out sg\n");
+                    goto unmapIn;
+                }
+
+                return 0;
+
+            unmapIn:
+                [|Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice)|];
+                dev.Errors++;
+                return -22;
+            }
+        }
+        """);
+
+    private const string SaharaLists = """
+        sealed class SaharaDev
+        {
+            public PciDevice Device = null!;
+            public SgTable InSg = null!, OutSg = null!;
+            public int NbInSg, NbOutSg, Errors;
+        }
+
+        """;
 
     // Three unmaps in a row: each after the first is reported, and no one of them is the redundant one to remove.
     [Fact]

@@ -26,6 +26,29 @@ public sealed class P2P0023FixProofTests
         Assert.Equal(0, t2.DmaDebug.LiveMappings(t2.Device("sfc0")));
     }
 
+    // The buffer lies above what the controller addresses: the map fails. Before, the failure jumps to the label and
+    // unmaps DMA_MAPPING_ERROR, which DMA debug reports; after, it returns -ENOMEM past the unmap.
+    [Fact]
+    public void MapFails_BeforeTheFailureUnmapsWhatNeverMapped_AfterItLeavesClean()
+    {
+        PciTopology t1 = SmallMask();
+        Assert.Equal(-12, RunFailing(P2P0023FailureEdgeProofScenario.Before, t1));
+        Assert.Contains(t1.DmaDebug.Findings, f => f.Kind == DmaDebugFindingKind.UnmapOfMappingError);
+
+        PciTopology t2 = SmallMask();
+        Assert.Equal(-12, RunFailing(P2P0023FailureEdgeProofScenario.After, t2));
+        Assert.Empty(t2.DmaDebug.Findings);
+        Assert.Equal(0, t2.DmaDebug.LiveMappings(t2.Device("sfc0")));
+    }
+
+    private static int RunFailing(string source, PciTopology topology)
+    {
+        _ = topology.Memory.Kmalloc(32UL << 20);
+        KernelBuffer data = topology.Memory.Kmalloc(4096);
+        Assert.True(data.VirtToPhys(0).Raw >= 1UL << 24, "the buffer must not be addressable");
+        return ScenarioRunner.Invoke<int>(source, "Scenario", "Transfer", topology.Device("sfc0"), data, 4096UL);
+    }
+
     // No IOMMU, a controller that addresses 16 MiB: the data buffer sits below, the info buffer above.
     private static PciTopology SmallMask()
     {
