@@ -96,10 +96,7 @@ internal static partial class ErrorReturnPaths
         Gone,
     }
 
-    private readonly record struct PathState(Status Status, bool Tested, PathConditions Conditions)
-    {
-        public string Key => ((int)Status).ToString(System.Globalization.CultureInfo.InvariantCulture) + (Tested ? "t|" : "|") + Conditions.Key;
-    }
+    private readonly record struct PathState(Status Status, bool Tested, PathConditions Conditions);
 
     private sealed class Walker
     {
@@ -143,7 +140,7 @@ internal static partial class ErrorReturnPaths
 
         public Leak? Run()
         {
-            if (!PathConditions.Explore(_graph, new PathState(Status.NotMade, false, PathConditions.Entry), s => s.Key,
+            if (!PathConditions.Explore(_graph, new PathState(Status.NotMade, false, PathConditions.Entry),
                 (block, state) => Walk(block, state).Where(next => _exhaustive || next.Item2.Status != Status.Gone)))
             {
                 return null;

@@ -24,29 +24,69 @@ internal readonly record struct PathConditions(ImmutableDictionary<ILocalSymbol,
         ImmutableDictionary<string, bool>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableDictionary<string, long>.Empty.WithComparers(StringComparer.Ordinal));
 
-    /// <summary>The part of a path's key (for the walks' visited sets) that these conditions make.</summary>
-    public string Key =>
-        string.Join(",", Errors.Select(l => l.Key.Name + "@" + l.Key.Locations.FirstOrDefault()?.SourceSpan.Start + "=" + l.Value).OrderBy(x => x, StringComparer.Ordinal))
-        + "|" + string.Join(",", Known.Select(k => k.Key + "=" + k.Value).OrderBy(x => x, StringComparer.Ordinal))
-        + (States.IsEmpty ? string.Empty : "|" + string.Join(",", States.Select(k => k.Key + "=" + k.Value).OrderBy(x => x, StringComparer.Ordinal)));
+    /// <summary>
+    /// Two paths know the same when their dictionaries hold the same entries (the walks' visited sets compare states by
+    /// value; the dictionaries are rebuilt on every step, so they are never the same instances).
+    /// </summary>
+    public bool Equals(PathConditions other) => Same(Errors, other.Errors) && Same(Known, other.Known) && Same(States, other.States);
+
+    public override int GetHashCode() => Hash(Errors) ^ (Hash(Known) * 7) ^ (Hash(States) * 13);
+
+    private static bool Same<TKey, TValue>(ImmutableDictionary<TKey, TValue> a, ImmutableDictionary<TKey, TValue> b)
+        where TKey : notnull
+    {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        foreach (KeyValuePair<TKey, TValue> entry in a)
+        {
+            if (!b.TryGetValue(entry.Key, out TValue? value) || !EqualityComparer<TValue>.Default.Equals(value, entry.Value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // Order-independent: the same entries hash alike in any dictionary.
+    private static int Hash<TKey, TValue>(ImmutableDictionary<TKey, TValue> d)
+        where TKey : notnull
+    {
+        int hash = d.Count;
+        foreach (KeyValuePair<TKey, TValue> entry in d)
+        {
+            hash += (d.KeyComparer.GetHashCode(entry.Key) * 31) ^ EqualityComparer<TValue>.Default.GetHashCode(entry.Value!);
+        }
+
+        return hash;
+    }
 
     // A bound on the states a walk visits: bodies are small, the locals tested few; past it the walk gives up.
     private const int MaxStates = 4096;
 
     /// <summary>
-    /// Visits <paramref name="graph"/> path by path from its entry: each block once per distinct path state
-    /// (<paramref name="id"/>), <paramref name="walk"/> giving the blocks a state goes on to. False when the walk gave up
+    /// Visits <paramref name="graph"/> path by path from its entry: each block once per distinct path state (states
+    /// compare by value), <paramref name="walk"/> giving the blocks a state goes on to. False when the walk gave up
     /// (more than 4,096 states): its findings are then not to be reported.
     /// </summary>
-    public static bool Explore<TState>(ControlFlowGraph graph, TState entry, Func<TState, string> id, Func<BasicBlock, TState, IEnumerable<(BasicBlock, TState)>> walk)
+    public static bool Explore<TState>(ControlFlowGraph graph, TState entry, Func<BasicBlock, TState, IEnumerable<(BasicBlock, TState)>> walk)
+        where TState : IEquatable<TState>
     {
-        var seen = new HashSet<(int, string)>();
+        var seen = new HashSet<(int, TState)>();
         var work = new Stack<(BasicBlock, TState)>();
         work.Push((graph.Blocks[0], entry));
         while (work.Count > 0)
         {
             (BasicBlock block, TState state) = work.Pop();
-            if (!seen.Add((block.Ordinal, id(state))))
+            if (!seen.Add((block.Ordinal, state)))
             {
                 continue;
             }

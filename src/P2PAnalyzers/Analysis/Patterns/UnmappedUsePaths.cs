@@ -57,7 +57,13 @@ internal static class UnmappedUsePaths
     // Met: the path has reached a use since Site (the first use after an unmap decides whether that unmap may go).
     private readonly record struct PathState(Status Status, SyntaxNode? Site, AddressKey? Key, bool Met, PathConditions Conditions)
     {
-        public string Id => ((int)Status).ToString(System.Globalization.CultureInfo.InvariantCulture) + "|" + Site?.SpanStart + "|" + Key?.Text + "|" + Met + "|" + Conditions.Key;
+        // The site by its position and the storage by its text, as the walk tells them apart.
+        public bool Equals(PathState other) =>
+            Status == other.Status && Met == other.Met && Site?.SpanStart == other.Site?.SpanStart
+            && string.Equals(Key?.Text, other.Key?.Text, StringComparison.Ordinal) && Conditions.Equals(other.Conditions);
+
+        public override int GetHashCode() =>
+            ((int)Status * 397) ^ (Site?.SpanStart ?? -1) ^ (Key is null ? 0 : StringComparer.Ordinal.GetHashCode(Key.Text)) ^ (Met ? 1 << 20 : 0) ^ Conditions.GetHashCode();
     }
 
     private sealed class Walker
@@ -95,7 +101,7 @@ internal static class UnmappedUsePaths
 
         public IReadOnlyList<UnmappedUse> Run()
         {
-            if (!PathConditions.Explore(_graph, new PathState(Status.NotMade, null, null, false, PathConditions.Entry), s => s.Id, Walk))
+            if (!PathConditions.Explore(_graph, new PathState(Status.NotMade, null, null, false, PathConditions.Entry), Walk))
             {
                 return Array.Empty<UnmappedUse>();
             }
