@@ -19,7 +19,8 @@ namespace P2PAnalyzers.CodeFixes.Fixes;
 /// mapping, every goto is taken always or never with it, or a guard tells them apart (the analyzer says so), where the
 /// address is a local the map call initialised, and where every argument it repeats still means the same there: a
 /// constant, or a local, parameter or member chain the function never assigns (the address local: only at the map),
-/// without calls in it.
+/// without calls in it. For what a helper of the compilation mapped, the unmaps the function makes right after the
+/// leaking test, copied before the exit (<see cref="HelperUnwind"/>).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0022MappingLeakedCodeFix)), Shared]
 public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
@@ -50,11 +51,22 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
             || root.FindNode(at.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<StatementSyntax>() is not StatementSyntax exit
             || exit is not (ReturnStatementSyntax or ThrowStatementSyntax)
             || model.GetSymbolInfo(map, cancellationToken).Symbol is not IMethodSymbol method
-            || method.ContainingType.ToDisplayString() != "P2PDma.Mapping.Dma"
-            || !Unmaps.TryGetValue(method.Name, out var unmap)
-            || map.ArgumentList.Arguments.Any(a => a.NameColon is not null || !a.RefKindKeyword.IsKind(SyntaxKind.None))
             || map.FirstAncestorOrSelf<BaseMethodDeclarationSyntax>() is not { } function
             || exit.FirstAncestorOrSelf<BaseMethodDeclarationSyntax>() != function)
+        {
+            return null;
+        }
+
+        // What a helper of the compilation mapped: the unmaps the function makes after the leaking test, copied before the exit.
+        if (method.ContainingType.ToDisplayString() != "P2PDma.Mapping.Dma")
+        {
+            return !unwind && guardWhen is null && method.DeclaringSyntaxReferences.Length > 0
+                ? HelperUnwind.Rewrite(root, model, map, exit, cancellationToken)
+                : null;
+        }
+
+        if (!Unmaps.TryGetValue(method.Name, out var unmap)
+            || map.ArgumentList.Arguments.Any(a => a.NameColon is not null || !a.RefKindKeyword.IsKind(SyntaxKind.None)))
         {
             return null;
         }

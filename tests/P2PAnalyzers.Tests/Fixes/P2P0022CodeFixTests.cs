@@ -507,4 +507,56 @@ public sealed class P2P0022CodeFixTests
     [Fact]
     public Task GotoTakenWithAndWithoutTheMapping_FlagReassigned_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedCodeFix>(Usings + Chip + HwParams
         .Replace("%REASSIGN%", "useDma = chip.Pages > 4;\n            "));
+
+    // sahara_aes_process before 2dba8e1d1a79: the timeout return leaves what sahara_hw_descriptor_create mapped; the unmaps
+    // the function makes after the test are made before the return too (the fix moved them above the test).
+    [Fact]
+    public Task SaharaAesProcessTimeout_UnmapsWhatTheHelperMappedBeforeReturning() => Verifier.CodeFix<P2P0022MappingLeakedCodeFix>(
+        Usings + P2PAnalyzers.Tests.Rules.P2P0022Tests.SaharaHelper + """
+        static partial class Sahara
+        {
+            static int AesProcess(SaharaDev dev)
+            {
+                int ret = [|HwDescriptorCreate(dev)|];
+                if (ret != 0)
+                {
+                    return -22;
+                }
+
+                if (!WaitForCompletionTimeout(dev))
+                {
+                    // dev_err(dev->device, "AES timeout\n");
+                    return -110;
+                }
+
+                Dma.UnmapSg(dev.Device, dev.OutSg, dev.NbOutSg, DmaDirection.FromDevice);
+                Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
+        """, Usings + P2PAnalyzers.Tests.Rules.P2P0022Tests.SaharaHelper + """
+        static partial class Sahara
+        {
+            static int AesProcess(SaharaDev dev)
+            {
+                int ret = HwDescriptorCreate(dev);
+                if (ret != 0)
+                {
+                    return -22;
+                }
+
+                if (!WaitForCompletionTimeout(dev))
+                {
+                    // dev_err(dev->device, "AES timeout\n");
+                    Dma.UnmapSg(dev.Device, dev.OutSg, dev.NbOutSg, DmaDirection.FromDevice);
+                    Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                    return -110;
+                }
+
+                Dma.UnmapSg(dev.Device, dev.OutSg, dev.NbOutSg, DmaDirection.FromDevice);
+                Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
+        """);
 }

@@ -1083,4 +1083,147 @@ public sealed class P2P0022Tests
             }
         }
         """);
+
+    // ---------------------------------------------------------------- a helper that unwinds its own failure: sahara
+
+    internal const string SaharaHelper = """
+        sealed class SaharaDev
+        {
+            public PciDevice Device = null!;
+            public SgTable InSg = null!, OutSg = null!;
+            public int NbInSg, NbOutSg;
+            public bool Completed;
+        }
+
+        static partial class Sahara
+        {
+            // sahara_hw_descriptor_create (after its 2023 error-handling fix): unwinds its own failure, and on success
+            // returns 0 with both lists mapped for sahara_aes_process to unmap after the interrupt
+            static int HwDescriptorCreate(SaharaDev dev)
+            {
+                int ret;
+
+                ret = Dma.MapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                if (ret == 0)
+                {
+                    return -22;
+                }
+
+                ret = Dma.MapSg(dev.Device, dev.OutSg, dev.NbOutSg, DmaDirection.FromDevice);
+                if (ret == 0)
+                {
+                    goto unmap_in;
+                }
+
+                return 0;
+
+            unmap_in:
+                Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                return -22;
+            }
+
+            static bool WaitForCompletionTimeout(SaharaDev dev) => dev.Completed;
+        }
+
+        """;
+
+    // sahara_aes_process before "crypto: sahara - fix wait_for_completion_timeout() error handling" (2dba8e1d1a79):
+    // the timeout returned -ETIMEDOUT with both lists still mapped.
+    [Fact]
+    public Task SaharaAesProcess_TimeoutReturnsWithTheListsMapped_Reports() => Verifier.Analyzer(Usings + SaharaHelper + """
+        static partial class Sahara
+        {
+            static int AesProcess(SaharaDev dev)
+            {
+                int ret = {|#0:HwDescriptorCreate(dev)|};
+                if (ret != 0)
+                {
+                    return -22;
+                }
+
+                if (!WaitForCompletionTimeout(dev))
+                {
+                    // dev_err(dev->device, "AES timeout\n");
+                    {|#1:return -110;|}
+                }
+
+                Dma.UnmapSg(dev.Device, dev.OutSg, dev.NbOutSg, DmaDirection.FromDevice);
+                Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
+        """, Leak("Sahara.HwDescriptorCreate", "return -110;"));
+
+    // The fix unmaps before testing the timeout.
+    [Fact]
+    public Task SaharaAesProcess_AsFixed_UnmapsBeforeTheTimeoutTest_NoDiagnostic() => Verifier.Analyzer(Usings + SaharaHelper + """
+        static partial class Sahara
+        {
+            static int AesProcess(SaharaDev dev)
+            {
+                int ret = HwDescriptorCreate(dev);
+                if (ret != 0)
+                {
+                    return -22;
+                }
+
+                bool done = WaitForCompletionTimeout(dev);
+
+                Dma.UnmapSg(dev.Device, dev.OutSg, dev.NbOutSg, DmaDirection.FromDevice);
+                Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+
+                if (!done)
+                {
+                    return -110;
+                }
+
+                return 0;
+            }
+        }
+        """);
+
+    // A helper that unmaps on its way to success too (maps, transfers, unmaps, returns 0) leaves nothing mapped for its
+    // caller: an error its caller returns afterwards leaks nothing.
+    [Fact]
+    public Task HelperThatUnmapsBeforeItsSuccessReturn_CallerErrorAfterIt_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        sealed class Dev
+        {
+            public PciDevice Device = null!;
+            public SgTable Sg = null!;
+            public int Nents;
+            public bool Ok;
+        }
+
+        static class Xfer
+        {
+            static int Run(Dev dev)
+            {
+                int n = Dma.MapSg(dev.Device, dev.Sg, dev.Nents, DmaDirection.ToDevice);
+                if (n == 0)
+                {
+                    return -12;
+                }
+
+                dev.Ok = n > 1;
+                Dma.UnmapSg(dev.Device, dev.Sg, dev.Nents, DmaDirection.ToDevice);
+                return 0;
+            }
+
+            static int Caller(Dev dev)
+            {
+                int ret = Run(dev);
+                if (ret != 0)
+                {
+                    return ret;
+                }
+
+                if (!dev.Ok)
+                {
+                    return -5;
+                }
+
+                return 0;
+            }
+        }
+        """);
 }

@@ -12,7 +12,8 @@ namespace P2PAnalyzers.Analysis;
 /// errno: <c>cx25821_alsa_dma_map(chip)</c> maps <c>chip-&gt;buf-&gt;sglist</c>, keeps the count in the buffer and returns
 /// 0 or <c>-ENOMEM</c>. To P2P0022 a call of one is a map call: its caller owns what it mapped. Decided from the
 /// helper's body: an <c>int</c> method with a body that calls a scatterlist map, or a single-address map whose result
-/// it stores into a field or property, and calls no unmap. Kept per compilation and method.
+/// it stores into a field or property, and calls no unmap but on its own failure paths (the unwinding labels before a
+/// <c>return -EINVAL</c>). Kept per compilation and method.
 /// </summary>
 internal static class MappingHelpers
 {
@@ -81,7 +82,7 @@ internal static class MappingHelpers
                 .Select(c => (Call: c, Name: c.Expression is MemberAccessExpressionSyntax m ? m.Name.Identifier.ValueText : null))
                 .Where(c => c.Name is not null)
                 .ToList();
-            if (calls.Any(c => c.Name!.StartsWith("Unmap", System.StringComparison.Ordinal)))
+            if (calls.Any(c => c.Name!.StartsWith("Unmap", System.StringComparison.Ordinal) && !UnwindsOnFailure(c.Call)))
             {
                 return false;
             }
@@ -95,7 +96,7 @@ internal static class MappingHelpers
             foreach ((InvocationExpressionSyntax call, string? _) in calls)
             {
                 Role role = k.RoleOf(model.GetSymbolInfo(call).Symbol);
-                if (FactProducers.IsSingleUnmap(role) || role is Role.UnmapSg or Role.UnmapSgTable)
+                if ((FactProducers.IsSingleUnmap(role) || role is Role.UnmapSg or Role.UnmapSgTable) && !UnwindsOnFailure(call))
                 {
                     return false;
                 }
@@ -107,5 +108,55 @@ internal static class MappingHelpers
         }
 
         return maps;
+    }
+
+    /// <summary>
+    /// An unmap on the helper's own failure path only: after it, in its block, nothing but further unmaps and labels up
+    /// to a <c>return</c> of a failure (a negative errno or another non-zero constant). sahara_hw_descriptor_create
+    /// unwinds <c>unmap_out:</c> / <c>unmap_in:</c> and returns <c>-EINVAL</c>; on success it returns 0 with both lists
+    /// mapped for its caller.
+    /// </summary>
+    private static bool UnwindsOnFailure(InvocationExpressionSyntax unmap)
+    {
+        if (unmap.Parent is not ExpressionStatementSyntax statement)
+        {
+            return false;
+        }
+
+        StatementSyntax at = statement.Parent is LabeledStatementSyntax label ? label : statement;
+        while (at.Parent is LabeledStatementSyntax outer)
+        {
+            at = outer;
+        }
+
+        if (at.Parent is not BlockSyntax block)
+        {
+            return false;
+        }
+
+        foreach (StatementSyntax next in block.Statements.Skip(block.Statements.IndexOf(at) + 1))
+        {
+            StatementSyntax s = next;
+            while (s is LabeledStatementSyntax labelled)
+            {
+                s = labelled.Statement;
+            }
+
+            switch (s)
+            {
+                case ReturnStatementSyntax { Expression: PrefixUnaryExpressionSyntax { RawKind: (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.UnaryMinusExpression } }:
+                    return true;
+                case ReturnStatementSyntax { Expression: LiteralExpressionSyntax { Token.Value: int value } }:
+                    return value != 0;
+                case ExpressionStatementSyntax { Expression: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: var name } } }
+                    when name.StartsWith("Unmap", System.StringComparison.Ordinal):
+                case EmptyStatementSyntax:
+                    continue;
+                default:
+                    return false;
+            }
+        }
+
+        return false;
     }
 }

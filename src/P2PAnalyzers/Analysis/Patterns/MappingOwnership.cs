@@ -268,6 +268,12 @@ internal sealed class MappingOwnership
 
     private bool Ends(IInvocationOperation inv)
     {
+        // The map call itself: a helper that maps, and unmaps only on its own failure paths, is not its own end.
+        if (_helper && inv.Syntax == _map.Syntax)
+        {
+            return false;
+        }
+
         Role role = _k.RoleOf(inv.TargetMethod);
         if (_table)
         {
