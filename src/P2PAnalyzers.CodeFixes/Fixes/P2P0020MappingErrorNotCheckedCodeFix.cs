@@ -14,7 +14,8 @@ namespace P2PAnalyzers.CodeFixes.Fixes;
 /// dma_addr)) return -ENOMEM;</c>), leaving through the function's own error path (<see cref="ErrorPath"/>). Offered
 /// when the mapping is kept in a name the check can read again: a local it declares or is assigned to, or a chain of
 /// names (<c>nvme.CmdDma</c>, <c>handles[i]</c>), as a statement of its own in a block; and when the device it was
-/// mapped for is a chain of names too.
+/// mapped for is a chain of names too. A mapping inside the stored value is taken out into a local first. A replacement
+/// mapped into a name whose old mapping was just unmapped is mapped first (<see cref="RemapFirst"/>).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0020MappingErrorNotCheckedCodeFix)), Shared]
 public sealed class P2P0020MappingErrorNotCheckedCodeFix : P2PCodeFix
@@ -28,49 +29,90 @@ public sealed class P2P0020MappingErrorNotCheckedCodeFix : P2PCodeFix
         if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax map
             || map.ArgumentList.Arguments.FirstOrDefault()?.Expression is not ExpressionSyntax device
             || !Assignments.PathOnly(device)
-            || Kept(map) is not (StatementSyntax statement, ExpressionSyntax kept)
-            || statement.Parent is not BlockSyntax block
-            || EarlyExits.UnmapsBefore(model, statement))
+            || Kept(map) is not (StatementSyntax statement, ExpressionSyntax kept, bool inline)
+            || statement.Parent is not BlockSyntax block)
         {
             return null;
         }
 
         ExpressionSyntax Failed(ExpressionSyntax mapping) => SyntaxFactory.ParseExpression($"{Names.Dma}.MappingError({device.WithoutTrivia()}, {mapping.WithoutTrivia()})");
+        ExpressionSyntax error = SyntaxFactory.ParseExpression(Names.DmaError + ".NoMemory");
+        bool usedElsewhere = UsedElsewhere(diagnostic, statement);
+        // Only the new condition and the new statements are simplified: statements copied from the function stay as written.
+        StatementSyntax Check(ExpressionSyntax mapping, StatementSyntax[] failure) => SyntaxFactory.IfStatement(FixDocument.Generated(Failed(mapping)), SyntaxFactory.Block(failure))
+            .WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation);
 
-        // The function tests the mapping already, against zero (ath10k's `if (!paddr)`): the test becomes the check, and
-        // its branch stays the function's own way of handling the failure.
-        if (Assignments.PathOnly(kept) && block.Statements.IndexOf(statement) + 1 is int next && next < block.Statements.Count
+        StatementSyntax[]? failure;
+        bool stays = true;
+        if (EarlyExits.UnmapsBefore(model, statement))
+        {
+            // What was unmapped may be kept where a return would leave it: only the function's own check of the buffer,
+            // in the same state, may leave here; else the replacement is mapped before the unmap.
+            failure = BufferCheck.Failure(statement, map);
+            if (failure is null)
+            {
+                return RemappedFirst(root, model, statement, kept, inline, map, Check, error, usedElsewhere);
+            }
+        }
+        else if (!inline && Assignments.PathOnly(kept) && block.Statements.IndexOf(statement) + 1 is int next && next < block.Statements.Count
             && block.Statements[next] is IfStatementSyntax test && ZeroTest.Of(test.Condition, kept))
         {
+            // The function tests the mapping already, against zero (ath10k's `if (!paddr)`): the test becomes the check,
+            // and its branch stays the function's own way of handling the failure.
             return root.ReplaceNode(test.Condition, FixDocument.Generated(Failed(kept)).WithTriviaFrom(test.Condition));
         }
+        else if ((failure = EarlyExits.Failure(model, statement, error, usedElsewhere, map, out stays)) is null)
+        {
+            // No way out: neither the function's unwinding label, nor its own check of the buffer, nor a return that
+            // releases the lock it holds and tells the caller.
+            return null;
+        }
 
-        // A new way out: through the function's unwinding label if it has one, else a return, never past a lock it holds.
-        ExpressionSyntax error = SyntaxFactory.ParseExpression(Names.DmaError + ".NoMemory");
-        if (EarlyExits.Failure(model, statement, error, UsedElsewhere(diagnostic, statement)) is not StatementSyntax[] failure)
+        if (!inline && Assignments.PathOnly(kept) && (!stays || statement is LocalDeclarationStatementSyntax))
+        {
+            // Inserted after the statement, not by rewriting the block: Fix All merges the checks of one block's mappings.
+            return root.InsertNodesAfter(statement, new[] { Check(kept, failure) });
+        }
+
+        // Stored only once checked, through a local, as habanalabs' exporter does: an element (sgt[i].DmaAddress), whose
+        // entry is not read back as the same mapping; a mapping inside the stored value (3c59x's
+        // `cpu_to_le32(pci_map_single(..))`); a name the way out leaves the function with, which must keep its value.
+        string local = Scope.FreeName(model, map.SpanStart, "dmaAddress");
+        StatementSyntax store = statement.ReplaceNode(map, SyntaxFactory.IdentifierName(local).WithTriviaFrom(map));
+        return root.ReplaceNode(statement, new[]
+        {
+            Declare(local, map).WithLeadingTrivia(statement.GetLeadingTrivia()),
+            Check(SyntaxFactory.IdentifierName(local), failure),
+            store.WithLeadingTrivia(SyntaxFactory.ElasticMarker).WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation),
+        });
+    }
+
+    /// <summary>
+    /// 8139cp's <c>cp_rx_poll</c> as the kernel fixed it: the replacement mapped into a name of its own before the old
+    /// mapping is unmapped (<see cref="RemapFirst"/>), checked there, and given to the name where it was mapped before.
+    /// </summary>
+    private static SyntaxNode? RemappedFirst(SyntaxNode root, SemanticModel model, StatementSyntax statement, ExpressionSyntax kept, bool inline,
+        InvocationExpressionSyntax map, System.Func<ExpressionSyntax, StatementSyntax[], StatementSyntax> check, ExpressionSyntax error, bool usedElsewhere)
+    {
+        if (inline || RemapFirst.Unmap(model, statement, kept, map) is not ExpressionStatementSyntax unmap
+            || EarlyExits.Failure(model, unmap, error, usedElsewhere, map, out _) is not StatementSyntax[] leave)
         {
             return null;
         }
 
-        StatementSyntax Check(ExpressionSyntax mapping) => FixDocument.Generated(SyntaxFactory.IfStatement(Failed(mapping), SyntaxFactory.Block(failure)));
-        if (Assignments.PathOnly(kept))
+        string name = ((IdentifierNameSyntax)kept).Identifier.ValueText;
+        string replacement = Scope.FreeName(model, unmap.SpanStart, name.Length > 0 ? "new" + char.ToUpperInvariant(name[0]) + name.Substring(1) : "newMapping");
+        SyntaxNode tracked = root.TrackNodes(unmap, statement);
+        tracked = tracked.ReplaceNode(tracked.GetCurrentNode(statement)!, statement.ReplaceNode(map, SyntaxFactory.IdentifierName(replacement).WithTriviaFrom(map)));
+        return tracked.InsertNodesBefore(tracked.GetCurrentNode(unmap)!, new[]
         {
-            // Inserted after the statement, not by rewriting the block: Fix All merges the checks of one block's mappings.
-            return root.InsertNodesAfter(statement, new[] { Check(kept) });
-        }
-
-        // An element (sgt[i].DmaAddress) is stored only once checked, through a local, as habanalabs' exporter does:
-        // what a library entry holds is not read back as the same mapping.
-        string name = Scope.FreeName(model, map.SpanStart, "dmaAddress");
-        var declaration = (LocalDeclarationStatementSyntax)SyntaxFactory.ParseStatement($"{Names.DmaAddr} {name} = {map.WithoutTrivia()};");
-        StatementSyntax store = statement.ReplaceNode(map, SyntaxFactory.IdentifierName(name).WithTriviaFrom(map));
-        return root.ReplaceNode(statement, new[]
-        {
-            FixDocument.Generated(declaration).WithLeadingTrivia(statement.GetLeadingTrivia()),
-            Check(SyntaxFactory.IdentifierName(name)),
-            store.WithLeadingTrivia(SyntaxFactory.ElasticMarker).WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation),
+            Declare(replacement, map).WithLeadingTrivia(unmap.GetLeadingTrivia()),
+            check(SyntaxFactory.IdentifierName(replacement), leave),
         });
     }
+
+    private static StatementSyntax Declare(string name, InvocationExpressionSyntax map) =>
+        FixDocument.Generated(SyntaxFactory.ParseStatement($"{Names.DmaAddr} {name} = {map.WithoutTrivia()};"));
 
     /// <summary>
     /// Whether the use the diagnostic names is in another function than the mapping (kept in a request and unmapped by
@@ -80,15 +122,30 @@ public sealed class P2P0020MappingErrorNotCheckedCodeFix : P2PCodeFix
         diagnostic.AdditionalLocations.FirstOrDefault() is Location use
         && (use.SourceTree != at.SyntaxTree || Scope.EnclosingFunction(at) is not SyntaxNode function || !function.Span.Contains(use.SourceSpan));
 
-    /// <summary>The statement that keeps the mapping, and the name it is kept in.</summary>
-    private static (StatementSyntax, ExpressionSyntax)? Kept(InvocationExpressionSyntax map) => map.Parent switch
+    /// <summary>
+    /// The statement that keeps the mapping, the name it is kept in, and whether the mapping is inside the value
+    /// stored there (<c>ring[entry].Addr = (uint)Dma.MapSingle(..).Raw</c>: only read through casts, parentheses and its
+    /// members, so it can be taken out into a local first).
+    /// </summary>
+    private static (StatementSyntax, ExpressionSyntax, bool)? Kept(InvocationExpressionSyntax map)
     {
-        EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: LocalDeclarationStatementSyntax declaration } } declarator } =>
-            (declaration, SyntaxFactory.IdentifierName(declarator.Identifier.ValueText)),
-        AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Parent: ExpressionStatementSyntax statement } assignment
-            when assignment.Right == map && Readable(assignment.Left) => (statement, assignment.Left),
-        _ => null,
-    };
+        ExpressionSyntax value = map;
+        while (value.Parent is CastExpressionSyntax or ParenthesizedExpressionSyntax
+            || (value.Parent is MemberAccessExpressionSyntax { RawKind: (int)SyntaxKind.SimpleMemberAccessExpression } member && member.Expression == value))
+        {
+            value = (ExpressionSyntax)value.Parent;
+        }
+
+        bool inline = value != map;
+        return value.Parent switch
+        {
+            EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: LocalDeclarationStatementSyntax declaration } } declarator } =>
+                (declaration, SyntaxFactory.IdentifierName(declarator.Identifier.ValueText), inline),
+            AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Parent: ExpressionStatementSyntax statement } assignment
+                when assignment.Right == value && Readable(assignment.Left) => (statement, assignment.Left, inline),
+            _ => null,
+        };
+    }
 
     /// <summary>A chain of names and elements indexed by names and constants (<c>sgt[i].DmaAddress</c>): reading it again reads the mapping.</summary>
     private static bool Readable(ExpressionSyntax target) => target switch

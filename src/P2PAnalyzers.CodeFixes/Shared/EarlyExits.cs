@@ -14,26 +14,48 @@ internal static class EarlyExits
 {
     /// <summary>
     /// The way out of the function after a failed mapping at <paramref name="at"/>, in the function's own terms: its
-    /// unwinding label (<see cref="Unwind"/>), else a return (<see cref="ErrorPath"/>); null where leaving cannot be
-    /// sound: past a lock it holds, or by a bare <c>return;</c> when the mapping is <paramref name="kept"/> for a later
-    /// unmap elsewhere (a void function cannot tell its caller, who goes on, and the completion unmaps what was never
-    /// mapped: isci's <c>sci_request_build_sgl</c>).
+    /// unwinding label (<see cref="Unwind"/>), else, given the <paramref name="map"/> call, the function's own check of the
+    /// buffer right before it (<see cref="BufferCheck"/>: <paramref name="stays"/> is then true, the way out may stay in
+    /// the function), else a return (<see cref="ErrorPath"/>), through the unlock of the function's own early exit when
+    /// a lock is held (<see cref="LockedExit"/>); null where leaving cannot be sound: past a lock it holds without such an
+    /// exit, or by a bare <c>return;</c> when the mapping is <paramref name="kept"/> for a later unmap elsewhere (a void
+    /// function cannot tell its caller, who goes on, and the completion unmaps what was never mapped: isci's
+    /// <c>sci_request_build_sgl</c>).
     /// </summary>
-    public static StatementSyntax[]? Failure(SemanticModel model, StatementSyntax at, ExpressionSyntax error, bool kept)
+    public static StatementSyntax[]? Failure(SemanticModel model, StatementSyntax at, ExpressionSyntax error, bool kept, InvocationExpressionSyntax? map, out bool stays)
     {
-        if (SkipsARelease(at))
-        {
-            return null;
-        }
-
-        if (Unwind(model, at, error) is StatementSyntax[] unwind)
+        stays = false;
+        bool locked = SkipsARelease(at);
+        if (!locked && Unwind(model, at, error) is StatementSyntax[] unwind)
         {
             return unwind;
         }
 
+        // Taken under a lock too: the buffer check stands where the same lock is held.
+        if (map is not null && BufferCheck.Failure(at, map) is StatementSyntax[] same)
+        {
+            stays = true;
+            return same;
+        }
+
         StatementSyntax[] leave = ErrorPath.Statements(model, at, error);
-        return kept && leave is [ReturnStatementSyntax { Expression: null }] ? null : leave;
+        if (kept && leave is [ReturnStatementSyntax { Expression: null }])
+        {
+            return null;
+        }
+
+        if (!locked)
+        {
+            return leave;
+        }
+
+        // An unwinding label would be skipped by the return; mappings made before would stay mapped under the lock.
+        return Unwind(model, at, error) is null && LockedExit.Releases(model, at) is StatementSyntax[] unlock ? unlock.Concat(leave).ToArray() : null;
     }
+
+    /// <summary>As <see cref="Failure(SemanticModel, StatementSyntax, ExpressionSyntax, bool, InvocationExpressionSyntax?, out bool)"/>, for a failure that is not a mapped buffer's.</summary>
+    public static StatementSyntax[]? Failure(SemanticModel model, StatementSyntax at, ExpressionSyntax error, bool kept) =>
+        Failure(model, at, error, kept, null, out _);
 
     /// <summary>
     /// True when leaving the function at <paramref name="at"/> would skip the release of a lock it took before
@@ -57,13 +79,19 @@ internal static class EarlyExits
     /// unmapped where it was kept (8139cp's <c>cp_rx_poll</c> unmapped the old buffer, then mapped the new one into the
     /// ring slot; the kernel's fix maps first and unmaps once the new mapping is checked).
     /// </summary>
-    public static bool UnmapsBefore(SemanticModel model, SyntaxNode at)
+    public static bool UnmapsBefore(SemanticModel model, SyntaxNode at) => LibraryCallsBefore(model, at, "Unmap").Any();
+
+    /// <summary>The calls of the library's <c>Dma</c> whose name contains <paramref name="kind"/>, before <paramref name="at"/> in its function.</summary>
+    internal static System.Collections.Generic.IEnumerable<InvocationExpressionSyntax> LibraryCallsBefore(SemanticModel model, SyntaxNode at, string kind)
     {
         SyntaxNode? body = Scope.EnclosingFunction(at);
-        return body is not null && Own(body).OfType<InvocationExpressionSyntax>()
-            .Where(c => c.SpanStart < at.SpanStart && NameOf(c.Expression).Contains("Unmap"))
-            .Any(c => model.GetSymbolInfo(c).Symbol is IMethodSymbol { ContainingType: { Name: "Dma", ContainingNamespace: { Name: "Mapping", ContainingNamespace.Name: "P2PDma" } } });
+        return body is null ? Enumerable.Empty<InvocationExpressionSyntax>() : Own(body).OfType<InvocationExpressionSyntax>()
+            .Where(c => c.SpanStart < at.SpanStart && NameOf(c.Expression).Contains(kind) && IsLibraryDma(model, c));
     }
+
+    /// <summary>A call of <c>P2PDma.Mapping.Dma</c>.</summary>
+    internal static bool IsLibraryDma(SemanticModel model, InvocationExpressionSyntax call) =>
+        model.GetSymbolInfo(call).Symbol is IMethodSymbol { ContainingType: { Name: "Dma", ContainingNamespace: { Name: "Mapping", ContainingNamespace.Name: "P2PDma" } } };
 
     /// <summary>
     /// The function's own unwinding for a failure at <paramref name="at"/>: the nearest earlier failure branch of the
@@ -161,10 +189,10 @@ internal static class EarlyExits
     }
 
     /// <summary>The function's own nodes, not those of lambdas and local functions in it.</summary>
-    private static System.Collections.Generic.IEnumerable<SyntaxNode> Own(SyntaxNode body) =>
+    internal static System.Collections.Generic.IEnumerable<SyntaxNode> Own(SyntaxNode body) =>
         body.DescendantNodes(n => n == body || n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax));
 
-    private static string NameOf(ExpressionSyntax callee) => callee switch
+    internal static string NameOf(ExpressionSyntax callee) => callee switch
     {
         MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
         IdentifierNameSyntax name => name.Identifier.ValueText,
@@ -172,10 +200,10 @@ internal static class EarlyExits
         _ => string.Empty,
     };
 
-    private static bool Acquires(string name) =>
+    internal static bool Acquires(string name) =>
         !name.Contains("Unlock") && !name.StartsWith("Exit", System.StringComparison.Ordinal) && (name is "Enter" or "TryEnter" || name.StartsWith("Lock", System.StringComparison.Ordinal)
             || name.EndsWith("Lock", System.StringComparison.Ordinal) || name.Contains("LockIrq") || name.Contains("LockBh"));
 
-    private static bool Releases(string name) =>
+    internal static bool Releases(string name) =>
         name is "Exit" or "Release" || name.Contains("Unlock") || (name.StartsWith("Exit", System.StringComparison.Ordinal) && name.EndsWith("Lock", System.StringComparison.Ordinal));
 }

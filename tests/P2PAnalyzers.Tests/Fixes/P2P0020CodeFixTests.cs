@@ -404,8 +404,9 @@ public sealed class P2P0020CodeFixTests
         }
         """);
 
-    // 8139cp's cp_rx_poll unmapped the old buffer before mapping its replacement into the slot: returning on failure
-    // would leave the slot with an unmapped address for the next poll to unmap again. The kernel's fix reordered.
+    // The old buffer unmapped before a replacement is mapped into the slot: returning on failure would leave the slot with
+    // an unmapped address for the next poll to unmap again. The replacement is a parameter here, not a buffer the
+    // function allocated: it may be the buffer just unmapped, so the map is not moved ahead of the unmap either.
     [Fact]
     public Task UnmapBeforeTheMap_NoFix() => Verifier.NoCodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + """
         sealed class SkBuff { public KernelBuffer Head = null!; public uint Len; }
@@ -435,7 +436,8 @@ public sealed class P2P0020CodeFixTests
         }
         """);
 
-    // cp_start_xmit maps under spin_lock_irqsave, released at its end: a return in between would keep the lock.
+    // Mapped under spin_lock_irqsave, released at the end, and no early exit of the function's own that releases it: a
+    // return in between would keep the lock.
     [Fact]
     public Task MappedWhileHoldingALockReleasedLater_NoFix() => Verifier.NoCodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + """
         sealed class SkBuff { public KernelBuffer Head = null!; public uint Len; }
@@ -485,6 +487,505 @@ public sealed class P2P0020CodeFixTests
             }
 
             public static void Complete(Request rq) => Dma.UnmapSingle(rq.Dev, rq.ZeroScatterDaddr, rq.Len, DmaDirection.ToDevice);
+        }
+        """);
+
+    private const string CpTypes = """
+        sealed class SkbFrag { public KernelBuffer Page = null!; public ulong PageOffset; public uint Size; }
+
+        sealed class SkBuff
+        {
+            public KernelBuffer Head = null!;
+            public ulong DataOffset;
+            public uint Len;
+            public SkbFrag[] Frags = System.Array.Empty<SkbFrag>();
+            public int NrFrags;
+        }
+
+        sealed class CpDesc { public uint Opts1; [DmaAddress] public ulong Addr; }
+
+        sealed class Stats { public ulong RxDropped, TxDropped; }
+
+        sealed class Cp
+        {
+            public PciDevice Pdev = null!;
+            public SystemMemory Mem = null!;
+            public object Lock = new();
+            public CpDesc[] TxRing = new CpDesc[64];
+            public SkBuff?[] TxSkb = new SkBuff?[64];
+            public CpDesc[] RxRing = new CpDesc[64];
+            public SkBuff?[] RxSkb = new SkBuff?[64];
+            public uint TxHead, RxTail, RxBufSz = 1536;
+            public Stats Stats = new();
+        }
+
+        """;
+
+    // 8139cp's cp_start_xmit (before "8139cp: Add dma_mapping_error checking"): the head is mapped under
+    // spin_lock_irqsave. The function's own early exit (ring full) unlocks before it returns; the check leaves through
+    // the same unlock, as the kernel's out_dma_error did through out_unlock.
+    [Fact]
+    public Task Cp8139StartXmit_LeavesThroughTheUnlockOfItsOwnEarlyExit() => Verifier.CodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + CpTypes + """
+        static class Rtl8139Cp
+        {
+            public static int StartXmit(Cp cp, SkBuff skb, uint avail)
+            {
+                uint entry;
+                System.Threading.Monitor.Enter(cp.Lock);  // spin_lock_irqsave
+
+                if (avail <= (uint)(skb.NrFrags + 1))
+                {
+                    System.Threading.Monitor.Exit(cp.Lock);
+                    return 16;  // NETDEV_TX_BUSY
+                }
+
+                entry = cp.TxHead;
+                if (skb.NrFrags == 0)
+                {
+                    CpDesc txd = cp.TxRing[entry];
+                    DmaAddr mapping;
+
+                    mapping = [|Dma.MapSingle(cp.Pdev, skb.Head, skb.DataOffset, skb.Len, DmaDirection.ToDevice)|];
+                    txd.Addr = mapping.Raw;
+                    txd.Opts1 = skb.Len;
+                    cp.TxSkb[entry] = skb;
+                    entry = (entry + 1) & 63;
+                }
+
+                cp.TxHead = entry;
+                System.Threading.Monitor.Exit(cp.Lock);
+                return 0;  // NETDEV_TX_OK
+            }
+        }
+        """, Usings + CpTypes + """
+        static class Rtl8139Cp
+        {
+            public static int StartXmit(Cp cp, SkBuff skb, uint avail)
+            {
+                uint entry;
+                System.Threading.Monitor.Enter(cp.Lock);  // spin_lock_irqsave
+
+                if (avail <= (uint)(skb.NrFrags + 1))
+                {
+                    System.Threading.Monitor.Exit(cp.Lock);
+                    return 16;  // NETDEV_TX_BUSY
+                }
+
+                entry = cp.TxHead;
+                if (skb.NrFrags == 0)
+                {
+                    CpDesc txd = cp.TxRing[entry];
+                    DmaAddr mapping;
+
+                    mapping = Dma.MapSingle(cp.Pdev, skb.Head, skb.DataOffset, skb.Len, DmaDirection.ToDevice);
+                    if (Dma.MappingError(cp.Pdev, mapping))
+                    {
+                        System.Threading.Monitor.Exit(cp.Lock);
+                        return (int)DmaError.NoMemory;
+                    }
+
+                    txd.Addr = mapping.Raw;
+                    txd.Opts1 = skb.Len;
+                    cp.TxSkb[entry] = skb;
+                    entry = (entry + 1) & 63;
+                }
+
+                cp.TxHead = entry;
+                System.Threading.Monitor.Exit(cp.Lock);
+                return 0;  // NETDEV_TX_OK
+            }
+        }
+        """);
+
+    // cp_start_xmit's fragments: when a fragment fails, the head and the fragments before it are mapped (the kernel's
+    // fix unwinds them with unwind_tx_frag_mapping before out_dma_error). Leaving through the unlock would keep them
+    // mapped: the head's check is offered, the fragment's is not.
+    [Fact]
+    public Task Cp8139StartXmitFragments_HeadLeavesThroughTheUnlock_FragmentAfterItHasNoFix()
+    {
+        var test = new Verifier.CodeFixTest<P2P0020MappingErrorNotCheckedCodeFix> { TestCode = Usings + CpTypes + """
+        static class Rtl8139Cp
+        {
+            public static int StartXmit(Cp cp, SkBuff skb, uint avail)
+            {
+                System.Threading.Monitor.Enter(cp.Lock);
+
+                if (avail <= (uint)(skb.NrFrags + 1))
+                {
+                    System.Threading.Monitor.Exit(cp.Lock);
+                    return 16;
+                }
+
+                uint entry = cp.TxHead;
+                uint firstEntry = entry;
+                DmaAddr firstMapping;
+                firstMapping = [|Dma.MapSingle(cp.Pdev, skb.Head, skb.DataOffset, skb.Len, DmaDirection.ToDevice)|];
+                cp.TxSkb[entry] = skb;
+                entry = (entry + 1) & 63;
+
+                for (int frag = 0; frag < skb.NrFrags; frag++)
+                {
+                    SkbFrag thisFrag = skb.Frags[frag];
+                    DmaAddr mapping;
+
+                    mapping = [|Dma.MapSingle(cp.Pdev, thisFrag.Page, thisFrag.PageOffset, thisFrag.Size, DmaDirection.ToDevice)|];
+                    cp.TxRing[entry].Addr = mapping.Raw;
+                    cp.TxSkb[entry] = skb;
+                    entry = (entry + 1) & 63;
+                }
+
+                cp.TxRing[firstEntry].Addr = firstMapping.Raw;
+                cp.TxHead = entry;
+                System.Threading.Monitor.Exit(cp.Lock);
+                return 0;
+            }
+        }
+        """, FixedCode = Usings + CpTypes + """
+        static class Rtl8139Cp
+        {
+            public static int StartXmit(Cp cp, SkBuff skb, uint avail)
+            {
+                System.Threading.Monitor.Enter(cp.Lock);
+
+                if (avail <= (uint)(skb.NrFrags + 1))
+                {
+                    System.Threading.Monitor.Exit(cp.Lock);
+                    return 16;
+                }
+
+                uint entry = cp.TxHead;
+                uint firstEntry = entry;
+                DmaAddr firstMapping;
+                firstMapping = Dma.MapSingle(cp.Pdev, skb.Head, skb.DataOffset, skb.Len, DmaDirection.ToDevice);
+                if (Dma.MappingError(cp.Pdev, firstMapping))
+                {
+                    System.Threading.Monitor.Exit(cp.Lock);
+                    return (int)DmaError.NoMemory;
+                }
+
+                cp.TxSkb[entry] = skb;
+                entry = (entry + 1) & 63;
+
+                for (int frag = 0; frag < skb.NrFrags; frag++)
+                {
+                    SkbFrag thisFrag = skb.Frags[frag];
+                    DmaAddr mapping;
+
+                    mapping = {|P2P0020:Dma.MapSingle(cp.Pdev, thisFrag.Page, thisFrag.PageOffset, thisFrag.Size, DmaDirection.ToDevice)|};
+                    cp.TxRing[entry].Addr = mapping.Raw;
+                    cp.TxSkb[entry] = skb;
+                    entry = (entry + 1) & 63;
+                }
+
+                cp.TxRing[firstEntry].Addr = firstMapping.Raw;
+                cp.TxHead = entry;
+                System.Threading.Monitor.Exit(cp.Lock);
+                return 0;
+            }
+        }
+        """ };
+        test.Configure(withLibrary: true);
+        test.FixedState.MarkupHandling = Microsoft.CodeAnalysis.Testing.MarkupMode.Allow;
+        return test.RunAsync();
+    }
+
+    // 8139cp's cp_rx_poll before the fix: the old buffer is unmapped, then the freshly allocated replacement is mapped
+    // into `mapping`, which rx_next writes back into the slot. As the kernel's fix: the replacement is mapped first into
+    // a name of its own and checked; a failure does what the failed allocation right before does (count a drop, goto
+    // rx_next), so the slot keeps the old buffer, still mapped; the old buffer is unmapped only after the check.
+    [Fact]
+    public Task Cp8139RxPoll_MapsTheReplacementFirstAndKeepsTheOldBufferOnFailure() => Verifier.CodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + CpTypes + """
+        static class Rtl8139Cp
+        {
+            static SkBuff? NetdevAllocSkbIpAlign(Cp cp, uint len) => len == 0 ? null : new SkBuff { Head = cp.Mem.Kmalloc(len + 2), DataOffset = 2 };
+
+            public static int RxPoll(Cp cp, int budget)
+            {
+                uint rxTail = cp.RxTail;
+                int rx = 0;
+
+                while (rx < budget)
+                {
+                    DmaAddr mapping;
+                    SkBuff? skb, newSkb;
+                    uint buflen = cp.RxBufSz;
+                    uint status = cp.RxRing[rxTail].Opts1;
+
+                    if ((status & (1u << 31)) != 0)
+                    {
+                        break;
+                    }
+
+                    skb = cp.RxSkb[rxTail]!;
+                    mapping = DmaAddr.FromRaw(cp.RxRing[rxTail].Addr);
+
+                    newSkb = NetdevAllocSkbIpAlign(cp, buflen);
+                    if (newSkb is null)
+                    {
+                        cp.Stats.RxDropped++;
+                        goto rxNext;
+                    }
+
+                    Dma.UnmapSingle(cp.Pdev, mapping, buflen, DmaDirection.FromDevice);
+
+                    skb.Len = (status & 0x1fff) - 4;
+
+                    mapping = [|Dma.MapSingle(cp.Pdev, newSkb.Head, newSkb.DataOffset, buflen, DmaDirection.FromDevice)|];
+                    cp.RxSkb[rxTail] = newSkb;
+                    rx++;
+
+                rxNext:
+                    cp.RxRing[rxTail].Addr = mapping.Raw;
+                    cp.RxRing[rxTail].Opts1 = (1u << 31) | cp.RxBufSz;
+                    rxTail = (rxTail + 1) & 63;
+                }
+
+                cp.RxTail = rxTail;
+                return rx;
+            }
+        }
+        """, Usings + CpTypes + """
+        static class Rtl8139Cp
+        {
+            static SkBuff? NetdevAllocSkbIpAlign(Cp cp, uint len) => len == 0 ? null : new SkBuff { Head = cp.Mem.Kmalloc(len + 2), DataOffset = 2 };
+
+            public static int RxPoll(Cp cp, int budget)
+            {
+                uint rxTail = cp.RxTail;
+                int rx = 0;
+
+                while (rx < budget)
+                {
+                    DmaAddr mapping;
+                    SkBuff? skb, newSkb;
+                    uint buflen = cp.RxBufSz;
+                    uint status = cp.RxRing[rxTail].Opts1;
+
+                    if ((status & (1u << 31)) != 0)
+                    {
+                        break;
+                    }
+
+                    skb = cp.RxSkb[rxTail]!;
+                    mapping = DmaAddr.FromRaw(cp.RxRing[rxTail].Addr);
+
+                    newSkb = NetdevAllocSkbIpAlign(cp, buflen);
+                    if (newSkb is null)
+                    {
+                        cp.Stats.RxDropped++;
+                        goto rxNext;
+                    }
+
+                    DmaAddr newMapping = Dma.MapSingle(cp.Pdev, newSkb.Head, newSkb.DataOffset, buflen, DmaDirection.FromDevice);
+                    if (Dma.MappingError(cp.Pdev, newMapping))
+                    {
+                        cp.Stats.RxDropped++;
+                        goto rxNext;
+                    }
+
+                    Dma.UnmapSingle(cp.Pdev, mapping, buflen, DmaDirection.FromDevice);
+
+                    skb.Len = (status & 0x1fff) - 4;
+
+                    mapping = newMapping;
+                    cp.RxSkb[rxTail] = newSkb;
+                    rx++;
+
+                rxNext:
+                    cp.RxRing[rxTail].Addr = mapping.Raw;
+                    cp.RxRing[rxTail].Opts1 = (1u << 31) | cp.RxBufSz;
+                    rxTail = (rxTail + 1) & 63;
+                }
+
+                cp.RxTail = rxTail;
+                return rx;
+            }
+        }
+        """);
+
+    // The old buffer recycled: unmapped, its offset reset, mapped again. Mapping it before the unmap would map the same
+    // memory twice and miss the reset: no fix.
+    [Fact]
+    public Task UnmapThenTheBufferChangedBeforeItsMap_NoFix() => Verifier.NoCodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + CpTypes + """
+        static class Rtl8139Cp
+        {
+            static SkBuff? Alloc(Cp cp) => new SkBuff { Head = cp.Mem.Kmalloc(cp.RxBufSz + 2) };
+
+            public static int Refresh(Cp cp, int entry)
+            {
+                DmaAddr mapping = DmaAddr.FromRaw(cp.RxRing[entry].Addr);
+                SkBuff skb = Alloc(cp)!;
+                Dma.UnmapSingle(cp.Pdev, mapping, cp.RxBufSz, DmaDirection.FromDevice);
+                skb.DataOffset = 2;
+                mapping = [|Dma.MapSingle(cp.Pdev, skb.Head, skb.DataOffset, cp.RxBufSz, DmaDirection.FromDevice)|];
+                cp.RxSkb[entry] = skb;
+                cp.RxRing[entry].Addr = mapping.Raw;
+                return 0;
+            }
+        }
+        """);
+
+    // 3c59x's boomerang_rx refill before "fix missing dma_mapping_error check and bad ring refill logic": the mapping
+    // is written straight into the descriptor (cpu_to_le32(pci_map_single(..))). It is taken out into a local, checked,
+    // then stored; a failure does what the refill's failed allocation right before does (arm the OOM timer when the
+    // ring is empty, stop refilling), where a return would skip the rest of the function.
+    [Fact]
+    public Task Vortex3c59xRefill_MappingInsideTheStore_IsCheckedThroughALocal() => Verifier.CodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + """
+        sealed class SkBuff { public KernelBuffer Head = null!; public ulong Data; }
+
+        sealed class BoomRxDesc { public uint Status; [DmaAddress] public uint Addr; }
+
+        sealed class Vp
+        {
+            public PciDevice Pdev = null!;
+            public SystemMemory Mem = null!;
+            public BoomRxDesc[] RxRing = new BoomRxDesc[32];
+            public SkBuff?[] RxSkbuff = new SkBuff?[32];
+            public uint CurRx, DirtyRx;
+            public bool RxOomTimerArmed;
+        }
+
+        static class Vortex3c59x
+        {
+            static SkBuff? NetdevAllocSkb(Vp vp, ulong len) => len == 0 ? null : new SkBuff { Head = vp.Mem.Kmalloc(len + 2), Data = 2 };
+
+            public static int BoomerangRx(Vp vp)
+            {
+                uint entry;
+                for (; vp.CurRx - vp.DirtyRx > 0; vp.DirtyRx++)
+                {
+                    SkBuff? skb;
+                    entry = vp.DirtyRx % 32;
+                    if (vp.RxSkbuff[entry] == null)
+                    {
+                        skb = NetdevAllocSkb(vp, 1536);
+                        if (skb == null)
+                        {
+                            if ((vp.CurRx - vp.DirtyRx) == 32)
+                            {
+                                vp.RxOomTimerArmed = true;
+                            }
+
+                            break;
+                        }
+
+                        vp.RxRing[entry].Addr = (uint)[|Dma.MapSingle(vp.Pdev, skb.Head, skb.Data, 1536, DmaDirection.FromDevice)|].Raw;
+                        vp.RxSkbuff[entry] = skb;
+                    }
+
+                    vp.RxRing[entry].Status = 0;
+                }
+
+                return 0;
+            }
+        }
+        """, Usings + """
+        sealed class SkBuff { public KernelBuffer Head = null!; public ulong Data; }
+
+        sealed class BoomRxDesc { public uint Status; [DmaAddress] public uint Addr; }
+
+        sealed class Vp
+        {
+            public PciDevice Pdev = null!;
+            public SystemMemory Mem = null!;
+            public BoomRxDesc[] RxRing = new BoomRxDesc[32];
+            public SkBuff?[] RxSkbuff = new SkBuff?[32];
+            public uint CurRx, DirtyRx;
+            public bool RxOomTimerArmed;
+        }
+
+        static class Vortex3c59x
+        {
+            static SkBuff? NetdevAllocSkb(Vp vp, ulong len) => len == 0 ? null : new SkBuff { Head = vp.Mem.Kmalloc(len + 2), Data = 2 };
+
+            public static int BoomerangRx(Vp vp)
+            {
+                uint entry;
+                for (; vp.CurRx - vp.DirtyRx > 0; vp.DirtyRx++)
+                {
+                    SkBuff? skb;
+                    entry = vp.DirtyRx % 32;
+                    if (vp.RxSkbuff[entry] == null)
+                    {
+                        skb = NetdevAllocSkb(vp, 1536);
+                        if (skb == null)
+                        {
+                            if ((vp.CurRx - vp.DirtyRx) == 32)
+                            {
+                                vp.RxOomTimerArmed = true;
+                            }
+
+                            break;
+                        }
+
+                        DmaAddr dmaAddress = Dma.MapSingle(vp.Pdev, skb.Head, skb.Data, 1536, DmaDirection.FromDevice);
+                        if (Dma.MappingError(vp.Pdev, dmaAddress))
+                        {
+                            if ((vp.CurRx - vp.DirtyRx) == 32)
+                            {
+                                vp.RxOomTimerArmed = true;
+                            }
+
+                            break;
+                        }
+
+                        vp.RxRing[entry].Addr = (uint)dmaAddress.Raw;
+                        vp.RxSkbuff[entry] = skb;
+                    }
+
+                    vp.RxRing[entry].Status = 0;
+                }
+
+                return 0;
+            }
+        }
+        """);
+
+    // A jump before the map that does not test the buffer mapped (the work limit) is not its failure: the check
+    // returns the error.
+    [Fact]
+    public Task BreakBeforeTheMapNotTestingTheBuffer_IsNotTaken() => Verifier.CodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + CpTypes + """
+        static class Rtl8139Cp
+        {
+            public static int Fill(Cp cp, SkBuff skb, int limit)
+            {
+                for (int i = 0; i < 64; i++)
+                {
+                    if (--limit < 0)
+                    {
+                        break;
+                    }
+
+                    DmaAddr mapping = [|Dma.MapSingle(cp.Pdev, skb.Head, 0, cp.RxBufSz, DmaDirection.FromDevice)|];
+                    cp.RxRing[i].Addr = mapping.Raw;
+                }
+
+                return 0;
+            }
+        }
+        """, Usings + CpTypes + """
+        static class Rtl8139Cp
+        {
+            public static int Fill(Cp cp, SkBuff skb, int limit)
+            {
+                for (int i = 0; i < 64; i++)
+                {
+                    if (--limit < 0)
+                    {
+                        break;
+                    }
+
+                    DmaAddr mapping = Dma.MapSingle(cp.Pdev, skb.Head, 0, cp.RxBufSz, DmaDirection.FromDevice);
+                    if (Dma.MappingError(cp.Pdev, mapping))
+                    {
+                        return (int)DmaError.NoMemory;
+                    }
+
+                    cp.RxRing[i].Addr = mapping.Raw;
+                }
+
+                return 0;
+            }
         }
         """);
 }
