@@ -133,4 +133,82 @@ internal static partial class ViolationTemplates
             }
         }
         """;
+
+    // sahara before Ovidiu Panait's 2023 fixes: sahara_hw_descriptor_create jumps to unmap_in when in_sg fails to map,
+    // links in_sg for nb_in_sg entries with a last-link test (the count dma_map_sg returned was overwritten by out_sg's),
+    // and returns with both lists mapped; sahara_aes_process returns -ETIMEDOUT before unmapping them.
+    private static string SaharaAesDescriptor(string c, Rng r) => $$"""
+        public sealed class {{c}}SaharaDev
+        {
+            public PciDevice Device = null!;
+            public SgTable InSg = null!, OutSg = null!;
+            public int NbInSg, NbOutSg;
+            public uint[] Link = new uint[{{r.Pick(new[] { 16, 32, 64 })}}];
+            public uint[] Next = new uint[{{r.Pick(new[] { 16, 32, 64 })}}];
+            public bool Completed;
+        }
+
+        public static class {{c}}Sahara
+        {
+            // sahara_hw_descriptor_create
+            private static int HwDescriptorCreate({{c}}SaharaDev dev)
+            {
+                int ret;
+                int i;
+                Scatterlist? sg;
+
+                ret = Dma.MapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                if (ret == 0)
+                {
+                    goto unmap_in;
+                }
+
+                ret = Dma.MapSg(dev.Device, dev.OutSg, dev.NbOutSg, DmaDirection.FromDevice);
+                if (ret == 0)
+                {
+                    goto unmap_in;
+                }
+
+                sg = dev.InSg[0];
+                for (i = 0; i < dev.NbInSg; i++)⟦P2P0024⟧
+                {
+                    dev.Link[i] = (uint)sg!.DmaAddress.Raw;
+                    if (i == dev.NbInSg - 1)
+                    {
+                        dev.Next[i] = 0;
+                    }
+                    else
+                    {
+                        dev.Next[i] = (uint)(i + {{r.Next(1, 2)}});
+                        sg = sg.Next();
+                    }
+                }
+
+                return 0;
+
+            unmap_in:
+                Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);⟦P2P0023⟧
+                return -22;
+            }
+
+            // sahara_aes_process
+            public static int AesProcess({{c}}SaharaDev dev)
+            {
+                int ret = HwDescriptorCreate(dev);⟦P2P0022⟧
+                if (ret != 0)
+                {
+                    return -22;
+                }
+
+                if (!dev.Completed)
+                {
+                    return -110;
+                }
+
+                Dma.UnmapSg(dev.Device, dev.OutSg, dev.NbOutSg, DmaDirection.FromDevice);
+                Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
+        """;
 }
