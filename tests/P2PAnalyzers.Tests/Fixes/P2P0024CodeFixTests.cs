@@ -600,10 +600,10 @@ public sealed class P2P0024CodeFixTests
         }
         """);
 
-    // sci_request_build_sgl fills SGL pairs: two entries an iteration, the second advance inside a branch. Counting
-    // iterations would not count segments: no fix.
+    // sci_request_build_sgl fills SGL pairs: two entries an iteration, the second advance inside a branch. Each advance
+    // stops at the count, so both tests of the cursor end the walk there.
     [Fact]
-    public Task CursorWalkTakingTwoEntriesAnIteration_NoFix() => Verifier.NoCodeFix<P2P0024ScatterlistCountConfusionCodeFix>(LoopUsings + """
+    public Task CursorWalkTakingTwoEntriesAnIteration_EveryAdvanceStopsAtTheCount() => Verifier.CodeFix<P2P0024ScatterlistCountConfusionCodeFix>(LoopUsings + """
         static class Isci
         {
             static int BuildSgl(PciDevice dev, SgTable scatter, ulong[] a, ulong[] b)
@@ -624,6 +624,36 @@ public sealed class P2P0024CodeFixTests
                     {
                         b[idx] = sg.DmaAddress.Raw;
                         sg = sg.Next();
+                    }
+
+                    idx++;
+                }
+
+                return idx;
+            }
+        }
+        """, LoopUsings + """
+        static class Isci
+        {
+            static int BuildSgl(PciDevice dev, SgTable scatter, ulong[] a, ulong[] b)
+            {
+                int count = Dma.MapSg(dev, scatter, scatter.Count, DmaDirection.ToDevice);
+                if (count == 0)
+                {
+                    return -12;
+                }
+
+                Scatterlist? sg = scatter[0];
+                int idx = 0;
+                int segment = 0;
+                while (sg != null)
+                {
+                    a[idx] = sg.DmaAddress.Raw;
+                    sg = ++segment < count ? sg.Next() : null;
+                    if (sg != null)
+                    {
+                        b[idx] = sg.DmaAddress.Raw;
+                        sg = ++segment < count ? sg.Next() : null;
                     }
 
                     idx++;
