@@ -4,8 +4,6 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
-using P2PAnalyzers.Analysis;
 
 namespace P2PAnalyzers.CodeFixes.Shared;
 
@@ -15,12 +13,10 @@ namespace P2PAnalyzers.CodeFixes.Shared;
 /// count; segment++)</c>, the kernel's <c>for_each_sg(sgl, sg, count, i)</c>.
 /// </summary>
 /// <remarks>
-/// Offered when every iteration takes exactly one entry: one advance <c>sg = sg.Next()</c>, a statement of the body
-/// itself, no other store into the cursor, and no <c>continue</c> of this loop (isci's pair walk advances twice an
-/// iteration: no fix). The count is the local the map call's result is kept in, when the map call is in the same
-/// function (<see cref="SgLoopBound.CountLocal"/>), or, when the map call is in another method, the member that method
-/// stores the count into, read through the same object the walked table is read from (rockchip's <c>rk_hash_prepare</c>
-/// keeps <c>rctx-&gt;nrsg</c> beside <c>areq-&gt;src</c>; <c>rk_hash_run</c> walks <c>areq-&gt;src</c>).
+/// That form when every iteration takes exactly one entry (one advance <c>sg = sg.Next()</c>, a statement of the body
+/// itself, no <c>continue</c> of this loop); a walk that advances more than once an iteration (isci's SGL pairs) keeps
+/// its shape with each advance bounded, <c>sg = ++segment &lt; count ? sg.Next() : null</c>. The advances must be the
+/// cursor's only stores in the body. Where the count is read: <see cref="SgWalkCount"/>.
 /// </remarks>
 internal static class SgWalkBound
 {
@@ -34,7 +30,7 @@ internal static class SgWalkBound
             || Scope.EnclosingFunction(loop) is not SyntaxNode function
             || TableWalked(function, loop, cursor, model, cancellationToken) is not ExpressionSyntax table
             || root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax map
-            || Count(map, table, loop, model, cancellationToken) is not ExpressionSyntax count)
+            || SgWalkCount.At(map, table, loop, model, cancellationToken) is not ExpressionSyntax count)
         {
             return null;
         }
@@ -87,7 +83,7 @@ internal static class SgWalkBound
             if (store is not AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Parent: ExpressionStatementSyntax } advance
                 || Unsuppressed(advance.Right) is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Next", Expression: IdentifierNameSyntax from }, ArgumentList.Arguments.Count: 0 }
                 || !Assignments.Is(from, cursor, model, cancellationToken)
-                || advance.Ancestors().TakeWhile(a => a != body).Any(a => a is WhileStatementSyntax or ForStatementSyntax or ForEachStatementSyntax or DoStatementSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax))
+                || advance.Ancestors().TakeWhile(a => a != body).Any(Nested))
             {
                 return null;
             }
@@ -99,9 +95,11 @@ internal static class SgWalkBound
     }
 
     /// <summary>A <c>continue</c> of this loop (not of a loop or function nested in it).</summary>
-    private static bool Continues(BlockSyntax body) =>
-        body.DescendantNodes(n => n is not (WhileStatementSyntax or ForStatementSyntax or ForEachStatementSyntax or DoStatementSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax))
-            .OfType<ContinueStatementSyntax>().Any();
+    private static bool Continues(BlockSyntax body) => body.DescendantNodes(n => !Nested(n)).OfType<ContinueStatementSyntax>().Any();
+
+    /// <summary>A loop or a function inside the walk's body: what happens in it is not an iteration of the walk.</summary>
+    private static bool Nested(SyntaxNode node) =>
+        node is WhileStatementSyntax or ForStatementSyntax or ForEachStatementSyntax or DoStatementSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax;
 
     /// <summary>The table the cursor starts from: its one store before the loop, <c>sg = T[0]</c>.</summary>
     private static ExpressionSyntax? TableWalked(SyntaxNode function, WhileStatementSyntax loop, ILocalSymbol cursor, SemanticModel model, CancellationToken cancellationToken)
@@ -124,127 +122,6 @@ internal static class SgWalkBound
                 : null;
     }
 
-    /// <summary>The count where the walk is: the map call's count local in this function, or the member it is kept in beside the table.</summary>
-    private static ExpressionSyntax? Count(InvocationExpressionSyntax map, ExpressionSyntax table, WhileStatementSyntax loop, SemanticModel model, CancellationToken cancellationToken)
-    {
-        if (Scope.EnclosingFunction(map) is not SyntaxNode mapFunction
-            || model.GetOperation(map, cancellationToken) is not IInvocationOperation mapCall
-            || SgEntryCounts.Table(mapCall)?.Value.Syntax is not ExpressionSyntax mapped)
-        {
-            return null;
-        }
-
-        MemberAccessExpressionSyntax? store;
-        if (SgLoopBound.CountLocal(map, model, cancellationToken) is ILocalSymbol count)
-        {
-            bool onlyTheMap = mapFunction.DescendantNodes().Where(n => Assignments.Writes(n, count, model, cancellationToken)).All(n => n.Span.Contains(map.Span) || n == map.Parent);
-            if (mapFunction == Scope.EnclosingFunction(loop))
-            {
-                IdentifierNameSyntax local = SyntaxFactory.IdentifierName(count.Name);
-                return onlyTheMap && SymbolEqualityComparer.Default.Equals(
-                    model.GetSpeculativeSymbolInfo(loop.SpanStart, local, SpeculativeBindingOption.BindAsExpression).Symbol, count) ? local : null;
-            }
-
-            // The one store of the count into a member, R.M = count, in the map's function.
-            var kept = mapFunction.DescendantNodes().OfType<AssignmentExpressionSyntax>()
-                .Where(a => a.Right is IdentifierNameSyntax r && Assignments.Is(r, count, model, cancellationToken) && a.Left is MemberAccessExpressionSyntax)
-                .ToList();
-            store = onlyTheMap && kept is [{ Left: MemberAccessExpressionSyntax member }] ? member : null;
-        }
-        else
-        {
-            // The count stored straight into a member (isci: request->num_sg_entries = dma_map_sg(..)), in another method.
-            store = map.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Left: MemberAccessExpressionSyntax member } assignment
-                && assignment.Right == map && mapFunction != Scope.EnclosingFunction(loop) ? member : null;
-        }
-
-        // R, the count's receiver, as a path from the object the mapped table is read from, directly or through a local
-        // holding a chain (rctx = areq.Rctx) or a pure accessor's result (task = isci_request_access_task(request)).
-        if (store is null
-            || Unsuppressed(mapped) is not MemberAccessExpressionSyntax { Expression: ExpressionSyntax mapOwner } mappedTable
-            || Unsuppressed(table) is not MemberAccessExpressionSyntax { Expression: ExpressionSyntax walkOwner } walkedTable
-            || mappedTable.Name.Identifier.ValueText != walkedTable.Name.Identifier.ValueText
-            || !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(mappedTable, cancellationToken).Symbol, model.GetSymbolInfo(walkedTable, cancellationToken).Symbol)
-            || Bases(Expand(Unsuppressed(mapOwner), mapFunction, model, cancellationToken), Expand(Unsuppressed(walkOwner), Scope.EnclosingFunction(loop)!, model, cancellationToken),
-                Unsuppressed(walkOwner), model, cancellationToken) is not (ExpressionSyntax mapBase, ExpressionSyntax walkBase)
-            || Relative(Expand(store.Expression, mapFunction, model, cancellationToken), mapBase) is not string path)
-        {
-            return null;
-        }
-
-        ExpressionSyntax candidate = SyntaxFactory.ParseExpression($"{walkBase.WithoutTrivia()}{path}.{store.Name.Identifier.ValueText}");
-        return SymbolEqualityComparer.Default.Equals(
-            model.GetSpeculativeSymbolInfo(loop.SpanStart, candidate, SpeculativeBindingOption.BindAsExpression).Symbol,
-            model.GetSymbolInfo(store, cancellationToken).Symbol)
-            ? candidate
-            : null;
-    }
-
-    /// <summary>
-    /// The objects the two tables' owners come from: the same pure accessor's arguments when both owners are its results
-    /// (<c>F(request)</c> and <c>F(ireq)</c>), else the map side's owner and the walk's owner as written.
-    /// </summary>
-    private static (ExpressionSyntax, ExpressionSyntax)? Bases(ExpressionSyntax mapOwner, ExpressionSyntax walkOwner, ExpressionSyntax walkWritten, SemanticModel model, CancellationToken cancellationToken)
-    {
-        if (mapOwner is not InvocationExpressionSyntax mapAccess)
-        {
-            return (mapOwner, walkWritten);
-        }
-
-        return walkOwner is InvocationExpressionSyntax walkAccess
-            && model.GetSymbolInfo(mapAccess, cancellationToken).Symbol is IMethodSymbol accessor && PureAccessor(accessor, cancellationToken)
-            && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(walkAccess, cancellationToken).Symbol, accessor)
-            && mapAccess.ArgumentList.Arguments is [ArgumentSyntax mapArgument] && walkAccess.ArgumentList.Arguments is [ArgumentSyntax walkArgument]
-            && Assignments.PathOnly(mapArgument.Expression) && Assignments.PathOnly(walkArgument.Expression)
-                ? (mapArgument.Expression, walkArgument.Expression)
-                : null;
-    }
-
-    /// <summary>A static method of one parameter that returns a chain of members of it (<c>=&gt; ireq.IoTaskPtr</c>).</summary>
-    private static bool PureAccessor(IMethodSymbol method, CancellationToken cancellationToken) =>
-        method is { IsStatic: true, Parameters.Length: 1, DeclaringSyntaxReferences: [SyntaxReference reference] }
-        && reference.GetSyntax(cancellationToken) is MethodDeclarationSyntax { ExpressionBody.Expression: MemberAccessExpressionSyntax chain }
-        && Assignments.PathOnly(chain) && Root(chain) is IdentifierNameSyntax { Identifier.ValueText: var root } && root == method.Parameters[0].Name;
-
-    private static ExpressionSyntax Root(ExpressionSyntax e) => e is MemberAccessExpressionSyntax m ? Root(m.Expression) : e;
-
-    /// <summary>
-    /// A local assigned once, from a chain of names or a pure accessor's result, replaced by that (<c>rctx</c> →
-    /// <c>areq.Rctx</c>, <c>task</c> → <c>IsciRequestAccessTask(request)</c>).
-    /// </summary>
-    private static ExpressionSyntax Expand(ExpressionSyntax receiver, SyntaxNode function, SemanticModel model, CancellationToken cancellationToken)
-    {
-        if (receiver is IdentifierNameSyntax name && model.GetSymbolInfo(name, cancellationToken).Symbol is ILocalSymbol local
-            && local.DeclaringSyntaxReferences is [SyntaxReference reference]
-            && reference.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: ExpressionSyntax value }
-            && (Assignments.PathOnly(value) || value is InvocationExpressionSyntax { ArgumentList.Arguments: [ArgumentSyntax only] } && Assignments.PathOnly(only.Expression))
-            && !Assignments.WrittenIn(function, local, model, cancellationToken))
-        {
-            return value;
-        }
-
-        return receiver;
-    }
-
-    /// <summary><paramref name="path"/> as member names after <paramref name="owner"/> (".Rctx"), or null when it does not start there.</summary>
-    private static string? Relative(ExpressionSyntax path, ExpressionSyntax owner)
-    {
-        var names = new List<string>();
-        ExpressionSyntax at = path;
-        while (!at.WithoutTrivia().IsEquivalentTo(owner.WithoutTrivia(), topLevel: false))
-        {
-            if (at is not MemberAccessExpressionSyntax access)
-            {
-                return null;
-            }
-
-            names.Insert(0, "." + access.Name.Identifier.ValueText);
-            at = access.Expression;
-        }
-
-        return string.Concat(names);
-    }
-
-    private static ExpressionSyntax Unsuppressed(ExpressionSyntax e) =>
+    internal static ExpressionSyntax Unsuppressed(ExpressionSyntax e) =>
         e is PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } bang ? bang.Operand : e;
 }
