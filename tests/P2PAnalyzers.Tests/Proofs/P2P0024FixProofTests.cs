@@ -66,6 +66,23 @@ public sealed class P2P0024FixProofTests
         Assert.Equal(4UL * 4096, bytes2);
     }
 
+    // isci's pair walk: before, both entries of each pair are programmed past the merged segments; after, every advance
+    // stops at the count.
+    [Fact]
+    public void PairWalk_BehindAnIommu_BeforeProgramsFaultingAddresses_AfterOnlyTheSegments()
+    {
+        PciTopology t1 = ProofTopologies.SwitchLocalIommu();
+        (int n1, bool[] landed1, _) = Program(P2P0024PairWalkProofScenario.Before, t1);
+        Assert.Equal(4, n1);
+        Assert.Contains(false, landed1);
+
+        PciTopology t2 = ProofTopologies.SwitchLocalIommu();
+        (int n2, bool[] landed2, ulong bytes2) = Program(P2P0024PairWalkProofScenario.After, t2);
+        Assert.True(n2 < 4, "the pages should merge into fewer segments behind the IOMMU");
+        Assert.DoesNotContain(false, landed2);
+        Assert.Equal(4UL * 4096, bytes2);
+    }
+
     private static (int Descriptors, bool[] Landed, ulong Bytes) Program(string source, PciTopology topology)
     {
         SgTable sg = SgTable.FromPages(topology.Memory.AllocPages(4));
