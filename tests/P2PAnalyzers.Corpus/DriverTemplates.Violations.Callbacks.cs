@@ -211,4 +211,57 @@ internal static partial class ViolationTemplates
             }
         }
         """;
+
+    // 8139cp's cp_rx_poll before "8139cp: Add dma_mapping_error checking": the old buffer unmapped, the replacement
+    // mapped unchecked into the descriptor the device reads.
+    private static string Cp8139RxRefill(string c, Rng r) => $$"""
+        public sealed class {{c}}CpDesc
+        {
+            public uint Opts1;
+            [DmaAddress] public ulong Addr;
+        }
+
+        public sealed class {{c}}Cp
+        {
+            public PciDevice Pdev = null!;
+            public SystemMemory Mem = null!;
+            public {{c}}CpDesc[] RxRing = new {{c}}CpDesc[{{r.Pick(new[] { 16, 32, 64 })}}];
+            public KernelBuffer?[] RxBuf = new KernelBuffer?[{{r.Pick(new[] { 16, 32, 64 })}}];
+            public uint RxBufSz = {{r.Pick(new[] { 1536, 2048 })}};
+            public int RxDropped;
+        }
+
+        public static class {{c}}Rx
+        {
+            private static KernelBuffer? AllocRxBuffer({{c}}Cp cp, uint len) => cp.Mem.Kmalloc(len);
+
+            // cp_rx_poll
+            public static int Poll({{c}}Cp cp, int budget)
+            {
+                int rx = 0;
+                for (int tail = 0; tail < budget && tail < cp.RxRing.Length; tail++)
+                {
+                    DmaAddr mapping = DmaAddr.FromRaw(cp.RxRing[tail].Addr);
+                    KernelBuffer? newBuf = AllocRxBuffer(cp, cp.RxBufSz);
+                    if (newBuf is null)
+                    {
+                        cp.RxDropped++;
+                        goto rxNext;
+                    }
+
+                    Dma.UnmapSingle(cp.Pdev, mapping, cp.RxBufSz, DmaDirection.FromDevice);
+
+                    mapping = Dma.MapSingle(cp.Pdev, newBuf, 0, cp.RxBufSz, DmaDirection.FromDevice);⟦P2P0020⟧
+                    cp.RxBuf[tail] = newBuf;
+                    rx++;
+
+                rxNext:
+                    cp.RxRing[tail].Addr = mapping.Raw;
+                    cp.RxRing[tail].Opts1 = (1u << 31) | cp.RxBufSz;
+                }
+
+                return rx;
+            }
+        }
+        """;
 }

@@ -38,6 +38,7 @@ internal static partial class ViolationTemplates
         new("RockchipSfcVirtToPhysBuffer", "spi-rockchip-sfc before 'Fix DMA-API usage': virt_to_phys of the bounce buffer cached as its DMA address at probe", true, RockchipSfcVirtToPhysBuffer),
         new("Ath10kWmiOpsMgmtTx", "ath10k: the frame's address kept by the wmi_ops op, unmapped DMA_FROM_DEVICE by the completion", true, Ath10kWmiOpsMgmtTx),
         new("IsciRequestSgl", "isci: the SGL walks every entry of a list mapped elsewhere; a task buffer mapped unchecked, freed by the completion", true, IsciRequestSgl),
+        new("Cp8139RxRefill", "8139cp cp_rx_poll before its mapping-error check: the replacement buffer mapped unchecked into the descriptor", true, Cp8139RxRefill),
         new("SaharaAesDescriptor", "sahara: a failed map jumps to its unmap, links loop over the nents given, the process leaks the helper's lists on timeout", true, SaharaAesDescriptor),
     };
 
