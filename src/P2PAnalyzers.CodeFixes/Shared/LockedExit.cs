@@ -30,6 +30,15 @@ internal static class LockedExit
         int acquired = EarlyExits.Own(body).OfType<InvocationExpressionSyntax>()
             .Where(c => c.SpanStart < at.SpanStart && EarlyExits.Acquires(EarlyExits.NameOf(c.Expression)))
             .Select(c => c.SpanStart).DefaultIfEmpty(-1).Max();
+        // The lock must still be held where the function would leave: a release since the acquire, other than one an early
+        // exit makes right before returning, means the code in between runs unlocked (a second unlock there would be wrong).
+        if (EarlyExits.Own(body).OfType<ExpressionStatementSyntax>()
+            .Any(r => r.SpanStart > acquired && r.Span.End <= at.SpanStart && IsRelease(r)
+                && !(r.Parent is BlockSyntax b && b.Statements.SkipWhile(x => x != r).Skip(1).SkipWhile(IsRelease).FirstOrDefault() is ReturnStatementSyntax)))
+        {
+            return null;
+        }
+
         var later = new HashSet<string>(EarlyExits.Own(body).OfType<ExpressionStatementSyntax>()
             .Where(s => s.SpanStart > at.Span.End && IsRelease(s)).Select(Text));
         foreach (ReturnStatementSyntax exit in EarlyExits.Own(body).OfType<ReturnStatementSyntax>()

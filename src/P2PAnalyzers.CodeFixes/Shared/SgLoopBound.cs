@@ -48,7 +48,11 @@ internal static class SgLoopBound
 
         HashSet<string> counters = Counters(loop);
         var reads = loop.Statement.DescendantNodes().OfType<ExpressionSyntax>().Where(e => Same(e, given)).ToList();
-        if (counters.Count == 0 || reads.Any(r => !TestsLastSegment(r, counters)))
+        // A body that sizes its descriptors by an entry's CPU length (sahara's min(len, sg->length)) would program merged DMA
+        // segments with per-entry lengths once bounded by the count: it must switch to DmaLength too, by hand.
+        bool cpuLength = loop.Statement.DescendantNodes().OfType<MemberAccessExpressionSyntax>()
+            .Any(m => m.Name.Identifier.ValueText == "Length" && model.GetTypeInfo(m.Expression, cancellationToken).Type?.Name == "Scatterlist");
+        if (counters.Count == 0 || cpuLength || reads.Any(r => !TestsLastSegment(r, counters)))
         {
             return null;
         }

@@ -54,6 +54,13 @@ internal static class SgWalkCount
                 && assignment.Right == map && mapFunction != Scope.EnclosingFunction(loop) ? member : null;
         }
 
+        // The count is read where the walk is only if the map call stores it whenever its method runs: a map call under
+        // a condition (isci maps only for SSP; libata maps for SATA and leaves num_sg_entries 0) proves nothing there.
+        if (store is not null && Conditional(map, mapFunction))
+        {
+            return null;
+        }
+
         // R, the count's receiver, as a path from the object the mapped table is read from, directly or through a local
         // holding a chain (rctx = areq.Rctx) or a pure accessor's result (task = isci_request_access_task(request)).
         if (store is null
@@ -101,6 +108,11 @@ internal static class SgWalkCount
         method is { IsStatic: true, Parameters.Length: 1, DeclaringSyntaxReferences: [SyntaxReference reference] }
         && reference.GetSyntax(cancellationToken) is MethodDeclarationSyntax { ExpressionBody.Expression: MemberAccessExpressionSyntax chain }
         && Assignments.PathOnly(chain) && Root(chain) is IdentifierNameSyntax { Identifier.ValueText: var root } && root == method.Parameters[0].Name;
+
+    /// <summary>Whether <paramref name="map"/> sits under a branch, loop, switch or try of its function.</summary>
+    private static bool Conditional(SyntaxNode map, SyntaxNode function) =>
+        map.Ancestors().TakeWhile(a => a != function).Any(a => a is IfStatementSyntax or SwitchStatementSyntax or WhileStatementSyntax
+            or ForStatementSyntax or ForEachStatementSyntax or DoStatementSyntax or TryStatementSyntax or ConditionalExpressionSyntax or BinaryExpressionSyntax);
 
     private static ExpressionSyntax Root(ExpressionSyntax e) => e is MemberAccessExpressionSyntax m ? Root(m.Expression) : e;
 

@@ -988,4 +988,42 @@ public sealed class P2P0020CodeFixTests
             }
         }
         """);
+
+    // The lock is released before the mapping and taken again after it: leaving through the early exit's unlock would
+    // release a lock not held there. No fix.
+    [Fact]
+    public Task MappingBetweenAnUnlockAndTheNextLock_NoFix() => Verifier.NoCodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + """
+        sealed class Desc { [DmaAddress] public ulong Addr; }
+
+        sealed class Ring
+        {
+            public object Lock = new();
+            public PciDevice Pdev = null!;
+            public Desc[] Descs = { new Desc() };
+            public int Free;
+        }
+
+        static class Xmit
+        {
+            static int Send(Ring ring, KernelBuffer buf, uint len)
+            {
+                System.Threading.Monitor.Enter(ring.Lock);
+                if (ring.Free == 0)
+                {
+                    System.Threading.Monitor.Exit(ring.Lock);
+                    return 16;
+                }
+
+                ring.Free--;
+                System.Threading.Monitor.Exit(ring.Lock);
+
+                DmaAddr mapping = [|Dma.MapSingle(ring.Pdev, buf, 0, len, DmaDirection.ToDevice)|];
+
+                System.Threading.Monitor.Enter(ring.Lock);
+                ring.Descs[0].Addr = mapping.Raw;
+                System.Threading.Monitor.Exit(ring.Lock);
+                return 0;
+            }
+        }
+        """);
 }
