@@ -29,7 +29,7 @@ internal static class FailurePastUnmap
             || test.Parent is not IfStatementSyntax { Else: null } failure || failure.Condition != test || !HoldsOnFailure(test)
             || Last(failure.Statement) is not GotoStatementSyntax { RawKind: (int)SyntaxKind.GotoStatement, Expression: IdentifierNameSyntax target } jump
             || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax unmap
-            || model.GetSymbolInfo(unmap, cancellationToken).Symbol is not IMethodSymbol { ContainingType: { Name: "Dma", ContainingNamespace.Name: "Mapping" } }
+            || !EarlyExits.IsLibraryDma(model, unmap)
             || unmap.Parent is not ExpressionStatementSyntax { Parent: LabeledStatementSyntax label }
             || label.Identifier.ValueText != target.Identifier.ValueText
             || label.Parent is not BlockSyntax block

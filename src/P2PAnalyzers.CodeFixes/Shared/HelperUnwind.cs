@@ -39,8 +39,8 @@ internal static class HelperUnwind
         foreach (StatementSyntax next in outer.Statements.Skip(outer.Statements.IndexOf(test) + 1))
         {
             if (next is not ExpressionStatementSyntax { Expression: InvocationExpressionSyntax call }
-                || model.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol { ContainingType: { Name: "Dma", ContainingNamespace.Name: "Mapping" } } method
-                || !method.Name.StartsWith("Unmap", System.StringComparison.Ordinal))
+                || !EarlyExits.IsLibraryDma(model, call)
+                || !EarlyExits.NameOf(call.Expression).StartsWith("Unmap", System.StringComparison.Ordinal))
             {
                 break;
             }
