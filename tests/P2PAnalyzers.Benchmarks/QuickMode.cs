@@ -177,6 +177,15 @@ public static class QuickMode
             (Cases.EmptyOperationAfterEdit, AfterEdit(AnalyzerSets.EmptyOperation, 0)),
             (Cases.AllP2PAfterEdit, AfterEdit(AnalyzerSets.AllP2P, expected)),
         };
+        if (options.PerRule)
+        {
+            // Each rule alone on the same document shows which one a change in the editor figure comes from.
+            foreach (string id in RuleIds.All)
+            {
+                cases.Add((Cases.RulePrefix + id, Case(AnalyzerSets.Rule(id), editor.Large.ExpectedCounts[id])));
+            }
+        }
+
         var result = new CorpusResult("editor", options.EditorCorpusSize + 1, editor.Large.TotalLines, expected);
         foreach (Measurement m in Measure.Interleaved(cases, options.Warmup + 2, options.Iterations * 3))
         {

@@ -120,6 +120,35 @@ public sealed class SummaryCacheTests
         Assert.DoesNotContain("P2P0001", Render(await AllAnalyzers.RunAsync(second)));
     }
 
+    [Fact]
+    public async Task EditOfAStoredFact_BodiesElsewhereSharingTheFieldName_NotBoundAgain()
+    {
+        // Names repeat across drivers: another device struct also has a DramPciBarStart. The edit changes the fact stored
+        // at probe (BAR 4 to BAR 2), so every body naming the field is asked whether it refers to it; the answers for
+        // the unchanged files are kept with their trees, so none of their bodies is bound in the new compilation.
+        const string gaudi = Usings + """
+            sealed class GaudiDevice { public ulong DramPciBarStart; }
+            static class GaudiPci
+            {
+                public static ulong DramBase(GaudiDevice gdev) => gdev.DramPciBarStart + 0x1000UL;
+            }
+            """;
+        CSharpCompilation first = AllAnalyzers.Compile(Probe, DmaBuf, gaudi);
+        Assert.Contains("P2P0001", Render(await AllAnalyzers.RunAsync(first)));
+        ProgramSummary before = KnownSymbols.TryGet(first)!.Program;
+        Assert.True(before.ReferencesRead >= 1, $"the first solve asked which bodies refer to the field: {before.ReferencesRead}");
+
+        SyntaxTree probe = first.SyntaxTrees.Single(t => t.FilePath.EndsWith("Test0.cs", StringComparison.Ordinal));
+        string text = probe.GetText().ToString().Replace("Bar(4)", "Bar(2)", StringComparison.Ordinal);
+        Compilation second = first.ReplaceSyntaxTree(probe, probe.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(text)));
+        string incremental = Messages(await AllAnalyzers.RunAsync(second));
+
+        Assert.Equal(Messages(await AllAnalyzers.RunAsync(AllAnalyzers.Compile(text, DmaBuf, gaudi))), incremental);
+        Assert.Contains("P2P0001", incremental);
+        ProgramSummary after = KnownSymbols.TryGet(second)!.Program;
+        Assert.True(after.ReferencesRead == 0, $"bodies of unchanged files walked again: {after.ReferencesRead}");
+    }
+
     private static string Render(IEnumerable<Diagnostic> diagnostics) =>
         string.Join("\n", diagnostics.Select(d => $"{d.Location.GetLineSpan()} {d.Id} {d.GetMessage()}"));
 

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -20,24 +22,23 @@ namespace P2PAnalyzers.Analysis;
 internal sealed partial class ProgramBuilder
 {
     private readonly Dictionary<SummaryNode, ImmutableArray<ISymbol>> _nodeSymbols = new();
-    private readonly Dictionary<BodyRef, ISymbol[]?> _referenced = new();
+
+    /// <summary>How many bodies' references were read from their operations in this solve.</summary>
+    private int ReferencesRead { get; set; }
 
     private bool Mentions(BodyRef body, SummaryNode node)
     {
         ImmutableArray<ISymbol> targets = SymbolsOf(node);
-        if (targets.IsDefaultOrEmpty)
+        if (targets.IsDefaultOrEmpty || Referenced(body) is not References references)
         {
             return true;
         }
 
-        if (Referenced(body) is not ISymbol[] referencedMembers)
+        foreach (ISymbol target in targets)
         {
-            return true;
-        }
-
-        foreach (ISymbol referenced in referencedMembers)
-        {
-            if (referenced.Name == targets[0].Name && Refers(referenced, targets))
+            if ((DocumentationCommentId.CreateDeclarationId(target) is string id && references.Ids.Contains(id))
+                || references.Polymorphic.Contains((target.Name, target.Kind))
+                || (Polymorphic(target) && references.Names.Contains((target.Name, target.Kind))))
             {
                 return true;
             }
@@ -47,19 +48,38 @@ internal sealed partial class ProgramBuilder
     }
 
     /// <summary>
+    /// What a body refers to, by declaration ID and by name, so that it holds in the next compilation over the same tree.
+    /// </summary>
+    /// <param name="Ids">The members the body reads, writes, calls or creates, and those its method implements or overrides.</param>
+    /// <param name="Names">The same members by name and kind.</param>
+    /// <param name="Polymorphic">Those of them a call or read may reach through dispatch, by name and kind.</param>
+    private sealed record References(HashSet<string> Ids, HashSet<(string, SymbolKind)> Names, HashSet<(string, SymbolKind)> Polymorphic);
+
+    /// <summary>
+    /// Each tree's bodies' references, kept with the tree: the editor's next compilation reuses the trees of unchanged
+    /// files, and a solve after an edit asks about bodies of every file that names a changed node (names such as
+    /// <c>Map</c> or <c>Addr</c> are everywhere); reading them again would bind those bodies in the new compilation. What
+    /// is not checked, as for <see cref="SummaryCache"/>: that a body still binds to the same members when another file
+    /// changed a declaration it uses.
+    /// </summary>
+    private static readonly ConditionalWeakTable<SyntaxTree, ConcurrentDictionary<int, References?>> ReferencesPerTree = new();
+
+    /// <summary>
     /// The members a body reads, writes, calls or creates, from its operations (which the analyzer driver builds for
     /// every body anyway), and those its method implements or overrides; null when the body has no operations to show
     /// (broken code), which counts as mentioning everything.
     /// </summary>
-    private ISymbol[]? Referenced(BodyRef body)
+    private References? Referenced(BodyRef body)
     {
-        if (_referenced.TryGetValue(body, out ISymbol[]? known))
+        ConcurrentDictionary<int, References?> bodies = ReferencesPerTree.GetValue(_trees[body.Tree].Tree, _ => new ConcurrentDictionary<int, References?>());
+        if (bodies.TryGetValue(body.Body, out References? known))
         {
             return known;
         }
 
+        ReferencesRead++;
         IOperation? root = RootOf(body);
-        ISymbol[]? found = null;
+        References? found = null;
         if (root is not null)
         {
             var members = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
@@ -87,27 +107,23 @@ internal sealed partial class ProgramBuilder
                 }
             }
 
-            found = new ISymbol[members.Count];
-            members.CopyTo(found);
-        }
-
-        _referenced[body] = found;
-        return found;
-    }
-
-    private static bool Refers(ISymbol referenced, ImmutableArray<ISymbol> targets)
-    {
-        ISymbol definition = referenced;
-        foreach (ISymbol target in targets)
-        {
-            if (SymbolEqualityComparer.Default.Equals(definition, target)
-                || (definition.Kind == target.Kind && (Polymorphic(definition) || Polymorphic(target))))
+            found = new References(new HashSet<string>(System.StringComparer.Ordinal), new HashSet<(string, SymbolKind)>(), new HashSet<(string, SymbolKind)>());
+            foreach (ISymbol member in members)
             {
-                return true;
+                if (DocumentationCommentId.CreateDeclarationId(member) is string id)
+                {
+                    found.Ids.Add(id);
+                }
+
+                found.Names.Add((member.Name, member.Kind));
+                if (Polymorphic(member))
+                {
+                    found.Polymorphic.Add((member.Name, member.Kind));
+                }
             }
         }
 
-        return false;
+        return bodies.GetOrAdd(body.Body, found);
     }
 
     /// <summary>A member a call or read may reach through dispatch, or whose parts are separate symbols.</summary>

@@ -182,7 +182,7 @@ internal sealed partial class ProgramBuilder : IProgramValues
             }
         }
 
-        return new ProgramSummary(new Dictionary<SummaryNode, FlowValue>(_values), _summaries.Count, total, Reused);
+        return new ProgramSummary(new Dictionary<SummaryNode, FlowValue>(_values), _summaries.Count, total, Reused, ReferencesRead);
     }
 
     /// <summary>The body's summary: the one kept for its tree when what it read is unchanged, else read afresh.</summary>

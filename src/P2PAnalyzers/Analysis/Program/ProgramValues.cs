@@ -50,7 +50,7 @@ internal sealed class ProgramSummary : IProgramValues
 
     private readonly Dictionary<SummaryNode, FlowValue> _values;
 
-    public ProgramSummary(Dictionary<SummaryNode, FlowValue> values, int bodies, int analyses, int reused)
+    public ProgramSummary(Dictionary<SummaryNode, FlowValue> values, int bodies, int analyses, int reused, int referencesRead = 0)
     {
         _values = values;
         foreach (KeyValuePair<SummaryNode, FlowValue> node in values)
@@ -64,7 +64,14 @@ internal sealed class ProgramSummary : IProgramValues
         Bodies = bodies;
         Analyses = analyses;
         Reused = reused;
+        ReferencesRead = referencesRead;
     }
+
+    /// <summary>
+    /// How many bodies had their operations walked to learn whether they refer to a node found by name (the rest were
+    /// answered from what was kept with their tree).
+    /// </summary>
+    public int ReferencesRead { get; }
 
     /// <summary>How many of those analyses were answered by a summary kept from an earlier compilation.</summary>
     public int Reused { get; }
