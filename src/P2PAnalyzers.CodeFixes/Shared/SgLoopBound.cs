@@ -18,7 +18,10 @@ namespace P2PAnalyzers.CodeFixes.Shared;
 /// read it (sahara stores both lists' counts in <c>ret</c>), the count is copied into a local of its own right after
 /// the map call. Reads of the nents in the body that test for the last segment (<c>i == n - 1</c>, sahara's link
 /// terminator) change with the bound, or the chain would end past the mapped segments; any other read of it in the
-/// body (a length divided by it, an index on the CPU side) means the body mixes both counts: no fix.
+/// body (a length divided by it, an index on the CPU side) means the body mixes both counts: no fix. A body that sizes
+/// its descriptors by the CPU length of the entry whose DMA address it reads (sahara's <c>min(len, sg-&gt;length)</c>)
+/// reads <c>DmaLength</c> instead (<c>sg_dma_len</c>): a merged segment is longer than its first entry, and bounded by the
+/// count, the per-entry lengths would program fewer bytes than were mapped. The CPU length of any other entry: no fix.
 /// </remarks>
 internal static class SgLoopBound
 {
@@ -48,25 +51,43 @@ internal static class SgLoopBound
 
         HashSet<string> counters = Counters(loop);
         var reads = loop.Statement.DescendantNodes().OfType<ExpressionSyntax>().Where(e => Same(e, given)).ToList();
-        // A body that sizes its descriptors by an entry's CPU length (sahara's min(len, sg->length)) would program merged DMA
-        // segments with per-entry lengths once bounded by the count: it must switch to DmaLength too, by hand.
-        bool cpuLength = loop.Statement.DescendantNodes().OfType<MemberAccessExpressionSyntax>()
-            .Any(m => m.Name.Identifier.ValueText == "Length" && model.GetTypeInfo(m.Expression, cancellationToken).Type?.Name == "Scatterlist");
-        if (counters.Count == 0 || cpuLength || reads.Any(r => !TestsLastSegment(r, counters)))
+        if (counters.Count == 0 || reads.Any(r => !TestsLastSegment(r, counters))
+            || CpuLengths(loop, model, cancellationToken) is not List<MemberAccessExpressionSyntax> lengths
+            || lengths.Any(l => reads.Any(r => r.Span.IntersectsWith(l.Span))))
         {
             return null;
         }
 
         var changed = new List<ExpressionSyntax>(reads) { replaced };
+        changed.AddRange(lengths);
+        string sized = lengths.Count > 0 ? " and size its descriptors by DmaLength" : string.Empty;
         if (KeptUntil(loop, count, map, function, model, cancellationToken))
         {
-            return (root.ReplaceNodes(changed, (old, _) => SyntaxFactory.IdentifierName(count.Name).WithTriviaFrom(old)),
-                $"Loop over '{count.Name}', the DMA segment count Dma.MapSg returned");
+            return (root.ReplaceNodes(changed, (old, _) => Rewritten(old, count.Name, lengths)),
+                $"Loop over '{count.Name}', the DMA segment count Dma.MapSg returned{sized}");
         }
 
         string stem = LastName(SgEntryCounts.Table(mapCall)?.Value.Syntax);
-        return CopiedCount(root, model, map, loop, count, changed, function, stem.Length > 0 ? Camel(stem) + "Count" : "mappedCount");
+        return CopiedCount(root, model, map, loop, count, changed, lengths, function, stem.Length > 0 ? Camel(stem) + "Count" : "mappedCount", sized);
     }
+
+    /// <summary>
+    /// The body's reads of an entry's CPU <c>Length</c>, each on an entry whose <c>DmaAddress</c> the body reads too;
+    /// null when one is on another entry (a CPU-side list, which keeps its length and the nents).
+    /// </summary>
+    private static List<MemberAccessExpressionSyntax>? CpuLengths(ForStatementSyntax loop, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var accesses = loop.Statement.DescendantNodes().OfType<MemberAccessExpressionSyntax>()
+            .Where(m => model.GetTypeInfo(m.Expression, cancellationToken).Type?.Name == "Scatterlist").ToList();
+        var addressed = accesses.Where(m => m.Name.Identifier.ValueText == "DmaAddress").Select(m => m.Expression).ToList();
+        var lengths = accesses.Where(m => m.Name.Identifier.ValueText == "Length").ToList();
+        return lengths.All(l => addressed.Any(a => Same(a, l.Expression))) ? lengths : null;
+    }
+
+    /// <summary>A read of the nents becomes the count; an entry's CPU length its DMA length.</summary>
+    private static SyntaxNode Rewritten(SyntaxNode old, string count, List<MemberAccessExpressionSyntax> lengths) => old is MemberAccessExpressionSyntax length && lengths.Contains(length)
+        ? length.WithName(SyntaxFactory.IdentifierName("DmaLength").WithTriviaFrom(length.Name))
+        : SyntaxFactory.IdentifierName(count).WithTriviaFrom(old);
 
     /// <summary>The local the map call's result initialises or is assigned to.</summary>
     public static ILocalSymbol? CountLocal(InvocationExpressionSyntax map, SemanticModel model, CancellationToken cancellationToken) => map.Parent switch
@@ -87,7 +108,7 @@ internal static class SgLoopBound
     /// block) over the copy. Declined when a label between them could skip the copy.
     /// </summary>
     private static (SyntaxNode Root, string Title)? CopiedCount(SyntaxNode root, SemanticModel model, InvocationExpressionSyntax map, ForStatementSyntax loop,
-        ILocalSymbol count, List<ExpressionSyntax> changed, SyntaxNode function, string preferred)
+        ILocalSymbol count, List<ExpressionSyntax> changed, List<MemberAccessExpressionSyntax> lengths, SyntaxNode function, string preferred, string sized)
     {
         if (map.Parent?.Parent is not StatementSyntax { Parent: BlockSyntax block } statement
             || block.Statements.IndexOf(statement) is int at && at < 0
@@ -105,10 +126,10 @@ internal static class SgLoopBound
             name = Scope.FreeName(model, loop.SpanStart, preferred + i);
         }
 
-        BlockSyntax newBlock = block.ReplaceNodes(changed, (old, _) => SyntaxFactory.IdentifierName(name).WithTriviaFrom(old));
+        BlockSyntax newBlock = block.ReplaceNodes(changed, (old, _) => Rewritten(old, name, lengths));
         newBlock = newBlock.WithStatements(newBlock.Statements.Insert(at + 1,
             FixDocument.Statement($"int {name} = {count.Name};")));
-        return (root.ReplaceNode(block, newBlock), $"Loop over '{name}', the DMA segment count Dma.MapSg returned");
+        return (root.ReplaceNode(block, newBlock), $"Loop over '{name}', the DMA segment count Dma.MapSg returned{sized}");
     }
 
     /// <summary>The loop variables: what the loop's incrementors step.</summary>

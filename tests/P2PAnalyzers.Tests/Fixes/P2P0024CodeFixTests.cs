@@ -409,6 +409,32 @@ public sealed class P2P0024CodeFixTests
         }
         """);
 
+    // A body that reads the CPU length of another list's entries (a bounce copy beside the descriptors): that length
+    // belongs to the entries, not to the DMA segments, so it cannot become a DMA length; the bound alone would mix the
+    // counts: no fix.
+    [Fact]
+    public Task BodyReadsTheCpuLengthOfAnotherList_NoFix() => Verifier.NoCodeFix<P2P0024ScatterlistCountConfusionCodeFix>(LoopUsings + """
+        static class Links
+        {
+            static int Create(PciDevice dev, SgTable sglist, SgTable bounce, int n, DmaAddr[] hw, ulong[] len)
+            {
+                int ret = Dma.MapSg(dev, sglist, n, DmaDirection.ToDevice);
+                if (ret == 0)
+                {
+                    return -12;
+                }
+
+                for (int i = 0; i < [|n|]; i++)
+                {
+                    hw[i] = sglist[i].DmaAddress;
+                    len[i] = bounce[i].Length;
+                }
+
+                return ret;
+            }
+        }
+        """);
+
     // sahara_hw_descriptor_create keeps both lists' counts in ret, one after the other, then links in_sg for nb_in_sg
     // entries with a last-link test: the first count is kept in a local of its own, and the loop and its test use it.
     [Fact]

@@ -83,6 +83,28 @@ public sealed class P2P0024FixProofTests
         Assert.Equal(4UL * 4096, bytes2);
     }
 
+    // sahara's link loop: before, links past the merged segments fault; bounded by the count but still sized by each
+    // entry's CPU length, the one link would carry a page of four; after, the links carry every mapped byte.
+    [Fact]
+    public void LinkLoop_BehindAnIommu_BeforeProgramsFaultingAddresses_AfterEveryByteOnce()
+    {
+        PciTopology t1 = ProofTopologies.SwitchLocalIommu();
+        (int n1, bool[] landed1, _) = Program(P2P0024LinkLoopProofScenario.Before, t1);
+        Assert.Equal(4, n1);
+        Assert.Contains(false, landed1);
+
+        PciTopology t2 = ProofTopologies.SwitchLocalIommu();
+        (int n2, bool[] landed2, ulong bytes2) = Program(P2P0024LinkLoopProofScenario.After, t2);
+        Assert.True(n2 < 4, "the pages should merge into fewer segments behind the IOMMU");
+        Assert.DoesNotContain(false, landed2);
+        Assert.Equal(4UL * 4096, bytes2);
+
+        string boundOnly = P2P0024LinkLoopProofScenario.After.Replace("sg.DmaLength", "sg.Length", System.StringComparison.Ordinal);
+        Assert.NotEqual(P2P0024LinkLoopProofScenario.After, boundOnly);
+        (_, _, ulong bytes3) = Program(boundOnly, ProofTopologies.SwitchLocalIommu());
+        Assert.True(bytes3 < 4UL * 4096, $"sized by CPU lengths, the merged segment's link carries {bytes3} bytes");
+    }
+
     private static (int Descriptors, bool[] Landed, ulong Bytes) Program(string source, PciTopology topology)
     {
         SgTable sg = SgTable.FromPages(topology.Memory.AllocPages(4));
@@ -91,8 +113,10 @@ public sealed class P2P0024FixProofTests
         var length = new ulong[4];
         int n = ScenarioRunner.Invoke<int>(source, "Scenario", "Program", nic, sg, 4, address, length);
         // The device fetches every descriptor it was given (an engine does not skip an empty one: it reads at least its
-        // first byte).
-        bool[] landed = Enumerable.Range(0, n).Select(i => topology.Fabric.Read(nic, address[i], (int)System.Math.Max(length[i], 1)).Route.Succeeded).ToArray();
+        // first byte); from its first byte only when the length would run past the top of the address space (the
+        // DMA_MAPPING_ERROR an unmapped entry carries), where the first byte already faults.
+        bool[] landed = Enumerable.Range(0, n).Select(i => topology.Fabric.Read(nic, address[i],
+            address[i].Raw > ulong.MaxValue - length[i] ? 1 : (int)System.Math.Max(length[i], 1)).Route.Succeeded).ToArray();
         ulong bytes = Enumerable.Range(0, n).Where(i => landed[i]).Aggregate(0UL, (sum, i) => sum + length[i]);
         return (n, landed, bytes);
     }
