@@ -112,7 +112,8 @@ internal static class MappingHelpers
 
     /// <summary>
     /// An unmap on the helper's own failure path only: after it, in its block, nothing but further unmaps and labels up
-    /// to a <c>return</c> of a failure (a negative errno or another non-zero constant). sahara_hw_descriptor_create
+    /// to a <c>return</c> of a failure (a negative errno, or <c>false</c>; a positive constant may be a count or a
+    /// success, as 1 is for many helpers, so it does not count). sahara_hw_descriptor_create
     /// unwinds <c>unmap_out:</c> / <c>unmap_in:</c> and returns <c>-EINVAL</c>; on success it returns 0 with both lists
     /// mapped for its caller.
     /// </summary>
@@ -146,8 +147,8 @@ internal static class MappingHelpers
             {
                 case ReturnStatementSyntax { Expression: PrefixUnaryExpressionSyntax { RawKind: (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.UnaryMinusExpression } }:
                     return true;
-                case ReturnStatementSyntax { Expression: LiteralExpressionSyntax { Token.Value: int value } }:
-                    return value != 0;
+                case ReturnStatementSyntax { Expression: LiteralExpressionSyntax { RawKind: (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.FalseLiteralExpression } }:
+                    return true;
                 case ExpressionStatementSyntax { Expression: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: var name } } }
                     when name.StartsWith("Unmap", System.StringComparison.Ordinal):
                 case EmptyStatementSyntax:
