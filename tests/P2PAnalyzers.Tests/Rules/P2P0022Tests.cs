@@ -1226,4 +1226,60 @@ public sealed class P2P0022Tests
             }
         }
         """);
+
+    // A helper that calls a mapping helper and unmaps on its own way to success (maps through the links helper, runs the
+    // transfer, unmaps, returns 0) leaves nothing mapped for its caller: an error the caller returns after it leaks nothing.
+    [Fact]
+    public Task HelperOfAMappingHelperThatUnmapsOnSuccess_CallerErrorAfterIt_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        sealed class Dev
+        {
+            public PciDevice Device = null!;
+            public SgTable InSg = null!;
+            public int NbInSg;
+            public bool Done;
+        }
+
+        static class Xfer
+        {
+            static int LinksCreate(Dev dev)
+            {
+                int n = Dma.MapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                if (n == 0)
+                {
+                    return -14;
+                }
+
+                return n;
+            }
+
+            static int RunOnce(Dev dev)
+            {
+                int i = LinksCreate(dev);
+                if (i < 0)
+                {
+                    return i;
+                }
+
+                dev.Done = i > 0;
+                Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                return 0;
+            }
+
+            static int Caller(Dev dev)
+            {
+                int ret = RunOnce(dev);
+                if (ret != 0)
+                {
+                    return ret;
+                }
+
+                if (!dev.Done)
+                {
+                    return -5;
+                }
+
+                return 0;
+            }
+        }
+        """);
 }

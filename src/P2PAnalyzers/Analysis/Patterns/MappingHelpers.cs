@@ -13,13 +13,19 @@ namespace P2PAnalyzers.Analysis;
 /// 0 or <c>-ENOMEM</c>. To P2P0022 a call of one is a map call: its caller owns what it mapped. Decided from the
 /// helper's body: an <c>int</c> method with a body that calls a scatterlist map, or a single-address map whose result
 /// it stores into a field or property, and calls no unmap but on its own failure paths (the unwinding labels before a
-/// <c>return -EINVAL</c>). Kept per compilation and method.
+/// <c>return -EINVAL</c>). A helper that calls such a helper and passes its failure on, unmapping nothing but on its own
+/// failure paths, is one too: sahara_sha_hw_data_descriptor_create calls sahara_sha_hw_links_create, which maps
+/// <c>dev-&gt;in_sg</c>, and returns its error, so sahara_sha_process owns that mapping. One level is followed (a helper
+/// of a helper of a helper is not). Kept per compilation and method.
 /// </summary>
 internal static class MappingHelpers
 {
     private static readonly string[] MapNames = { "MapSg", "LegacyMapSg", "MapSgTable", "MapSingle", "MapPage", "MapPhys", "MapResource" };
 
     private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<IMethodSymbol, bool>> Known = new();
+
+    /// <summary>The names of the compilation's methods whose bodies name a map call: the only callees worth binding.</summary>
+    private static readonly ConditionalWeakTable<Compilation, HashSet<string>> MapperNames = new();
 
     /// <summary>
     /// Whether such a helper returns the segment count of its scatterlist map (zero is its failure, as for
@@ -59,6 +65,14 @@ internal static class MappingHelpers
         return false;
     }
 
+    /// <summary>
+    /// Whether the helper also returns a negative errno (<c>return -EFAULT</c> when the map gave zero segments): with a
+    /// count on success, a negative result is its failure, and a test for it (<c>if (i &lt; 0)</c>) is its caller's.
+    /// </summary>
+    public static bool ReturnsNegative(IMethodSymbol method) =>
+        method.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax().DescendantNodes().OfType<ReturnStatementSyntax>()
+            .Any(r => r.Expression is PrefixUnaryExpressionSyntax { RawKind: (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.UnaryMinusExpression }));
+
     /// <summary>Whether <paramref name="method"/> is such a helper.</summary>
     public static bool Maps(IMethodSymbol method, KnownSymbols k)
     {
@@ -68,10 +82,10 @@ internal static class MappingHelpers
         }
 
         ConcurrentDictionary<IMethodSymbol, bool> known = Known.GetValue(k.Compilation, _ => new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default));
-        return known.GetOrAdd(method, m => Decide(m, k));
+        return known.GetOrAdd(method, m => Decide(m, k, followHelpers: true));
     }
 
-    private static bool Decide(IMethodSymbol method, KnownSymbols k)
+    private static bool Decide(IMethodSymbol method, KnownSymbols k, bool followHelpers)
     {
         bool maps = false;
         foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
@@ -79,7 +93,12 @@ internal static class MappingHelpers
             SyntaxNode declaration = reference.GetSyntax();
             // Syntax first: most methods name no map call, and their files are then not bound.
             var calls = declaration.DescendantNodes().OfType<InvocationExpressionSyntax>()
-                .Select(c => (Call: c, Name: c.Expression is MemberAccessExpressionSyntax m ? m.Name.Identifier.ValueText : null))
+                .Select(c => (Call: c, Name: c.Expression switch
+                {
+                    MemberAccessExpressionSyntax m => m.Name.Identifier.ValueText,
+                    IdentifierNameSyntax n => n.Identifier.ValueText,
+                    _ => null,
+                }))
                 .Where(c => c.Name is not null)
                 .ToList();
             if (calls.Any(c => c.Name!.StartsWith("Unmap", System.StringComparison.Ordinal) && !UnwindsOnFailure(c.Call)))
@@ -87,27 +106,65 @@ internal static class MappingHelpers
                 return false;
             }
 
-            if (!calls.Any(c => MapNames.Contains(c.Name)))
+            HashSet<string>? mappers = followHelpers ? MapperNames.GetValue(k.Compilation, NamesOfMappers) : null;
+            if (!calls.Any(c => MapNames.Contains(c.Name!) || (mappers?.Contains(c.Name!) == true)))
             {
                 continue;
             }
 
             SemanticModel model = SemanticModels.Of(k.Compilation, declaration.SyntaxTree);
-            foreach ((InvocationExpressionSyntax call, string? _) in calls)
+            foreach ((InvocationExpressionSyntax call, string? name) in calls)
             {
-                Role role = k.RoleOf(model.GetSymbolInfo(call).Symbol);
+                ISymbol? target = model.GetSymbolInfo(call).Symbol;
+                if (mappers?.Contains(name!) == true && target is IMethodSymbol callee && !SymbolEqualityComparer.Default.Equals(callee, method)
+                    && k.RoleOf(callee) == Role.None && callee.ReturnType.SpecialType == SpecialType.System_Int32 && !callee.IsAbstract
+                    && k.IsSource(callee) && Decide(callee, k, followHelpers: false))
+                {
+                    maps = true;
+                    continue;
+                }
+
+                Role role = k.RoleOf(target);
                 if ((FactProducers.IsSingleUnmap(role) || role is Role.UnmapSg or Role.UnmapSgTable) && !UnwindsOnFailure(call))
                 {
                     return false;
                 }
 
                 maps |= role is Role.MapSg or Role.MapSgAware or Role.MapSgTable
-                    || (FactProducers.IsSingleMap(role) && call.Parent is AssignmentExpressionSyntax { Left: var target }
-                        && model.GetSymbolInfo(target).Symbol is IFieldSymbol or IPropertySymbol);
+                    || (FactProducers.IsSingleMap(role) && call.Parent is AssignmentExpressionSyntax { Left: var stored }
+                        && model.GetSymbolInfo(stored).Symbol is IFieldSymbol or IPropertySymbol);
             }
         }
 
         return maps;
+    }
+
+    private static HashSet<string> NamesOfMappers(Compilation compilation)
+    {
+        var names = new HashSet<string>(System.StringComparer.Ordinal);
+        // As the whole-program solve reads them: the files that import the library, or all when one imports it globally.
+        bool everywhere = compilation.SyntaxTrees.Any(t => TreeIndex.Of(t).GloballyImportsLibrary);
+        foreach (SyntaxTree tree in compilation.SyntaxTrees)
+        {
+            TreeIndex index = TreeIndex.Of(tree);
+            if (!everywhere && !index.ImportsLibrary)
+            {
+                continue;
+            }
+
+            foreach (string map in MapNames)
+            {
+                foreach (int body in index.BodiesNaming(map))
+                {
+                    if (index.Bodies[body] is MethodDeclarationSyntax declared)
+                    {
+                        names.Add(declared.Identifier.ValueText);
+                    }
+                }
+            }
+        }
+
+        return names;
     }
 
     /// <summary>

@@ -34,6 +34,7 @@ internal sealed class MappingOwnership
     private readonly KnownSymbols _k;
     private readonly bool _table;
     private readonly bool _count;
+    private readonly bool _countOrErrno;
     private readonly bool _helper;
     private readonly string[] _roots = System.Array.Empty<string>();
     private readonly ILocalSymbol? _result;
@@ -61,6 +62,7 @@ internal sealed class MappingOwnership
             _helper = true;
             _table = true;
             _count = MappingHelpers.ReturnsCount(map.TargetMethod);
+            _countOrErrno = _count && MappingHelpers.ReturnsNegative(map.TargetMethod);
             _roots = map.Arguments.Where(a => a.Value.Type?.IsReferenceType == true).Select(a => a.Value.Syntax.ToString()).ToArray();
         }
 
@@ -132,6 +134,7 @@ internal sealed class MappingOwnership
     /// <summary>Whether this one operation (not what it contains) unmaps the mapping or hands it on.</summary>
     private bool EndsHere(IOperation o) => o switch
     {
+        _ when _helper && TestsAMarkBeforeUnmapping(o) => true,
         IAssignmentOperation assignment when IntoFreshObject(assignment) => false,
         IInvocationOperation inv => Ends(inv) || (inv.Instance is { } receiver && IsFreshHolder(receiver)),
         IObjectCreationOperation creation => creation.Arguments.Any(a => Carries(a.Value) || Holds(a.Value) || IsFreshHolder(a.Value)),
@@ -143,6 +146,19 @@ internal sealed class MappingOwnership
         IAnonymousFunctionOperation function => Captures(function.Syntax),
         _ => false,
     };
+
+    /// <summary>
+    /// The condition of an <c>if</c> that unmaps, testing a member of an object the helper was handed: the ownership mark
+    /// the helper (or its caller) keeps, <c>if (rctx-&gt;sg_in_idx) dma_unmap_sg(..)</c> in sahara_sha_process, where the
+    /// mark is set when sahara_sha_hw_links_create mapped. The branch that skips the unmap is taken only when there was
+    /// nothing to unmap, which the walk cannot tell: the mapping counts as handled on both.
+    /// </summary>
+    private bool TestsAMarkBeforeUnmapping(IOperation condition) =>
+        condition.Syntax.Parent is IfStatementSyntax branch && branch.Condition == condition.Syntax
+        && branch.Statement.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>()
+            .Any(call => call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: var name } && name.StartsWith("Unmap", System.StringComparison.Ordinal))
+        && condition.DescendantsAndSelf().OfType<IMemberReferenceOperation>()
+            .Any(read => read.Instance?.Syntax.ToString() is string holder && _roots.Contains(holder));
 
     /// <summary>A lambda or local function that names the mapping's local, table or what holds it may keep it.</summary>
     private bool Captures(SyntaxNode lambda) =>
@@ -207,7 +223,16 @@ internal sealed class MappingOwnership
         }
 
         BinaryOperatorKind kind = mirrored ? ErrorLocals.Mirror(binary.OperatorKind) : binary.OperatorKind;
-        return _count
+        return _countOrErrno
+            // A helper returning the count or a negative errno: a negative result, or none of the count, failed.
+            ? (kind, c) switch
+            {
+                (BinaryOperatorKind.LessThan, 0) or (BinaryOperatorKind.LessThan, 1) or (BinaryOperatorKind.LessThanOrEqual, 0)
+                    or (BinaryOperatorKind.Equals, 0) => FailureTest.WhenTrue,
+                (BinaryOperatorKind.GreaterThanOrEqual, 0) or (BinaryOperatorKind.GreaterThan, 0) or (BinaryOperatorKind.GreaterThanOrEqual, 1) => FailureTest.WhenFalse,
+                _ => FailureTest.None,
+            }
+            : _count
             // dma_map_sg: a count of zero failed.
             ? (kind, c) switch
             {
