@@ -45,8 +45,8 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
     {
         bool unwind = diagnostic.Properties.ContainsKey(P2P0022MappingLeakedAnalyzer.UnwindAtGotosProperty);
         IReadOnlyList<bool>? guardWhen = P2P0022MappingLeakedAnalyzer.GuardWhen(diagnostic.Properties);
-        if (!(unwind || guardWhen is not null || diagnostic.Properties.ContainsKey(P2P0022MappingLeakedAnalyzer.OnlyLeaksProperty))
-            || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax map
+        bool onlyLeaks = diagnostic.Properties.ContainsKey(P2P0022MappingLeakedAnalyzer.OnlyLeaksProperty);
+        if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax map
             || diagnostic.AdditionalLocations.FirstOrDefault() is not Location at || at.SourceTree != root.SyntaxTree
             || root.FindNode(at.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<StatementSyntax>() is not StatementSyntax exit
             || exit is not (ReturnStatementSyntax or ThrowStatementSyntax)
@@ -58,11 +58,18 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
         }
 
         // What a helper of the compilation mapped: the unmaps the function makes after the leaking test, copied before the exit.
+        // Those run on every path past the test already, so the copy is sound even where some paths to the exit hold no
+        // mapping of this call (sahara_sha_process: one of two descriptor builders ran).
         if (method.ContainingType.ToDisplayString() != "P2PDma.Mapping.Dma")
         {
             return !unwind && guardWhen is null && method.DeclaringSyntaxReferences.Length > 0
                 ? HelperUnwind.Rewrite(root, model, map, exit, cancellationToken)
                 : null;
+        }
+
+        if (!(unwind || guardWhen is not null || onlyLeaks))
+        {
+            return null;
         }
 
         if (!Unmaps.TryGetValue(method.Name, out var unmap)

@@ -16,8 +16,9 @@ namespace P2PAnalyzers.CodeFixes.Shared;
 /// <remarks>
 /// Offered when every path to the exit leaks (the analyzer says so), the statements right after the <c>if</c> are one or
 /// more of the library's unmaps, each given what the helper was handed or a member chain of it (<c>dev.InSg</c> for
-/// <c>create(dev)</c>), and every argument means the same at the exit as right after the <c>if</c> (nothing in the
-/// <c>if</c> stores into it; its names bind alike there).
+/// <c>create(dev)</c>), or an <c>if</c> on a member of what it was handed (the ownership mark) that only unmaps so, and
+/// every argument and mark means the same at the exit as right after the <c>if</c> (nothing in the <c>if</c> stores
+/// into it; its names bind alike there).
 /// </remarks>
 internal static class HelperUnwind
 {
@@ -38,20 +39,21 @@ internal static class HelperUnwind
         var unmaps = new List<StatementSyntax>();
         foreach (StatementSyntax next in outer.Statements.Skip(outer.Statements.IndexOf(test) + 1))
         {
-            if (next is not ExpressionStatementSyntax { Expression: InvocationExpressionSyntax call }
-                || !EarlyExits.IsLibraryDma(model, call)
-                || !EarlyExits.NameOf(call.Expression).StartsWith("Unmap", System.StringComparison.Ordinal))
+            if (UnmapsIn(next, model) is not List<InvocationExpressionSyntax> calls)
             {
                 break;
             }
 
-            // The unmapped storage (the argument after the device) lies in what the helper was handed; every argument
-            // means the same at the exit as right after the if: nothing in the if stores into it, and it binds alike.
-            if (call.ArgumentList.Arguments.Count < 2
-                || !handed.Any(h => Within(call.ArgumentList.Arguments[1].Expression.WithoutTrivia().ToString(), h))
-                || call.ArgumentList.Arguments.Any(a => a.NameColon is not null || !a.RefKindKeyword.IsKind(SyntaxKind.None)
-                    || !Assignments.Unassigned(a.Expression, test, model, cancellationToken)
-                    || !Scope.BindsAlike(a.Expression, model, exit.SpanStart, cancellationToken)))
+            // The unmapped storage (the argument after the device) lies in what the helper was handed; every argument,
+            // and the mark a guarded unmap tests, means the same at the exit as right after the if: nothing in the if
+            // stores into it, and it binds alike.
+            if (calls.Any(call => call.ArgumentList.Arguments.Count < 2
+                    || !handed.Any(h => Within(call.ArgumentList.Arguments[1].Expression.WithoutTrivia().ToString(), h))
+                    || call.ArgumentList.Arguments.Any(a => a.NameColon is not null || !a.RefKindKeyword.IsKind(SyntaxKind.None)
+                        || !Same(a.Expression, test, exit, model, cancellationToken)))
+                || (next is IfStatementSyntax guard && (!Operands(guard.Condition).All(o => Same(o, test, exit, model, cancellationToken))
+                    || !guard.Condition.DescendantNodesAndSelf().OfType<MemberAccessExpressionSyntax>()
+                        .Any(m => handed.Any(h => Within(m.Expression.WithoutTrivia().ToString(), h))))))
             {
                 return null;
             }
@@ -70,6 +72,46 @@ internal static class HelperUnwind
                 .Append(exit.WithLeadingTrivia(SyntaxFactory.ElasticMarker).WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation)))
             : root.ReplaceNode(exit, FixDocument.Generated(SyntaxFactory.Block(copies.Append(exit.WithoutTrivia()))).WithTriviaFrom(exit));
     }
+
+    /// <summary>
+    /// The library unmaps a statement consists of: one unmap, or an <c>if</c> (no <c>else</c>) on the ownership mark
+    /// whose branch only unmaps (<c>if (rctx.SgInIdx != 0) Dma.UnmapSg(..)</c>, sahara_sha_process); null otherwise.
+    /// </summary>
+    private static List<InvocationExpressionSyntax>? UnmapsIn(StatementSyntax statement, SemanticModel model)
+    {
+        IEnumerable<StatementSyntax> statements = statement switch
+        {
+            IfStatementSyntax { Else: null, Statement: BlockSyntax block } => block.Statements,
+            IfStatementSyntax { Else: null, Statement: var single } => new[] { single },
+            _ => new[] { statement },
+        };
+        var calls = new List<InvocationExpressionSyntax>();
+        foreach (StatementSyntax s in statements)
+        {
+            if (s is not ExpressionStatementSyntax { Expression: InvocationExpressionSyntax call }
+                || !EarlyExits.IsLibraryDma(model, call)
+                || !EarlyExits.NameOf(call.Expression).StartsWith("Unmap", System.StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            calls.Add(call);
+        }
+
+        return calls.Count > 0 ? calls : null;
+    }
+
+    /// <summary>The operands a test combines with comparisons, logic and parentheses (each must mean the same at the exit).</summary>
+    private static IEnumerable<ExpressionSyntax> Operands(ExpressionSyntax test) => test switch
+    {
+        ParenthesizedExpressionSyntax p => Operands(p.Expression),
+        PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalNotExpression } not => Operands(not.Operand),
+        BinaryExpressionSyntax b => Operands(b.Left).Concat(Operands(b.Right)),
+        _ => new[] { test },
+    };
+
+    private static bool Same(ExpressionSyntax e, IfStatementSyntax test, StatementSyntax exit, SemanticModel model, CancellationToken cancellationToken) =>
+        Assignments.Unassigned(e, test, model, cancellationToken) && Scope.BindsAlike(e, model, exit.SpanStart, cancellationToken);
 
     private static bool Within(string storage, string handed) =>
         storage == handed || storage.StartsWith(handed + ".", System.StringComparison.Ordinal);

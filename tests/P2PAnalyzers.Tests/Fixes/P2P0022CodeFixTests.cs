@@ -559,4 +559,124 @@ public sealed class P2P0022CodeFixTests
             }
         }
         """);
+
+    internal const string ShaHelpers = """
+        sealed class ShaDev
+        {
+            public PciDevice Device = null!;
+            public SgTable InSg = null!;
+            public int NbInSg;
+            public uint[] LinkP = new uint[16];
+            public bool Completed;
+        }
+
+        sealed class ShaReqctx { public SgTable InSg = null!; public int SgInIdx; public bool First; }
+
+        static partial class Sha
+        {
+            // sahara_sha_hw_links_create: maps dev->in_sg and returns the next link index, or an errno
+            static int HwLinksCreate(ShaDev dev, ShaReqctx rctx, int start)
+            {
+                dev.InSg = rctx.InSg;
+                int ret = Dma.MapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                if (ret == 0)
+                {
+                    return -14;
+                }
+
+                int i;
+                for (i = start; i < start + ret; i++)
+                {
+                    dev.LinkP[i] = (uint)dev.InSg[i - start].DmaAddress.Raw;
+                }
+
+                return i;
+            }
+
+            // sahara_sha_hw_data_descriptor_create: passes the links' error on; sg_in_idx marks that they were made
+            static int HwDataDescriptorCreate(ShaDev dev, ShaReqctx rctx, int index)
+            {
+                int i = HwLinksCreate(dev, rctx, index);
+                rctx.SgInIdx = index;
+                if (i < 0)
+                {
+                    return i;
+                }
+
+                return 0;
+            }
+
+            static bool WaitForCompletionTimeout(ShaDev dev) => dev.Completed;
+        }
+
+        """;
+
+    // sahara_sha_process before 2dba8e1d1a79: the timeout return leaves what the links helper mapped, two helpers deep;
+    // the function's unmap under the sg_in_idx mark is made before the return too (the fix moved it above the test).
+    [Fact]
+    public Task SaharaShaProcessTimeout_UnmapsUnderTheMarkBeforeReturning() => Verifier.CodeFix<P2P0022MappingLeakedCodeFix>(
+        Usings + ShaHelpers + """
+        static partial class Sha
+        {
+            static int Process(ShaDev dev, ShaReqctx rctx)
+            {
+                if (rctx.First)
+                {
+                    [|HwDataDescriptorCreate(dev, rctx, 0)|];
+                    rctx.First = false;
+                }
+                else
+                {
+                    [|HwDataDescriptorCreate(dev, rctx, 1)|];
+                }
+
+                if (!WaitForCompletionTimeout(dev))
+                {
+                    // dev_err(dev->device, "SHA timeout\n");
+                    return -110;
+                }
+
+                if (rctx.SgInIdx != 0)
+                {
+                    Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                }
+
+                return 0;
+            }
+        }
+        """, Usings + ShaHelpers + """
+        static partial class Sha
+        {
+            static int Process(ShaDev dev, ShaReqctx rctx)
+            {
+                if (rctx.First)
+                {
+                    HwDataDescriptorCreate(dev, rctx, 0);
+                    rctx.First = false;
+                }
+                else
+                {
+                    HwDataDescriptorCreate(dev, rctx, 1);
+                }
+
+                if (!WaitForCompletionTimeout(dev))
+                {
+                    // dev_err(dev->device, "SHA timeout\n");
+                    if (rctx.SgInIdx != 0)
+                    {
+                        Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                    }
+
+                    return -110;
+                }
+
+                if (rctx.SgInIdx != 0)
+                {
+                    Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                }
+
+                return 0;
+            }
+        }
+        """);
 }
