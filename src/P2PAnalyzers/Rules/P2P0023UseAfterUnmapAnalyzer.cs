@@ -47,6 +47,13 @@ public sealed class P2P0023UseAfterUnmapAnalyzer : FlowRuleAnalyzer
     // A single mapping makes a DMA address; a table mapping, its count or its P2P-aware table.
     private protected override bool Needs(Fact fact) => fact.Kind is FactKind.Dma or FactKind.SgMappedCount or FactKind.P2PTable;
 
+    // A call of a helper that unmaps, in a body that calls a helper that maps (rk_hash_run: rk_hash_prepare, then at the
+    // shared exit rk_hash_unprepare): the body makes no fact of its own.
+    private protected override bool JudgedWithoutFacts(IOperation candidate, KnownSymbols symbols) =>
+        candidate is IInvocationOperation call && symbols.RoleOf(call.TargetMethod) == Role.None
+        && MethodFlow.RootOf(candidate).DescendantsAndSelf().OfType<IInvocationOperation>()
+            .Any(map => map != call && symbols.RoleOf(map.TargetMethod) == Role.None && MappingHelpers.Maps(map.TargetMethod, symbols));
+
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
         ISymbol? owner = candidate.SemanticModel?.GetEnclosingSymbol(candidate.Syntax.SpanStart);

@@ -19,8 +19,8 @@ namespace P2PAnalyzers.Tests.Kernel;
 /// </summary>
 public sealed class RockchipCryptoTests
 {
-    // Known miss (MissedP2P0023): the map's failure edge is inside rk_hash_prepare; P2P0023 follows the failure edges of
-    // the library's map calls in the function itself, not a mapping helper's error return.
+    // The map's failure edge is rk_hash_prepare's error return, which rk_hash_run sends to theend, where rk_hash_unprepare
+    // unmaps areq->src: P2P0023 follows a mapping helper's failure to a helper that unmaps what it mapped.
     // rk3288_crypto.h: the device and the request context; the helpers of rk3288_crypto_ahash.c around the DMA.
     internal const string Crypto = """
         sealed class Completion { public bool Done; }
@@ -171,7 +171,7 @@ public sealed class RockchipCryptoTests
 
                 CryptoFinalizeHashRequest(engine, areq, err);
 
-                {|MissedP2P0023:RkHashUnprepare(engine, areq)|};
+                {|P2P0023:RkHashUnprepare(engine, areq)|};
 
                 return 0;
             }

@@ -1117,4 +1117,104 @@ public sealed class P2P0023Tests
             }
         }
         """);
+
+    // ---------------------------------------------------------------- a mapping helper's failure: rockchip crypto
+
+    private const string RkHelpers = """
+        sealed class RkDev { public PciDevice Dev = null!; public int Nreq; }
+
+        sealed class RkRctx { public RkDev Dev = null!; public int Nrsg; }
+
+        sealed class HashRequest { public RkRctx Rctx = null!; public SgTable Src = null!; public int Nents; }
+
+        static partial class RkHash
+        {
+            // rk_hash_prepare: maps areq->src, keeps the count, -EINVAL when nothing was mapped
+            static int Prepare(HashRequest areq)
+            {
+                int ret = Dma.MapSg(areq.Rctx.Dev.Dev, areq.Src, areq.Nents, DmaDirection.ToDevice);
+                if (ret <= 0)
+                {
+                    return -22;
+                }
+
+                areq.Rctx.Nrsg = ret;
+                return 0;
+            }
+
+            // rk_hash_unprepare
+            static void Unprepare(HashRequest areq) => Dma.UnmapSg(areq.Rctx.Dev.Dev, areq.Src, areq.Nents, DmaDirection.ToDevice);
+
+            static void Finalize(HashRequest areq, int err) { }
+        }
+
+        """;
+
+    // rk_hash_run: a failed rk_hash_prepare goes to theend, which calls rk_hash_unprepare on the list never mapped.
+    [Fact]
+    public Task RkHashRun_PrepareFailureGoesToTheUnprepareAtTheEnd_Reports() => Verifier.Analyzer(Usings + RkHelpers + """
+        static partial class RkHash
+        {
+            static int Run(HashRequest areq)
+            {
+                int err = {|#1:Prepare(areq)|};
+                if ({|#0:err != 0|})
+                {
+                    goto theend;
+                }
+
+                areq.Rctx.Dev.Nreq++;
+
+            theend:
+                Finalize(areq, err);
+                {|#2:Unprepare(areq)|};
+                return 0;
+            }
+        }
+        """, Verifier.Diagnostic("P2P0023").WithLocation(2).WithLocation(0).WithLocation(1)
+            .WithArguments("areq", "RkHash.Unprepare, which unmaps it", "its mapping failed ('err != 0')"));
+
+    // The same shape, the unprepare only after success (the failure returns): nothing unmapped twice or unmapped unmade.
+    [Fact]
+    public Task RkHashRun_PrepareFailureReturns_NoDiagnostic() => Verifier.Analyzer(Usings + RkHelpers + """
+        static partial class RkHash
+        {
+            static int Run(HashRequest areq)
+            {
+                int err = Prepare(areq);
+                if (err != 0)
+                {
+                    Finalize(areq, err);
+                    return 0;
+                }
+
+                areq.Rctx.Dev.Nreq++;
+                Finalize(areq, err);
+                Unprepare(areq);
+                return 0;
+            }
+        }
+        """);
+
+    // The helper unmaps another request's list: not what Prepare mapped.
+    [Fact]
+    public Task UnprepareOfAnotherRequest_OnPrepareFailure_NoDiagnostic() => Verifier.Analyzer(Usings + RkHelpers + """
+        static partial class RkHash
+        {
+            static int Run(HashRequest areq, HashRequest previous)
+            {
+                int err = Prepare(areq);
+                if (err != 0)
+                {
+                    goto theend;
+                }
+
+                areq.Rctx.Dev.Nreq++;
+
+            theend:
+                Unprepare(previous);
+                return err;
+            }
+        }
+        """);
 }

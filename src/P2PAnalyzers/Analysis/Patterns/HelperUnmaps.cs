@@ -66,7 +66,7 @@ internal static class HelperUnmaps
     }
 
     /// <summary>A chain of the helper's parameter (or this) as the caller names it, through the argument it passes.</summary>
-    private static string? AsCallerNames(IInvocationOperation call, int parameter, string path, Compilation compilation)
+    internal static string? AsCallerNames(IInvocationOperation call, int parameter, string path, Compilation compilation)
     {
         string? owner = parameter < 0
             ? (call.Instance is null or IInstanceReferenceOperation ? string.Empty : Named(call.Instance, compilation))
@@ -144,7 +144,7 @@ internal static class HelperUnmaps
             .StartsWith("Unmap", System.StringComparison.Ordinal) || callee.ToString().EndsWith("UnmapSg", System.StringComparison.Ordinal);
 
     /// <summary>A parameter or <c>this</c>, then members (through locals set once and accessors): the root and the members' path.</summary>
-    private static (int Parameter, string Path)? Chain(IOperation address, IMethodSymbol method, Compilation compilation) =>
+    internal static (int Parameter, string Path)? Chain(IOperation address, IMethodSymbol method, Compilation compilation) =>
         AliasChains.Resolve(address, compilation) switch
         {
             (IParameterReferenceOperation p, var path) when SymbolEqualityComparer.Default.Equals(p.Parameter.ContainingSymbol, method) => (p.Parameter.Ordinal, string.Join(".", path)),

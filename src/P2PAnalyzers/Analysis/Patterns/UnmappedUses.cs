@@ -44,7 +44,8 @@ internal static class UnmappedUses
             Compilation compilation = helper.SemanticModel!.Compilation;
             var unmapped = new HashSet<string>(HelperUnmaps.UnmappedBy(helper, compilation, symbols, tablesOnly: false), StringComparer.Ordinal);
             return InBody(root).OfType<IInvocationOperation>()
-                .Where(map => HelperStorageOf(map, symbols) is IOperation storage && unmapped.Contains(HelperUnmaps.Named(storage, compilation)))
+                .Where(map => (HelperStorageOf(map, symbols) is IOperation storage && unmapped.Contains(HelperUnmaps.Named(storage, compilation)))
+                    || HelperMaps.MappedBy(map, compilation, symbols).Any(unmapped.Contains))
                 .OrderBy(map => map.Syntax.SpanStart);
         }
 
@@ -86,10 +87,13 @@ internal static class UnmappedUses
     private static IReadOnlyList<UnmappedUse> Walk(IInvocationOperation map, ISymbol owner, MethodFlow flow, KnownSymbols symbols)
     {
         IOperation root = MethodFlow.RootOf(map);
-        bool table = IsTableMap(symbols.RoleOf(map.TargetMethod));
         Compilation compilation = map.SemanticModel!.Compilation;
+        // A mapping helper's call (rk_hash_prepare): what it maps lives in its tables, which only its failure can say.
+        bool helper = symbols.RoleOf(map.TargetMethod) == Role.None;
+        bool table = helper || IsTableMap(symbols.RoleOf(map.TargetMethod));
         Func<IInvocationOperation, bool> told = Told(root, map, compilation, symbols);
-        List<MappingUse> uses = (table
+        List<MappingUse> uses = (helper ? new List<MappingUse>()
+                : table
                 ? TableUsesOf(root, TableOf(map), symbols)
                 : UsesOf(root, owner, symbols, flow, new OriginSource(Origin.OfCall(map.TargetMethod), map.Syntax.GetLocation())))
             .Concat(HelperUsesOf(root, map, symbols, compilation, told)).OrderBy(u => u.At.Syntax.SpanStart).ToList();
@@ -143,7 +147,14 @@ internal static class UnmappedUses
     {
         if (HelperStorageOf(map, symbols) is not IOperation storage)
         {
-            return Enumerable.Empty<MappingUse>();
+            // A mapping helper's tables, unmapped by another helper (rk_hash_unprepare(engine, areq) of rk_hash_prepare's
+            // areq->src): the use's operand is what the unmapping helper is handed that holds the table.
+            var mapped = new HashSet<string>(HelperMaps.MappedBy(map, compilation, symbols), StringComparer.Ordinal);
+            return mapped.Count == 0 ? Enumerable.Empty<MappingUse>() : InBody(root).OfType<IInvocationOperation>()
+                .Where(call => symbols.RoleOf(call.TargetMethod) == Role.None && call.Syntax != map.Syntax
+                    && HelperUnmaps.UnmappedBy(call, compilation, symbols, tablesOnly: true).Any(mapped.Contains) && !told(call))
+                .Select(call => new MappingUse(HolderArgument(call, mapped, compilation), call, $"{call.TargetMethod.ContainingType.Name}.{call.TargetMethod.Name}, which unmaps it"))
+                .ToList();
         }
 
         bool table = IsTableMap(symbols.RoleOf(map.TargetMethod));
@@ -154,6 +165,11 @@ internal static class UnmappedUses
             .Select(call => new MappingUse(storage, call, $"{call.TargetMethod.ContainingType.Name}.{call.TargetMethod.Name}, which unmaps it"))
             .ToList();
     }
+
+    /// <summary>The argument of <paramref name="call"/> a mapped table is reached from (<c>areq</c> for <c>areq.Src</c>); else the call.</summary>
+    private static IOperation HolderArgument(IInvocationOperation call, HashSet<string> mapped, Compilation compilation) =>
+        call.Arguments.Select(a => a.Value).FirstOrDefault(v => HelperUnmaps.Named(v, compilation) is string n
+            && mapped.Any(m => m == n || m.StartsWith(n + ".", StringComparison.Ordinal))) ?? call;
 
     /// <summary>What a helper may unmap of a map call's mapping: a table map's table, or the member a single map's address is stored into.</summary>
     private static IOperation? HelperStorageOf(IInvocationOperation map, KnownSymbols symbols) => symbols.RoleOf(map.TargetMethod) switch
