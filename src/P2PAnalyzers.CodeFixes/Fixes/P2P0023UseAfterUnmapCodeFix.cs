@@ -14,7 +14,8 @@ namespace P2PAnalyzers.CodeFixes.Fixes;
 /// P2P0023: removes the redundant one of two unmaps, as the Amlogic A4 fix did: the reported unmap where every path to
 /// it has unmapped already, or the earlier unmap where every path from it reaches the reported one first and both are
 /// given the same arguments (the analyzer decides which on its walk: <see cref="P2P0023UseAfterUnmapAnalyzer.FixProperty"/>);
-/// or, for an unmap a map call's failure jumps to, routes the failure past it (<see cref="FailurePastUnmap"/>).
+/// or, for an unmap a map call's failure jumps to, routes the failure past it (<see cref="FailurePastUnmap"/>); or, for a
+/// helper's unmap on a mapping helper's failure, unmaps only where the helper mapped (<see cref="MappedFlag"/>).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0023UseAfterUnmapCodeFix)), Shared]
 public sealed class P2P0023UseAfterUnmapCodeFix : P2PCodeFix
@@ -25,13 +26,16 @@ public sealed class P2P0023UseAfterUnmapCodeFix : P2PCodeFix
         diagnostic.Properties.TryGetValue(P2P0023UseAfterUnmapAnalyzer.FixProperty, out string? which) && which == P2P0023UseAfterUnmapAnalyzer.RemoveEarlier
             ? "Remove the earlier unmap (this one runs on every path from it)"
             : which == P2P0023UseAfterUnmapAnalyzer.RemoveUse ? "Remove this unmap (the address is already unmapped here)"
+            : diagnostic.Properties.ContainsKey(P2P0023UseAfterUnmapAnalyzer.HelperFailureProperty) ? "Unmap only where the helper mapped"
             : "Leave on the map's failure without this unmap";
 
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         if (!diagnostic.Properties.TryGetValue(P2P0023UseAfterUnmapAnalyzer.FixProperty, out string? which))
         {
-            return FailurePastUnmap.Rewrite(root, model, diagnostic, cancellationToken);
+            return diagnostic.Properties.ContainsKey(P2P0023UseAfterUnmapAnalyzer.HelperFailureProperty)
+                ? MappedFlag.Rewrite(root, model, diagnostic, cancellationToken)
+                : FailurePastUnmap.Rewrite(root, model, diagnostic, cancellationToken);
         }
 
         if (Call(root, diagnostic.Location) is not InvocationExpressionSyntax reported)

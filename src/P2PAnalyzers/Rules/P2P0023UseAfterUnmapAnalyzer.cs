@@ -29,6 +29,12 @@ public sealed class P2P0023UseAfterUnmapAnalyzer : FlowRuleAnalyzer
     /// <summary>The earlier unmap (the first additional location): every path from it reaches the reported one first.</summary>
     internal const string RemoveEarlier = "Earlier";
 
+    /// <summary>
+    /// Diagnostic property: the use is a helper's unmap on the failure of a mapping helper's call (rk_hash_run); the fix
+    /// may record whether the helper mapped and unmap under it.
+    /// </summary>
+    internal const string HelperFailureProperty = "HelperFailure";
+
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.P2P0023UseAfterUnmap);
@@ -83,6 +89,10 @@ public sealed class P2P0023UseAfterUnmapAnalyzer : FlowRuleAnalyzer
         ImmutableDictionary<string, string?> properties =
             found.OnlyAfter ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, RemoveUse)
             : found.SiteLeadsHere ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, RemoveEarlier)
+            : found.By == UnmappedBy.Failure && map.SemanticModel is not null && found.Use.At is IInvocationOperation { TargetMethod.MethodKind: MethodKind.Ordinary } use
+                && use.TargetMethod.DeclaringSyntaxReferences.Length > 0 && map.TargetMethod.DeclaringSyntaxReferences.Length > 0
+                && !map.TargetMethod.ContainingNamespace.ToDisplayString().StartsWith(KnownSymbols.Namespace, StringComparison.Ordinal)
+                ? ImmutableDictionary<string, string?>.Empty.Add(HelperFailureProperty, "true")
             : ImmutableDictionary<string, string?>.Empty;
         string after = found.By == UnmappedBy.Unmap
             ? $"{Called(found.Site)} unmapped it"

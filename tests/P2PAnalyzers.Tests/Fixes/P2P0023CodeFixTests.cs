@@ -514,4 +514,84 @@ public sealed class P2P0023CodeFixTests
             }
         }
         """);
+
+    // rk_hash_run: a failed rk_hash_prepare goes to theend, whose rk_hash_unprepare unmaps the list never mapped; the
+    // completion at the label must still run, so the unprepare runs only where the prepare mapped.
+    [Fact]
+    public Task RkHashRunPrepareFailure_UnpreparesOnlyWhereItMapped() => Verifier.CodeFix<P2P0023UseAfterUnmapCodeFix>(
+        P2PAnalyzers.Tests.Rules.P2P0023Tests.Usings + P2PAnalyzers.Tests.Rules.P2P0023Tests.RkHelpers + """
+        static partial class RkHash
+        {
+            static int Run(HashRequest areq)
+            {
+                int err = Prepare(areq);
+                if (err != 0)
+                {
+                    goto theend;
+                }
+
+                areq.Rctx.Dev.Nreq++;
+
+            theend:
+                Finalize(areq, err);
+                [|Unprepare(areq)|];
+                return 0;
+            }
+        }
+        """, P2PAnalyzers.Tests.Rules.P2P0023Tests.Usings + P2PAnalyzers.Tests.Rules.P2P0023Tests.RkHelpers + """
+        static partial class RkHash
+        {
+            static int Run(HashRequest areq)
+            {
+                bool mapped = false;
+                int err = Prepare(areq);
+                if (err != 0)
+                {
+                    goto theend;
+                }
+
+                mapped = true;
+                areq.Rctx.Dev.Nreq++;
+
+            theend:
+                Finalize(areq, err);
+                if (mapped)
+                {
+                    Unprepare(areq);
+                }
+                return 0;
+            }
+        }
+        """);
+
+    // A goto ahead of the prepare reaches the same label: the table may be mapped by whoever sent it there, so a flag set
+    // only by this prepare could leak it.
+    [Fact]
+    public Task LabelAlsoReachedBeforeThePrepare_NoFix() => Verifier.NoCodeFix<P2PAnalyzers.CodeFixes.Fixes.P2P0023UseAfterUnmapCodeFix>(
+        P2PAnalyzers.Tests.Rules.P2P0023Tests.Usings + P2PAnalyzers.Tests.Rules.P2P0023Tests.RkHelpers + """
+        static partial class RkHash
+        {
+            static int Run(HashRequest areq, bool premapped)
+            {
+                int err = 0;
+                if (premapped)
+                {
+                    goto theend;
+                }
+
+                err = Prepare(areq);
+                if (err != 0)
+                {
+                    goto theend;
+                }
+
+                areq.Rctx.Dev.Nreq++;
+
+            theend:
+                Finalize(areq, err);
+                [|Unprepare(areq)|];
+                return 0;
+            }
+        }
+        """);
 }

@@ -41,6 +41,41 @@ public sealed class P2P0023FixProofTests
         Assert.Equal(0, t2.DmaDebug.LiveMappings(t2.Device("sfc0")));
     }
 
+    // rk_hash_run's shape: the list lies above what the engine addresses, so rk_hash_prepare fails. Before, theend's
+    // rk_hash_unprepare unmaps the list never mapped, which DMA debug reports; after, it runs only where the prepare
+    // mapped, and the request still completes.
+    [Fact]
+    public void PrepareFails_BeforeTheUnprepareUnmapsWhatNeverMapped_AfterNothing()
+    {
+        PciTopology t1 = SmallMask();
+        Assert.Equal(0, RunHash(P2P0023MappedFlagProofScenario.Before, t1));
+        Assert.Contains(t1.DmaDebug.Findings, f => f.Kind == DmaDebugFindingKind.UnmapNotMapped);
+
+        PciTopology t2 = SmallMask();
+        Assert.Equal(0, RunHash(P2P0023MappedFlagProofScenario.After, t2));
+        Assert.Empty(t2.DmaDebug.Findings);
+        Assert.Equal(0, t2.DmaDebug.LiveMappings(t2.Device("sfc0")));
+    }
+
+    // The same on success: the list maps, the unprepare runs under the flag, nothing is left mapped.
+    [Fact]
+    public void PrepareSucceeds_AfterTheUnprepareStillUnmaps()
+    {
+        PciTopology t = SmallMask();
+        P2PDma.Mapping.SgTable low = P2PDma.Mapping.SgTable.FromPages(t.Memory.AllocPages(2));
+        Assert.Equal(0, ScenarioRunner.Invoke<int>(P2P0023MappedFlagProofScenario.After, "Scenario", "Hash", t.Device("sfc0"), low, 2));
+        Assert.Empty(t.DmaDebug.Findings);
+        Assert.Equal(0, t.DmaDebug.LiveMappings(t.Device("sfc0")));
+    }
+
+    private static int RunHash(string source, PciTopology topology)
+    {
+        _ = topology.Memory.Kmalloc(32UL << 20);
+        P2PDma.Mapping.SgTable high = P2PDma.Mapping.SgTable.FromPages(topology.Memory.AllocPages(2));
+        Assert.True(high[0].Phys.Raw >= 1UL << 24, "the list must not be addressable");
+        return ScenarioRunner.Invoke<int>(source, "Scenario", "Hash", topology.Device("sfc0"), high, 2);
+    }
+
     private static int RunFailing(string source, PciTopology topology)
     {
         _ = topology.Memory.Kmalloc(32UL << 20);

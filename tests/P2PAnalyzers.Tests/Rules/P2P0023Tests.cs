@@ -13,7 +13,7 @@ namespace P2PAnalyzers.Tests.Rules;
 /// </summary>
 public sealed class P2P0023Tests
 {
-    private const string Usings = """
+    internal const string Usings = """
         using System;
         using P2PDma.Addresses;
         using P2PDma.Mapping;
@@ -1120,7 +1120,7 @@ public sealed class P2P0023Tests
 
     // ---------------------------------------------------------------- a mapping helper's failure: rockchip crypto
 
-    private const string RkHelpers = """
+    internal const string RkHelpers = """
         sealed class RkDev { public PciDevice Dev = null!; public int Nreq; }
 
         sealed class RkRctx { public RkDev Dev = null!; public int Nrsg; }

@@ -125,7 +125,10 @@ internal readonly record struct PathConditions(ImmutableDictionary<ILocalSymbol,
         {
             if (o is IAssignmentOperation assignment)
             {
-                string target = assignment.Target.Syntax.ToString();
+                // (A declaration's initializer, `bool mapped = false;`, is an assignment whose target's syntax is the declarator.)
+                string target = assignment.Target is ILocalReferenceOperation { IsDeclaration: true } declared
+                    ? declared.Local.Name
+                    : assignment.Target.Syntax.ToString();
                 if (!known.IsEmpty)
                 {
                     known = known.RemoveRange(known.Keys.Where(k => k.Contains(target)).ToList());
