@@ -22,9 +22,20 @@ public sealed class P2P0010PeerMemoryMappedWithoutMapTypeCodeFix : P2PCodeFix
     /// <summary>
     /// A mapping whose address goes into a hand-built exporter table: the table's builder, callers and unmap change
     /// together to <c>DmaBufMapping.PhysVecToSgt</c> / <c>FreeSgt</c>, which decide by map type (<see cref="TableBuilderRewrite"/>).
+    /// Where that declines, the mapping itself becomes <c>Dma.MapP2P</c> with a provider synthesised from the BAR read,
+    /// marking the entries it fills and guarding the project's entry unmaps (<see cref="MapP2PUnit"/>).
     /// </summary>
-    private protected override Task<UnitFix?> RewriteUnitAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken) =>
-        UnitFix.FirstAsync((() => TableBuilders.FromMappingAsync(document, diagnostic, cancellationToken), TableBuilders.Title));
+    private protected override async Task<UnitFix?> RewriteUnitAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        if (await UnitFix.FirstAsync((() => TableBuilders.FromMappingAsync(document, diagnostic, cancellationToken), TableBuilders.Title)).ConfigureAwait(false) is UnitFix table)
+        {
+            return table;
+        }
+
+        return await MapP2PUnit.RewriteAsync(document, diagnostic, cancellationToken).ConfigureAwait(false) is (Solution solution, string title)
+            ? new UnitFix(solution, title)
+            : null;
+    }
 
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
         root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax call

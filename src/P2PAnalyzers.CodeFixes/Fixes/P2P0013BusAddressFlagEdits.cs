@@ -38,7 +38,7 @@ internal static class P2P0013BusAddressFlagEdits
             changed = formatted.Project.Solution;
         }
 
-        return await CompilesAsync(solution, changed, cancellationToken).ConfigureAwait(false) ? changed : null;
+        return await SolutionEdits.NoNewErrorsAsync(solution, changed, cancellationToken).ConfigureAwait(false) ? changed : null;
     }
 
     private static async Task<SyntaxNode?> ApplyAsync(Document document, List<Edit> edits, CancellationToken cancellationToken)
@@ -80,22 +80,5 @@ internal static class P2P0013BusAddressFlagEdits
         }
 
         return editor.GetChangedRoot();
-    }
-
-    /// <summary>No error in the changed projects that was not there before (a struct reached through a property, a readonly member).</summary>
-    private static async Task<bool> CompilesAsync(Solution before, Solution after, CancellationToken cancellationToken)
-    {
-        foreach (ProjectChanges project in after.GetChanges(before).GetProjectChanges())
-        {
-            Compilation? old = await project.OldProject.GetCompilationAsync(cancellationToken).ConfigureAwait(false);
-            Compilation? @new = await project.NewProject.GetCompilationAsync(cancellationToken).ConfigureAwait(false);
-            if (old is null || @new is null
-                || @new.GetDiagnostics(cancellationToken).Count(d => d.Severity == DiagnosticSeverity.Error) > old.GetDiagnostics(cancellationToken).Count(d => d.Severity == DiagnosticSeverity.Error))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }

@@ -47,7 +47,7 @@ public sealed class P2P0013BusAddressUnmappedCodeFix : P2PCodeFix
             P2P0013BusAddressUnmappedAnalyzer.FromMapping when Address(call) is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Address" } address =>
                 root.ReplaceNode(statement, SyntaxFactory.ParseStatement($"{address.Expression}.Unmap();").WithTriviaFrom(statement)),
             P2P0013BusAddressUnmappedAnalyzer.FromEntry when Address(call) is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "DmaAddress" } address =>
-                root.ReplaceNode(statement, Guard(statement, address.Expression)),
+                root.ReplaceNode(statement, BusAddressEntries.Guard(statement, address.Expression)),
             P2P0013BusAddressUnmappedAnalyzer.LegacyUnmapSg when LegacyToSgTable(call) is InvocationExpressionSyntax replacement =>
                 root.ReplaceNode(call, replacement),
             _ => null,
@@ -56,14 +56,6 @@ public sealed class P2P0013BusAddressUnmappedCodeFix : P2PCodeFix
 
     private static ExpressionSyntax? Address(InvocationExpressionSyntax call) =>
         call.ArgumentList.Arguments.Count > 1 && call.ArgumentList.Arguments[1].NameColon is null ? call.ArgumentList.Arguments[1].Expression : null;
-
-    private static StatementSyntax Guard(ExpressionStatementSyntax statement, ExpressionSyntax entry)
-    {
-        ExpressionSyntax condition = SyntaxFactory.PrefixUnaryExpression(SyntaxKind.LogicalNotExpression,
-            SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, entry.WithoutTrivia(), SyntaxFactory.IdentifierName("IsDmaBusAddress")));
-        return FixDocument.Generated(SyntaxFactory.IfStatement(condition, SyntaxFactory.Block(statement.WithoutLeadingTrivia())))
-            .WithLeadingTrivia(statement.GetLeadingTrivia());
-    }
 
     /// <summary><c>Dma.UnmapSg(dev, table, nents, dir[, attrs])</c> becomes <c>Dma.UnmapSgTable(dev, table, dir[, attrs])</c>.</summary>
     private static InvocationExpressionSyntax? LegacyToSgTable(InvocationExpressionSyntax call)

@@ -14,6 +14,9 @@ namespace P2PAnalyzers.CodeFixes.Shared;
 /// with the error check if the code had none, and every unmap of <c>a</c> in the function becoming
 /// <c>aMapping.Unmap()</c> (a bus address must never be unmapped). Declined unless the address stays inside the
 /// function: stored, returned or handed to code outside the library, it could be unmapped where the fix cannot see.
+/// With the project at hand (<see cref="MapP2PUnit"/>), the provider may be synthesised from the BAR the memory is read
+/// from, and the address may go into scatterlist entries: the mapping is then decided by map type and the entries
+/// marked (<see cref="MapTypeEntries"/>), since they are unmapped by address elsewhere (<see cref="BusAddressEntries"/>).
 /// </summary>
 internal static class MapP2PRewrite
 {
@@ -22,11 +25,13 @@ internal static class MapP2PRewrite
     /// <summary>One planned rewrite: the statements to replace and what replaces them.</summary>
     internal sealed class Plan
     {
-        public Plan(LocalDeclarationStatementSyntax declaration, IReadOnlyList<StatementSyntax> replacement, IReadOnlyList<(StatementSyntax Unmap, StatementSyntax With)> unmaps)
+        public Plan(LocalDeclarationStatementSyntax declaration, IReadOnlyList<StatementSyntax> replacement, IReadOnlyList<(StatementSyntax Unmap, StatementSyntax With)> unmaps,
+            IReadOnlyList<(StatementSyntax Store, StatementSyntax Mark)>? marks = null)
         {
             Declaration = declaration;
             Replacement = replacement;
             UnmapEdits = unmaps;
+            Marks = marks ?? System.Array.Empty<(StatementSyntax, StatementSyntax)>();
         }
 
         public LocalDeclarationStatementSyntax Declaration { get; }
@@ -34,9 +39,20 @@ internal static class MapP2PRewrite
         public IReadOnlyList<StatementSyntax> Replacement { get; }
 
         public IReadOnlyList<(StatementSyntax Unmap, StatementSyntax With)> UnmapEdits { get; }
+
+        /// <summary>The stores of the address into scatterlist entries, and the mark that follows each.</summary>
+        public IReadOnlyList<(StatementSyntax Store, StatementSyntax Mark)> Marks { get; }
     }
 
-    public static Plan? Prepare(SemanticModel model, InvocationExpressionSyntax call, FactKey source, CancellationToken cancellationToken)
+    /// <summary>The rewrite with a provider in scope and the address kept in the function; null when it does not apply.</summary>
+    public static Plan? Prepare(SemanticModel model, InvocationExpressionSyntax call, FactKey source, CancellationToken cancellationToken) =>
+        Prepare(model, call, source, null, cancellationToken);
+
+    /// <summary>
+    /// The rewrite; with <paramref name="solution"/>, also with a provider synthesised from the BAR the memory is read
+    /// from, and with stores into scatterlist entries (whose unmaps elsewhere the caller must guard).
+    /// </summary>
+    public static Plan? Prepare(SemanticModel model, InvocationExpressionSyntax call, FactKey source, SolutionModels? solution, CancellationToken cancellationToken)
     {
         if (model.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol { Name: "MapResource" or "MapPhys" } method
             || method.ContainingType.ToDisplayString() != "P2PDma.Mapping.Dma"
@@ -58,20 +74,44 @@ internal static class MapP2PRewrite
             provider = Scope.Unique(model, call.SpanStart, providerType);
         }
 
-        if (provider is null || Uses(model, body, local, cancellationToken) is not (var unmaps, bool hasErrorCheck))
+        var stores = solution is null ? null : new List<ExpressionStatementSyntax>();
+        if (Uses(model, body, local, stores, cancellationToken) is not (var unmaps, bool hasErrorCheck))
         {
             return null;
+        }
+
+        // No provider in scope: the one of the BAR the memory is read from, asked for where the mapping is.
+        StatementSyntax[] prologue = System.Array.Empty<StatementSyntax>();
+        if (provider is null)
+        {
+            if (solution is null
+                || ProviderSynthesis.Of(new[] { call.ArgumentList.Arguments[1].Expression }, body, model, solution, cancellationToken, site: call) is not ProviderSynthesis.DeviceBar bar
+                || LeaveWithoutProvider(model, call, statement, local, hasErrorCheck, cancellationToken) is not IReadOnlyList<StatementSyntax> leave)
+            {
+                return null;
+            }
+
+            string providerName = Scope.FreeName(model, call.SpanStart, "provider");
+            prologue = ProviderSynthesis.Declare(providerName, bar, leave);
+            provider = SyntaxFactory.IdentifierName(providerName);
+        }
+
+        // Into entries unmapped by address elsewhere: decided by map type, each entry marked (no local unmap to rewrite).
+        if (stores is { Count: > 0 })
+        {
+            return unmaps.Count == 0 && hasErrorCheck ? MapTypeEntries.Plan(model, call, statement, local, provider, prologue, stores) : null;
         }
 
         string mappingName = Scope.FreeName(model, call.SpanStart, local.Name + "Mapping");
         SeparatedSyntaxList<ArgumentSyntax> args = call.ArgumentList.Arguments;
         string text = $"{Names.P2PDmaMapping} {mappingName} = {Names.Dma}.MapP2P({args[0]}, {provider}, {args[1]}, {args[2]}, {args[3]}{ExtraAttrs(args)});";
-        var replacement = new List<StatementSyntax>
+        var replacement = new List<StatementSyntax>(prologue)
         {
-            FixDocument.Generated(SyntaxFactory.ParseStatement(text)).WithLeadingTrivia(statement.GetLeadingTrivia()),
+            FixDocument.Generated(SyntaxFactory.ParseStatement(text)),
             statement.ReplaceNode(call, SyntaxFactory.ParseExpression($"{mappingName}.Address").WithTriviaFrom(call))
                 .WithLeadingTrivia(SyntaxFactory.ElasticMarker).WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation),
         };
+        replacement[0] = replacement[0].WithLeadingTrivia(statement.GetLeadingTrivia());
         if (!hasErrorCheck)
         {
             ExpressionSyntax error = SyntaxFactory.ParseExpression($"{mappingName}.Error");
@@ -83,16 +123,55 @@ internal static class MapP2PRewrite
         return new Plan(statement, replacement, unmaps.Select(u => (u, unmap.WithTriviaFrom(u))).ToList());
     }
 
+    /// <summary>
+    /// Where a synthesised provider is null (the BAR is no P2P memory): the way the code leaves when this mapping
+    /// fails, so that its own unwind runs (populate_sgt's <c>goto err</c>). The body of the mapping-error check right
+    /// after the mapping when it does not name the address; the error path when the code checks nothing (the fix adds
+    /// that check); null otherwise.
+    /// </summary>
+    private static IReadOnlyList<StatementSyntax>? LeaveWithoutProvider(SemanticModel model, InvocationExpressionSyntax call, LocalDeclarationStatementSyntax statement,
+        ILocalSymbol local, bool hasErrorCheck, CancellationToken cancellationToken)
+    {
+        SyntaxList<StatementSyntax> siblings = statement.Parent is BlockSyntax block ? block.Statements : ((SwitchSectionSyntax)statement.Parent!).Statements;
+        int at = siblings.IndexOf(statement);
+        if (at + 1 < siblings.Count && siblings[at + 1] is IfStatementSyntax { Else: null, Condition: InvocationExpressionSyntax test } check
+            && model.GetSymbolInfo(test, cancellationToken).Symbol is IMethodSymbol { Name: "MappingError" } method
+            && method.ContainingType.ToDisplayString() == "P2PDma.Mapping.Dma"
+            && test.ArgumentList.Arguments.Count == 2 && Assignments.Is(test.ArgumentList.Arguments[1].Expression, local, model, cancellationToken))
+        {
+            IReadOnlyList<StatementSyntax> body = check.Statement is BlockSyntax b ? b.Statements : new[] { check.Statement };
+            bool namesLocal = body.Any(x => x.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == local.Name));
+            bool declares = body.Any(x => x.DescendantNodesAndSelf().Any(n => n is LocalDeclarationStatementSyntax or LocalFunctionStatementSyntax or LabeledStatementSyntax));
+            return body.Count > 0 && !namesLocal && !declares ? body.Select(x => x.WithoutLeadingTrivia().WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation)).ToList() : null;
+        }
+
+        return hasErrorCheck ? null : new[] { ErrorPath.For(model, call, SyntaxFactory.ParseExpression($"{Names.DmaError}.Invalid")) };
+    }
+
+    /// <summary>The statement edits of a plan: the declaration, the unmaps of the address, each store with its mark.</summary>
+    public static IEnumerable<KeyValuePair<SyntaxNode, IReadOnlyList<SyntaxNode>>> Edits(Plan plan)
+    {
+        yield return new(plan.Declaration, plan.Replacement);
+        foreach ((StatementSyntax unmap, StatementSyntax with) in plan.UnmapEdits)
+        {
+            yield return new(unmap, new[] { with });
+        }
+
+        foreach ((StatementSyntax store, StatementSyntax mark) in plan.Marks)
+        {
+            yield return new(store, new[] { store, mark });
+        }
+    }
+
     /// <summary>Applies plans to one root; the nodes they name must come from it.</summary>
     public static SyntaxNode Apply(SyntaxNode root, IReadOnlyList<Plan> plans)
     {
         var edits = new Dictionary<SyntaxNode, IReadOnlyList<SyntaxNode>>();
         foreach (Plan plan in plans)
         {
-            edits[plan.Declaration] = plan.Replacement;
-            foreach ((StatementSyntax unmap, StatementSyntax with) in plan.UnmapEdits)
+            foreach (KeyValuePair<SyntaxNode, IReadOnlyList<SyntaxNode>> edit in Edits(plan))
             {
-                edits[unmap] = new[] { with };
+                edits[edit.Key] = edit.Value;
             }
         }
 
@@ -107,9 +186,10 @@ internal static class MapP2PRewrite
 
     /// <summary>
     /// The unmap statements of <paramref name="local"/> and whether its mapping error is checked; null when the address
-    /// is used anywhere the fix cannot vouch for.
+    /// is used anywhere the fix cannot vouch for. Stores into scatterlist entries are collected into
+    /// <paramref name="stores"/> when it is given, and decline otherwise.
     /// </summary>
-    private static (List<StatementSyntax>, bool)? Uses(SemanticModel model, SyntaxNode body, ILocalSymbol local, CancellationToken cancellationToken)
+    private static (List<StatementSyntax>, bool)? Uses(SemanticModel model, SyntaxNode body, ILocalSymbol local, List<ExpressionStatementSyntax>? stores, CancellationToken cancellationToken)
     {
         var unmaps = new List<StatementSyntax>();
         bool checkedError = false;
@@ -117,6 +197,13 @@ internal static class MapP2PRewrite
         {
             if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(use, cancellationToken).Symbol, local))
             {
+                continue;
+            }
+
+            if (stores is not null && !use.Ancestors().Any(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)
+                && BusAddressEntries.StoreOf(use, model, cancellationToken) is ExpressionStatementSyntax store)
+            {
+                stores.Add(store);
                 continue;
             }
 
@@ -161,7 +248,7 @@ internal static class MapP2PRewrite
     /// True when a method of the compilation handed the address may unmap it or keep it (an unmap call anywhere in
     /// its body, or its parameter assigned somewhere); methods of other assemblies and delegates are the device's.
     /// </summary>
-    private static bool MayUnmapOrKeep(IMethodSymbol target, ArgumentSyntax argument, SemanticModel model, CancellationToken cancellationToken)
+    internal static bool MayUnmapOrKeep(IMethodSymbol target, ArgumentSyntax argument, SemanticModel model, CancellationToken cancellationToken)
     {
         if (target.MethodKind == MethodKind.DelegateInvoke || target.DeclaringSyntaxReferences.IsEmpty)
         {
@@ -184,7 +271,7 @@ internal static class MapP2PRewrite
         return false;
     }
 
-    private static string? Called(InvocationExpressionSyntax call) => call.Expression switch
+    internal static string? Called(InvocationExpressionSyntax call) => call.Expression switch
     {
         MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
         IdentifierNameSyntax name => name.Identifier.ValueText,

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -14,7 +15,9 @@ namespace P2PAnalyzers.CodeFixes.Shared;
 /// (pcim_p2pdma_init, idempotent, then pcim_p2pdma_provider). Two sources, both required to name one BAR only:
 /// <list type="bullet">
 /// <item><c>dev.Bar(k)</c> read in the function itself, with <c>k</c> the same value wherever it is read there (a
-/// constant, or a parameter, local or field the function never assigns; not an array element of a loop).</item>
+/// constant, or a parameter, local or field the function never assigns; not an array element of a loop). When the
+/// provider is written at one site only (the map call), <c>k</c> may also be the same value there as at the read within
+/// one iteration of a loop (<c>Bar(DmaRanges[i].RegionIndex)</c>, <see cref="IterationInvariant"/>).</item>
 /// <item>a field read in the function (<c>hdev.DramPciBarStart</c>) whose every store in the solution is
 /// <c>s.Chain.Bar(k)...</c> of the object the field belongs to (<c>hdev.DramPciBarStart = hdev.Pdev.Bar(DRAM_BAR_ID).CpuStart.Raw</c>
 /// at probe): the device is then the same chain from the object read here (<c>hdev.Pdev</c>). A field also stored
@@ -28,23 +31,29 @@ internal static class ProviderSynthesis
 
     /// <summary>
     /// The one BAR the values of <paramref name="expressions"/> come from, following locals of <paramref name="function"/>;
-    /// null when none or several, or when an expression cannot be written at the fix site.
+    /// null when none or several, or when an expression cannot be written at the fix site. With a <paramref name="site"/>,
+    /// the provider is for that one point (in the function, after the reads): its names must mean the same there, and an
+    /// index that changes per loop iteration is allowed when it is the read's value there (<see cref="IterationInvariant"/>).
     /// </summary>
-    public static DeviceBar? Of(IEnumerable<ExpressionSyntax> expressions, SyntaxNode function, SemanticModel model, SolutionModels solution, CancellationToken cancellationToken)
+    public static DeviceBar? Of(IEnumerable<ExpressionSyntax> expressions, SyntaxNode function, SemanticModel model, SolutionModels solution, CancellationToken cancellationToken,
+        SyntaxNode? site = null)
     {
         var found = new HashSet<DeviceBar>();
         var seen = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-        var work = new Stack<ExpressionSyntax>(expressions);
+        var work = new Stack<(ExpressionSyntax Value, ImmutableList<ILocalSymbol> Via)>(expressions.Select(e => (e, ImmutableList<ILocalSymbol>.Empty)));
         while (work.Count > 0)
         {
-            ExpressionSyntax e = work.Pop();
+            (ExpressionSyntax e, ImmutableList<ILocalSymbol> via) = work.Pop();
             foreach (SyntaxNode node in e.DescendantNodesAndSelf())
             {
                 switch (node)
                 {
                     case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Bar" } bar, ArgumentList.Arguments: [var index] } call
                         when IsPciDevice(model.GetTypeInfo(bar.Expression, cancellationToken).Type):
-                        if (!Invariant(index.Expression, function, model, cancellationToken) || !Assignments.PathOnly(bar.Expression))
+                        if (!Assignments.PathOnly(bar.Expression) || !IndexHolds(index.Expression, call, site, via, function, model, cancellationToken)
+                            || site is not null && !(Stable.Expression(bar.Expression, function, model, site.SpanStart, cancellationToken)
+                                && Scope.BindsAlike(bar.Expression, model, site.SpanStart, cancellationToken)
+                                && Scope.BindsAlike(index.Expression, model, site.SpanStart, cancellationToken)))
                         {
                             return null;
                         }
@@ -54,7 +63,7 @@ internal static class ProviderSynthesis
                     case IdentifierNameSyntax id when model.GetSymbolInfo(id, cancellationToken).Symbol is ILocalSymbol local && seen.Add(local):
                         foreach (ExpressionSyntax value in Assigned(local, function, model, cancellationToken))
                         {
-                            work.Push(value);
+                            work.Push((value, via.Add(local)));
                         }
 
                         break;
@@ -64,7 +73,7 @@ internal static class ProviderSynthesis
                     && IsAddress(stored.Type) && seen.Add(stored))
                 {
                     DeviceBar? cached = FromStores(read, stored, solution, cancellationToken);
-                    if (cached is DeviceBar d)
+                    if (cached is DeviceBar d && (site is null || Stable.Expression(read, function, model, site.SpanStart, cancellationToken)))
                     {
                         found.Add(d);
                     }
@@ -80,7 +89,10 @@ internal static class ProviderSynthesis
     }
 
     /// <summary>The provider declaration and its check, leaving with <paramref name="leave"/> when it is null.</summary>
-    public static StatementSyntax[] Declare(string name, DeviceBar bar, StatementSyntax leave) => new[]
+    public static StatementSyntax[] Declare(string name, DeviceBar bar, StatementSyntax leave) => Declare(name, bar, new[] { leave });
+
+    /// <summary>The provider declaration and its check, leaving with the statements <paramref name="leave"/> when it is null.</summary>
+    public static StatementSyntax[] Declare(string name, DeviceBar bar, IEnumerable<StatementSyntax> leave) => new[]
     {
         FixDocument.Statement($"{Names.P2PProvider}? {name} = {Names.PciP2PDma}.Init({bar.Device}) == {Names.DmaError}.None ? {Names.PciP2PDma}.Provider({bar.Device}, {bar.Index}) : null;"),
         FixDocument.Generated(SyntaxFactory.IfStatement(SyntaxFactory.ParseExpression($"{name} is null"), SyntaxFactory.Block(leave))),
@@ -92,6 +104,15 @@ internal static class ProviderSynthesis
 
     private static string IndexText(ExpressionSyntax index, SemanticModel model, CancellationToken cancellationToken) =>
         model.GetConstantValue(index, cancellationToken) is { HasValue: true, Value: int k } ? k.ToString(System.Globalization.CultureInfo.InvariantCulture) : index.WithoutTrivia().ToString();
+
+    /// <summary>
+    /// The index is one value in the whole function (<see cref="Invariant"/>), or, for a provider written at
+    /// <paramref name="site"/>, the read's value there within one loop iteration.
+    /// </summary>
+    private static bool IndexHolds(ExpressionSyntax index, SyntaxNode read, SyntaxNode? site, ImmutableList<ILocalSymbol> via, SyntaxNode function,
+        SemanticModel model, CancellationToken cancellationToken) =>
+        Invariant(index, function, model, cancellationToken)
+        || site is not null && IterationInvariant.Holds(index, read, site, via, function, model, cancellationToken);
 
     /// <summary>The BAR index has one value in the whole function: a constant, or a name the function never assigns.</summary>
     private static bool Invariant(ExpressionSyntax index, SyntaxNode function, SemanticModel model, CancellationToken cancellationToken)

@@ -40,4 +40,21 @@ internal static class SolutionEdits
 
         return solution;
     }
+
+    /// <summary>No error in the changed projects that was not there before (a struct reached through a property, a readonly member).</summary>
+    public static async Task<bool> NoNewErrorsAsync(Solution before, Solution after, CancellationToken cancellationToken)
+    {
+        foreach (ProjectChanges project in after.GetChanges(before).GetProjectChanges())
+        {
+            Compilation? old = await project.OldProject.GetCompilationAsync(cancellationToken).ConfigureAwait(false);
+            Compilation? @new = await project.NewProject.GetCompilationAsync(cancellationToken).ConfigureAwait(false);
+            if (old is null || @new is null
+                || @new.GetDiagnostics(cancellationToken).Count(d => d.Severity == DiagnosticSeverity.Error) > old.GetDiagnostics(cancellationToken).Count(d => d.Severity == DiagnosticSeverity.Error))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

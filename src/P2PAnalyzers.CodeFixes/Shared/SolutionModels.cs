@@ -65,6 +65,9 @@ internal sealed class SolutionModels
         }
     }
 
+    /// <summary>The syntax trees of the project's documents.</summary>
+    public IEnumerable<SyntaxTree> Trees => _byTree.Keys;
+
     /// <summary>The project's documents.</summary>
     public IEnumerable<Document> Documents => _byTree.Values.Select(v => v.Document);
 
