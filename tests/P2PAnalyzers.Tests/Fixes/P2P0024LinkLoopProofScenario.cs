@@ -52,47 +52,10 @@ public sealed class P2P0024LinkLoopProofScenario
         }
         """;
 
-    internal const string After = """
-        using System;
-        using P2PDma.Addresses;
-        using P2PDma.Mapping;
-        using P2PDma.Pci;
-
-        public static class Scenario
-        {
-            // map the list, then program one hardware link (address, length) per DMA segment; the chain ends at the last
-            public static int Program(PciDevice dev, SgTable inSg, int nbInSg, DmaAddr[] linkP, ulong[] linkLen)
-            {
-                ulong[] linkNext = new ulong[linkP.Length];
-                int ret = Dma.MapSg(dev, inSg, nbInSg, DmaDirection.ToDevice);
-                if (ret == 0)
-                {
-                    return -22;
-                }
-
-                Scatterlist sg = inSg[0];
-                ulong len = 4 * 4096;
-                int i;
-                for (i = 0; i < ret; i++)
-                {
-                    linkLen[i] = Math.Min(len, sg.DmaLength);
-                    linkP[i] = sg.DmaAddress;
-                    if (i == (ret - 1))
-                    {
-                        linkNext[i] = 0;
-                    }
-                    else
-                    {
-                        len -= Math.Min(len, sg.DmaLength);
-                        linkNext[i] = (ulong)i + 1;
-                        sg = sg.Next()!;
-                    }
-                }
-
-                return i;
-            }
-        }
-        """;
+    internal static readonly string After = Before
+        .Replace("{|P2P0024:nbInSg|}", "ret", System.StringComparison.Ordinal)
+        .Replace("(nbInSg - 1)", "(ret - 1)", System.StringComparison.Ordinal)
+        .Replace("sg.Length", "sg.DmaLength", System.StringComparison.Ordinal);
 
     [Fact]
     public Task Program_LoopsOverTheCount_SizedByTheDmaLength() =>
