@@ -58,11 +58,14 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
         }
 
         // What a helper of the compilation mapped: the unmaps the function makes after the leaking test, copied before the exit.
-        // Those run on every path past the test already, so the copy is sound even where some paths to the exit hold no
-        // mapping of this call (sahara_sha_process: one of two descriptor builders ran).
+        // Where some paths to the exit hold no mapping of this call (sahara_sha_process: one of two descriptor builders
+        // ran), only when the function drops the helper's result: it then cannot tell the helper's failure either, and
+        // the unmaps after the test already run on those paths. A result it keeps may be what the test reads (`if (ret
+        // != 0 || timeout) return`), where the copy would unmap what the failed helper never mapped.
         if (method.ContainingType.ToDisplayString() != "P2PDma.Mapping.Dma")
         {
             return !unwind && guardWhen is null && method.DeclaringSyntaxReferences.Length > 0
+                && (onlyLeaks || map.Parent is ExpressionStatementSyntax)
                 ? HelperUnwind.Rewrite(root, model, map, exit, cancellationToken)
                 : null;
         }

@@ -73,7 +73,8 @@ internal static class SgLoopBound
 
     /// <summary>
     /// The body's reads of an entry's CPU <c>Length</c>, each on an entry whose <c>DmaAddress</c> the body reads too;
-    /// null when one is on another entry (a CPU-side list, which keeps its length and the nents).
+    /// null when one is on another entry (a CPU-side list, which keeps its length and the nents), or when the body also
+    /// reads the CPU side of such an entry (its <c>Phys</c>, <c>Page</c> or <c>Offset</c>): the length may size that.
     /// </summary>
     private static List<MemberAccessExpressionSyntax>? CpuLengths(ForStatementSyntax loop, SemanticModel model, CancellationToken cancellationToken)
     {
@@ -81,7 +82,9 @@ internal static class SgLoopBound
             .Where(m => model.GetTypeInfo(m.Expression, cancellationToken).Type?.Name == "Scatterlist").ToList();
         var addressed = accesses.Where(m => m.Name.Identifier.ValueText == "DmaAddress").Select(m => m.Expression).ToList();
         var lengths = accesses.Where(m => m.Name.Identifier.ValueText == "Length").ToList();
-        return lengths.All(l => addressed.Any(a => Same(a, l.Expression))) ? lengths : null;
+        // A length beside the entry's CPU side (its Phys, Page or Offset) may size a CPU range, not a DMA segment.
+        bool cpuSide = accesses.Any(m => m.Name.Identifier.ValueText is "Phys" or "Page" or "Offset" && addressed.Any(a => Same(a, m.Expression)));
+        return lengths.Count == 0 || (!cpuSide && lengths.All(l => addressed.Any(a => Same(a, l.Expression)))) ? lengths : null;
     }
 
     /// <summary>A read of the nents becomes the count; an entry's CPU length its DMA length.</summary>

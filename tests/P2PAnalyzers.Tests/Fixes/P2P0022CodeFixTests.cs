@@ -679,4 +679,43 @@ public sealed class P2P0022CodeFixTests
             }
         }
         """);
+
+    // The leaking test reads the helper's result too (`ret != 0 || !done`): on the path where the helper failed, the
+    // unmap copied before the return would unmap a list never mapped (found in review): no fix.
+    [Fact]
+    public Task ExitTestReadsTheHelpersResult_NoFix() => Verifier.NoCodeFix<P2P0022MappingLeakedCodeFix>(Usings + """
+        sealed class Dev { public PciDevice Device = null!; public SgTable InSg = null!; public int NbInSg; public bool Completed; }
+
+        static class Xfer
+        {
+            // refuses too long a list before mapping (sahara's SAHARA_MAX_HW_LINK)
+            static int Create(Dev dev)
+            {
+                if (dev.NbInSg > 2)
+                {
+                    return -22;
+                }
+
+                int n = Dma.MapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                if (n == 0)
+                {
+                    return -12;
+                }
+
+                return 0;
+            }
+
+            static int Process(Dev dev)
+            {
+                int ret = [|Create(dev)|];
+                if (ret != 0 || !dev.Completed)
+                {
+                    return -110;
+                }
+
+                Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
+        """);
 }

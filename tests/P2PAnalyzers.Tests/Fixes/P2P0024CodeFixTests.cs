@@ -435,6 +435,33 @@ public sealed class P2P0024CodeFixTests
         }
         """);
 
+    // The body records each entry's CPU range (Phys, Length) beside the descriptor: that length sizes a CPU range, which
+    // DmaLength would run past the entry for a merged segment (found in review): no fix.
+    [Fact]
+    public Task BodyReadsTheCpuRangeOfTheAddressedEntry_NoFix() => Verifier.NoCodeFix<P2P0024ScatterlistCountConfusionCodeFix>(LoopUsings + """
+        static class Links
+        {
+            static int Create(PciDevice dev, SgTable sglist, int n, DmaAddr[] hw, ulong[] len, ulong[] cpu, ulong[] cpuLen)
+            {
+                int ret = Dma.MapSg(dev, sglist, n, DmaDirection.ToDevice);
+                if (ret == 0)
+                {
+                    return -12;
+                }
+
+                for (int i = 0; i < [|n|]; i++)
+                {
+                    hw[i] = sglist[i].DmaAddress;
+                    len[i] = sglist[i].Length;
+                    cpu[i] = sglist[i].Phys.Raw;
+                    cpuLen[i] = sglist[i].Length;
+                }
+
+                return ret;
+            }
+        }
+        """);
+
     // sahara_hw_descriptor_create keeps both lists' counts in ret, one after the other, then links in_sg for nb_in_sg
     // entries with a last-link test: the first count is kept in a local of its own, and the loop and its test use it.
     [Fact]

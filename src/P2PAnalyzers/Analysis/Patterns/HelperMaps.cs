@@ -12,7 +12,8 @@ namespace P2PAnalyzers.Analysis;
 /// The tables a mapping helper of the compilation (<see cref="MappingHelpers"/>) maps, as its caller names them: the
 /// scatterlist map calls in its body whose table is a parameter or a member chain of one, or of <c>this</c>
 /// (rk_hash_prepare(engine, areq) maps <c>areq-&gt;src</c>: <c>areq.Src</c> at the call), the mirror of
-/// <see cref="HelperUnmaps"/>. What it maps through another helper is not followed.
+/// <see cref="HelperUnmaps"/>; one helper deeper too, through the arguments it passes (as <see cref="MappingHelpers"/>
+/// follows them).
 /// </summary>
 internal static class HelperMaps
 {
@@ -26,12 +27,12 @@ internal static class HelperMaps
             return Enumerable.Empty<string>();
         }
 
-        return Cache.GetValue(call.TargetMethod.OriginalDefinition, m => Of(m, k, compilation))
+        return Cache.GetValue(call.TargetMethod.OriginalDefinition, m => Of(m, k, compilation, followHelpers: true))
             .Select(t => HelperUnmaps.AsCallerNames(call, t.Parameter, t.Path, compilation))
             .OfType<string>();
     }
 
-    private static IReadOnlyList<(int, string)> Of(IMethodSymbol method, KnownSymbols k, Compilation compilation)
+    private static IReadOnlyList<(int, string)> Of(IMethodSymbol method, KnownSymbols k, Compilation compilation, bool followHelpers)
     {
         var tables = new List<(int, string)>();
         foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
@@ -50,6 +51,32 @@ internal static class HelperMaps
                     && HelperUnmaps.Chain(table, method, compilation) is (int parameter, string path))
                 {
                     tables.Add((parameter, path));
+                }
+            }
+
+            // One helper deeper, as MappingHelpers follows it (sahara_sha_hw_data_descriptor_create hands dev to
+            // sahara_sha_hw_links_create, which maps dev->in_sg): its tables through the arguments this method passes.
+            if (!followHelpers)
+            {
+                continue;
+            }
+
+            foreach (InvocationExpressionSyntax call in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>().Where(c => c.Expression is IdentifierNameSyntax or MemberAccessExpressionSyntax))
+            {
+                if (model.GetOperation(call) is not IInvocationOperation inner || k.RoleOf(inner.TargetMethod) != Role.None
+                    || SymbolEqualityComparer.Default.Equals(inner.TargetMethod.OriginalDefinition, method.OriginalDefinition)
+                    || inner.TargetMethod.DeclaringSyntaxReferences.IsEmpty || !MappingHelpers.Maps(inner.TargetMethod, k))
+                {
+                    continue;
+                }
+
+                foreach ((int innerParameter, string innerPath) in Of(inner.TargetMethod.OriginalDefinition, k, compilation, followHelpers: false))
+                {
+                    if (inner.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == innerParameter)?.Value is IOperation passed
+                        && HelperUnmaps.Chain(passed, method, compilation) is (int parameter, string path))
+                    {
+                        tables.Add((parameter, path.Length == 0 ? innerPath : innerPath.Length == 0 ? path : path + "." + innerPath));
+                    }
                 }
             }
         }

@@ -30,16 +30,18 @@ internal static class MappingHelpers
     /// <summary>
     /// Whether such a helper returns the segment count of its scatterlist map (zero is its failure, as for
     /// <c>dma_map_sg</c>) rather than an errno (non-zero is its failure): a return of the map call itself, or of what the
-    /// map call's result was put in.
+    /// map call's result was put in; or, one helper deeper, of an inner helper's count (<c>return map_in(dev);</c>).
     /// </summary>
-    public static bool ReturnsCount(IMethodSymbol method)
+    public static bool ReturnsCount(IMethodSymbol method, KnownSymbols k, bool followHelpers = true)
     {
+        HashSet<string>? mappers = followHelpers ? MapperNames.GetValue(k.Compilation, NamesOfMappers) : null;
         foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
         {
             SyntaxNode declaration = reference.GetSyntax();
             var holders = new System.Collections.Generic.HashSet<string>(System.StringComparer.Ordinal);
             foreach (InvocationExpressionSyntax call in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>()
-                .Where(c => c.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "MapSg" or "LegacyMapSg" }))
+                .Where(c => c.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "MapSg" or "LegacyMapSg" }
+                    || (mappers is not null && InnerCount(c, method, mappers, k))))
             {
                 switch (call.Parent)
                 {
@@ -64,6 +66,19 @@ internal static class MappingHelpers
 
         return false;
     }
+
+    /// <summary>A call of another helper of the compilation, named among the mappers, that returns its map's count.</summary>
+    private static bool InnerCount(InvocationExpressionSyntax call, IMethodSymbol method, HashSet<string> mappers, KnownSymbols k) =>
+        call.Expression switch
+        {
+            IdentifierNameSyntax n => n.Identifier.ValueText,
+            MemberAccessExpressionSyntax m => m.Name.Identifier.ValueText,
+            _ => null,
+        } is string name
+        && mappers.Contains(name)
+        && SemanticModels.Of(k.Compilation, call.SyntaxTree).GetSymbolInfo(call).Symbol is IMethodSymbol inner
+        && !SymbolEqualityComparer.Default.Equals(inner.OriginalDefinition, method.OriginalDefinition)
+        && k.RoleOf(inner) == Role.None && k.IsSource(inner) && ReturnsCount(inner, k, followHelpers: false);
 
     /// <summary>
     /// Whether the helper also returns a negative errno (<c>return -EFAULT</c> when the map gave zero segments): with a
@@ -120,8 +135,23 @@ internal static class MappingHelpers
                     && k.RoleOf(callee) == Role.None && callee.ReturnType.SpecialType == SpecialType.System_Int32 && !callee.IsAbstract
                     && k.IsSource(callee) && Decide(callee, k, followHelpers: false))
                 {
+                    // Its caller then owns what the inner helper mapped only if this one passes the inner failure on.
+                    if (!PassesOn(call, declaration))
+                    {
+                        return false;
+                    }
+
                     maps = true;
                     continue;
+                }
+
+                // A release through a function of the driver (atmel_aes_unmap(dd), omap_crypto_cleanup(..)) on a way to
+                // success: what was mapped is not left for the caller.
+                if (followHelpers && k.RoleOf(target) == Role.None && target is IMethodSymbol released && k.IsSource(released)
+                    && model.GetOperation(call) is Microsoft.CodeAnalysis.Operations.IInvocationOperation release
+                    && HelperUnmaps.UnmappedBy(release, k.Compilation, k, tablesOnly: false).Any() && !UnwindsOnFailure(call))
+                {
+                    return false;
                 }
 
                 Role role = k.RoleOf(target);
@@ -137,6 +167,23 @@ internal static class MappingHelpers
         }
 
         return maps;
+    }
+
+    /// <summary>
+    /// The inner helper's result leaves this method: returned as it is (<c>return create(dev);</c>), or kept in a local
+    /// that a <c>return</c> gives back (<c>i = links_create(..); if (i &lt; 0) return i;</c>).
+    /// </summary>
+    private static bool PassesOn(InvocationExpressionSyntax call, SyntaxNode declaration)
+    {
+        string? holder = call.Parent switch
+        {
+            ReturnStatementSyntax or ArrowExpressionClauseSyntax => string.Empty,
+            AssignmentExpressionSyntax { Left: IdentifierNameSyntax local } assignment when assignment.Right == call => local.Identifier.ValueText,
+            EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator } => declarator.Identifier.ValueText,
+            _ => null,
+        };
+        return holder is not null && (holder.Length == 0 || declaration.DescendantNodes().OfType<ReturnStatementSyntax>()
+            .Any(r => r.Expression is IdentifierNameSyntax returned && returned.Identifier.ValueText == holder));
     }
 
     private static HashSet<string> NamesOfMappers(Compilation compilation)
@@ -169,8 +216,8 @@ internal static class MappingHelpers
 
     /// <summary>
     /// An unmap on the helper's own failure path only: after it, in its block, nothing but further unmaps and labels up
-    /// to a <c>return</c> of a failure (a negative errno, or <c>false</c>; a positive constant may be a count or a
-    /// success, as 1 is for many helpers, so it does not count). sahara_hw_descriptor_create
+    /// to a <c>return</c> of a failure (a negative errno; a positive constant may be a count or a success, as 1 is for
+    /// many helpers, so it does not count). sahara_hw_descriptor_create
     /// unwinds <c>unmap_out:</c> / <c>unmap_in:</c> and returns <c>-EINVAL</c>; on success it returns 0 with both lists
     /// mapped for its caller.
     /// </summary>
@@ -203,8 +250,6 @@ internal static class MappingHelpers
             switch (s)
             {
                 case ReturnStatementSyntax { Expression: PrefixUnaryExpressionSyntax { RawKind: (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.UnaryMinusExpression } }:
-                    return true;
-                case ReturnStatementSyntax { Expression: LiteralExpressionSyntax { RawKind: (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.FalseLiteralExpression } }:
                     return true;
                 case ExpressionStatementSyntax { Expression: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: var name } } }
                     when name.StartsWith("Unmap", System.StringComparison.Ordinal):

@@ -46,12 +46,18 @@ internal sealed class MappingOwnership
     private readonly HashSet<ILocalSymbol> _fresh = new(SymbolEqualityComparer.Default);
     private readonly HashSet<string> _captureNames;
 
+    // The tables a helper maps, as this function names them (asked only of a helper's mapping, at an `if` that unmaps).
+    private readonly System.Lazy<HashSet<string>> _mapped;
+
     public MappingOwnership(IInvocationOperation map, MethodFlow flow, KnownSymbols k)
     {
         _map = map;
         _flow = flow;
         _k = k;
         _made = new OriginSource(Origin.OfCall(map.TargetMethod), map.Syntax.GetLocation());
+        _mapped = new System.Lazy<HashSet<string>>(() => map.SemanticModel is SemanticModel model
+            ? new HashSet<string>(HelperMaps.MappedBy(map, model.Compilation, k), System.StringComparer.Ordinal)
+            : new HashSet<string>(System.StringComparer.Ordinal));
         Role role = k.RoleOf(map.TargetMethod);
         _table = role is Role.MapSgTable or Role.MapSg or Role.MapSgAware;
         _count = role is Role.MapSg or Role.MapSgAware;
@@ -61,7 +67,7 @@ internal sealed class MappingOwnership
             // A helper that maps (MappingHelpers): what it mapped lives in what it was handed, as a table lives in its object.
             _helper = true;
             _table = true;
-            _count = MappingHelpers.ReturnsCount(map.TargetMethod);
+            _count = MappingHelpers.ReturnsCount(map.TargetMethod, k);
             _countOrErrno = _count && MappingHelpers.ReturnsNegative(map.TargetMethod);
             _roots = map.Arguments.Where(a => a.Value.Type?.IsReferenceType == true).Select(a => a.Value.Syntax.ToString()).ToArray();
         }
@@ -148,7 +154,8 @@ internal sealed class MappingOwnership
     };
 
     /// <summary>
-    /// The condition of an <c>if</c> that unmaps, testing a member of an object the helper was handed: the ownership mark
+    /// The condition of an <c>if</c> that unmaps what the helper was handed (a table within it), testing a member of an
+    /// object the helper was handed: the ownership mark
     /// the helper (or its caller) keeps, <c>if (rctx-&gt;sg_in_idx) dma_unmap_sg(..)</c> in sahara_sha_process, where the
     /// mark is set when sahara_sha_hw_links_create mapped. The branch that skips the unmap is taken only when there was
     /// nothing to unmap, which the walk cannot tell: the mapping counts as handled on both.
@@ -156,9 +163,14 @@ internal sealed class MappingOwnership
     private bool TestsAMarkBeforeUnmapping(IOperation condition) =>
         condition.Syntax.Parent is IfStatementSyntax branch && branch.Condition == condition.Syntax
         && branch.Statement.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>()
-            .Any(call => call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: var name } && name.StartsWith("Unmap", System.StringComparison.Ordinal))
+            .Any(call => call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: var name } && name.StartsWith("Unmap", System.StringComparison.Ordinal)
+                && call.ArgumentList.Arguments.Count > 1 && Mapped(call.ArgumentList.Arguments[1].Expression.ToString()))
         && condition.DescendantsAndSelf().OfType<IMemberReferenceOperation>()
             .Any(read => read.Instance?.Syntax.ToString() is string holder && _roots.Contains(holder));
+
+    /// <summary>A table the helper maps, as this function names it (<c>dev.InSg</c> for <c>create(dev)</c>: <see cref="HelperMaps"/>).</summary>
+    private bool Mapped(string storage) =>
+        _mapped.Value.Contains(AddressKey.Normalize(storage));
 
     /// <summary>A lambda or local function that names the mapping's local, table or what holds it may keep it.</summary>
     private bool Captures(SyntaxNode lambda) =>

@@ -60,7 +60,10 @@ internal sealed partial class ProgramBuilder
     /// files, and a solve after an edit asks about bodies of every file that names a changed node (names such as
     /// <c>Map</c> or <c>Addr</c> are everywhere); reading them again would bind those bodies in the new compilation. What
     /// is not checked, as for <see cref="SummaryCache"/>: that a body still binds to the same members when another file
-    /// changed a declaration it uses.
+    /// changed a declaration it uses, that its method still implements or overrides the same members (another partial
+    /// part or a base type may change that), and that those members are still polymorphic. Each can only make a body be
+    /// skipped that now refers to the node, until its own file changes or the project is built again; the target's own
+    /// polymorphism is read from the current compilation, and a cached broken body still counts as mentioning everything.
     /// </summary>
     private static readonly ConditionalWeakTable<SyntaxTree, ConcurrentDictionary<int, References?>> ReferencesPerTree = new();
 
