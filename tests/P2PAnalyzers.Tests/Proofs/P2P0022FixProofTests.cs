@@ -47,6 +47,37 @@ public sealed class P2P0022FixProofTests
         Assert.Empty(t2.DmaDebug.Findings);
     }
 
+    // sahara_sha_process on a request after the first: before, the timeout leaves the list the links helper mapped
+    // (two helpers deep) mapped until unbind; after, the unmap under the sg_in_idx mark runs before the return.
+    [Fact]
+    public void ShaTimeoutUnderTheMark_BeforeLeaksUntilUnbind_AfterNone()
+    {
+        PciTopology t1 = ProofTopologies.SwitchLocalIommu();
+        Assert.Equal(-110, RunSha(P2P0022MarkProofScenario.Before, t1));
+        Assert.Equal(1, t1.DmaDebug.LiveMappings(t1.Device("nic0")));
+        t1.Device("nic0").Unbind();
+        Assert.Contains(t1.DmaDebug.Findings, f => f.Kind == DmaDebugFindingKind.LeakedAtUnbind);
+
+        PciTopology t2 = ProofTopologies.SwitchLocalIommu();
+        Assert.Equal(-110, RunSha(P2P0022MarkProofScenario.After, t2));
+        Assert.Equal(0, t2.DmaDebug.LiveMappings(t2.Device("nic0")));
+        t2.Device("nic0").Unbind();
+        Assert.Empty(t2.DmaDebug.Findings);
+    }
+
+    private static int RunSha(string source, PciTopology topology)
+    {
+        System.Reflection.Assembly assembly = ScenarioRunner.Compile(source);
+        System.Type devType = assembly.GetType("ShaDev")!;
+        System.Type rctxType = assembly.GetType("ShaReqctx")!;
+        object dev = System.Activator.CreateInstance(devType)!;
+        object rctx = System.Activator.CreateInstance(rctxType)!;
+        devType.GetField("Device")!.SetValue(dev, topology.Device("nic0"));
+        devType.GetField("NbInSg")!.SetValue(dev, 2);
+        rctxType.GetField("InSg")!.SetValue(rctx, P2PDma.Mapping.SgTable.FromPages(topology.Memory.AllocPages(2)));
+        return (int)assembly.GetType("Scenario")!.GetMethod("ShaProcess")!.Invoke(null, new[] { dev, rctx })!;
+    }
+
     private static int RunAes(string source, PciTopology topology)
     {
         System.Reflection.Assembly assembly = ScenarioRunner.Compile(source);
