@@ -30,10 +30,9 @@ public sealed class P2P0022HelperChainTests
 
         """;
 
-    // a wrapper that passes an inner helper's count on (0 = nothing mapped). Correct caller: no leak on n == 0.
-    [Fact]
-    public Task WrapperPassesTheInnerCountOn_CallerReturnsOnZero_NoDiagnostic() => Verifier.Analyzer(Usings + Types + """
-        static class Xfer
+    // The helpers that map: one returning dma_map_sg's count, one an errno.
+    private const string Helpers = """
+        static partial class Xfer
         {
             static int MapIn(Dev dev)
             {
@@ -42,6 +41,25 @@ public sealed class P2P0022HelperChainTests
                 return n;
             }
 
+            static int Create(Dev dev)
+            {
+                int n = Dma.MapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
+                if (n == 0)
+                {
+                    return -14;
+                }
+
+                return 0;
+            }
+        }
+
+        """;
+
+    // a wrapper that passes an inner helper's count on (0 = nothing mapped). Correct caller: no leak on n == 0.
+    [Fact]
+    public Task WrapperPassesTheInnerCountOn_CallerReturnsOnZero_NoDiagnostic() => Verifier.Analyzer(Usings + Types + Helpers + """
+        static partial class Xfer
+        {
             static int Prepare(Dev dev)
             {
                 dev.Busy = true;
@@ -64,16 +82,9 @@ public sealed class P2P0022HelperChainTests
 
     // Same, one level (MapIn called directly): for comparison.
     [Fact]
-    public Task DirectCountHelper_CallerReturnsOnZero_NoDiagnostic() => Verifier.Analyzer(Usings + Types + """
-        static class Xfer
+    public Task DirectCountHelper_CallerReturnsOnZero_NoDiagnostic() => Verifier.Analyzer(Usings + Types + Helpers + """
+        static partial class Xfer
         {
-            static int MapIn(Dev dev)
-            {
-                int n = Dma.MapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
-                dev.Count = n;
-                return n;
-            }
-
             static int Caller(Dev dev)
             {
                 int n = MapIn(dev);
@@ -91,25 +102,14 @@ public sealed class P2P0022HelperChainTests
     // a middle function maps through a helper, runs the transfer and releases through its own release helper
     // (not named Unmap*); its caller's later error return leaks nothing.
     [Fact]
-    public Task MiddleReleasesThroughTheDriversReleaseFunction_CallerErrorAfter_NoDiagnostic() => Verifier.Analyzer(Usings + Types + """
-        static class Xfer
+    public Task MiddleReleasesThroughTheDriversReleaseFunction_CallerErrorAfter_NoDiagnostic() => Verifier.Analyzer(Usings + Types + Helpers + """
+        static partial class Xfer
         {
-            static int LinksCreate(Dev dev)
-            {
-                int n = Dma.MapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
-                if (n == 0)
-                {
-                    return -14;
-                }
-
-                return 0;
-            }
-
             static void ReleaseLinks(Dev dev) => Dma.UnmapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
 
             static int RunOnce(Dev dev)
             {
-                int r = LinksCreate(dev);
+                int r = Create(dev);
                 if (r != 0)
                 {
                     return r;
@@ -141,20 +141,9 @@ public sealed class P2P0022HelperChainTests
     // An `if (dev.HasOut) unmap(OutSg)` before the error return is no mark of dev.InSg's mapping: the timeout return's
     // leak of InSg is reported.
     [Fact]
-    public Task FlagGuardedUnmapOfAnotherTable_DoesNotHideTheLeak_Reports() => Verifier.Analyzer(Usings + Types + """
-        static class Xfer
+    public Task FlagGuardedUnmapOfAnotherTable_DoesNotHideTheLeak_Reports() => Verifier.Analyzer(Usings + Types + Helpers + """
+        static partial class Xfer
         {
-            static int Create(Dev dev)
-            {
-                int n = Dma.MapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
-                if (n == 0)
-                {
-                    return -14;
-                }
-
-                return 0;
-            }
-
             static int Caller(Dev dev)
             {
                 int ret = [|Create(dev)|];
@@ -181,20 +170,9 @@ public sealed class P2P0022HelperChainTests
 
     // The same without the guarded unmap (the control).
     [Fact]
-    public Task NoGuardedUnmap_Reports() => Verifier.Analyzer(Usings + Types + """
-        static class Xfer
+    public Task NoGuardedUnmap_Reports() => Verifier.Analyzer(Usings + Types + Helpers + """
+        static partial class Xfer
         {
-            static int Create(Dev dev)
-            {
-                int n = Dma.MapSg(dev.Device, dev.InSg, dev.NbInSg, DmaDirection.ToDevice);
-                if (n == 0)
-                {
-                    return -14;
-                }
-
-                return 0;
-            }
-
             static int Caller(Dev dev)
             {
                 int ret = [|Create(dev)|];
