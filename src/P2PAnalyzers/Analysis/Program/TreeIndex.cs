@@ -111,29 +111,23 @@ internal sealed class TreeIndex
 
     private Dictionary<string, ImmutableArray<int>> IndexNames()
     {
-        var names = new Dictionary<string, List<int>>();
+        var names = new Dictionary<string, List<int>>(System.StringComparer.Ordinal);
+        var scanner = new IdentifierScanner(Tree.GetText().ToString());
         for (int ordinal = 0; ordinal < Bodies.Length; ordinal++)
         {
-            foreach (SyntaxToken token in Bodies[ordinal].DescendantTokens())
+            if (!scanner.TryScan(Bodies[ordinal].Span, names, ordinal))
             {
-                if (!token.IsKind(SyntaxKind.IdentifierToken))
+                foreach (SyntaxToken token in Bodies[ordinal].DescendantTokens())
                 {
-                    continue;
-                }
-
-                if (!names.TryGetValue(token.ValueText, out List<int>? list))
-                {
-                    names[token.ValueText] = list = new List<int>();
-                }
-
-                if (list.Count == 0 || list[list.Count - 1] != ordinal)
-                {
-                    list.Add(ordinal);
+                    if (token.IsKind(SyntaxKind.IdentifierToken))
+                    {
+                        IdentifierScanner.Add(names, token.ValueText, ordinal);
+                    }
                 }
             }
         }
 
-        var byName = new Dictionary<string, ImmutableArray<int>>(names.Count);
+        var byName = new Dictionary<string, ImmutableArray<int>>(names.Count, System.StringComparer.Ordinal);
         foreach (KeyValuePair<string, List<int>> entry in names)
         {
             byName[entry.Key] = entry.Value.ToImmutableArray();
