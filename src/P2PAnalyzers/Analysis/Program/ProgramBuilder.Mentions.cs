@@ -21,22 +21,23 @@ namespace P2PAnalyzers.Analysis;
 /// </remarks>
 internal sealed partial class ProgramBuilder
 {
-    private readonly Dictionary<SummaryNode, ImmutableArray<ISymbol>> _nodeSymbols = new();
+    private readonly Dictionary<SummaryNode, ImmutableArray<(ISymbol Symbol, string? Id)>> _nodeSymbols = new();
+    private readonly Dictionary<ISymbol, string?> _declarationIds = new(SymbolEqualityComparer.Default);
 
     /// <summary>How many bodies' references were read from their operations in this solve.</summary>
     private int ReferencesRead { get; set; }
 
     private bool Mentions(BodyRef body, SummaryNode node)
     {
-        ImmutableArray<ISymbol> targets = SymbolsOf(node);
+        ImmutableArray<(ISymbol Symbol, string? Id)> targets = SymbolsOf(node);
         if (targets.IsDefaultOrEmpty || Referenced(body) is not References references)
         {
             return true;
         }
 
-        foreach (ISymbol target in targets)
+        foreach ((ISymbol target, string? id) in targets)
         {
-            if ((DocumentationCommentId.CreateDeclarationId(target) is string id && references.Ids.Contains(id))
+            if ((id is not null && references.Ids.Contains(id))
                 || references.Polymorphic.Contains((target.Name, target.Kind))
                 || (Polymorphic(target) && references.Names.Contains((target.Name, target.Kind))))
             {
@@ -113,7 +114,7 @@ internal sealed partial class ProgramBuilder
             found = new References(new HashSet<string>(System.StringComparer.Ordinal), new HashSet<(string, SymbolKind)>(), new HashSet<(string, SymbolKind)>());
             foreach (ISymbol member in members)
             {
-                if (DocumentationCommentId.CreateDeclarationId(member) is string id)
+                if (DeclarationId(member) is string id)
                 {
                     found.Ids.Add(id);
                 }
@@ -138,14 +139,25 @@ internal sealed partial class ProgramBuilder
         || symbol is IMethodSymbol { ExplicitInterfaceImplementations.IsEmpty: false }
         || symbol is IPropertySymbol { ExplicitInterfaceImplementations.IsEmpty: false };
 
-    private ImmutableArray<ISymbol> SymbolsOf(SummaryNode node)
+    /// <summary>A member's declaration ID, made once per solve: the same library members are referenced by every body.</summary>
+    private string? DeclarationId(ISymbol member)
     {
-        if (!_nodeSymbols.TryGetValue(node, out ImmutableArray<ISymbol> symbols))
+        if (!_declarationIds.TryGetValue(member, out string? id))
         {
-            var found = ImmutableArray.CreateBuilder<ISymbol>();
+            _declarationIds[member] = id = DocumentationCommentId.CreateDeclarationId(member);
+        }
+
+        return id;
+    }
+
+    private ImmutableArray<(ISymbol Symbol, string? Id)> SymbolsOf(SummaryNode node)
+    {
+        if (!_nodeSymbols.TryGetValue(node, out ImmutableArray<(ISymbol Symbol, string? Id)> symbols))
+        {
+            var found = ImmutableArray.CreateBuilder<(ISymbol, string?)>();
             foreach (ISymbol symbol in DocumentationCommentId.GetSymbolsForDeclarationId(node.Id, _symbols.Compilation))
             {
-                found.Add(symbol.OriginalDefinition);
+                found.Add((symbol.OriginalDefinition, DeclarationId(symbol.OriginalDefinition)));
             }
 
             _nodeSymbols[node] = symbols = found.ToImmutable();
