@@ -42,6 +42,9 @@ internal sealed class MappingOwnership
     private readonly string? _tableText;
     private readonly Dictionary<IMethodSymbol, bool> _takes = new(SymbolEqualityComparer.Default);
 
+    // The stores into the body's locals, in source order (for a check kept in a local: see CheckHeldIn).
+    private readonly System.Lazy<ILookup<ISymbol, (int Start, IOperation Value)>> _localStores;
+
     // Locals that only ever hold objects this function created (every assignment a `new`).
     private readonly HashSet<ILocalSymbol> _fresh = new(SymbolEqualityComparer.Default);
     private readonly HashSet<string> _captureNames;
@@ -73,6 +76,15 @@ internal sealed class MappingOwnership
         }
 
         IOperation root = MethodFlow.RootOf(map);
+        _localStores = new System.Lazy<ILookup<ISymbol, (int Start, IOperation Value)>>(() => root.DescendantsAndSelf()
+            .Select(o => o switch
+            {
+                ISimpleAssignmentOperation { Target: ILocalReferenceOperation t } a => (Local: t.Local, Start: a.Syntax.SpanStart, Value: a.Value),
+                IVariableDeclaratorOperation { Initializer: { } init } d => (Local: d.Symbol, Start: d.Syntax.SpanStart, Value: init.Value),
+                _ => (Local: (ILocalSymbol?)null, Start: 0, Value: (IOperation?)null),
+            })
+            .Where(s => s.Local is not null)
+            .ToLookup(s => (ISymbol)s.Local!, s => (s.Start, s.Value!), SymbolEqualityComparer.Default));
         IOperation? holder = map.Parent;
         while (holder is IConversionOperation or IParenthesizedOperation)
         {
@@ -229,6 +241,11 @@ internal sealed class MappingOwnership
             return FailureTest.None;
         }
 
+        if (!_table && CheckHeldIn(condition) is FailureTest held)
+        {
+            return held;
+        }
+
         if (!_table || condition is not IBinaryOperation binary || !IsResult(binary.LeftOperand, binary.RightOperand, out long c, out bool mirrored))
         {
             return FailureTest.None;
@@ -259,6 +276,88 @@ internal sealed class MappingOwnership
                 (BinaryOperatorKind.Equals, 0) or (BinaryOperatorKind.GreaterThanOrEqual, 0) => FailureTest.WhenFalse,
                 _ => FailureTest.None,
             };
+    }
+
+    /// <summary>
+    /// A test of a local that holds the mapping's check, as the kernel writes it (<c>ret = dma_mapping_error(dev, a);
+    /// if (ret) goto err;</c>): a bool local whose last store before the test, in source order, is the check
+    /// (<c>bool err = Dma.MappingError(dev, a); if (err)</c>), or an errno made from it and compared with a constant
+    /// (<c>ret = Dma.MappingError(dev, a) ? -ENOMEM : 0; if (ret != 0)</c>); null when the condition is neither.
+    /// </summary>
+    private FailureTest? CheckHeldIn(IOperation condition)
+    {
+        if (AddressKey.Value(condition) is ILocalReferenceOperation flag)
+        {
+            return LastStore(flag) is IOperation value && IsCheck(value) is bool flagFails ? (flagFails ? FailureTest.WhenTrue : FailureTest.WhenFalse) : null;
+        }
+
+        if (condition is not IBinaryOperation binary)
+        {
+            return null;
+        }
+
+        IOperation left = AddressKey.Value(binary.LeftOperand);
+        IOperation right = AddressKey.Value(binary.RightOperand);
+        if ((left as ILocalReferenceOperation ?? right as ILocalReferenceOperation) is not ILocalReferenceOperation errno
+            || ErrorLocals.Constant(ReferenceEquals(errno, left) ? right : left) is not long bound
+            || LastStore(errno) is not IConditionalOperation { WhenFalse: { } whenFalse } made
+            || IsCheck(made.Condition) is not bool failsWhen
+            || ErrorLocals.Constant(made.WhenTrue) is not long onTrue || ErrorLocals.Constant(whenFalse) is not long onFalse)
+        {
+            return null;
+        }
+
+        BinaryOperatorKind kind = ReferenceEquals(errno, left) ? binary.OperatorKind : ErrorLocals.Mirror(binary.OperatorKind);
+        bool? onFailure = Holds(kind, failsWhen ? onTrue : onFalse, bound);
+        bool? onSuccess = Holds(kind, failsWhen ? onFalse : onTrue, bound);
+        return (onFailure, onSuccess) switch
+        {
+            (true, false) => FailureTest.WhenTrue,
+            (false, true) => FailureTest.WhenFalse,
+            _ => null,
+        };
+
+        static bool? Holds(BinaryOperatorKind kind, long value, long bound) => kind switch
+        {
+            BinaryOperatorKind.Equals => value == bound,
+            BinaryOperatorKind.NotEquals => value != bound,
+            BinaryOperatorKind.LessThan => value < bound,
+            BinaryOperatorKind.LessThanOrEqual => value <= bound,
+            BinaryOperatorKind.GreaterThan => value > bound,
+            BinaryOperatorKind.GreaterThanOrEqual => value >= bound,
+            _ => null,
+        };
+    }
+
+    /// <summary>Whether <paramref name="value"/> is this mapping's check: true when it is true on failure, false when negated.</summary>
+    private bool? IsCheck(IOperation value)
+    {
+        bool negated = false;
+        value = AddressKey.Value(value);
+        while (value is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+        {
+            negated = !negated;
+            value = AddressKey.Value(not.Operand);
+        }
+
+        return value is IInvocationOperation call && _k.RoleOf(call.TargetMethod) == Role.MappingError
+            && call.Arguments.Any(a => a.Parameter?.Ordinal == 1 && Carries(a.Value)) ? !negated : null;
+    }
+
+    /// <summary>The value last stored into the local before <paramref name="read"/>, in source order.</summary>
+    private IOperation? LastStore(ILocalReferenceOperation read)
+    {
+        IOperation? last = null;
+        int lastStart = -1;
+        foreach ((int start, IOperation value) in _localStores.Value[read.Local])
+        {
+            if (start < read.Syntax.SpanStart && start > lastStart)
+            {
+                (last, lastStart) = (value, start);
+            }
+        }
+
+        return last;
     }
 
     private bool IsResult(IOperation left, IOperation right, out long constant, out bool mirrored)

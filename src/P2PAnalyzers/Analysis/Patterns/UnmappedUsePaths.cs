@@ -232,15 +232,22 @@ internal static class UnmappedUsePaths
 
             if (block.ConditionalSuccessor is not null && value is not null)
             {
-                FailureTest test = state.Status == Status.Live ? _failed(value) : FailureTest.None;
+                FailureTest test = state.Status is Status.Live or Status.Failed ? _failed(value) : FailureTest.None;
                 foreach ((ControlFlowBranch branch, bool condition) in PathConditions.Edges(block))
                 {
+                    // A path whose mapping failed takes a second test of it (the check kept in a local, ret = ..;
+                    // if (ret) goto err) only on its failure edge.
+                    if (state.Status == Status.Failed && test != FailureTest.None && !test.FailsOn(condition))
+                    {
+                        continue;
+                    }
+
                     if (state.Conditions.Take(value, condition, _retested) is not PathConditions conditions)
                     {
                         continue; // the path already knows the other way
                     }
 
-                    PathState taken = test.FailsOn(condition)
+                    PathState taken = state.Status == Status.Live && test.FailsOn(condition)
                         ? state with { Status = Status.Failed, Site = value.Syntax, Key = _mapKey, Met = false, Conditions = conditions }
                         : state with { Conditions = conditions };
                     Go(branch, taken);
