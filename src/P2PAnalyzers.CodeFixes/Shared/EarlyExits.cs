@@ -39,7 +39,7 @@ internal static class EarlyExits
         }
 
         StatementSyntax[] leave = ErrorPath.Statements(model, at, error);
-        if (kept && leave is [ReturnStatementSyntax { Expression: null }])
+        if ((kept && leave is [ReturnStatementSyntax { Expression: null }]) || LeavesAnEarlierMappingMapped(model, at))
         {
             return null;
         }
@@ -56,6 +56,34 @@ internal static class EarlyExits
     /// <summary>As <see cref="Failure(SemanticModel, StatementSyntax, ExpressionSyntax, bool, InvocationExpressionSyntax?, out bool)"/>, for a failure that is not a mapped buffer's.</summary>
     public static StatementSyntax[]? Failure(SemanticModel model, StatementSyntax at, ExpressionSyntax error, bool kept) =>
         Failure(model, at, error, kept, null, out _);
+
+    /// <summary>
+    /// True when the function mapped something before <paramref name="at"/> that it unmaps only after it (mxs-dcp's
+    /// <c>mxs_dcp_run_aes</c> maps the key, then the buffers, and unmaps all three at the end): a return here would leave
+    /// that mapping behind (P2P0022); the kernel's fix unwound it through labels, which the fix does not write.
+    /// </summary>
+    internal static bool LeavesAnEarlierMappingMapped(SemanticModel model, StatementSyntax at)
+    {
+        SyntaxNode? body = Scope.EnclosingFunction(at);
+        if (body is null)
+        {
+            return false;
+        }
+
+        var unmappedAfter = Own(body).OfType<InvocationExpressionSyntax>()
+            .Where(c => c.SpanStart > at.Span.End && NameOf(c.Expression).StartsWith("Unmap", System.StringComparison.Ordinal) && IsLibraryDma(model, c))
+            .SelectMany(c => c.ArgumentList.Arguments.Skip(1).Take(1).Select(a => a.Expression.WithoutTrivia().ToString()))
+            .ToList();
+        return unmappedAfter.Count > 0 && LibraryCallsBefore(model, at, "Map")
+            .Where(c => NameOf(c.Expression).StartsWith("Map", System.StringComparison.Ordinal))
+            .Select(c => c.Parent switch
+            {
+                EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax d } => d.Identifier.ValueText,
+                AssignmentExpressionSyntax a => a.Left.WithoutTrivia().ToString(),
+                _ => null,
+            })
+            .Any(name => name is not null && unmappedAfter.Contains(name));
+    }
 
     /// <summary>
     /// True when leaving the function at <paramref name="at"/> would skip the release of a lock it took before

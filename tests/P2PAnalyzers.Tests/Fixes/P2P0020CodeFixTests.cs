@@ -404,6 +404,31 @@ public sealed class P2P0020CodeFixTests
         }
         """);
 
+    // mxs-dcp's mxs_dcp_run_aes before df6313d707e5: the key is mapped, then the buffers, and all three are unmapped at
+    // the end. A return at the buffer's check would leave the key mapped (the kernel's fix unwound it through labels);
+    // the key's own check, with nothing mapped before it, stays offered.
+    [Fact]
+    public Task EarlierMappingUnmappedOnlyAfter_NoFix() => Verifier.NoCodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + """
+        sealed class Dcp { public PciDevice Dev = null!; public KernelBuffer Key = null!; public KernelBuffer In = null!; }
+
+        static class MxsDcp
+        {
+            static int RunAes(Dcp sdcp)
+            {
+                DmaAddr keyPhys = Dma.MapSingle(sdcp.Dev, sdcp.Key, 0, 32, DmaDirection.ToDevice);
+                if (Dma.MappingError(sdcp.Dev, keyPhys))
+                {
+                    return -12;
+                }
+
+                DmaAddr srcPhys = [|Dma.MapSingle(sdcp.Dev, sdcp.In, 0, 512, DmaDirection.ToDevice)|];
+                Dma.UnmapSingle(sdcp.Dev, srcPhys, 512, DmaDirection.ToDevice);
+                Dma.UnmapSingle(sdcp.Dev, keyPhys, 32, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
+        """);
+
     // The old buffer unmapped before a replacement is mapped into the slot: returning on failure would leave the slot with
     // an unmapped address for the next poll to unmap again. The replacement is a parameter here, not a buffer the
     // function allocated: it may be the buffer just unmapped, so the map is not moved ahead of the unmap either.
