@@ -70,19 +70,38 @@ internal static class EarlyExits
             return false;
         }
 
+        // The unmaps after the fix point that a return from it would skip (a finally around it runs anyway), by symbol.
         var unmappedAfter = Own(body).OfType<InvocationExpressionSyntax>()
-            .Where(c => c.SpanStart > at.Span.End && NameOf(c.Expression).StartsWith("Unmap", System.StringComparison.Ordinal) && IsLibraryDma(model, c))
-            .SelectMany(c => c.ArgumentList.Arguments.Skip(1).Take(1).Select(a => a.Expression.WithoutTrivia().ToString()))
+            .Where(c => c.SpanStart > at.Span.End && NameOf(c.Expression).StartsWith("Unmap", System.StringComparison.Ordinal) && IsLibraryDma(model, c)
+                && !c.Ancestors().OfType<FinallyClauseSyntax>().Any(f => f.Parent is TryStatementSyntax t && t.Block.Span.Contains(at.Span)))
+            .SelectMany(c => c.ArgumentList.Arguments.Skip(1).Take(1))
+            .Select(a => model.GetSymbolInfo(a.Expression).Symbol)
+            .Where(symbol => symbol is not null)
             .ToList();
-        return unmappedAfter.Count > 0 && LibraryCallsBefore(model, at, "Map")
-            .Where(c => NameOf(c.Expression).StartsWith("Map", System.StringComparison.Ordinal))
-            .Select(c => c.Parent switch
+        if (unmappedAfter.Count == 0)
+        {
+            return false;
+        }
+
+        // Stores between an earlier map and the fix point (the fix point's own included) end that mapping's claim.
+        var stores = Own(body).Select(n => n switch
             {
-                EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax d } => d.Identifier.ValueText,
-                AssignmentExpressionSyntax a => a.Left.WithoutTrivia().ToString(),
-                _ => null,
+                AssignmentExpressionSyntax a => (At: a.SpanStart, Symbol: model.GetSymbolInfo(a.Left).Symbol),
+                VariableDeclaratorSyntax d => (At: d.SpanStart, Symbol: model.GetDeclaredSymbol(d)),
+                _ => (At: 0, Symbol: (ISymbol?)null),
             })
-            .Any(name => name is not null && unmappedAfter.Contains(name));
+            .Where(s => s.Symbol is not null)
+            .ToList();
+        return LibraryCallsBefore(model, at, "Map")
+            .Where(c => NameOf(c.Expression).StartsWith("Map", System.StringComparison.Ordinal))
+            .Select(c => (Call: c, Symbol: c.Parent switch
+            {
+                EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax d } => model.GetDeclaredSymbol(d),
+                AssignmentExpressionSyntax a => model.GetSymbolInfo(a.Left).Symbol,
+                _ => null,
+            }))
+            .Any(m => m.Symbol is not null && unmappedAfter.Contains(m.Symbol, SymbolEqualityComparer.Default)
+                && !stores.Any(s => s.At > m.Call.Span.End && s.At < at.Span.End && SymbolEqualityComparer.Default.Equals(s.Symbol, m.Symbol)));
     }
 
     /// <summary>

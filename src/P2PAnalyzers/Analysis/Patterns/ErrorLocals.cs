@@ -56,6 +56,17 @@ internal static class ErrorLocals
             return inner is ISimpleAssignmentOperation && IsError(assignment.Value, errors) ? errors.SetItem(target.Local, true) : errors.Remove(target.Local);
         }
 
+        // A local given by out or ref, or stepped by ++/--, holds what is not known here.
+        foreach (IOperation written in inner.DescendantsAndSelf().Select(o => o switch
+        {
+            IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref, Value: ILocalReferenceOperation local } => local,
+            IIncrementOrDecrementOperation { Target: ILocalReferenceOperation local } => local,
+            _ => (IOperation?)null,
+        }).OfType<ILocalReferenceOperation>())
+        {
+            errors = errors.Remove(((ILocalReferenceOperation)written).Local);
+        }
+
         return errors;
     }
 

@@ -43,7 +43,7 @@ internal sealed class MappingOwnership
     private readonly Dictionary<IMethodSymbol, bool> _takes = new(SymbolEqualityComparer.Default);
 
     // The stores into the body's locals, in source order (for a check kept in a local: see CheckHeldIn).
-    private readonly System.Lazy<ILookup<ISymbol, (int Start, IOperation Value)>> _localStores;
+    private readonly System.Lazy<ILookup<ISymbol, (int Start, IOperation? Value, SyntaxNode At)>> _localStores;
 
     // Locals that only ever hold objects this function created (every assignment a `new`).
     private readonly HashSet<ILocalSymbol> _fresh = new(SymbolEqualityComparer.Default);
@@ -76,15 +76,16 @@ internal sealed class MappingOwnership
         }
 
         IOperation root = MethodFlow.RootOf(map);
-        _localStores = new System.Lazy<ILookup<ISymbol, (int Start, IOperation Value)>>(() => root.DescendantsAndSelf()
+        _localStores = new System.Lazy<ILookup<ISymbol, (int Start, IOperation? Value, SyntaxNode At)>>(() => root.DescendantsAndSelf()
             .Select(o => o switch
             {
-                ISimpleAssignmentOperation { Target: ILocalReferenceOperation t } a => (Local: t.Local, Start: a.Syntax.SpanStart, Value: a.Value),
-                IVariableDeclaratorOperation { Initializer: { } init } d => (Local: d.Symbol, Start: d.Syntax.SpanStart, Value: init.Value),
-                _ => (Local: (ILocalSymbol?)null, Start: 0, Value: (IOperation?)null),
+                IVariableDeclaratorOperation { Initializer: { } init } d => (Local: (ISymbol?)d.Symbol, Start: d.Syntax.SpanStart, Value: (IOperation?)init.Value, At: (SyntaxNode?)d.Syntax),
+                ILocalReferenceOperation r when Writes(r) => (Local: r.Local, Start: r.Syntax.SpanStart,
+                    Value: r.Parent is ISimpleAssignmentOperation a && a.Target == r ? a.Value : null, At: (SyntaxNode?)r.Syntax),
+                _ => (Local: null, Start: 0, Value: (IOperation?)null, At: (SyntaxNode?)null),
             })
-            .Where(s => s.Local is not null)
-            .ToLookup(s => (ISymbol)s.Local!, s => (s.Start, s.Value!), SymbolEqualityComparer.Default));
+            .Where(w => w.Local is not null)
+            .ToLookup(w => w.Local!, w => (Start: w.Start, Value: w.Value, At: w.At!), SymbolEqualityComparer.Default));
         IOperation? holder = map.Parent;
         while (holder is IConversionOperation or IParenthesizedOperation)
         {
@@ -344,21 +345,44 @@ internal sealed class MappingOwnership
             && call.Arguments.Any(a => a.Parameter?.Ordinal == 1 && Carries(a.Value)) ? !negated : null;
     }
 
-    /// <summary>The value last stored into the local before <paramref name="read"/>, in source order.</summary>
+    /// <summary>
+    /// The value last stored into the local before <paramref name="read"/>, in source order, when that store surely is
+    /// the one the test reads: a plain store in a statement of the block that holds the test, before it, and no store
+    /// of the local in a loop around the test (a later round's store would reach it); null otherwise.
+    /// </summary>
     private IOperation? LastStore(ILocalReferenceOperation read)
     {
-        IOperation? last = null;
-        int lastStart = -1;
-        foreach ((int start, IOperation value) in _localStores.Value[read.Local])
+        (int Start, IOperation? Value, SyntaxNode At)? last = null;
+        foreach ((int Start, IOperation? Value, SyntaxNode At) store in _localStores.Value[read.Local])
         {
-            if (start < read.Syntax.SpanStart && start > lastStart)
+            if (store.Start < read.Syntax.SpanStart && (last is null || store.Start > last.Value.Start))
             {
-                (last, lastStart) = (value, start);
+                last = store;
+            }
+
+            if (read.Syntax.Ancestors().Any(a => a is ForStatementSyntax or WhileStatementSyntax or DoStatementSyntax or CommonForEachStatementSyntax
+                && a.Span.Contains(store.At.Span)))
+            {
+                return null;
             }
         }
 
-        return last;
+        StatementSyntax? test = read.Syntax.FirstAncestorOrSelf<StatementSyntax>();
+        StatementSyntax? stored = last?.At.FirstAncestorOrSelf<StatementSyntax>();
+        return last is { Value: IOperation value } && test is not null && stored is not null && stored.Parent is BlockSyntax
+            && ReferenceEquals(stored.Parent, test.Parent) ? value : null;
     }
+
+    /// <summary>Whether the reference writes the local: a store, a compound store, ++/--, a ref or out argument, a deconstruction.</summary>
+    private static bool Writes(ILocalReferenceOperation r) => r.Parent switch
+    {
+        IAssignmentOperation a => a.Target == r,
+        IIncrementOrDecrementOperation => true,
+        IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } => true,
+        IDeclarationExpressionOperation => true,
+        ITupleOperation => true,
+        _ => r.IsDeclaration,
+    };
 
     private bool IsResult(IOperation left, IOperation right, out long constant, out bool mirrored)
     {

@@ -123,6 +123,15 @@ internal readonly record struct PathConditions(ImmutableDictionary<ILocalSymbol,
         ImmutableDictionary<string, long> states = States;
         foreach (IOperation o in op.DescendantsAndSelf())
         {
+            // What an out or ref argument or ++/-- writes is forgotten as a store is (`Prepare(out ret); if (ret != 0)`).
+            if (o is IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } or IIncrementOrDecrementOperation)
+            {
+                IOperation written = o is IArgumentOperation argument ? argument.Value : ((IIncrementOrDecrementOperation)o).Target;
+                string name = written.Syntax.ToString();
+                known = known.IsEmpty ? known : known.RemoveRange(known.Keys.Where(k => k.Contains(name)).ToList());
+                states = states.IsEmpty ? states : states.RemoveRange(states.Keys.Where(k => k.Contains(name)).ToList());
+            }
+
             if (o is IAssignmentOperation assignment)
             {
                 // (A declaration's initializer, `bool mapped = false;`, is an assignment whose target's syntax is the declarator.)
