@@ -57,18 +57,21 @@ internal static class ErrorLocals
         }
 
         // A local given by out or ref, or stepped by ++/--, holds what is not known here.
-        foreach (IOperation written in inner.DescendantsAndSelf().Select(o => o switch
+        foreach (ILocalReferenceOperation written in inner.DescendantsAndSelf().Select(WrittenInPlace).OfType<ILocalReferenceOperation>())
         {
-            IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref, Value: ILocalReferenceOperation local } => local,
-            IIncrementOrDecrementOperation { Target: ILocalReferenceOperation local } => local,
-            _ => (IOperation?)null,
-        }).OfType<ILocalReferenceOperation>())
-        {
-            errors = errors.Remove(((ILocalReferenceOperation)written).Local);
+            errors = errors.Remove(written.Local);
         }
 
         return errors;
     }
+
+    /// <summary>What <paramref name="op"/> writes other than by assignment: an out or ref argument, the target of ++/--.</summary>
+    public static IOperation? WrittenInPlace(IOperation op) => op switch
+    {
+        IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } argument => argument.Value,
+        IIncrementOrDecrementOperation step => step.Target,
+        _ => null,
+    };
 
     /// <summary>
     /// The locals holding an error (true) or known not to (false: zero or positive) where <paramref name="condition"/>

@@ -353,17 +353,18 @@ internal sealed class MappingOwnership
     private IOperation? LastStore(ILocalReferenceOperation read)
     {
         (int Start, IOperation? Value, SyntaxNode At)? last = null;
+        SyntaxNode[] loops = read.Syntax.Ancestors()
+            .Where(a => a is ForStatementSyntax or WhileStatementSyntax or DoStatementSyntax or CommonForEachStatementSyntax).ToArray();
         foreach ((int Start, IOperation? Value, SyntaxNode At) store in _localStores.Value[read.Local])
         {
+            if (loops.Any(loop => loop.Span.Contains(store.At.Span)))
+            {
+                return null;
+            }
+
             if (store.Start < read.Syntax.SpanStart && (last is null || store.Start > last.Value.Start))
             {
                 last = store;
-            }
-
-            if (read.Syntax.Ancestors().Any(a => a is ForStatementSyntax or WhileStatementSyntax or DoStatementSyntax or CommonForEachStatementSyntax
-                && a.Span.Contains(store.At.Span)))
-            {
-                return null;
             }
         }
 

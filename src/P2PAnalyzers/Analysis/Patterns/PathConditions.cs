@@ -124,9 +124,8 @@ internal readonly record struct PathConditions(ImmutableDictionary<ILocalSymbol,
         foreach (IOperation o in op.DescendantsAndSelf())
         {
             // What an out or ref argument or ++/-- writes is forgotten as a store is (`Prepare(out ret); if (ret != 0)`).
-            if (o is IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } or IIncrementOrDecrementOperation)
+            if (ErrorLocals.WrittenInPlace(o) is IOperation written)
             {
-                IOperation written = o is IArgumentOperation argument ? argument.Value : ((IIncrementOrDecrementOperation)o).Target;
                 string name = written.Syntax.ToString();
                 known = known.IsEmpty ? known : known.RemoveRange(known.Keys.Where(k => k.Contains(name)).ToList());
                 states = states.IsEmpty ? states : states.RemoveRange(states.Keys.Where(k => k.Contains(name)).ToList());
