@@ -70,7 +70,8 @@ internal static class EarlyExits
             return false;
         }
 
-        // The unmaps after the fix point that a return from it would skip (a finally around it runs anyway), by symbol.
+        // The unmaps after the fix point that a return from it would skip (a finally around it runs anyway), by symbol:
+        // the address's, or the list's for a scatterlist unmap.
         var unmappedAfter = Own(body).OfType<InvocationExpressionSyntax>()
             .Where(c => c.SpanStart > at.Span.End && NameOf(c.Expression).StartsWith("Unmap", System.StringComparison.Ordinal) && IsLibraryDma(model, c)
                 && !c.Ancestors().OfType<FinallyClauseSyntax>().Any(f => f.Parent is TryStatementSyntax t && t.Block.Span.Contains(at.Span)))
@@ -94,14 +95,36 @@ internal static class EarlyExits
             .ToList();
         return LibraryCallsBefore(model, at, "Map")
             .Where(c => NameOf(c.Expression).StartsWith("Map", System.StringComparison.Ordinal))
-            .Select(c => (Call: c, Symbol: c.Parent switch
-            {
-                EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax d } => model.GetDeclaredSymbol(d),
-                AssignmentExpressionSyntax a => model.GetSymbolInfo(a.Left).Symbol,
-                _ => null,
-            }))
+            .Select(c => (Call: c, Symbol: MappedBy(model, c)))
             .Any(m => m.Symbol is not null && unmappedAfter.Contains(m.Symbol, SymbolEqualityComparer.Default)
                 && !stores.Any(s => s.At > m.Call.Span.End && s.At < at.Span.End && SymbolEqualityComparer.Default.Equals(s.Symbol, m.Symbol)));
+    }
+
+    /// <summary>
+    /// What an unmap names for the mapping <paramref name="map"/> made: the list of a scatterlist mapping (its second
+    /// argument; the count or status it returns is not unmapped), else the variable or member its address is stored in,
+    /// through either arm of a conditional, a cast or parentheses.
+    /// </summary>
+    private static ISymbol? MappedBy(SemanticModel model, InvocationExpressionSyntax map)
+    {
+        if (NameOf(map.Expression) is "MapSg" or "MapSgTable")
+        {
+            return map.ArgumentList.Arguments.Count > 1 ? model.GetSymbolInfo(map.ArgumentList.Arguments[1].Expression).Symbol : null;
+        }
+
+        SyntaxNode value = map;
+        while (value.Parent is ParenthesizedExpressionSyntax or CastExpressionSyntax
+            || (value.Parent is ConditionalExpressionSyntax conditional && conditional.Condition != value))
+        {
+            value = value.Parent;
+        }
+
+        return value.Parent switch
+        {
+            EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax d } => model.GetDeclaredSymbol(d),
+            AssignmentExpressionSyntax a when a.Right == value => model.GetSymbolInfo(a.Left).Symbol,
+            _ => null,
+        };
     }
 
     /// <summary>

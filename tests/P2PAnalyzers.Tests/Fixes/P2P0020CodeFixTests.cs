@@ -429,6 +429,63 @@ public sealed class P2P0020CodeFixTests
         }
         """);
 
+    // The same for a scatterlist mapped before (atmel-aes maps the source list, then the IV): dma_unmap_sg names the
+    // list, not the count dma_map_sg returned, so the earlier mapping is the list's.
+    [Fact]
+    public Task EarlierScatterlistUnmappedOnlyAfter_NoFix() => Verifier.NoCodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + """
+        sealed class Dd { public PciDevice Dev = null!; public KernelBuffer Iv = null!; }
+
+        static class AtmelAes
+        {
+            static int Crypt(Dd dd, SgTable src, int nents)
+            {
+                int count = Dma.MapSg(dd.Dev, src, nents, DmaDirection.ToDevice);
+                if (count == 0)
+                {
+                    return -12;
+                }
+
+                DmaAddr iv = [|Dma.MapSingle(dd.Dev, dd.Iv, 0, 16, DmaDirection.ToDevice)|];
+                Dma.UnmapSingle(dd.Dev, iv, 16, DmaDirection.ToDevice);
+                Dma.UnmapSg(dd.Dev, src, nents, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
+        """);
+
+    // An earlier mapping made in either arm of a conditional (a page or a single buffer) and unmapped at the end.
+    [Fact]
+    public Task EarlierConditionalMappingUnmappedOnlyAfter_NoFix() => Verifier.NoCodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + """
+        sealed class Req { public PciDevice Dev = null!; public KernelBuffer Buf = null!; public Page? Page; public KernelBuffer Status = null!; }
+
+        static class Driver
+        {
+            static int Submit(Req req)
+            {
+                DmaAddr data = req.Page is Page page
+                    ? Dma.MapPage(req.Dev, page, 0, 4096, DmaDirection.ToDevice)
+                    : Dma.MapSingle(req.Dev, req.Buf, 0, 4096, DmaDirection.ToDevice);
+                if (Dma.MappingError(req.Dev, data))
+                {
+                    return -12;
+                }
+
+                DmaAddr status = [|Dma.MapSingle(req.Dev, req.Status, 0, 64, DmaDirection.FromDevice)|];
+                Dma.UnmapSingle(req.Dev, status, 64, DmaDirection.FromDevice);
+                if (req.Page is not null)
+                {
+                    Dma.UnmapPage(req.Dev, data, 4096, DmaDirection.ToDevice);
+                }
+                else
+                {
+                    Dma.UnmapSingle(req.Dev, data, 4096, DmaDirection.ToDevice);
+                }
+
+                return 0;
+            }
+        }
+        """);
+
     // The old buffer unmapped before a replacement is mapped into the slot: returning on failure would leave the slot with
     // an unmapped address for the next poll to unmap again. The replacement is a parameter here, not a buffer the
     // function allocated: it may be the buffer just unmapped, so the map is not moved ahead of the unmap either.
