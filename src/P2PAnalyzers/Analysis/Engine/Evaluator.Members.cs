@@ -136,8 +136,14 @@ internal sealed partial class Evaluator
             return FlowValue.Of(new Fact(FactKind.HandBuiltTable, At(), key: FactKey.Builder(method.Name)));
         }
 
-        FlowValue fromProgram = CallOfSource(inv, args);
         FlowValue annotated = Annotated(method, inv.Syntax, method.Name + "()");
+        if (annotated.IsEmpty && _k.PassesValue(method) is int passed && passed < args.Length)
+        {
+            // cpu_to_le64(mapping): the address, as a cast of it would be.
+            return args[passed];
+        }
+
+        FlowValue fromProgram = CallOfSource(inv, args);
         if (!annotated.IsEmpty)
         {
             // What the user declared (an attribute, the configuration) is the contract: it wins over what the body does.

@@ -453,7 +453,9 @@ internal sealed class MappingOwnership
             return inv.Arguments.Any(a => a.Parameter?.Ordinal == 1 && Carries(a.Value));
         }
 
-        return role is not (Role.MappingError or Role.SyncSingle or Role.DeviceDma) && inv.Arguments.Any(a => Carries(a.Value) || IsFreshHolder(a.Value));
+        // A byte-order helper (cpu_to_le64) keeps nothing; its result carries the address on.
+        return role is not (Role.MappingError or Role.SyncSingle or Role.DeviceDma) && _k.PassesValue(inv.TargetMethod) is null
+            && inv.Arguments.Any(a => Carries(a.Value) || IsFreshHolder(a.Value));
     }
 
     /// <summary>

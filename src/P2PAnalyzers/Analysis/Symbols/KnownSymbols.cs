@@ -29,6 +29,7 @@ internal sealed class KnownSymbols
     private readonly bool _anyAssembly;
     private readonly ConcurrentDictionary<ISymbol, AddressSpaceAnnotation> _annotations = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _asksMapType = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, int> _passesValue = new(SymbolEqualityComparer.Default);
     private readonly System.Lazy<ProgramSummary> _program;
     private ConcurrentDictionary<SyntaxNode, MethodFlow>? _summaryFlows;
 
@@ -210,6 +211,21 @@ internal sealed class KnownSymbols
             : AddressSpaceAnnotations.Describe(space);
 
     private static AddressSpaceAnnotation Or(AddressSpaceAnnotation a, AddressSpaceAnnotation b) => a != AddressSpaceAnnotation.None ? a : b;
+
+    /// <summary>
+    /// The parameter a method of the compilation hands back as it is, in another width or byte order
+    /// (<see cref="ValueHelpers"/>: <c>cpu_to_le64</c>); null for any other method.
+    /// </summary>
+    public int? PassesValue(IMethodSymbol method)
+    {
+        if (method.DeclaringSyntaxReferences.IsEmpty || method.Parameters.IsEmpty)
+        {
+            return null;
+        }
+
+        int ordinal = _passesValue.GetOrAdd(method.OriginalDefinition, static m => ValueHelpers.Passes(m) ?? -1);
+        return ordinal < 0 ? null : ordinal;
+    }
 
     /// <summary>
     /// True when <paramref name="method"/> is declared in the tree of <paramref name="model"/> and asks the map type
