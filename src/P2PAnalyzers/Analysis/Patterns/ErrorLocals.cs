@@ -26,6 +26,10 @@ internal static class ErrorLocals
         {
             ILocalReferenceOperation local => errors.TryGetValue(local.Local, out bool e) && e,
             IUnaryOperation { OperatorKind: UnaryOperatorKind.Minus, Operand: var operand } => Unwrap(operand) is ILocalReferenceOperation l && errors.TryGetValue(l.Local, out bool f) && f,
+            // ERR_PTR(-EINVAL): an object (not a number) made from nothing but an error, as a function returning a
+            // pointer reports its failure.
+            IInvocationOperation { Instance: null, Arguments: [IArgumentOperation only] } call
+                when call.Type is { IsReferenceType: true } && !call.Type.SpecialType.Equals(SpecialType.System_String) => IsError(only.Value, errors),
             _ => false,
         };
     }
