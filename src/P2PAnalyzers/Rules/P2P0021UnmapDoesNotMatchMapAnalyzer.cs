@@ -27,13 +27,45 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
     private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
 
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
-        operation is IInvocationOperation inv && FactProducers.IsSingleUnmap(symbols.RoleOf(inv.TargetMethod));
+        operation is IInvocationOperation inv && (FactProducers.IsSingleUnmap(symbols.RoleOf(inv.TargetMethod)) || TableMapCalls.IsTableUnmap(symbols.RoleOf(inv.TargetMethod)));
 
     // Only a constant direction or size can be compared: most unmaps pass what they were handed and cost nothing more.
     private protected override bool MayReport(IOperation candidate, KnownSymbols symbols) =>
         ((IInvocationOperation)candidate).Arguments.Any(a => a.Parameter?.Name is MapArguments.Size or MapArguments.Direction && a.Value.ConstantValue.HasValue);
 
     private protected override bool Needs(Fact fact) => fact.Kind == FactKind.Dma;
+
+    /// <summary>
+    /// A scatterlist unmap given another direction than every map call of its table (in the body, or of the member that
+    /// holds it): the table is named, not followed as a fact, so no flow analysis is needed.
+    /// </summary>
+    private protected override bool JudgedWithoutFlow(IOperation candidate, KnownSymbols symbols, Action<Diagnostic> report)
+    {
+        var unmap = (IInvocationOperation)candidate;
+        if (!TableMapCalls.IsTableUnmap(symbols.RoleOf(unmap.TargetMethod)))
+        {
+            return false;
+        }
+
+        IArgumentOperation? given = unmap.Arguments.FirstOrDefault(a => a.Parameter?.Name == MapArguments.Direction);
+        var maps = TableMapCalls.Of(unmap, symbols);
+        if (MapArguments.Read(given, symbols) is not MapArgument unmapped || maps.Count == 0)
+        {
+            return true;
+        }
+
+        var directions = maps.Select(m => MapArguments.Read(MapArguments.Given(m.Call, m.Method, MapArguments.Direction), MapArguments.Direction, symbols)).ToList();
+        if (directions.All(d => d is MapArgument mapped && mapped.Value != unmapped.Value))
+        {
+            (InvocationExpressionSyntax map, IMethodSymbol method) = maps[0];
+            report(Diagnostic.Create(Descriptors.P2P0021UnmapDoesNotMatchMap, given!.Value.Syntax.GetLocation(),
+                new[] { map.GetLocation() }, ImmutableDictionary<string, string?>.Empty.Add(Parameter, MapArguments.Direction),
+                $"Dma.{unmap.TargetMethod.Name}", Reporting.Text(SgEntryCounts.Table(unmap)!.Value.Syntax),
+                "direction", unmapped.Text, $"Dma.{method.Name}", directions[0]!.Value.Text));
+        }
+
+        return true;
+    }
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {

@@ -91,4 +91,27 @@ public sealed class P2P0021CodeFixTests
             }
         }
         """);
+
+    // A scatterlist unmap takes the direction of its list's map call, in the completion as in the submit path.
+    [Fact]
+    public Task ScatterlistUnmapInTheCompletion_TakesTheMapsDirection() => Verifier.CodeFix<P2P0021UnmapDoesNotMatchMapCodeFix>(
+        SgSource.Replace("DIR", "[|DmaDirection.Bidirectional|]"), SgSource.Replace("DIR", "DmaDirection.FromDevice"));
+
+    private const string SgSource = """
+        using P2PDma.Mapping;
+        using P2PDma.Pci;
+
+        sealed class Xfer { public SgTable Sgl = SgTable.Alloc(4); public int Nents = 4; public int Count; }
+
+        static class Driver
+        {
+            static int Submit(PciDevice dev, Xfer x)
+            {
+                x.Count = Dma.MapSg(dev, x.Sgl, x.Nents, DmaDirection.FromDevice);
+                return x.Count == 0 ? -12 : 0;
+            }
+
+            static void Complete(PciDevice dev, Xfer x) => Dma.UnmapSg(dev, x.Sgl, x.Nents, DIR);
+        }
+        """;
 }

@@ -53,6 +53,12 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
     private protected virtual bool JudgedWithoutFacts(IOperation candidate, KnownSymbols symbols) => false;
 
     /// <summary>
+    /// Judges a candidate from its syntax and symbols alone, without the body's flow analysis; true when it did (the
+    /// flow is then not asked for). P2P0021 compares a scatterlist unmap with the map calls of its table this way.
+    /// </summary>
+    private protected virtual bool JudgedWithoutFlow(IOperation candidate, KnownSymbols symbols, Action<Diagnostic> report) => false;
+
+    /// <summary>
     /// The facts without which no candidate can be reported: a body is judged only when it can make one itself
     /// (<see cref="FactProducers.OfBody"/>) or reads a node of the whole-program summary that brings one. A rule that
     /// needs none (the default) judges every candidate. Judged on a fact's kind and memory alone (<see cref="FactShapes"/>).
@@ -101,7 +107,7 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
     {
         IOperation candidate = context.Operation;
         IOperation root = MethodFlow.RootOf(candidate);
-        if (!MayReport(candidate, symbols) || (!_needed.IsEmpty && !MayHaveNeededFacts(root, symbols) && !JudgedWithoutFacts(candidate, symbols)))
+        if (!MayReport(candidate, symbols) || JudgedWithoutFlow(candidate, symbols, context.ReportDiagnostic) || (!_needed.IsEmpty && !MayHaveNeededFacts(root, symbols) && !JudgedWithoutFacts(candidate, symbols)))
         {
             return true;
         }
