@@ -874,11 +874,11 @@ public sealed class P2P0023Tests
 
                 if (iod.Sg[0].Page is { IsP2P: true })
                 {
-                    nrMapped = Dma.MapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir);
+                    nrMapped = {|#2:Dma.MapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir)|};
                 }
                 else
                 {
-                    nrMapped = {|#2:Dma.LegacyMapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir)|};
+                    nrMapped = Dma.LegacyMapSg(dev.Dev, iod.Sg, iod.Nents, req.Dir);
                 }
 
                 if ({|#1:nrMapped == 0|})

@@ -38,7 +38,7 @@ internal sealed class MappingOwnership
     private readonly bool _helper;
     private readonly string[] _roots = System.Array.Empty<string>();
     private readonly ILocalSymbol? _result;
-    private readonly Microsoft.CodeAnalysis.Text.TextSpan[] _resultStores = System.Array.Empty<Microsoft.CodeAnalysis.Text.TextSpan>();
+    private readonly SyntaxNode[] _resultStores = System.Array.Empty<SyntaxNode>();
     private readonly string? _tableText;
     private readonly Dictionary<IMethodSymbol, bool> _takes = new(SymbolEqualityComparer.Default);
 
@@ -104,7 +104,7 @@ internal sealed class MappingOwnership
             _resultStores = root.DescendantsAndSelf()
                 .Where(o => o is ISimpleAssignmentOperation { Target: ILocalReferenceOperation t } && SymbolEqualityComparer.Default.Equals(t.Local, _result)
                     || o is IVariableDeclaratorOperation d && SymbolEqualityComparer.Default.Equals(d.Symbol, _result) && d.Initializer is not null)
-                .Select(o => o.Syntax.Span)
+                .Select(o => o.Syntax)
                 .ToArray();
         }
 
@@ -412,19 +412,24 @@ internal sealed class MappingOwnership
             || (value is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, _result) && HoldsResultAt(value.Syntax.SpanStart));
     }
 
-    /// <summary>Whether the last store into the result local before <paramref name="position"/> (in source order) is the map's.</summary>
+    /// <summary>
+    /// Whether the last store into the result local before <paramref name="position"/> (in source order) is the map's,
+    /// leaving out stores in another arm of a branch than the map's, which no path from the map reaches (<c>if (p2p) ret =
+    /// pci_p2pdma_map_sg(..); else ret = ib_dma_map_sg(..);</c> in rdma_rw_ctx_init).
+    /// </summary>
     private bool HoldsResultAt(int position)
     {
-        Microsoft.CodeAnalysis.Text.TextSpan? last = null;
-        foreach (Microsoft.CodeAnalysis.Text.TextSpan store in _resultStores)
+        SyntaxNode? last = null;
+        foreach (SyntaxNode store in _resultStores)
         {
-            if (store.Start < position && (last is null || store.Start > last.Value.Start))
+            if (store.SpanStart < position && (last is null || store.SpanStart > last.SpanStart)
+                && (store.Span.Contains(_map.Syntax.Span) || !Branches.Exclusive(_map.Syntax, store)))
             {
                 last = store;
             }
         }
 
-        return last?.Contains(_map.Syntax.Span) == true;
+        return last?.Span.Contains(_map.Syntax.Span) == true;
     }
 
     private bool Ends(IInvocationOperation inv)
