@@ -54,8 +54,8 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
             return true;
         }
 
-        var directions = maps.Select(m => MapArguments.Read(MapArguments.Given(m.Call, m.Method, MapArguments.Direction), MapArguments.Direction, symbols)).ToList();
-        if (directions.All(d => d is MapArgument mapped && mapped.Value != unmapped.Value))
+        var directions = maps.Select(m => DirectionOf(m.Call, m.Method, unmap, symbols)).ToList();
+        if (directions.All(d => d is { } known && !known.Values.Contains(unmapped.Value)))
         {
             (InvocationExpressionSyntax map, IMethodSymbol method) = maps[0];
             report(Diagnostic.Create(Descriptors.P2P0021UnmapDoesNotMatchMap, given!.Value.Syntax.GetLocation(),
@@ -65,6 +65,31 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The directions a table's map call was made with: its constant, or, for a parameter of the function that also
+    /// unmaps, the constants every caller passes (hisilicon's sgl: mapped with the caller's <c>dir</c>, unmapped
+    /// <c>DMA_BIDIRECTIONAL</c> on the error path, fixed by 4154f7d3b1c1); null when they cannot be read.
+    /// </summary>
+    private static (ulong[] Values, string Text)? DirectionOf(InvocationExpressionSyntax map, IMethodSymbol method, IInvocationOperation unmap, KnownSymbols symbols)
+    {
+        ExpressionSyntax? given = MapArguments.Given(map, method, MapArguments.Direction);
+        if (MapArguments.Read(given, MapArguments.Direction, symbols) is MapArgument constant)
+        {
+            return (new[] { constant.Value }, constant.Text);
+        }
+
+        if (given is IdentifierNameSyntax name && map.SyntaxTree == unmap.Syntax.SyntaxTree
+            && MethodFlow.RootOf(unmap).Syntax.Span.Contains(map.Span)
+            && unmap.SemanticModel?.GetSymbolInfo(name).Symbol is IParameterSymbol parameter
+            && CallerDirections.Of(parameter, symbols) is { } callers)
+        {
+            string[] texts = callers.Select(c => c.Text).Distinct().ToArray();
+            return (callers.Select(c => c.Value).ToArray(), $"{name.Identifier.ValueText} ({string.Join(" or ", texts)} from its callers)");
+        }
+
+        return null;
     }
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)

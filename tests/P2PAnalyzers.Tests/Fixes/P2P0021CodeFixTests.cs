@@ -114,4 +114,37 @@ public sealed class P2P0021CodeFixTests
             static void Complete(PciDevice dev, Xfer x) => Dma.UnmapSg(dev, x.Sgl, x.Nents, DIR);
         }
         """;
+
+    // hisilicon's sgl, as 4154f7d3b1c1 fixed it: the error path unmaps with the `dir` the list was mapped with.
+    [Fact]
+    public Task DirectionFromTheCallers_UnmapTakesTheParameter() => Verifier.CodeFix<P2P0021UnmapDoesNotMatchMapCodeFix>(
+        HwSgl.Replace("UNMAP", "[|DmaDirection.Bidirectional|]"), HwSgl.Replace("UNMAP", "dir"));
+
+    private const string HwSgl = """
+        using P2PDma.Mapping;
+        using P2PDma.Pci;
+
+        static class Sgl
+        {
+            static int MapToHwSgl(PciDevice dev, SgTable sgl, int n, bool full, DmaDirection dir)
+            {
+                int mapped = Dma.MapSg(dev, sgl, n, dir);
+                if (mapped == 0)
+                {
+                    return -22;
+                }
+
+                if (full)
+                {
+                    Dma.UnmapSg(dev, sgl, n, UNMAP);
+                    return -22;
+                }
+
+                return mapped;
+            }
+
+            static int DoWork(PciDevice dev, SgTable src, SgTable dst, int n) =>
+                MapToHwSgl(dev, src, n, false, DmaDirection.ToDevice) + MapToHwSgl(dev, dst, n, false, DmaDirection.FromDevice);
+        }
+        """;
 }

@@ -22,8 +22,8 @@ namespace P2PAnalyzers.Tests.Kernel;
 /// kernel splits it. ERR_PTR/IS_ERR/PTR_ERR are written as the kernel's helpers over a sentinel object. The hardware
 /// SGL lives in dma_alloc_coherent memory the engine reads, so acc_hw_sge.buf is a DMA address sink. sg_nents() is the
 /// table's entry count.
-/// Scope note (docs/rules/P2P0021.md): P2P0021 does not compare scatterlist mappings, and compares constants only; the
-/// second bug is marked as a known miss accordingly.
+/// The trial that wrote these tests found both bugs missed (P2P0021 then compared neither scatterlist mappings nor a
+/// direction handed in by the callers; an ERR_PTR return was no error return for P2P0022); both are caught now.
 /// </summary>
 public sealed class HisiSglTests
 {
@@ -451,10 +451,9 @@ public sealed class HisiSglTests
         .Replace("HisiAccSgBufUnmap(dev, acompReq.Src!, req.HwSrc);", "HisiAccSgBufUnmap(dev, acompReq.Src!, req.HwSrc, DmaDirection.ToDevice);")
         .Replace("HisiAccSgBufUnmap(dev, acompReq.Dst!, req.HwDst);", "HisiAccSgBufUnmap(dev, acompReq.Dst!, req.HwDst, DmaDirection.FromDevice);");
 
-    // MissedP2P0021: the error path unmaps DMA_BIDIRECTIONAL what was mapped with `dir` (TO_DEVICE or FROM_DEVICE from
-    // the callers). A scatterlist mapping, and a direction that is a parameter on the map side: both outside P2P0021
-    // as documented.
-    internal static readonly string DirBeforeFix = WithDirection(SglFixed, "{|MissedP2P0021:DmaDirection.Bidirectional|}");
+    // P2P0021: the error path unmaps DMA_BIDIRECTIONAL what was mapped with `dir`, TO_DEVICE or FROM_DEVICE from every
+    // caller (the trial that wrote this test found it missed: a scatterlist mapping with a parameter's direction).
+    internal static readonly string DirBeforeFix = WithDirection(SglFixed, "{|P2P0021:DmaDirection.Bidirectional|}");
 
     internal static readonly string DirFixed = WithDirection(SglFixed, "dir");
 
@@ -473,7 +472,7 @@ public sealed class HisiSglTests
     public Task HisiSgl_Before4154f7d3b1c1_ErrUnmapBidirectional()
     {
         Assert.Contains("Dma.MapSg(dev, sgl, sgN, dir)", DirBeforeFix);
-        Assert.Contains("MissedP2P0021", DirBeforeFix);
+        Assert.Contains("{|P2P0021:", DirBeforeFix);
         Assert.Contains("DmaDirection.FromDevice);", ZipAndUnmapWithDirection);
         return KernelVerify.RunAsync(Types, DirBeforeFix, ZipAndUnmapWithDirection);
     }

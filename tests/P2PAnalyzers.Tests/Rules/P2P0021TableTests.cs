@@ -141,4 +141,53 @@ public sealed class P2P0021TableTests
             }
         }
         """);
+
+    // hisilicon's sgl after 2566de3e06a3: the list is mapped with the caller's direction and unmapped bidirectional on
+    // the error path (4154f7d3b1c1 passes `dir` there). Every caller passes a constant, none of them Bidirectional.
+    private const string MapToHwSgl = """
+        static class Sgl
+        {
+            static int MapToHwSgl(PciDevice dev, SgTable sgl, int n, bool full, DmaDirection dir)
+            {
+                int mapped = {|#1:Dma.MapSg(dev, sgl, n, dir)|};
+                if (mapped == 0)
+                {
+                    return -22;
+                }
+
+                if (full)
+                {
+                    Dma.UnmapSg(dev, sgl, n, UNMAP);
+                    return -22;
+                }
+
+                return mapped;
+            }
+
+            static int DoWork(PciDevice dev, SgTable src, SgTable dst, int n) =>
+                MapToHwSgl(dev, src, n, false, DmaDirection.ToDevice) + MapToHwSgl(dev, dst, n, false, CALLER);
+        }
+        """;
+
+    [Fact]
+    public Task DirectionFromTheCallers_UnmappedWithAnother_Reports() => Verifier.Analyzer(
+        Usings + MapToHwSgl.Replace("UNMAP", "{|#0:DmaDirection.Bidirectional|}").Replace("CALLER", "DmaDirection.FromDevice"),
+        Verifier.Diagnostic("P2P0021").WithLocation(0).WithLocation(1)
+            .WithArguments("Dma.UnmapSg", "sgl", "direction", "Bidirectional", "Dma.MapSg", "dir (ToDevice or FromDevice from its callers)"));
+
+    // A caller passes the unmap's direction; a caller passes a variable; the method is public in a public class (callers
+    // outside the compilation); the method is stored as a delegate (callers unknown).
+    [Theory]
+    [InlineData("DmaDirection.Bidirectional", "static class", "static int MapToHwSgl")]
+    [InlineData("(n > 0 ? DmaDirection.FromDevice : DmaDirection.ToDevice)", "static class", "static int MapToHwSgl")]
+    [InlineData("DmaDirection.FromDevice", "public static class", "public static int MapToHwSgl")]
+    public Task DirectionFromTheCallers_NotAllDifferentOrNotAllKnown_NoDiagnostic(string caller, string type, string method) => Verifier.Analyzer(
+        Usings + MapToHwSgl.Replace("{|#1:", string.Empty).Replace(")|};", ");").Replace("UNMAP", "DmaDirection.Bidirectional")
+            .Replace("CALLER", caller).Replace("static class", type).Replace("static int MapToHwSgl", method));
+
+    [Fact]
+    public Task DirectionFromTheCallers_AlsoStoredAsADelegate_NoDiagnostic() => Verifier.Analyzer(
+        Usings + MapToHwSgl.Replace("{|#1:", string.Empty).Replace(")|};", ");").Replace("UNMAP", "DmaDirection.Bidirectional")
+            .Replace("CALLER", "DmaDirection.FromDevice")
+            .Replace("static int DoWork", "static readonly System.Func<PciDevice, SgTable, int, bool, DmaDirection, int> Map = MapToHwSgl;\n\n    static int DoWork"));
 }
