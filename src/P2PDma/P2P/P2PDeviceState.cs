@@ -15,6 +15,8 @@ internal sealed class P2PDeviceState
     private readonly ConcurrentDictionary<PciDevice, P2PPath> _paths = new();
     private readonly object _gate = new();
     private readonly List<Addresses.PhysRange> _published = new();
+    private readonly List<Addresses.PhysRange> _free = new();
+    private readonly Dictionary<ulong, ulong> _allocated = new();
     private Dictionary<int, P2PProvider>? _providers;
     private bool _p2pmemPublished;
 
@@ -58,6 +60,7 @@ internal sealed class P2PDeviceState
             }
 
             _published.Add(range);
+            _free.Add(range);
             return true;
         }
     }
@@ -85,6 +88,69 @@ internal sealed class P2PDeviceState
             {
                 return _published.Count > 0 && _p2pmemPublished;
             }
+        }
+    }
+
+    /// <summary>
+    /// Takes <paramref name="size"/> bytes, rounded up to whole pages, from the pool of published memory (the
+    /// <c>gen_pool</c> of <c>pci_alloc_p2pmem</c>, first fit); null when no range has room.
+    /// </summary>
+    public Addresses.PhysAddr? Allocate(ulong size)
+    {
+        ulong pages = (size + Addresses.Paging.PageSize - 1) / Addresses.Paging.PageSize * Addresses.Paging.PageSize;
+        lock (_gate)
+        {
+            for (int i = 0; i < _free.Count; i++)
+            {
+                Addresses.PhysRange range = _free[i];
+                ulong skip = (Addresses.Paging.PageSize - (range.Start.Raw % Addresses.Paging.PageSize)) % Addresses.Paging.PageSize;
+                if (range.Size < skip || range.Size - skip < pages)
+                {
+                    continue;
+                }
+
+                Addresses.PhysAddr start = range.Start + skip;
+                _free.RemoveAt(i);
+                if (skip > 0)
+                {
+                    _free.Insert(i++, new Addresses.PhysRange(range.Start, skip));
+                }
+
+                if (range.Size - skip > pages)
+                {
+                    _free.Insert(i, new Addresses.PhysRange(start + pages, range.Size - skip - pages));
+                }
+
+                _allocated[start.Raw] = pages;
+                return start;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Gives back what <see cref="Allocate"/> returned at <paramref name="start"/>; false when it did not.</summary>
+    public bool Free(Addresses.PhysAddr start)
+    {
+        lock (_gate)
+        {
+            if (!_allocated.TryGetValue(start.Raw, out ulong length))
+            {
+                return false;
+            }
+
+            _allocated.Remove(start.Raw);
+            _free.Add(new Addresses.PhysRange(start, length));
+            return true;
+        }
+    }
+
+    /// <summary>True when <paramref name="start"/> is the start of memory taken from the pool and not given back.</summary>
+    public bool IsAllocated(Addresses.PhysAddr start)
+    {
+        lock (_gate)
+        {
+            return _allocated.ContainsKey(start.Raw);
         }
     }
 
