@@ -15,9 +15,8 @@ namespace P2PAnalyzers.Tests.Kernel;
 /// registered with pci_p2pdma_add_resource, SQs come from pci_alloc_p2pmem and their address from
 /// pci_p2pmem_virt_to_bus (the gen_pool chunk's "phys" is pci_bus_address() + offset). Must draw nothing.</item>
 /// </list>
-/// Library gaps: no ioremap_wc (an IoMem stub keeps the CPU address), no pci_alloc_p2pmem / pci_p2pmem_virt_to_bus /
-/// pci_free_p2pmem (a stub pool in P2PMem below hands out CPU addresses of the added resource and translates them with
-/// PciBar.BusAddressOf, as the gen_pool does).
+/// Library gap: no ioremap_wc (an IoMem stub keeps the CPU address). pci_alloc_p2pmem, pci_p2pmem_virt_to_bus and
+/// pci_free_p2pmem are the library's (PciP2PDma.AllocMem, VirtToBus, FreeMem; the trial that wrote this test stubbed them).
 /// </summary>
 public sealed class NvmeCmbTests
 {
@@ -317,48 +316,11 @@ public sealed class NvmeCmbTests
     public Task NvmeMapCmb_UsePciP2PmemSubsystemToManageTheCmb_NoDiagnostic() => KernelVerify.RunAsync(
         Common,
         """
-        // drivers/pci/p2pdma.c's gen_pool, as far as nvme uses it (pci_alloc_p2pmem, pci_p2pmem_virt_to_bus,
-        // pci_free_p2pmem): the chunk added by pci_p2pdma_add_resource has the BAR's CPU range as its "virtual"
-        // addresses and pci_bus_address(pdev, bar) + offset as its "phys"
-        static class P2PMem
-        {
-            private sealed class Pool
-            {
-                public PciBar Bar = null!;
-                public PhysAddr Base;
-                public ulong Size;
-                public ulong Next;
-            }
-
-            private static readonly Dictionary<PciDevice, Pool> Pools = new();
-
-            public static void AddChunk(PciDevice pdev, int bar, ulong size, ulong offset) =>
-                Pools[pdev] = new Pool { Bar = pdev.Bar(bar), Base = pdev.Bar(bar).CpuStart + offset, Size = size };
-
-            public static PhysAddr? Alloc(PciDevice pdev, ulong size)
-            {
-                if (!Pools.TryGetValue(pdev, out Pool? pool) || pool.Next + size > pool.Size)
-                {
-                    return null;
-                }
-
-                PhysAddr addr = pool.Base + pool.Next;
-                pool.Next += size;
-                return addr;
-            }
-
-            public static PciBusAddr VirtToBus(PciDevice pdev, PhysAddr addr) => Pools[pdev].Bar.BusAddressOf(addr);
-
-            public static void Free(PciDevice pdev, PhysAddr addr, ulong size)
-            {
-            }
-        }
-
         sealed class NvmeQueue
         {
             public NvmeDev Dev = null!;
             public KernelBuffer? SqCmds;
-            public PhysAddr SqCmdsP2P;
+            public KernelBuffer? SqCmdsP2P;   // pci_alloc_p2pmem'd SQ in the CMB
             public bool SqCmdsIsIo;
             public DmaAddr SqDmaAddr;
             public int QDepth;
@@ -418,7 +380,6 @@ public sealed class NvmeCmbTests
                     return; // "failed to register the CMB"
                 }
 
-                P2PMem.AddChunk(pdev, bar, size, offset);
                 dev.CmbSize = size;
                 dev.CmbUseSqes = NvmeConst.UseCmbSqes && (dev.Cmbsz & NvmeConst.CmbszSqs) != 0;
 
@@ -439,11 +400,10 @@ public sealed class NvmeCmbTests
 
                 if (qid != 0 && dev.CmbUseSqes && (dev.Cmbsz & NvmeConst.CmbszSqs) != 0)
                 {
-                    PhysAddr? sq = P2PMem.Alloc(pdev, NvmeConst.SqSize(depth));
-                    if (sq is PhysAddr p)
+                    nvmeq.SqCmdsP2P = PciP2PDma.AllocMem(pdev, NvmeConst.SqSize(depth));
+                    if (nvmeq.SqCmdsP2P is not null)
                     {
-                        nvmeq.SqCmdsP2P = p;
-                        nvmeq.SqDmaAddr = DmaAddr.FromRaw(P2PMem.VirtToBus(pdev, p).Raw);
+                        nvmeq.SqDmaAddr = DmaAddr.FromRaw(PciP2PDma.VirtToBus(pdev, nvmeq.SqCmdsP2P).Raw);
                         nvmeq.SqCmdsIsIo = true;
                     }
                 }
@@ -479,7 +439,7 @@ public sealed class NvmeCmbTests
             {
                 if (nvmeq.SqCmdsIsIo)
                 {
-                    P2PMem.Free(nvmeq.Dev.Pdev, nvmeq.SqCmdsP2P, NvmeConst.SqSize(nvmeq.QDepth));
+                    PciP2PDma.FreeMem(nvmeq.Dev.Pdev, nvmeq.SqCmdsP2P!);
                 }
                 else if (nvmeq.SqCmds is not null)
                 {

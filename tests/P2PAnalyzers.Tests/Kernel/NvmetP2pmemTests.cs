@@ -10,8 +10,8 @@ namespace P2PAnalyzers.Tests.Kernel;
 /// nvmet_req_alloc_sgls takes a P2P sgl from it (pci_p2pmem_alloc_sgl) or falls back to RAM (sgl_alloc); nvmet-rdma
 /// hands the sgl to rdma_rw_ctx_init (mainline rw.c, P2P-aware dma_map_sgtable) and releases it in
 /// nvmet_rdma_release_rsp after rdma_rw_ctx_destroy. Must draw nothing.
-/// Library gap: no pci_alloc_p2pmem / pci_p2pmem_alloc_sgl / pci_p2pmem_free_sgl (a stub pool below hands out CPU
-/// addresses of published BAR memory and builds a one-entry table of its P2P page, as the kernel does).
+/// pci_p2pmem_alloc_sgl and pci_p2pmem_free_sgl are the library's (PciP2PDma.AllocSgl, FreeSgl; the trial that wrote
+/// this test had to stub them).
 /// </summary>
 public sealed class NvmetP2pmemTests
 {
@@ -55,44 +55,6 @@ public sealed class NvmetP2pmemTests
             public int MetadataSgCnt;
             public uint TransferLen;
             public uint MetadataLen;
-        }
-
-        // drivers/pci/p2pdma.c's allocator as nvmet uses it (pci_alloc_p2pmem through pci_p2pmem_alloc_sgl)
-        static class P2PMem
-        {
-            private sealed class Pool
-            {
-                public PhysAddr Base;
-                public ulong Size;
-                public ulong Next;
-            }
-
-            private static readonly Dictionary<PciDevice, Pool> Pools = new();
-
-            public static void AddChunk(PciDevice pdev, int bar, ulong size, ulong offset) =>
-                Pools[pdev] = new Pool { Base = pdev.Bar(bar).CpuStart + offset, Size = size };
-
-            // pci_p2pmem_alloc_sgl: one entry, the P2P page of the allocated memory
-            public static SgTable? AllocSgl(PciDevice pdev, out int nents, uint length)
-            {
-                nents = 0;
-                if (!Pools.TryGetValue(pdev, out Pool? pool) || pool.Next + length > pool.Size)
-                {
-                    return null;
-                }
-
-                PhysAddr addr = pool.Base + pool.Next;
-                pool.Next += length;
-                SgTable sg = SgTable.Alloc(1);
-                sg[0].SetPage(pdev.Topology.Memory.PhysToPage(addr.PageAlignDown()), length, addr.PageOffset);
-                nents = 1;
-                return sg;
-            }
-
-            // pci_p2pmem_free_sgl
-            public static void FreeSgl(PciDevice pdev, SgTable sg)
-            {
-            }
         }
 
         static class Sgl
@@ -201,7 +163,7 @@ public sealed class NvmetP2pmemTests
             // nvmet_req_alloc_p2pmem_sgls
             private static int AllocP2PmemSgls(PciDevice p2pDev, NvmetReq req)
             {
-                req.Sg = P2PMem.AllocSgl(p2pDev, out req.SgCnt, DataTransferLen(req));
+                req.Sg = PciP2PDma.AllocSgl(p2pDev, DataTransferLen(req), out req.SgCnt);
                 if (req.Sg is null)
                 {
                     goto out_err;
@@ -209,7 +171,7 @@ public sealed class NvmetP2pmemTests
 
                 if (req.MetadataLen != 0)
                 {
-                    req.MetadataSg = P2PMem.AllocSgl(p2pDev, out req.MetadataSgCnt, req.MetadataLen);
+                    req.MetadataSg = PciP2PDma.AllocSgl(p2pDev, req.MetadataLen, out req.MetadataSgCnt);
                     if (req.MetadataSg is null)
                     {
                         goto out_free_sg;
@@ -220,7 +182,7 @@ public sealed class NvmetP2pmemTests
                 return 0;
 
             out_free_sg:
-                P2PMem.FreeSgl(p2pDev, req.Sg);
+                PciP2PDma.FreeSgl(p2pDev, req.Sg);
             out_err:
                 return -12;
             }
@@ -273,10 +235,10 @@ public sealed class NvmetP2pmemTests
             {
                 if (req.P2PDev is not null)
                 {
-                    P2PMem.FreeSgl(req.P2PDev, req.Sg!);
+                    PciP2PDma.FreeSgl(req.P2PDev, req.Sg!);
                     if (req.MetadataSg is not null)
                     {
-                        P2PMem.FreeSgl(req.P2PDev, req.MetadataSg);
+                        PciP2PDma.FreeSgl(req.P2PDev, req.MetadataSg);
                     }
 
                     req.P2PDev = null;
