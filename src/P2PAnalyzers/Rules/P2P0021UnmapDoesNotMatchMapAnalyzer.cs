@@ -48,8 +48,7 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
         }
 
         IArgumentOperation? given = unmap.Arguments.FirstOrDefault(a => a.Parameter?.Name == MapArguments.Direction);
-        var maps = TableMapCalls.Of(unmap, symbols);
-        if (MapArguments.Read(given, symbols) is not MapArgument unmapped || maps.Count == 0)
+        if (MapArguments.Read(given, symbols) is not MapArgument unmapped || TableMapCalls.Of(unmap, symbols) is not { Count: > 0 } maps)
         {
             return true;
         }

@@ -18,7 +18,14 @@ internal static class CallerDirections
     /// when one passes something else, the method may be called from outside the compilation or through a delegate (its
     /// name appears other than as a call), or no call is found.
     /// </summary>
-    public static IReadOnlyList<MapArgument>? Of(IParameterSymbol parameter, KnownSymbols k)
+    public static IReadOnlyList<MapArgument>? Of(IParameterSymbol parameter, KnownSymbols k) =>
+        PerCompilation.GetValue(k.Compilation, _ => new System.Collections.Concurrent.ConcurrentDictionary<IParameterSymbol, IReadOnlyList<MapArgument>?>(SymbolEqualityComparer.Default))
+            .GetOrAdd(parameter.OriginalDefinition, p => Find(p, k));
+
+    // Every tree that names the method is read once per compilation, not once per unmap that asks.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, System.Collections.Concurrent.ConcurrentDictionary<IParameterSymbol, IReadOnlyList<MapArgument>?>> PerCompilation = new();
+
+    private static IReadOnlyList<MapArgument>? Find(IParameterSymbol parameter, KnownSymbols k)
     {
         if (parameter.ContainingSymbol is not IMethodSymbol { MethodKind: MethodKind.Ordinary, IsVirtual: false, IsAbstract: false, IsOverride: false } method
             || Visible(method) || parameter.RefKind != RefKind.None)

@@ -29,7 +29,7 @@ internal static class ErrorLocals
             // ERR_PTR(-EINVAL): an object (not a number) made from nothing but an error, as a function returning a
             // pointer reports its failure.
             IInvocationOperation { Instance: null, Arguments: [IArgumentOperation only] } call
-                when call.Type is { IsReferenceType: true } && !call.Type.SpecialType.Equals(SpecialType.System_String) => IsError(only.Value, errors),
+                when call.Type is { IsReferenceType: true } && call.Type.SpecialType != SpecialType.System_String => IsError(only.Value, errors),
             _ => false,
         };
     }
