@@ -4,6 +4,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 using P2PAnalyzers.Analysis;
 
@@ -36,10 +37,12 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
     private protected override bool Needs(Fact fact) => fact.Kind == FactKind.Dma;
 
     /// <summary>
-    /// A scatterlist unmap given another direction than every map call of its table (in the body, or of the member that
-    /// holds it): the table is named, not followed as a fact, so no flow analysis is needed.
+    /// A scatterlist unmap given another direction than every map call that may have mapped its list
+    /// (<see cref="TableMapCalls"/>): the list is named, not followed as a fact, so the body's facts are not needed. The
+    /// fix property is set only when those calls were all given the same expression: which one the unmap answers to is
+    /// otherwise not known.
     /// </summary>
-    private protected override bool JudgedWithoutFlow(IOperation candidate, KnownSymbols symbols, Action<Diagnostic> report)
+    private protected override bool JudgedWithoutFlow(IOperation candidate, KnownSymbols symbols, Func<ControlFlowGraph> graph, Action<Diagnostic> report)
     {
         var unmap = (IInvocationOperation)candidate;
         if (!TableMapCalls.IsTableUnmap(symbols.RoleOf(unmap.TargetMethod)))
@@ -48,7 +51,7 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
         }
 
         IArgumentOperation? given = unmap.Arguments.FirstOrDefault(a => a.Parameter?.Name == MapArguments.Direction);
-        if (MapArguments.Read(given, symbols) is not MapArgument unmapped || TableMapCalls.Of(unmap, symbols) is not { Count: > 0 } maps)
+        if (MapArguments.Read(given, symbols) is not MapArgument unmapped || TableMapCalls.Of(unmap, graph(), symbols) is not { Count: > 0 } maps)
         {
             return true;
         }
@@ -56,11 +59,12 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
         var directions = maps.Select(m => DirectionOf(m.Call, m.Method, unmap, symbols)).ToList();
         if (directions.All(d => d is { } known && !known.Values.Contains(unmapped.Value)))
         {
-            (InvocationExpressionSyntax map, IMethodSymbol method) = maps[0];
+            bool agree = maps.Select(m => MapArguments.Given(m.Call, m.Method, MapArguments.Direction)?.ToString()).Distinct().Count() == 1;
             report(Diagnostic.Create(Descriptors.P2P0021UnmapDoesNotMatchMap, given!.Value.Syntax.GetLocation(),
-                new[] { map.GetLocation() }, ImmutableDictionary<string, string?>.Empty.Add(Parameter, MapArguments.Direction),
+                maps.Select(m => m.Call.GetLocation()),
+                agree ? ImmutableDictionary<string, string?>.Empty.Add(Parameter, MapArguments.Direction) : ImmutableDictionary<string, string?>.Empty,
                 $"Dma.{unmap.TargetMethod.Name}", Reporting.Text(SgEntryCounts.Table(unmap)!.Value.Syntax),
-                "direction", unmapped.Text, $"Dma.{method.Name}", directions[0]!.Value.Text));
+                "direction", unmapped.Text, $"Dma.{maps[0].Method.Name}", string.Join(" or ", directions.Select(d => d!.Value.Text).Distinct())));
         }
 
         return true;
@@ -79,7 +83,7 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
             return (new[] { constant.Value }, constant.Text);
         }
 
-        if (given is IdentifierNameSyntax name && map.SyntaxTree == unmap.Syntax.SyntaxTree
+        if (given is IdentifierNameSyntax name && symbols.User.WholeProgramEnabled && map.SyntaxTree == unmap.Syntax.SyntaxTree
             && MethodFlow.RootOf(unmap).Syntax.Span.Contains(map.Span)
             && unmap.SemanticModel?.GetSymbolInfo(name).Symbol is IParameterSymbol parameter
             && CallerDirections.Of(parameter, symbols) is { } callers)

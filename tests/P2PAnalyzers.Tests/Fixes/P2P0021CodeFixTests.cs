@@ -97,6 +97,20 @@ public sealed class P2P0021CodeFixTests
     public Task ScatterlistUnmapInTheCompletion_TakesTheMapsDirection() => Verifier.CodeFix<P2P0021UnmapDoesNotMatchMapCodeFix>(
         SgSource.Replace("DIR", "[|DmaDirection.Bidirectional|]"), SgSource.Replace("DIR", "DmaDirection.FromDevice"));
 
+    // The list is mapped FromDevice for reads and ToDevice for writes, in two submit paths: which one the completion
+    // unmaps is not known, so no direction is written for it.
+    [Fact]
+    public Task ScatterlistMappedWithTwoDirectionsInTwoMethods_NoFix() => Verifier.NoCodeFix<P2P0021UnmapDoesNotMatchMapCodeFix>(
+        SgSource.Replace("DIR", "[|DmaDirection.Bidirectional|]").Replace("    static void Complete", """
+                static int SubmitWrite(PciDevice dev, Xfer x)
+                {
+                    x.Count = Dma.MapSg(dev, x.Sgl, x.Nents, DmaDirection.ToDevice);
+                    return x.Count == 0 ? -12 : 0;
+                }
+
+                static void Complete
+            """));
+
     private const string SgSource = """
         using P2PDma.Mapping;
         using P2PDma.Pci;

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace P2PAnalyzers.Analysis;
@@ -56,7 +57,7 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
     /// Judges a candidate from its syntax and symbols alone, without the body's flow analysis; true when it did (the
     /// flow is then not asked for). P2P0021 compares a scatterlist unmap with the map calls of its table this way.
     /// </summary>
-    private protected virtual bool JudgedWithoutFlow(IOperation candidate, KnownSymbols symbols, Action<Diagnostic> report) => false;
+    private protected virtual bool JudgedWithoutFlow(IOperation candidate, KnownSymbols symbols, Func<ControlFlowGraph> graph, Action<Diagnostic> report) => false;
 
     /// <summary>
     /// The facts without which no candidate can be reported: a body is judged only when it can make one itself
@@ -107,7 +108,7 @@ public abstract class FlowRuleAnalyzer : DiagnosticAnalyzer
     {
         IOperation candidate = context.Operation;
         IOperation root = MethodFlow.RootOf(candidate);
-        if (!MayReport(candidate, symbols) || JudgedWithoutFlow(candidate, symbols, context.ReportDiagnostic) || (!_needed.IsEmpty && !MayHaveNeededFacts(root, symbols) && !JudgedWithoutFacts(candidate, symbols)))
+        if (!MayReport(candidate, symbols) || JudgedWithoutFlow(candidate, symbols, () => context.GetControlFlowGraph(), context.ReportDiagnostic) || (!_needed.IsEmpty && !MayHaveNeededFacts(root, symbols) && !JudgedWithoutFacts(candidate, symbols)))
         {
             return true;
         }
