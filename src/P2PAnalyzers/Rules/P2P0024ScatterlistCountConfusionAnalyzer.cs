@@ -28,7 +28,7 @@ public sealed class P2P0024ScatterlistCountConfusionAnalyzer : FlowRuleAnalyzer
 
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) => operation switch
     {
-        IInvocationOperation inv => SgEntryCounts.TakenBy(inv, symbols) is not null,
+        IInvocationOperation inv => SgEntryCounts.TakenBy(inv, symbols) is not null || SgCountForwarders.MayForward(inv.TargetMethod, symbols),
         // Whether the loop reads an entry's DMA side is asked in Check, once the body passed the fact pre-filter.
         ILoopOperation loop => loop is IForLoopOperation or IForEachLoopOperation or IWhileLoopOperation,
         _ => false,
@@ -52,7 +52,8 @@ public sealed class P2P0024ScatterlistCountConfusionAnalyzer : FlowRuleAnalyzer
         }
 
         var inv = (IInvocationOperation)candidate;
-        if (SgEntryCounts.TakenBy(inv, symbols) is not IArgumentOperation nents
+        if (Nents(inv, flow, symbols) is not IArgumentOperation nents
+            || SgCountForwarders.IsForwarded(nents, symbols)
             || Reporting.Earliest(flow.ValueOf(nents.Value.Syntax), FactKind.SgMappedCount) is not Fact count)
         {
             return;
@@ -62,9 +63,20 @@ public sealed class P2P0024ScatterlistCountConfusionAnalyzer : FlowRuleAnalyzer
         // nents it was given from there.
         report(Diagnostic.Create(Descriptors.P2P0024ScatterlistCountConfusion, nents.Syntax.GetLocation(),
             count.Origin.Locations().Where(l => l.IsInSource),
-            $"Dma.{inv.TargetMethod.Name} is given '{Reporting.Text(nents.Value.Syntax)}' as nents, the DMA segment count returned by {count.Origin.Describe()}",
+            $"{Origin.OfCall(inv.TargetMethod)} is given '{Reporting.Text(nents.Value.Syntax)}' as nents, the DMA segment count returned by {count.Origin.Describe()}",
             "unmap and sync take the nents given to the map call"));
     }
+
+    /// <summary>
+    /// The nents argument of the library's unmap or sync, or the argument a method of the compilation hands on as one
+    /// (<see cref="SgCountForwarders"/>: read only when a mapped count is among the arguments).
+    /// </summary>
+    private static IArgumentOperation? Nents(IInvocationOperation call, MethodFlow flow, KnownSymbols symbols) =>
+        SgEntryCounts.TakenBy(call, symbols)
+        ?? (call.Arguments.Any(a => flow.ValueOf(a.Value.Syntax).Facts.Any(f => f.Kind == FactKind.SgMappedCount))
+            && SgCountForwarders.Of(call.TargetMethod, symbols) is int ordinal
+                ? call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal && a.ArgumentKind != ArgumentKind.DefaultValue)
+                : null);
 
     /// <summary>The bound less the index's first value: <c>n + i</c> from <c>i</c> is <c>n</c> entries.</summary>
     private static IOperation Counted(IOperation bound, IOperation? start) =>

@@ -167,14 +167,14 @@ public sealed class RdmaRwTests
         }
         """;
 
-    // The one P2P0024 is at the nents of Dma.LegacyUnmapSg inside ib_dma_unmap_sg (the wrapper all three error-path
-    // unmaps go through); its message names rdma_rw_ctx_init's path only.
+    // The three error-path unmaps hand the mapped count to ib_dma_unmap_sg, which hands it to the unmap: each is reported
+    // where the caller passes the count (not once inside the wrapper, as before the wrappers were followed).
     // A trial found P2P0022 reporting pci_p2pdma_map_sg's mapping at the `if (!ret) return -ENOMEM;` that tests either
-    // helper's count (ret set in the two arms of an if/else); P2P0013 and signature_init's two P2P0024 sites are missed.
+    // helper's count (ret set in the two arms of an if/else); P2P0013 is missed.
     [Fact]
     public Task RdmaRwCtxInit_BeforeMapP2PMemoryCorrectlyForSignatureOperations_UnmapsP2PWithIbDmaUnmapSg_Reports() => KernelVerify.RunAsync(
         Verbs,
-        IbVerbsLegacy.Replace("%LEGACY_NENTS%", "{|P2P0024:nents|}").Replace("%P2P_NENTS%", "nents"),
+        IbVerbsLegacy.Replace("%LEGACY_NENTS%", "nents").Replace("%P2P_NENTS%", "nents"),
         Wrs,
         """
         static partial class RdmaRw
@@ -242,7 +242,7 @@ public sealed class RdmaRwTests
             out_unmap_sg:
                 // MissedP2P0013: the legacy unmap and the P2P map are each inside a wrapper (ib_dma_unmap_sg,
                 // pci_p2pdma_map_sg); the rule follows the table within the method of the library calls only.
-                {|MissedP2P0013:IbVerbs.IbDmaUnmapSg(dev, sg, sgCnt, dir)|};
+                {|MissedP2P0013:IbVerbs.IbDmaUnmapSg(dev, sg, {|P2P0024:sgCnt|}, dir)|};
                 return ret;
             }
 
@@ -287,12 +287,11 @@ public sealed class RdmaRwTests
             out_unmap_prot_sg:
                 if (protSgCnt != 0)
                 {
-                    // Missed: the wrapper's P2P0024 names rdma_rw_ctx_init's path only; this site is never located
-                    IbVerbs.IbDmaUnmapSg(dev, protSg!, {|MissedP2P0024:protSgCnt|}, dir);
+                    IbVerbs.IbDmaUnmapSg(dev, protSg!, {|P2P0024:protSgCnt|}, dir);
                 }
 
             out_unmap_sg:
-                IbVerbs.IbDmaUnmapSg(dev, sg, {|MissedP2P0024:sgCnt|}, dir);
+                IbVerbs.IbDmaUnmapSg(dev, sg, {|P2P0024:sgCnt|}, dir);
                 return ret;
             }
         }
@@ -352,7 +351,7 @@ public sealed class RdmaRwTests
     [Fact]
     public Task RdmaRwCtxInit_AfterMapP2PMemoryCorrectlyForSignatureOperations_StillUnmapsMappedCount_Reports() => KernelVerify.RunAsync(
         Verbs,
-        IbVerbsLegacy.Replace("%LEGACY_NENTS%", "{|P2P0024:nents|}").Replace("%P2P_NENTS%", "{|P2P0024:nents|}"),
+        IbVerbsLegacy.Replace("%LEGACY_NENTS%", "nents").Replace("%P2P_NENTS%", "nents"),
         Wrs,
         """
         static partial class RdmaRw
@@ -434,7 +433,7 @@ public sealed class RdmaRwTests
                 return ret;
 
             out_unmap_sg:
-                UnmapSg(dev, sg, sgCnt, dir);   // reported inside the two wrappers, naming this path
+                UnmapSg(dev, sg, {|P2P0024:sgCnt|}, dir);
                 return ret;
             }
 
@@ -479,12 +478,11 @@ public sealed class RdmaRwTests
             out_unmap_prot_sg:
                 if (protSgCnt != 0)
                 {
-                    // Missed: the wrappers' P2P0024s name rdma_rw_ctx_init's path only; this site is never located
-                    UnmapSg(dev, protSg!, {|MissedP2P0024:protSgCnt|}, dir);
+                    UnmapSg(dev, protSg!, {|P2P0024:protSgCnt|}, dir);
                 }
 
             out_unmap_sg:
-                UnmapSg(dev, sg, {|MissedP2P0024:sgCnt|}, dir);
+                UnmapSg(dev, sg, {|P2P0024:sgCnt|}, dir);
                 return ret;
             }
         }
