@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -27,12 +28,15 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
 
     private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
 
+    // The library's unmaps, and thin wrappers of its single unmaps (ib_dma_unmap_single), judged where they are called.
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
-        operation is IInvocationOperation inv && (FactProducers.IsSingleUnmap(symbols.RoleOf(inv.TargetMethod)) || TableMapCalls.IsTableUnmap(symbols.RoleOf(inv.TargetMethod)));
+        operation is IInvocationOperation inv
+        && (FactProducers.IsSingleUnmap(symbols.RoleOf(inv.TargetMethod)) || TableMapCalls.IsTableUnmap(symbols.RoleOf(inv.TargetMethod))
+            || (ThinWrappers.Of(inv.TargetMethod, symbols) is { } wrapper && FactProducers.IsSingleUnmap(symbols.RoleOf(wrapper.Library))));
 
     // Only a constant direction or size can be compared: most unmaps pass what they were handed and cost nothing more.
     private protected override bool MayReport(IOperation candidate, KnownSymbols symbols) =>
-        ((IInvocationOperation)candidate).Arguments.Any(a => a.Parameter?.Name is MapArguments.Size or MapArguments.Direction && a.Value.ConstantValue.HasValue);
+        new[] { MapArguments.Size, MapArguments.Direction }.Any(p => ThinWrappers.Argument((IInvocationOperation)candidate, p, symbols)?.Value.ConstantValue.HasValue == true);
 
     private protected override bool Needs(Fact fact) => fact.Kind == FactKind.Dma;
 
@@ -98,7 +102,8 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
         var unmap = (IInvocationOperation)candidate;
-        if (unmap.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 1) is not IArgumentOperation address)
+        if (ThinWrappers.LibraryOf(unmap.TargetMethod, symbols)?.Parameters.ElementAtOrDefault(1)?.Name is not string addressName
+            || ThinWrappers.Argument(unmap, addressName, symbols) is not IArgumentOperation address)
         {
             return;
         }
@@ -110,25 +115,43 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
             .ToList();
         foreach ((Fact mapping, (InvocationExpressionSyntax Syntax, IMethodSymbol Method)? call) in mappings)
         {
-            (InvocationExpressionSyntax map, IMethodSymbol mapMethod) = call!.Value;
             foreach (string parameter in new[] { MapArguments.Direction, MapArguments.Size })
             {
-                IArgumentOperation? given = unmap.Arguments.FirstOrDefault(a => a.Parameter?.Name == parameter);
+                IArgumentOperation? given = ThinWrappers.Argument(unmap, parameter, symbols);
                 if (MapArguments.Read(given, symbols) is MapArgument unmapped
-                    && MapArguments.Read(MapArguments.Given(map, mapMethod, parameter), parameter, symbols) is MapArgument mapped
-                    && mapped.Value != unmapped.Value
-                    && !(Arrived(mapping) && mappings.Any(m => Arrived(m.Fact) && Matches(m.Call!.Value, parameter, unmapped, symbols))))
+                    && Made(call!.Value, parameter, unmap, address.Value, symbols) is { Count: > 0 } made
+                    && made.All(m => m.Given.Value != unmapped.Value)
+                    && !(Arrived(mapping) && mappings.Any(m => Arrived(m.Fact) && Made(m.Call!.Value, parameter, unmap, address.Value, symbols)?.Any(x => x.Given.Value == unmapped.Value) == true)))
                 {
+                    // Through a wrapper, its calls come first; the fix then has no one map call's argument to copy.
+                    bool wrapped = made.Any(m => m.Site is not null);
                     report(Diagnostic.Create(Descriptors.P2P0021UnmapDoesNotMatchMap, given!.Value.Syntax.GetLocation(),
-                        mapping.Origin.Locations().Where(l => l.IsInSource),
-                        ImmutableDictionary<string, string?>.Empty.Add(Parameter, parameter),
-                        $"Dma.{unmap.TargetMethod.Name}", Reporting.Text(address.Value.Syntax),
-                        parameter == MapArguments.Direction ? "direction" : "size", unmapped.Text, mapping.Origin.Describe(), mapped.Text));
+                        made.Where(m => m.Site is not null).Select(m => m.Site!.GetLocation()).Concat(mapping.Origin.Locations().Where(l => l.IsInSource)),
+                        wrapped ? ImmutableDictionary<string, string?>.Empty : ImmutableDictionary<string, string?>.Empty.Add(Parameter, parameter),
+                        Origin.OfCall(unmap.TargetMethod), Reporting.Text(address.Value.Syntax),
+                        parameter == MapArguments.Direction ? "direction" : "size", unmapped.Text,
+                        wrapped ? WrapperName(made) : mapping.Origin.Describe(), string.Join(" or ", made.Select(m => m.Given.Text).Distinct())));
                     return;
                 }
             }
         }
     }
+
+    /// <summary>
+    /// What the map call was given for <paramref name="parameter"/>: its constant, or, inside a thin wrapper handed it,
+    /// the constants of the wrapper's calls that made this address (<see cref="WrapperMapCalls"/>); null when unknown.
+    /// </summary>
+    private static IReadOnlyList<(MapArgument Given, InvocationExpressionSyntax? Site)>? Made(
+        (InvocationExpressionSyntax Syntax, IMethodSymbol Method) map, string parameter, IInvocationOperation unmap, IOperation address, KnownSymbols symbols)
+    {
+        ExpressionSyntax? given = MapArguments.Given(map.Syntax, map.Method, parameter);
+        return MapArguments.Read(given, parameter, symbols) is MapArgument constant
+            ? new[] { (constant, (InvocationExpressionSyntax?)null) }
+            : WrapperMapCalls.Of(given, parameter, unmap, address, symbols)?.Select(s => (s.Given, (InvocationExpressionSyntax?)s.Call)).ToList();
+    }
+
+    private static string WrapperName(IReadOnlyList<(MapArgument Given, InvocationExpressionSyntax? Site)> made) =>
+        made.First(m => m.Site is not null).Site!.Expression.ToString();
 
     /// <summary>
     /// A mapping that reached the address through a field, parameter or element of the whole-program summary, which
@@ -137,7 +160,4 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
     /// none of those that arrived that way matches the unmap.
     /// </summary>
     private static bool Arrived(Fact mapping) => !mapping.Origin.Steps.IsEmpty;
-
-    private static bool Matches((InvocationExpressionSyntax Syntax, IMethodSymbol Method) map, string parameter, MapArgument unmapped, KnownSymbols symbols) =>
-        MapArguments.Read(MapArguments.Given(map.Syntax, map.Method, parameter), parameter, symbols) is MapArgument mapped && mapped.Value == unmapped.Value;
 }

@@ -1,0 +1,98 @@
+using Verifier = P2PAnalyzers.Tests.Infrastructure.Verify<P2PAnalyzers.Rules.P2P0021UnmapDoesNotMatchMapAnalyzer>;
+
+namespace P2PAnalyzers.Tests.Rules;
+
+/// <summary>
+/// P2P0021 through the thin wrappers RDMA upper-layer drivers map and unmap with (include/rdma/ib_verbs.h's
+/// <c>ib_dma_map_single</c>, <c>ib_dma_mapping_error</c>, <c>ib_dma_unmap_single</c>): the direction is a constant only
+/// at the wrappers' calls, which is where the unmap is judged and the map's direction read. Shaped as iSER's initiator
+/// (drivers/infiniband/ulp/iser): the login buffers mapped in <c>iser_alloc_login_buf</c> and unmapped in
+/// <c>iser_free_login_buf</c>; a TX descriptor's header mapped in <c>iser_initialize_task_headers</c>.
+/// </summary>
+public sealed class P2P0021WrapperTests
+{
+    private const string Verbs = """
+        using P2PDma.Addresses;
+        using P2PDma.Mapping;
+        using P2PDma.Memory;
+        using P2PDma.Pci;
+
+        sealed class IbDevice { public PciDevice DmaDevice = null!; }
+
+        static class IbVerbs
+        {
+            public static DmaAddr IbDmaMapSingle(IbDevice dev, KernelBuffer cpuAddr, ulong size, DmaDirection direction) =>
+                {|#4:Dma.MapSingle(dev.DmaDevice, cpuAddr, 0, size, direction)|};
+
+            public static bool IbDmaMappingError(IbDevice dev, DmaAddr dmaAddr) => Dma.MappingError(dev.DmaDevice, dmaAddr);
+
+            public static void IbDmaUnmapSingle(IbDevice dev, DmaAddr addr, ulong size, DmaDirection direction)
+            {
+                Dma.UnmapSingle(dev.DmaDevice, addr, size, direction);
+            }
+        }
+
+        sealed class IserConn
+        {
+            public IbDevice Dev = null!;
+            public KernelBuffer LoginReqBuf = null!, LoginRespBuf = null!;
+            public DmaAddr LoginReqDma, LoginRespDma;
+        }
+
+        static class IserVerbs
+        {
+            // iser_alloc_login_buf
+            public static int IserAllocLoginBuf(IserConn conn)
+            {
+                {|#6:conn.LoginReqDma = {|#1:IbVerbs.IbDmaMapSingle(conn.Dev, conn.LoginReqBuf, 8192, DmaDirection.ToDevice)|}|};
+                if (IbVerbs.IbDmaMappingError(conn.Dev, conn.LoginReqDma))
+                {
+                    return -12;
+                }
+
+                DmaAddr resp = {|#2:IbVerbs.IbDmaMapSingle(conn.Dev, conn.LoginRespBuf, 8192, DmaDirection.FromDevice)|};
+                if (IbVerbs.IbDmaMappingError(conn.Dev, resp))
+                {
+                    IbVerbs.IbDmaUnmapSingle(conn.Dev, conn.LoginReqDma, 8192, REQ_ERR);
+                    return -12;
+                }
+
+                {|#7:conn.LoginRespDma = resp|};
+                return 0;
+            }
+
+            // iser_free_login_buf
+            public static void IserFreeLoginBuf(IserConn conn)
+            {
+                IbVerbs.IbDmaUnmapSingle(conn.Dev, conn.LoginReqDma, 8192, REQ);
+                IbVerbs.IbDmaUnmapSingle(conn.Dev, conn.LoginRespDma, 8192, RESP);
+            }
+        }
+        """;
+
+    private static string Source(string reqErr, string req, string resp) =>
+        Verbs.Replace("REQ_ERR", reqErr).Replace("RESP", resp).Replace("REQ", req);
+
+    // The request buffer unmapped FromDevice in the teardown, mapped ToDevice at allocation; the response unmapped
+    // ToDevice. Each is judged at the wrapper's call, its map found by the member the address was stored into.
+    [Fact]
+    public Task TeardownUnmapsWithTheOtherDirections_Reports() => Verifier.Analyzer(
+        Source("DmaDirection.ToDevice", "{|#0:DmaDirection.FromDevice|}", "{|#3:DmaDirection.ToDevice|}"),
+        Verifier.Diagnostic("P2P0021").WithLocation(0).WithLocation(1).WithLocation(4).WithLocation(4).WithLocation(6)
+            .WithArguments("IbVerbs.IbDmaUnmapSingle", "conn.LoginReqDma", "direction", "FromDevice", "IbVerbs.IbDmaMapSingle", "ToDevice"),
+        Verifier.Diagnostic("P2P0021").WithLocation(3).WithLocation(2).WithLocation(4).WithLocation(4).WithLocation(7)
+            .WithArguments("IbVerbs.IbDmaUnmapSingle", "conn.LoginRespDma", "direction", "ToDevice", "IbVerbs.IbDmaMapSingle", "FromDevice"));
+
+    // The error path in the same function as the map: its own call of the wrapper stored into the same storage.
+    [Fact]
+    public Task ErrorPathUnmapsWithTheOtherDirection_Reports() => Verifier.Analyzer(
+        Source("{|#0:DmaDirection.Bidirectional|}", "DmaDirection.ToDevice", "DmaDirection.FromDevice"),
+        Verifier.Diagnostic("P2P0021").WithLocation(0).WithLocation(1).WithLocation(4).WithLocation(4)
+            .WithArguments("IbVerbs.IbDmaUnmapSingle", "conn.LoginReqDma", "direction", "Bidirectional", "IbVerbs.IbDmaMapSingle", "ToDevice"));
+
+    // iSER as it is: every unmap with the direction of its map.
+    [Fact]
+    public Task SameDirections_NoDiagnostic() => Verifier.Analyzer(
+        Source("DmaDirection.ToDevice", "DmaDirection.ToDevice", "DmaDirection.FromDevice").Replace("{|#1:", string.Empty).Replace("{|#2:", string.Empty).Replace("{|#4:", string.Empty).Replace("{|#6:", string.Empty).Replace("{|#7:", string.Empty)
+            .Replace(")|}|};", ");").Replace(")|};", ");").Replace("resp|};", "resp;"));
+}
