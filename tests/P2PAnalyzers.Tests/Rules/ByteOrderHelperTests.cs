@@ -154,4 +154,60 @@ public sealed class ByteOrderHelperTests
             }
         }
         """);
+
+    // lower_32_bits written with the type's own mask, and cpu_to_le32 written endian-correct as .NET code writes it: both
+    // are byte-order helpers, and the unchecked mapping written through them is reported.
+    [Theory]
+    [InlineData("public static uint Lower32Bits(ulong n) => (uint)(n & uint.MaxValue);", "ByteOrder.Lower32Bits(mapping.Raw)")]
+    [InlineData("public static uint CpuToLe32(uint v) => System.BitConverter.IsLittleEndian ? v : System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(v);", "ByteOrder.CpuToLe32((uint)mapping.Raw)")]
+    public Task UncheckedMappingThroughAnotherFormOfTheHelper_Reports(string helper, string written) => KernelVerify.RunAsync(
+        "static class ByteOrder\n{\n    " + helper + "\n}\n", """
+        sealed class TxDesc { [DmaAddress] public uint AddrLo; }
+
+        static class Driver
+        {
+            static int StartXmit(PciDevice dev, TxDesc desc, KernelBuffer skb, uint len)
+            {
+                DmaAddr mapping = {|P2P0020:Dma.MapSingle(dev, skb, 0, len, DmaDirection.ToDevice)|};
+                desc.AddrLo = WRITTEN;
+                return 0;
+            }
+        }
+        """.Replace("WRITTEN", written));
+
+    // A hook the base ring leaves as the identity and a derived ring overrides to keep the mapping for its completion:
+    // the call may dispatch to the override, so the virtual identity is no byte-order helper and the mapping is handed on.
+    [Fact]
+    public Task VirtualIdentityOverriddenToKeepTheMapping_NoDiagnostic() => KernelVerify.RunAsync("""
+        class TxRing
+        {
+            public virtual DmaAddr Track(DmaAddr addr) => addr;
+        }
+
+        sealed class TrackedRing : TxRing
+        {
+            public DmaAddr Last;
+
+            public override DmaAddr Track(DmaAddr addr)
+            {
+                Last = addr;
+                return addr;
+            }
+        }
+
+        static class Driver
+        {
+            static int Xmit(PciDevice dev, TxRing ring, KernelBuffer skb, uint len)
+            {
+                DmaAddr mapping = Dma.MapSingle(dev, skb, 0, len, DmaDirection.ToDevice);
+                if (Dma.MappingError(dev, mapping))
+                {
+                    return -12;
+                }
+
+                ring.Track(mapping);
+                return 0;
+            }
+        }
+        """);
 }

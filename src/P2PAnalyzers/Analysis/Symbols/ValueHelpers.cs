@@ -14,16 +14,20 @@ namespace P2PAnalyzers.Analysis;
 /// <remarks>
 /// Read from the declaration's syntax (it may be in another file): a body that is one expression, or one
 /// <c>return</c>, made of a parameter through parentheses, casts to a built-in type, <c>checked</c>/<c>unchecked</c>,
-/// a mask that keeps at least the low 20 bits (<c>&amp; 0xffffffff</c>; a smaller one takes an offset out, as
-/// <see cref="Evaluator"/> reads it) and <c>BinaryPrimitives.ReverseEndianness</c>. A shift (<c>upper_32_bits</c>)
-/// takes the address apart and is not one.
+/// a mask that keeps at least the low 20 bits (<c>&amp; 0xffffffff</c>, <c>&amp; uint.MaxValue</c>; a smaller one takes
+/// an offset out, as <see cref="Evaluator"/> reads it), <c>BinaryPrimitives.ReverseEndianness</c>, and a conditional
+/// whose arms are both such forms of the same parameter (<c>BitConverter.IsLittleEndian ? v : ReverseEndianness(v)</c>).
+/// A shift (<c>upper_32_bits</c>) takes the address apart and is not one. Virtual, abstract and interface members are
+/// not read: an override may keep the mapping.
 /// </remarks>
 internal static class ValueHelpers
 {
     /// <summary>The ordinal of the parameter whose value <paramref name="method"/> returns as it is; null when it is not such a helper.</summary>
     public static int? Passes(IMethodSymbol method)
     {
-        if (method.Parameters.IsEmpty || method.ReturnsVoid || method.DeclaringSyntaxReferences.Length != 1)
+        // A virtual, abstract or interface member may be overridden to keep what it is handed.
+        if (method.Parameters.IsEmpty || method.ReturnsVoid || method.DeclaringSyntaxReferences.Length != 1
+            || method.IsVirtual || method.IsAbstract || method.IsOverride || method.ContainingType?.TypeKind == TypeKind.Interface)
         {
             return null;
         }
@@ -38,6 +42,7 @@ internal static class ValueHelpers
         {
             return null;
         }
+
 
         IParameterSymbol? parameter = method.Parameters.FirstOrDefault(p => p.Name == name.Identifier.ValueText);
         return parameter?.Ordinal;
@@ -70,6 +75,13 @@ internal static class ValueHelpers
                 case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.BitwiseAndExpression } masked when KeepsAddress(masked.Left):
                     expression = masked.Right;
                     break;
+                // The endian-correct form, `BitConverter.IsLittleEndian ? v : ReverseEndianness(v)`: both arms hand back
+                // the same parameter, and the condition does not read it.
+                case ConditionalExpressionSyntax conditional
+                    when Root(conditional.WhenTrue) is IdentifierNameSyntax whenTrue && Root(conditional.WhenFalse) is IdentifierNameSyntax whenFalse
+                    && whenTrue.Identifier.ValueText == whenFalse.Identifier.ValueText
+                    && !conditional.Condition.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == whenTrue.Identifier.ValueText):
+                    return whenTrue;
                 case InvocationExpressionSyntax { ArgumentList.Arguments: [ArgumentSyntax only] } call
                     when call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ReverseEndianness" } or IdentifierNameSyntax { Identifier.ValueText: "ReverseEndianness" }:
                     expression = only.Expression;
@@ -80,9 +92,13 @@ internal static class ValueHelpers
         }
     }
 
-    /// <summary>A literal mask of at least the low 20 bits (a smaller one extracts an offset within a page or region).</summary>
+    /// <summary>
+    /// A literal mask of at least the low 20 bits (a smaller one extracts an offset within a page or region), or the
+    /// <c>MaxValue</c> of an unsigned built-in type of 32 bits or more (<c>n &amp; uint.MaxValue</c>).
+    /// </summary>
     private static bool KeepsAddress(ExpressionSyntax mask) =>
-        mask is LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NumericLiteralExpression } literal
+        mask is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "MaxValue", Expression: PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.UIntKeyword or (int)SyntaxKind.ULongKeyword } }
+        || mask is LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NumericLiteralExpression } literal
         && literal.Token.Value switch
         {
             int i => i < 0 || i >= 0x10_0000,
