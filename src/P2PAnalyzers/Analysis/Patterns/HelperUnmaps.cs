@@ -65,9 +65,16 @@ internal static class HelperUnmaps
         }
     }
 
-    /// <summary>A chain of the helper's parameter (or this) as the caller names it, through the argument it passes.</summary>
+    /// <summary>A chain of the helper's parameter (or this, or a static member) as the caller names it, through the argument it passes.</summary>
     internal static string? AsCallerNames(IInvocationOperation call, int parameter, string path, Compilation compilation)
     {
+        // A static member is named alike everywhere in its type (a one-device driver's state in statics); elsewhere
+        // the caller qualifies it, which this does not follow.
+        if (parameter == Static)
+        {
+            return path;
+        }
+
         string? owner = parameter < 0
             ? (call.Instance is null or IInstanceReferenceOperation ? string.Empty : Named(call.Instance, compilation))
             : call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter) is { } argument ? Named(argument.Value, compilation) : null;
@@ -143,12 +150,31 @@ internal static class HelperUnmaps
         (callee is MemberAccessExpressionSyntax m ? m.Name.Identifier.ValueText : callee is IdentifierNameSyntax i ? i.Identifier.ValueText : string.Empty)
             .StartsWith("Unmap", System.StringComparison.Ordinal) || callee.ToString().EndsWith("UnmapSg", System.StringComparison.Ordinal);
 
-    /// <summary>A parameter or <c>this</c>, then members (through locals set once and accessors): the root and the members' path.</summary>
+    /// <summary>The root of a chain that starts at a static member (<see cref="Chain"/>).</summary>
+    internal const int Static = -2;
+
+    /// <summary>
+    /// A parameter or <c>this</c>, then members (through locals set once and accessors): the root and the members' path;
+    /// or a chain from a static member of the helper's own type, by its text (<see cref="Static"/>).
+    /// </summary>
     internal static (int Parameter, string Path)? Chain(IOperation address, IMethodSymbol method, Compilation compilation) =>
         AliasChains.Resolve(address, compilation) switch
         {
             (IParameterReferenceOperation p, var path) when SymbolEqualityComparer.Default.Equals(p.Parameter.ContainingSymbol, method) => (p.Parameter.Ordinal, string.Join(".", path)),
             (IInstanceReferenceOperation, { Length: > 0 } path) => (-1, string.Join(".", path)),
-            _ => null,
+            _ => StaticRoot(AddressKey.Value(address)) is ISymbol member && SymbolEqualityComparer.Default.Equals(member.ContainingType, method.ContainingType)
+                ? (Static, AddressKey.Normalize(address.Syntax.ToString()))
+                : null,
         };
+
+    // The static field or property a chain of members starts from (`Sgl`, `State.Sgl`), unqualified.
+    private static ISymbol? StaticRoot(IOperation value)
+    {
+        while (value is IMemberReferenceOperation { Instance: IOperation instance })
+        {
+            value = AddressKey.Value(instance);
+        }
+
+        return value is IMemberReferenceOperation { Instance: null, Member.IsStatic: true, Syntax: IdentifierNameSyntax } root ? root.Member : null;
+    }
 }

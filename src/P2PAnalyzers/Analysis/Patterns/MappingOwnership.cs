@@ -450,7 +450,8 @@ internal sealed class MappingOwnership
 
             bool holds = inv.Arguments.Any(a => Holds(a.Value)) || (inv.Instance is IOperation receiver && Holds(receiver));
             return (!_k.IsLibrary(inv.TargetMethod) && inv.Arguments.Any(a => Carries(a.Value)))
-                || (holds && !_k.IsLibrary(inv.TargetMethod) && MayTake(inv.TargetMethod, depth: 3));
+                || (holds && !_k.IsLibrary(inv.TargetMethod) && MayTake(inv.TargetMethod, depth: 3))
+                || UnmapsTheTable(inv);
         }
 
         if (FactProducers.IsSingleUnmap(role))
@@ -462,6 +463,14 @@ internal sealed class MappingOwnership
         return role is not (Role.MappingError or Role.SyncSingle or Role.DeviceDma) && _k.PassesValue(inv.TargetMethod) is null
             && inv.Arguments.Any(a => Carries(a.Value) || IsFreshHolder(a.Value));
     }
+
+    /// <summary>
+    /// A helper of the compilation that unmaps the table without being handed it: state a one-device driver keeps in
+    /// statics (<c>return unwind(-EINVAL)</c>, whose body unmaps the static list and makes the ERR_PTR).
+    /// </summary>
+    private bool UnmapsTheTable(IInvocationOperation inv) =>
+        _tableText is not null && !_helper && !_k.IsLibrary(inv.TargetMethod) && !KnownSymbols.IsRuntime(inv.TargetMethod)
+        && HelperUnmaps.UnmappedBy(inv, _k.Compilation, _k, tablesOnly: true).Contains(AddressKey.Normalize(_tableText), System.StringComparer.Ordinal);
 
     /// <summary>
     /// The address stored into an object this function created and has not handed on yet (<c>desc = new TxDesc();
