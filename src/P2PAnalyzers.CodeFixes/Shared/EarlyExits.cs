@@ -57,75 +57,8 @@ internal static class EarlyExits
     public static StatementSyntax[]? Failure(SemanticModel model, StatementSyntax at, ExpressionSyntax error, bool kept) =>
         Failure(model, at, error, kept, null, out _);
 
-    /// <summary>
-    /// True when the function mapped something before <paramref name="at"/> that it unmaps only after it (mxs-dcp's
-    /// <c>mxs_dcp_run_aes</c> maps the key, then the buffers, and unmaps all three at the end): a return here would leave
-    /// that mapping behind (P2P0022); the kernel's fix unwound it through labels, which the fix does not write.
-    /// </summary>
-    internal static bool LeavesAnEarlierMappingMapped(SemanticModel model, StatementSyntax at)
-    {
-        SyntaxNode? body = Scope.EnclosingFunction(at);
-        if (body is null)
-        {
-            return false;
-        }
-
-        // The unmaps after the fix point that a return from it would skip (a finally around it runs anyway), by symbol:
-        // the address's, or the list's for a scatterlist unmap.
-        var unmappedAfter = Own(body).OfType<InvocationExpressionSyntax>()
-            .Where(c => c.SpanStart > at.Span.End && NameOf(c.Expression).StartsWith("Unmap", System.StringComparison.Ordinal) && IsLibraryDma(model, c)
-                && !c.Ancestors().OfType<FinallyClauseSyntax>().Any(f => f.Parent is TryStatementSyntax t && t.Block.Span.Contains(at.Span)))
-            .SelectMany(c => c.ArgumentList.Arguments.Skip(1).Take(1))
-            .Select(a => model.GetSymbolInfo(a.Expression).Symbol)
-            .Where(symbol => symbol is not null)
-            .ToList();
-        if (unmappedAfter.Count == 0)
-        {
-            return false;
-        }
-
-        // Stores between an earlier map and the fix point (the fix point's own included) end that mapping's claim.
-        var stores = Own(body).Select(n => n switch
-            {
-                AssignmentExpressionSyntax a => (At: a.SpanStart, Symbol: model.GetSymbolInfo(a.Left).Symbol),
-                VariableDeclaratorSyntax d => (At: d.SpanStart, Symbol: model.GetDeclaredSymbol(d)),
-                _ => (At: 0, Symbol: (ISymbol?)null),
-            })
-            .Where(s => s.Symbol is not null)
-            .ToList();
-        return LibraryCallsBefore(model, at, "Map")
-            .Where(c => NameOf(c.Expression).StartsWith("Map", System.StringComparison.Ordinal))
-            .Select(c => (Call: c, Symbol: MappedBy(model, c)))
-            .Any(m => m.Symbol is not null && unmappedAfter.Contains(m.Symbol, SymbolEqualityComparer.Default)
-                && !stores.Any(s => s.At > m.Call.Span.End && s.At < at.Span.End && SymbolEqualityComparer.Default.Equals(s.Symbol, m.Symbol)));
-    }
-
-    /// <summary>
-    /// What an unmap names for the mapping <paramref name="map"/> made: the list of a scatterlist mapping (its second
-    /// argument; the count or status it returns is not unmapped), else the variable or member its address is stored in,
-    /// through either arm of a conditional, a cast or parentheses.
-    /// </summary>
-    private static ISymbol? MappedBy(SemanticModel model, InvocationExpressionSyntax map)
-    {
-        if (NameOf(map.Expression) is "MapSg" or "MapSgTable")
-        {
-            return map.ArgumentList.Arguments.Count > 1 ? model.GetSymbolInfo(map.ArgumentList.Arguments[1].Expression).Symbol : null;
-        }
-
-        SyntaxNode value = map;
-        while (value.Parent is ParenthesizedExpressionSyntax or CastExpressionSyntax
-            || (value.Parent is ConditionalExpressionSyntax conditional && conditional.Condition != value))
-        {
-            value = value.Parent;
-        }
-
-        return value.Parent switch
-        {
-            EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax d } => model.GetDeclaredSymbol(d),
-            AssignmentExpressionSyntax a when a.Right == value => model.GetSymbolInfo(a.Left).Symbol,
-            _ => null,
-        };
-    }
+    /// <summary>True when the function mapped something before <paramref name="at"/> that it unmaps only after it (<see cref="EarlierMappings"/>).</summary>
+    internal static bool LeavesAnEarlierMappingMapped(SemanticModel model, StatementSyntax at) => EarlierMappings.LeftMapped(model, at);
 
     /// <summary>
     /// True when leaving the function at <paramref name="at"/> would skip the release of a lock it took before
