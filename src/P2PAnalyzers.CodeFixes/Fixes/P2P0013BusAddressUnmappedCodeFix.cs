@@ -34,8 +34,10 @@ public sealed class P2P0013BusAddressUnmappedCodeFix : P2PCodeFix
 
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
+        // A call of a wrapper (ib_dma_unmap_sg) is not rewritten: the unmap to change is inside it, and its other callers
+        // may pass tables that were never mapped P2P-aware.
         if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not InvocationExpressionSyntax call
-            || call.Parent is not ExpressionStatementSyntax statement)
+            || call.Parent is not ExpressionStatementSyntax statement || !EarlyExits.IsLibraryDma(model, call))
         {
             return null;
         }

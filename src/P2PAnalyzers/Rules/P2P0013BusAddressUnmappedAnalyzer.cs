@@ -29,9 +29,11 @@ public sealed class P2P0013BusAddressUnmappedAnalyzer : FlowRuleAnalyzer
 
     private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
 
+    // The library's unmaps, and thin wrappers of its legacy scatterlist unmap (ib_dma_unmap_sg), judged where called.
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
         operation is IInvocationOperation inv
-        && (FactProducers.IsSingleUnmap(symbols.RoleOf(inv.TargetMethod)) || symbols.RoleOf(inv.TargetMethod) == Role.UnmapSg);
+        && (FactProducers.IsSingleUnmap(symbols.RoleOf(inv.TargetMethod)) || symbols.RoleOf(inv.TargetMethod) == Role.UnmapSg
+            || (symbols.IsSource(inv.TargetMethod) && ThinWrappers.Of(inv.TargetMethod, symbols) is { } wrapper && symbols.RoleOf(wrapper.Library) == Role.UnmapSg));
 
     // Bus-address and P2P-table facts are made only by Dma.MapP2P, PciP2PDma.BusAddrMap and Dma.MapSgTable calls in the
     // body itself: without one, the unmaps of ordinary mappings cost no flow analysis.
@@ -40,8 +42,9 @@ public sealed class P2P0013BusAddressUnmappedAnalyzer : FlowRuleAnalyzer
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
         var inv = (IInvocationOperation)candidate;
-        IOperation? operand = inv.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 1)?.Value;
-        if (operand is null)
+        IMethodSymbol? library = ThinWrappers.LibraryOf(inv.TargetMethod, symbols);
+        IOperation? operand = library is null ? null : ThinWrappers.Argument(inv, library.Parameters[1].Name, symbols)?.Value;
+        if (operand is null || (symbols.RoleOf(inv.TargetMethod) == Role.UnmapSg && ThinWrappers.IsForwarded(operand, symbols)))
         {
             return;
         }
@@ -49,7 +52,7 @@ public sealed class P2P0013BusAddressUnmappedAnalyzer : FlowRuleAnalyzer
         FlowValue value = flow.ValueOf(operand.Syntax);
         string kind;
         string which;
-        if (symbols.RoleOf(inv.TargetMethod) == Role.UnmapSg)
+        if (symbols.RoleOf(library!) == Role.UnmapSg)
         {
             if (Reporting.Earliest(value, FactKind.P2PTable) is not Fact table)
             {
@@ -86,6 +89,6 @@ public sealed class P2P0013BusAddressUnmappedAnalyzer : FlowRuleAnalyzer
 
         report(Diagnostic.Create(Descriptors.P2P0013BusAddressUnmapped, inv.Syntax.GetLocation(),
             ImmutableDictionary<string, string?>.Empty.Add(PropertyNames.Kind, kind),
-            $"Dma.{inv.TargetMethod.Name}", Reporting.Text(operand.Syntax), which));
+            Origin.OfCall(inv.TargetMethod), Reporting.Text(operand.Syntax), which));
     }
 }

@@ -47,6 +47,14 @@ internal static class ThinWrappers
     public static IMethodSymbol? LibraryOf(IMethodSymbol method, KnownSymbols k) =>
         k.IsLibrary(method) ? method : Of(method, k)?.Library;
 
+    /// <summary>
+    /// Whether <paramref name="value"/>, given to the library call inside a thin wrapper, is a parameter the wrapper hands
+    /// on unchanged: what it holds comes from the wrapper's callers, which are judged at their calls instead.
+    /// </summary>
+    public static bool IsForwarded(IOperation value, KnownSymbols k) =>
+        AddressKey.Value(value) is IParameterReferenceOperation { Parameter: { ContainingSymbol: IMethodSymbol method } parameter }
+        && Of(method, k) is ThinWrapper thin && thin.Forwarded.ContainsValue(parameter.Ordinal);
+
     private static ThinWrapper? Find(IMethodSymbol method, KnownSymbols k)
     {
         if (method.DeclaringSyntaxReferences[0].GetSyntax() is not MethodDeclarationSyntax declaration || declaration.ContainsDiagnostics

@@ -72,6 +72,13 @@ internal static class FactProducers
             {
                 made = made.Union(FactShapes.Of(FactKind.HandBuiltTable));
             }
+
+            // A thin wrapper of the library (pci_p2pdma_map_sg over dma_map_sg) makes what the call it wraps makes.
+            if (op is IInvocationOperation wrapped && made.IsEmpty && symbols.IsSource(wrapped.TargetMethod)
+                && ThinWrappers.Of(wrapped.TargetMethod, symbols) is ThinWrapper thin)
+            {
+                made = Of(symbols.RoleOf(thin.Library));
+            }
         }
 
         if (op.ConstantValue is { HasValue: true, Value: int attrs } && (attrs & DmaAttrsSkipCpuSync) != 0 && symbols.Is(op.Type, symbols.DmaAttrs))
