@@ -161,6 +161,36 @@ public sealed class P2P0021TableReachTests
         """, Verifier.Diagnostic("P2P0021").WithLocation(0).WithLocation(1)
             .WithArguments("Dma.UnmapSg", "x.Sgl", "direction", "ToDevice", "Dma.MapSg", "Bidirectional"));
 
+    // The read-back re-map kept in a local function that captures the list: called on some paths, it may have mapped it
+    // FromDevice, which the unmap then answers to.
+    [Fact]
+    public Task RemappedThroughALocalFunction_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Crypto
+        {
+            static int Crypt(PciDevice dev, SgTable sgl, int nents, bool readBack)
+            {
+                void RemapForReadBack()
+                {
+                    Dma.UnmapSg(dev, sgl, nents, DmaDirection.ToDevice);
+                    Dma.MapSg(dev, sgl, nents, DmaDirection.FromDevice);
+                }
+
+                if (Dma.MapSg(dev, sgl, nents, DmaDirection.ToDevice) == 0)
+                {
+                    return -12;
+                }
+
+                if (readBack)
+                {
+                    RemapForReadBack();
+                }
+
+                Dma.UnmapSg(dev, sgl, nents, DmaDirection.FromDevice);
+                return 0;
+            }
+        }
+        """);
+
     // A C# port that unmaps in a finally: the map in the try reaches it.
     [Fact]
     public Task UnmapInAFinally_Reports() => Verifier.Analyzer(Usings + """

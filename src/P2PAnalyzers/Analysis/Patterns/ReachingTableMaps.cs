@@ -148,7 +148,7 @@ internal static class ReachingTableMaps
                 return Outcome.Found;
             }
 
-            if (before == int.MaxValue && (StoresRoot(op) || _table.WrittenBy(op, m => _k.IsLibrary(m) || KnownSymbols.IsRuntime(m))))
+            if (before == int.MaxValue && (StoresRoot(op) || CallsUnseen(op) || _table.WrittenBy(op, m => _k.IsLibrary(m) || KnownSymbols.IsRuntime(m))))
             {
                 _arrives = true;
                 return Outcome.Arrived;
@@ -162,6 +162,10 @@ internal static class ReachingTableMaps
             && SgEntryCounts.Table(call)?.Value is IOperation given
             && AddressKey.Of(given) is { } key && key.Text == _table.Text && key.RootIsThis == _table.RootIsThis
             && SymbolEqualityComparer.Default.Equals(key.Root, _table.Root);
+
+        // A local function or a delegate may map the list through what it captured, handed nothing.
+        private static bool CallsUnseen(IOperation op) =>
+            op.DescendantsAndSelf().OfType<IInvocationOperation>().Any(c => c.TargetMethod.MethodKind is MethodKind.LocalFunction or MethodKind.DelegateInvoke);
 
         // A new value of the local or parameter the list's name starts from (a foreach variable's next element).
         private bool StoresRoot(IOperation op) =>
