@@ -26,7 +26,10 @@ public sealed class P2P0020MappingErrorNotCheckedCodeFix : P2PCodeFix
 
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
+        // (A thin wrapper's call, ib_dma_map_single, is not the library's: its device argument is not the one
+        // Dma.MappingError takes, and the check to write is the wrapper's own, ib_dma_mapping_error.)
         if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax map
+            || !EarlyExits.IsLibraryDma(model, map)
             || map.ArgumentList.Arguments.FirstOrDefault()?.Expression is not ExpressionSyntax device
             || !Assignments.PathOnly(device)
             || Kept(map) is not (StatementSyntax statement, ExpressionSyntax kept, bool inline)

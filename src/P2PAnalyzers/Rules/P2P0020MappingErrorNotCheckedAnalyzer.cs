@@ -22,8 +22,11 @@ public sealed class P2P0020MappingErrorNotCheckedAnalyzer : FlowRuleAnalyzer
 
     private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
 
+    // The library's single maps, and their thin wrappers (ib_dma_map_single), whose every call makes a mapping to check.
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
-        operation is IInvocationOperation inv && FactProducers.IsSingleMap(symbols.RoleOf(inv.TargetMethod));
+        operation is IInvocationOperation inv
+        && (FactProducers.IsSingleMap(symbols.RoleOf(inv.TargetMethod))
+            || (symbols.IsSource(inv.TargetMethod) && ThinWrappers.Of(inv.TargetMethod, symbols) is { } wrapper && FactProducers.IsSingleMap(symbols.RoleOf(wrapper.Library))));
 
     private protected override bool Needs(Fact fact) => fact.Kind == FactKind.Dma;
 

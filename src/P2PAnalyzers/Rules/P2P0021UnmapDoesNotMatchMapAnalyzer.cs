@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -113,45 +112,32 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
             .Select(f => (Fact: f, Call: MapArguments.MapCall(f.Origin, symbols, default)))
             .Where(m => m.Call is not null)
             .ToList();
-        foreach ((Fact mapping, (InvocationExpressionSyntax Syntax, IMethodSymbol Method)? call) in mappings)
+        foreach ((Fact mapping, (InvocationExpressionSyntax Syntax, IMethodSymbol Method, ThinWrapper? Wrapper)? call) in mappings)
         {
             foreach (string parameter in new[] { MapArguments.Direction, MapArguments.Size })
             {
                 IArgumentOperation? given = ThinWrappers.Argument(unmap, parameter, symbols);
                 if (MapArguments.Read(given, symbols) is MapArgument unmapped
-                    && Made(call!.Value, parameter, unmap, address.Value, symbols) is { Count: > 0 } made
-                    && made.All(m => m.Given.Value != unmapped.Value)
-                    && !(Arrived(mapping) && mappings.Any(m => Arrived(m.Fact) && Made(m.Call!.Value, parameter, unmap, address.Value, symbols)?.Any(x => x.Given.Value == unmapped.Value) == true)))
+                    && Made(call!.Value, parameter, symbols) is MapArgument mapped
+                    && mapped.Value != unmapped.Value
+                    && !(Arrived(mapping) && mappings.Any(m => Arrived(m.Fact) && Made(m.Call!.Value, parameter, symbols)?.Value == unmapped.Value)))
                 {
-                    // Through a wrapper, its calls come first; the fix then has no one map call's argument to copy.
-                    bool wrapped = made.Any(m => m.Site is not null);
+                    // A map made through a wrapper (ib_dma_map_single) gets no fix: the constant to copy is an argument of
+                    // the wrapper, which the fix does not read.
                     report(Diagnostic.Create(Descriptors.P2P0021UnmapDoesNotMatchMap, given!.Value.Syntax.GetLocation(),
-                        made.Where(m => m.Site is not null).Select(m => m.Site!.GetLocation()).Concat(mapping.Origin.Locations().Where(l => l.IsInSource)),
-                        wrapped ? ImmutableDictionary<string, string?>.Empty : ImmutableDictionary<string, string?>.Empty.Add(Parameter, parameter),
+                        mapping.Origin.Locations().Where(l => l.IsInSource),
+                        call.Value.Wrapper is not null ? ImmutableDictionary<string, string?>.Empty : ImmutableDictionary<string, string?>.Empty.Add(Parameter, parameter),
                         Origin.OfCall(unmap.TargetMethod), Reporting.Text(address.Value.Syntax),
-                        parameter == MapArguments.Direction ? "direction" : "size", unmapped.Text,
-                        wrapped ? WrapperName(made) : mapping.Origin.Describe(), string.Join(" or ", made.Select(m => m.Given.Text).Distinct())));
+                        parameter == MapArguments.Direction ? "direction" : "size", unmapped.Text, mapping.Origin.Describe(), mapped.Text));
                     return;
                 }
             }
         }
     }
 
-    /// <summary>
-    /// What the map call was given for <paramref name="parameter"/>: its constant, or, inside a thin wrapper handed it,
-    /// the constants of the wrapper's calls that made this address (<see cref="WrapperMapCalls"/>); null when unknown.
-    /// </summary>
-    private static IReadOnlyList<(MapArgument Given, InvocationExpressionSyntax? Site)>? Made(
-        (InvocationExpressionSyntax Syntax, IMethodSymbol Method) map, string parameter, IInvocationOperation unmap, IOperation address, KnownSymbols symbols)
-    {
-        ExpressionSyntax? given = MapArguments.Given(map.Syntax, map.Method, parameter);
-        return MapArguments.Read(given, parameter, symbols) is MapArgument constant
-            ? new[] { (constant, (InvocationExpressionSyntax?)null) }
-            : WrapperMapCalls.Of(given, parameter, unmap, address, symbols)?.Select(s => (s.Given, (InvocationExpressionSyntax?)s.Call)).ToList();
-    }
-
-    private static string WrapperName(IReadOnlyList<(MapArgument Given, InvocationExpressionSyntax? Site)> made) =>
-        made.First(m => m.Site is not null).Site!.Expression.ToString();
+    /// <summary>What the map call (of the library, or of a thin wrapper of it) was given for <paramref name="parameter"/>, when a constant.</summary>
+    private static MapArgument? Made((InvocationExpressionSyntax Syntax, IMethodSymbol Method, ThinWrapper? Wrapper) map, string parameter, KnownSymbols symbols) =>
+        MapArguments.Read(MapArguments.Given(map.Syntax, map.Method, parameter, map.Wrapper), parameter, symbols);
 
     /// <summary>
     /// A mapping that reached the address through a field, parameter or element of the whole-program summary, which

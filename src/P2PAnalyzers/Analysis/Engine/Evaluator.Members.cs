@@ -100,12 +100,23 @@ internal sealed partial class Evaluator
                 return ArgValue(0);
         }
 
-        // A thin wrapper of a P2P-aware table map (pci_p2pdma_map_sg over dma_map_sg) marks the table it is handed as the
-        // call it wraps would; its count comes back through its return's summary.
-        if (_k.IsSource(method) && ThinWrappers.Of(method, _k) is ThinWrapper thin && _k.RoleOf(thin.Library) is Role.MapSgTable or Role.MapSgAware
-            && thin.Argument(inv, thin.Library.Parameters[1].Name)?.Value is IOperation wrappedTable)
+        if (_k.IsSource(method) && ThinWrappers.Of(method, _k) is ThinWrapper thin)
         {
-            MarkTable(wrappedTable, new Fact(FactKind.P2PTable, At()));
+            Role wrapped = _k.RoleOf(thin.Library);
+            if (FactProducers.IsSingleMap(wrapped))
+            {
+                // A thin wrapper of a single map (ib_dma_map_single) is that map where it is called: the mapping this
+                // call makes must be checked here, as each call of the library's own map must.
+                State = State.WithUnchecked(At().Source);
+                return FlowValue.Of(new Fact(FactKind.Dma, At()));
+            }
+
+            // A thin wrapper of a P2P-aware table map (pci_p2pdma_map_sg over dma_map_sg) marks the table it is handed as
+            // the call it wraps would; its count comes back through its return's summary.
+            if (wrapped is Role.MapSgTable or Role.MapSgAware && thin.Argument(inv, thin.Library.Parameters[1].Name)?.Value is IOperation wrappedTable)
+            {
+                MarkTable(wrappedTable, new Fact(FactKind.P2PTable, At()));
+            }
         }
 
         if (method.MethodKind == MethodKind.LocalFunction)

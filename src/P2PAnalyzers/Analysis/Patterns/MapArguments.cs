@@ -20,15 +20,51 @@ internal static class MapArguments
     public const string Direction = "dir";
 
     /// <summary>
-    /// The map call at an origin's location and the library method it calls, when that is a single-address map. Read as
-    /// syntax (the call may be in another file): the method is the library's <c>Dma</c> member of the call's name.
+    /// The map call at an origin's location and the library method it calls, when that is a single-address map: the
+    /// library's own call, read as syntax (the call may be in another file: the method is the library's <c>Dma</c> member
+    /// of the call's name), or a call of a <see cref="ThinWrapper"/> of one (<c>ib_dma_map_single</c>), whose arguments
+    /// are read through the wrapper (<see cref="Given(InvocationExpressionSyntax, IMethodSymbol, string, ThinWrapper?)"/>).
     /// </summary>
-    public static (InvocationExpressionSyntax Call, IMethodSymbol Method)? MapCall(Origin origin, KnownSymbols k, System.Threading.CancellationToken cancellationToken) =>
-        origin.Location.SourceTree is SyntaxTree tree
-        && tree.GetRoot(cancellationToken).FindNode(origin.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is InvocationExpressionSyntax call
-        && LibraryMethod(call, k.Dma) is IMethodSymbol method && FactProducers.IsSingleMap(k.RoleOf(method))
-            ? (call, method)
-            : null;
+    public static (InvocationExpressionSyntax Call, IMethodSymbol Method, ThinWrapper? Wrapper)? MapCall(Origin origin, KnownSymbols k, System.Threading.CancellationToken cancellationToken)
+    {
+        if (origin.Location.SourceTree is not SyntaxTree tree
+            || tree.GetRoot(cancellationToken).FindNode(origin.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax call)
+        {
+            return null;
+        }
+
+        if (LibraryMethod(call, k.Dma) is IMethodSymbol method)
+        {
+            return FactProducers.IsSingleMap(k.RoleOf(method)) ? (call, method, null) : null;
+        }
+
+        return SemanticModels.Of(k.Compilation, tree).GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol wrapper
+            && ThinWrappers.Of(wrapper, k) is ThinWrapper thin && FactProducers.IsSingleMap(k.RoleOf(thin.Library))
+                ? (call, thin.Library, thin)
+                : null;
+    }
+
+    /// <summary>
+    /// As <see cref="Given(InvocationExpressionSyntax, IMethodSymbol, string)"/>, for a call of the library or of a thin
+    /// wrapper of it: the argument given for the wrapper's parameter that it hands the library's on.
+    /// </summary>
+    public static ExpressionSyntax? Given(InvocationExpressionSyntax call, IMethodSymbol method, string parameter, ThinWrapper? wrapper)
+    {
+        if (wrapper is null)
+        {
+            return Given(call, method, parameter);
+        }
+
+        if (!wrapper.Forwarded.TryGetValue(parameter, out int ordinal)
+            || wrapper.Library.Parameters.FirstOrDefault(p => p.Name == parameter) is null)
+        {
+            return null;
+        }
+
+        SeparatedSyntaxList<ArgumentSyntax> arguments = call.ArgumentList.Arguments;
+        // The wrapper's own parameter at that ordinal, by name or position (its method is not at hand as syntax: by position only).
+        return ordinal < arguments.Count && arguments.Take(ordinal + 1).All(a => a.NameColon is null) ? arguments[ordinal].Expression : null;
+    }
 
     /// <summary>The member of the library's <c>Dma</c> that <paramref name="call"/> names (<c>Dma.MapSingle(..)</c>), by name.</summary>
     public static IMethodSymbol? LibraryMethod(InvocationExpressionSyntax call, INamedTypeSymbol? dma) =>

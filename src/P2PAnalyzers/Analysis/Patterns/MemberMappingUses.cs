@@ -38,8 +38,9 @@ internal static class MemberMappingUses
             foreach (int b in index.BodiesNaming(member.Name))
             {
                 var calls = index.Bodies[b].DescendantNodes().OfType<InvocationExpressionSyntax>()
+                    // (Thin wrappers included: ib_dma_unmap_single, ib_dma_mapping_error.)
                     .Where(c => c.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: string name }
-                        && (name == "MappingError" || name.StartsWith("Unmap", System.StringComparison.Ordinal) || name.StartsWith("Sync", System.StringComparison.Ordinal)))
+                        && (name.Contains("MappingError") || name.Contains("Unmap") || name.Contains("Sync")))
                     .ToList();
                 if (calls.Count == 0)
                 {
@@ -61,18 +62,19 @@ internal static class MemberMappingUses
                         continue;
                     }
 
-                    Role role = k.RoleOf(call.TargetMethod);
+                    IMethodSymbol? library = ThinWrappers.LibraryOf(call.TargetMethod, k);
+                    Role role = library is null ? Role.None : k.RoleOf(library);
                     if (role == Role.MappingError)
                     {
                         return null;
                     }
 
                     if ((FactProducers.IsSingleUnmap(role) || role == Role.SyncSingle) && first is null
-                        && call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 1) is IArgumentOperation address
+                        && ThinWrappers.Argument(call, library!.Parameters[1].Name, k) is IArgumentOperation address
                         && AddressKey.MemberOf(address.Value) is ISymbol read && SymbolEqualityComparer.Default.Equals(read, member))
                     {
                         string where = model.GetEnclosingSymbol(syntax.SpanStart) is ISymbol owner ? $" in {owner.ContainingType?.Name}.{owner.Name}" : string.Empty;
-                        first = new Use(address.Syntax.GetLocation(), $"Dma.{call.TargetMethod.Name}{where}" + (FactProducers.IsSingleUnmap(role) ? ", which frees it" : string.Empty));
+                        first = new Use(address.Syntax.GetLocation(), $"{Origin.OfCall(call.TargetMethod)}{where}" + (FactProducers.IsSingleUnmap(role) ? ", which frees it" : string.Empty));
                     }
                 }
             }
