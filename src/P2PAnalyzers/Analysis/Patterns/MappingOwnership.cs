@@ -61,7 +61,7 @@ internal sealed class MappingOwnership
         _mapped = new System.Lazy<HashSet<string>>(() => map.SemanticModel is SemanticModel model
             ? new HashSet<string>(HelperMaps.MappedBy(map, model.Compilation, k), System.StringComparer.Ordinal)
             : new HashSet<string>(System.StringComparer.Ordinal));
-        Role role = k.RoleOf(map.TargetMethod);
+        Role role = ThinWrappers.RoleAsCalled(map.TargetMethod, k);
         _table = role is Role.MapSgTable or Role.MapSg or Role.MapSgAware;
         _count = role is Role.MapSg or Role.MapSgAware;
         _tableText = _table ? SgEntryCounts.Table(map)?.Value.Syntax.ToString() : null;
@@ -233,7 +233,7 @@ internal sealed class MappingOwnership
     {
         if (condition is IInvocationOperation call)
         {
-            if (_k.RoleOf(call.TargetMethod) == Role.MappingError)
+            if (ThinWrappers.RoleAsCalled(call.TargetMethod, _k) == Role.MappingError)
             {
                 return !_table && call.Arguments.Any(a => a.Parameter?.Ordinal == 1 && Carries(a.Value)) ? FailureTest.WhenTrue : FailureTest.None;
             }
@@ -341,7 +341,7 @@ internal sealed class MappingOwnership
             value = AddressKey.Value(not.Operand);
         }
 
-        return value is IInvocationOperation call && _k.RoleOf(call.TargetMethod) == Role.MappingError
+        return value is IInvocationOperation call && ThinWrappers.RoleAsCalled(call.TargetMethod, _k) == Role.MappingError
             && call.Arguments.Any(a => a.Parameter?.Ordinal == 1 && Carries(a.Value)) ? !negated : null;
     }
 
@@ -440,7 +440,7 @@ internal sealed class MappingOwnership
             return false;
         }
 
-        Role role = _k.RoleOf(inv.TargetMethod);
+        Role role = ThinWrappers.RoleAsCalled(inv.TargetMethod, _k);
         if (_table)
         {
             if (role is Role.UnmapSg or Role.UnmapSgTable || (_helper && FactProducers.IsSingleUnmap(role)))

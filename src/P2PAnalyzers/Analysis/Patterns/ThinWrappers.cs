@@ -48,6 +48,21 @@ internal static class ThinWrappers
         k.IsLibrary(method) ? method : Of(method, k)?.Library;
 
     /// <summary>
+    /// The library role a call of <paramref name="method"/> has: its own, or, for a thin wrapper that hands on the
+    /// library's second argument (the address, buffer or table, after the device) at the same position
+    /// (<c>ib_dma_unmap_single(dev, addr, size, dir)</c>, <c>ib_dma_mapping_error(dev, addr)</c>), the role of the call it
+    /// wraps, so that what reads that argument by position reads the wrapper's alike.
+    /// </summary>
+    public static Role RoleAsCalled(IMethodSymbol method, KnownSymbols k)
+    {
+        Role own = k.RoleOf(method);
+        return own == Role.None && k.IsSource(method) && Of(method, k) is ThinWrapper thin && thin.Library.Parameters.Length > 1
+            && thin.Forwarded.TryGetValue(thin.Library.Parameters[1].Name, out int ordinal) && ordinal == 1
+            ? k.RoleOf(thin.Library)
+            : own;
+    }
+
+    /// <summary>
     /// Whether <paramref name="value"/>, given to the library call inside a thin wrapper, is a parameter the wrapper hands
     /// on unchanged: what it holds comes from the wrapper's callers, which are judged at their calls instead.
     /// </summary>

@@ -1,0 +1,82 @@
+using Verifier = P2PAnalyzers.Tests.Infrastructure.Verify<P2PAnalyzers.Rules.P2P0022MappingLeakedAnalyzer>;
+
+namespace P2PAnalyzers.Tests.Rules;
+
+/// <summary>
+/// P2P0022 through the thin wrappers RDMA drivers map with (include/rdma/ib_verbs.h's <c>ib_dma_map_single</c>,
+/// <c>ib_dma_mapping_error</c>, <c>ib_dma_unmap_single</c>), shaped as iSER's <c>iser_alloc_login_buf</c>: the request
+/// buffer is mapped, then the response buffer; when the second mapping fails, the first must be unmapped
+/// (<c>goto out_unmap_req</c>). A wrapper's check is the mapping's failure test, and its unmap releases it.
+/// </summary>
+public sealed class P2P0022WrapperTests
+{
+    private const string Source = """
+        using P2PDma.Addresses;
+        using P2PDma.Mapping;
+        using P2PDma.Memory;
+        using P2PDma.Pci;
+
+        sealed class IbDevice { public PciDevice DmaDevice = null!; }
+
+        static class IbVerbs
+        {
+            public static DmaAddr IbDmaMapSingle(IbDevice dev, KernelBuffer cpuAddr, ulong size, DmaDirection direction) =>
+                Dma.MapSingle(dev.DmaDevice, cpuAddr, 0, size, direction);
+
+            public static bool IbDmaMappingError(IbDevice dev, DmaAddr dmaAddr) => Dma.MappingError(dev.DmaDevice, dmaAddr);
+
+            public static void IbDmaUnmapSingle(IbDevice dev, DmaAddr addr, ulong size, DmaDirection direction) =>
+                Dma.UnmapSingle(dev.DmaDevice, addr, size, direction);
+        }
+
+        sealed class IserConn
+        {
+            public IbDevice Dev = null!;
+            public KernelBuffer LoginReqBuf = null!, LoginRespBuf = null!;
+            public DmaAddr LoginReqDma, LoginRespDma;
+        }
+
+        static class IserVerbs
+        {
+            // iser_alloc_login_buf
+            public static int IserAllocLoginBuf(IserConn conn)
+            {
+                DmaAddr req = REQ_MAP;
+                if (IbVerbs.IbDmaMappingError(conn.Dev, req))
+                {
+                    return -12;
+                }
+
+                DmaAddr resp = IbVerbs.IbDmaMapSingle(conn.Dev, conn.LoginRespBuf, 8192, DmaDirection.FromDevice);
+                if (IbVerbs.IbDmaMappingError(conn.Dev, resp))
+                {
+                    UNWIND
+                    RETURN
+                }
+
+                conn.LoginReqDma = req;
+                conn.LoginRespDma = resp;
+                return 0;
+            }
+        }
+        """;
+
+    [Fact]
+    public Task SecondMappingFails_FirstLeftMapped_Reports() => Verifier.Analyzer(
+        Source.Replace("REQ_MAP", "{|#0:IbVerbs.IbDmaMapSingle(conn.Dev, conn.LoginReqBuf, 8192, DmaDirection.ToDevice)|}")
+            .Replace("UNWIND", string.Empty).Replace("RETURN", "{|#1:return -12;|}"),
+        Verifier.Diagnostic("P2P0022").WithLocation(0).WithLocation(1).WithArguments("IbVerbs.IbDmaMapSingle", "at 'return -12;', which returns an error"));
+
+    // The fix writes the library's unmap, whose device the wrapper's caller does not hold: none is offered.
+    [Fact]
+    public Task SecondMappingFails_NoFix() => Verifier.NoCodeFix<P2PAnalyzers.CodeFixes.Fixes.P2P0022MappingLeakedCodeFix>(
+        Source.Replace("REQ_MAP", "{|#0:IbVerbs.IbDmaMapSingle(conn.Dev, conn.LoginReqBuf, 8192, DmaDirection.ToDevice)|}")
+            .Replace("UNWIND", string.Empty).Replace("RETURN", "{|#1:return -12;|}"),
+        Verifier.Diagnostic("P2P0022").WithLocation(0).WithLocation(1).WithArguments("IbVerbs.IbDmaMapSingle", "at 'return -12;', which returns an error"));
+
+    // iSER as it is: the request buffer unmapped before the error return.
+    [Fact]
+    public Task FirstUnmappedThroughTheWrapper_NoDiagnostic() => Verifier.Analyzer(
+        Source.Replace("REQ_MAP", "IbVerbs.IbDmaMapSingle(conn.Dev, conn.LoginReqBuf, 8192, DmaDirection.ToDevice)")
+            .Replace("UNWIND", "IbVerbs.IbDmaUnmapSingle(conn.Dev, req, 8192, DmaDirection.ToDevice);").Replace("RETURN", "return -12;"));
+}
