@@ -33,7 +33,7 @@ public sealed class P2P0013BusAddressUnmappedAnalyzer : FlowRuleAnalyzer
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
         operation is IInvocationOperation inv
         && (FactProducers.IsSingleUnmap(symbols.RoleOf(inv.TargetMethod)) || symbols.RoleOf(inv.TargetMethod) == Role.UnmapSg
-            || (symbols.IsSource(inv.TargetMethod) && ThinWrappers.Of(inv.TargetMethod, symbols) is { } wrapper && symbols.RoleOf(wrapper.Library) == Role.UnmapSg));
+            || ThinWrappers.WrappedRole(inv.TargetMethod, symbols) == Role.UnmapSg);
 
     // Bus-address and P2P-table facts are made only by Dma.MapP2P, PciP2PDma.BusAddrMap and Dma.MapSgTable calls in the
     // body itself: without one, the unmaps of ordinary mappings cost no flow analysis.

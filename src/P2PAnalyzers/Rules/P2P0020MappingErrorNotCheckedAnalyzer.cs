@@ -26,7 +26,7 @@ public sealed class P2P0020MappingErrorNotCheckedAnalyzer : FlowRuleAnalyzer
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
         operation is IInvocationOperation inv
         && (FactProducers.IsSingleMap(symbols.RoleOf(inv.TargetMethod))
-            || (symbols.IsSource(inv.TargetMethod) && ThinWrappers.Of(inv.TargetMethod, symbols) is { } wrapper && FactProducers.IsSingleMap(symbols.RoleOf(wrapper.Library))));
+            || FactProducers.IsSingleMap(ThinWrappers.WrappedRole(inv.TargetMethod, symbols)));
 
     private protected override bool Needs(Fact fact) => fact.Kind == FactKind.Dma;
 

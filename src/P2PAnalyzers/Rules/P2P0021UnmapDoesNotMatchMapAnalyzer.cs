@@ -31,7 +31,7 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
         operation is IInvocationOperation inv
         && (FactProducers.IsSingleUnmap(symbols.RoleOf(inv.TargetMethod)) || TableMapCalls.IsTableUnmap(symbols.RoleOf(inv.TargetMethod))
-            || (ThinWrappers.Of(inv.TargetMethod, symbols) is { } wrapper && FactProducers.IsSingleUnmap(symbols.RoleOf(wrapper.Library))));
+            || FactProducers.IsSingleUnmap(ThinWrappers.WrappedRole(inv.TargetMethod, symbols)));
 
     // Only a constant direction or size can be compared: most unmaps pass what they were handed and cost nothing more.
     private protected override bool MayReport(IOperation candidate, KnownSymbols symbols) =>

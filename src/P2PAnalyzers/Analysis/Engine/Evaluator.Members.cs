@@ -100,7 +100,7 @@ internal sealed partial class Evaluator
                 return ArgValue(0);
         }
 
-        if (_k.IsSource(method) && ThinWrappers.Of(method, _k) is ThinWrapper thin)
+        if (ThinWrappers.Of(method, _k) is ThinWrapper thin)
         {
             Role wrapped = _k.RoleOf(thin.Library);
             if (FactProducers.IsSingleMap(wrapped))

@@ -55,8 +55,7 @@ internal static class MapArguments
             return Given(call, method, parameter);
         }
 
-        if (!wrapper.Forwarded.TryGetValue(parameter, out int ordinal)
-            || wrapper.Library.Parameters.FirstOrDefault(p => p.Name == parameter) is null)
+        if (!wrapper.Forwarded.TryGetValue(parameter, out int ordinal))
         {
             return null;
         }
@@ -124,7 +123,8 @@ internal static class MapArguments
         return new MapArgument(p.Name, value, text);
     }
 
-    private static string? LastName(ExpressionSyntax expression) => expression switch
+    /// <summary>The last name of a (qualified) name: <c>Dma</c> of <c>P2PDma.Mapping.Dma</c>.</summary>
+    internal static string? LastName(ExpressionSyntax expression) => expression switch
     {
         IdentifierNameSyntax name => name.Identifier.ValueText,
         MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,

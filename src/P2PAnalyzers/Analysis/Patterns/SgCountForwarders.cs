@@ -85,12 +85,8 @@ internal static class SgCountForwarders
         AddressKey.Value(argument.Value) is IParameterReferenceOperation p
         && SymbolEqualityComparer.Default.Equals(p.Parameter.ContainingSymbol?.OriginalDefinition, method);
 
+    // An assignment, or what ErrorLocals knows writes in place (out or ref, ++/--).
     private static bool Writes(IOperation op, IParameterSymbol parameter) =>
-        (op switch
-        {
-            IAssignmentOperation a => a.Target,
-            IIncrementOrDecrementOperation s => s.Target,
-            IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } r => r.Value,
-            _ => null,
-        }) is IParameterReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Parameter, parameter);
+        (op is IAssignmentOperation a ? a.Target : ErrorLocals.WrittenInPlace(op)) is IParameterReferenceOperation target
+        && SymbolEqualityComparer.Default.Equals(target.Parameter, parameter);
 }

@@ -24,7 +24,10 @@ internal sealed record ThinWrapper(IMethodSymbol Library, ImmutableDictionary<st
             : null;
 }
 
-/// <summary>Finds <see cref="ThinWrapper"/>s, once per method and compilation; a body is bound only when its one call names the library's <c>Dma</c>.</summary>
+/// <summary>
+/// Finds <see cref="ThinWrapper"/>s, once per method and compilation; a body is bound only when its one call names the
+/// library's <c>Dma</c>. Only methods declared in this compilation can be one (one declaring syntax reference).
+/// </summary>
 internal static class ThinWrappers
 {
     private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<IMethodSymbol, ThinWrapper?>> PerCompilation = new();
@@ -43,6 +46,9 @@ internal static class ThinWrappers
             ? call.Arguments.FirstOrDefault(a => a.Parameter?.Name == parameter)
             : Of(call.TargetMethod, k)?.Argument(call, parameter);
 
+    /// <summary>The role of the library call <paramref name="method"/> wraps; <see cref="Role.None"/> when it is no thin wrapper.</summary>
+    public static Role WrappedRole(IMethodSymbol method, KnownSymbols k) => Of(method, k) is ThinWrapper thin ? k.RoleOf(thin.Library) : Role.None;
+
     /// <summary>The library method a call stands for: its own, or the one its wrapper calls.</summary>
     public static IMethodSymbol? LibraryOf(IMethodSymbol method, KnownSymbols k) =>
         k.IsLibrary(method) ? method : Of(method, k)?.Library;
@@ -56,7 +62,7 @@ internal static class ThinWrappers
     public static Role RoleAsCalled(IMethodSymbol method, KnownSymbols k)
     {
         Role own = k.RoleOf(method);
-        return own == Role.None && k.IsSource(method) && Of(method, k) is ThinWrapper thin && thin.Library.Parameters.Length > 1
+        return own == Role.None && Of(method, k) is ThinWrapper thin && thin.Library.Parameters.Length > 1
             && thin.Forwarded.TryGetValue(thin.Library.Parameters[1].Name, out int ordinal) && ordinal == 1
             ? k.RoleOf(thin.Library)
             : own;
@@ -74,7 +80,7 @@ internal static class ThinWrappers
     {
         if (method.DeclaringSyntaxReferences[0].GetSyntax() is not MethodDeclarationSyntax declaration || declaration.ContainsDiagnostics
             || OneCall(declaration) is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Expression: var receiver } } syntax
-            || LastName(receiver) != k.Dma?.Name
+            || MapArguments.LastName(receiver) != k.Dma?.Name
             || SemanticModels.Of(k.Compilation, declaration.SyntaxTree).GetOperation(syntax) is not IInvocationOperation call
             || !k.IsLibrary(call.TargetMethod))
         {
@@ -99,12 +105,4 @@ internal static class ThinWrappers
                 _ => null,
             }
             : null);
-
-    private static string? LastName(ExpressionSyntax expression) => expression switch
-    {
-        IdentifierNameSyntax name => name.Identifier.ValueText,
-        MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
-        AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
-        _ => null,
-    };
 }

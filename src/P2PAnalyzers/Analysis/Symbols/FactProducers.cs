@@ -74,10 +74,9 @@ internal static class FactProducers
             }
 
             // A thin wrapper of the library (pci_p2pdma_map_sg over dma_map_sg) makes what the call it wraps makes.
-            if (op is IInvocationOperation wrapped && made.IsEmpty && symbols.IsSource(wrapped.TargetMethod)
-                && ThinWrappers.Of(wrapped.TargetMethod, symbols) is ThinWrapper thin)
+            if (op is IInvocationOperation wrapped && made.IsEmpty)
             {
-                made = Of(symbols.RoleOf(thin.Library));
+                made = Of(ThinWrappers.WrappedRole(wrapped.TargetMethod, symbols));
             }
         }
 
