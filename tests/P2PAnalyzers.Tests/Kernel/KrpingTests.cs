@@ -6,14 +6,13 @@ namespace P2PAnalyzers.Tests.Kernel;
 /// ib_dma_map_single, keeps the addresses in the control block, and krping_setup_wr hands them to the adapter in the
 /// work requests' scatter/gather entries; with CONFIG_DMA_API_DEBUG, krping_free_buffers' ib_dma_unmap_single then
 /// reported "device driver failed to check map error". The fix checks each mapping with ib_dma_mapping_error and
-/// bails out. The ib_dma_* calls are include/rdma/ib_verbs.h's thin wrappers of the DMA API, transliterated as such.
+/// bails out. The ib_dma_* calls are include/rdma/ib_verbs.h's helpers as every kernel since v5.10 writes them
+/// (<see cref="IbVerbsHeader.Mainline"/>), which krping builds against.
 /// </summary>
 public sealed class KrpingTests
 {
-    // include/rdma/ib_verbs.h: the wrappers, and the objects krping hands the adapter.
+    // include/rdma/ib_verbs.h: the objects krping hands the adapter (the DMA helpers are IbVerbsHeader's).
     internal const string Verbs = """
-        sealed class IbDevice { public PciDevice DmaDevice = null!; }
-
         sealed class IbPd { public IbDevice Device = null!; public uint LocalDmaLkey; }
 
         sealed class IbSge
@@ -24,17 +23,6 @@ public sealed class KrpingTests
         }
 
         sealed class IbRecvWr { public IbSge[] SgList = System.Array.Empty<IbSge>(); public int NumSge; }
-
-        static class IbVerbs
-        {
-            public static DmaAddr IbDmaMapSingle(IbDevice dev, KernelBuffer cpuAddr, ulong size, DmaDirection direction) =>
-                Dma.MapSingle(dev.DmaDevice, cpuAddr, 0, size, direction);
-
-            public static bool IbDmaMappingError(IbDevice dev, DmaAddr dmaAddr) => Dma.MappingError(dev.DmaDevice, dmaAddr);
-
-            public static void IbDmaUnmapSingle(IbDevice dev, DmaAddr addr, ulong size, DmaDirection direction) =>
-                Dma.UnmapSingle(dev.DmaDevice, addr, size, direction);
-        }
         """;
 
     // struct krping_cb, and krping_setup_wr / krping_free_buffers, which the fix does not touch.
@@ -121,8 +109,8 @@ public sealed class KrpingTests
 
     [Fact]
     public Task KrpingSetupBuffers_BeforeTheFix_UncheckedMappingsThroughIbDmaMapSingle_Reports() =>
-        KernelVerify.RunAsync(Verbs, Cb, SetupBefore);
+        KernelVerify.RunAsync(IbVerbsHeader.Mainline, Verbs, Cb, SetupBefore);
 
     [Fact]
-    public Task KrpingSetupBuffers_AfterTheFix_NoDiagnostic() => KernelVerify.RunAsync(Verbs, Cb, SetupAfter);
+    public Task KrpingSetupBuffers_AfterTheFix_NoDiagnostic() => KernelVerify.RunAsync(IbVerbsHeader.Mainline, Verbs, Cb, SetupAfter);
 }

@@ -17,21 +17,7 @@ public sealed class P2P0021WrapperTests
         using P2PDma.Memory;
         using P2PDma.Pci;
 
-        sealed class IbDevice { public PciDevice DmaDevice = null!; }
-
-        static class IbVerbs
-        {
-            public static DmaAddr IbDmaMapSingle(IbDevice dev, KernelBuffer cpuAddr, ulong size, DmaDirection direction) =>
-                Dma.MapSingle(dev.DmaDevice, cpuAddr, 0, size, direction);
-
-            public static bool IbDmaMappingError(IbDevice dev, DmaAddr dmaAddr) => Dma.MappingError(dev.DmaDevice, dmaAddr);
-
-            public static void IbDmaUnmapSingle(IbDevice dev, DmaAddr addr, ulong size, DmaDirection direction)
-            {
-                Dma.UnmapSingle(dev.DmaDevice, addr, size, direction);
-            }
-        }
-
+        HEADER
         sealed class IserConn
         {
             public IbDevice Dev = null!;
@@ -70,29 +56,62 @@ public sealed class P2P0021WrapperTests
         }
         """;
 
-    private static string Source(string reqErr, string req, string resp) =>
-        Verbs.Replace("REQ_ERR", reqErr).Replace("RESP", resp).Replace("REQ", req);
+    private static string Source(string header, string reqErr, string req, string resp) =>
+        Verbs.Replace("HEADER", Header(header)).Replace("REQ_ERR", reqErr).Replace("RESP", resp).Replace("REQ", req);
 
     // The request buffer unmapped FromDevice in the teardown, mapped ToDevice at allocation; the response unmapped
     // ToDevice. Each is judged at the wrapper's call, its map found by the member the address was stored into.
-    [Fact]
-    public Task TeardownUnmapsWithTheOtherDirections_Reports() => Verifier.Analyzer(
-        Source("DmaDirection.ToDevice", "{|#0:DmaDirection.FromDevice|}", "{|#3:DmaDirection.ToDevice|}"),
+    /// <summary>
+    /// The wrappers three ways: a driver's own one-line wrappers; include/rdma/ib_verbs.h since v5.10, each guarded by
+    /// <c>ib_uses_virt_dma</c>; and v4.9's, with a device's own DMA operations and an <c>else</c> on the unmap.
+    /// </summary>
+    public static TheoryData<string> Headers => new() { "own", "mainline", "dmaops" };
+
+    private const string OwnHeader = """
+        sealed class IbDevice { public PciDevice DmaDevice = null!; }
+
+        static class IbVerbs
+        {
+            public static DmaAddr IbDmaMapSingle(IbDevice dev, KernelBuffer cpuAddr, ulong size, DmaDirection direction) =>
+                Dma.MapSingle(dev.DmaDevice, cpuAddr, 0, size, direction);
+
+            public static bool IbDmaMappingError(IbDevice dev, DmaAddr dmaAddr) => Dma.MappingError(dev.DmaDevice, dmaAddr);
+
+            public static void IbDmaUnmapSingle(IbDevice dev, DmaAddr addr, ulong size, DmaDirection direction)
+            {
+                Dma.UnmapSingle(dev.DmaDevice, addr, size, direction);
+            }
+        }
+        """;
+
+    private static string Header(string which) => which switch
+    {
+        "mainline" => P2PAnalyzers.Tests.Kernel.IbVerbsHeader.Mainline,
+        "dmaops" => P2PAnalyzers.Tests.Kernel.IbVerbsHeader.WithDmaOps,
+        _ => OwnHeader,
+    };
+
+    [Theory]
+    [MemberData(nameof(Headers))]
+    public Task TeardownUnmapsWithTheOtherDirections_Reports(string header) => Verifier.Analyzer(
+        Source(header, "DmaDirection.ToDevice", "{|#0:DmaDirection.FromDevice|}", "{|#3:DmaDirection.ToDevice|}"),
         Verifier.Diagnostic("P2P0021").WithLocation(0).WithLocation(1).WithLocation(6)
             .WithArguments("IbVerbs.IbDmaUnmapSingle", "conn.LoginReqDma", "direction", "FromDevice", "IbVerbs.IbDmaMapSingle, stored into IserConn.LoginReqDma in IserAllocLoginBuf", "ToDevice"),
         Verifier.Diagnostic("P2P0021").WithLocation(3).WithLocation(2).WithLocation(7)
             .WithArguments("IbVerbs.IbDmaUnmapSingle", "conn.LoginRespDma", "direction", "ToDevice", "IbVerbs.IbDmaMapSingle, stored into IserConn.LoginRespDma in IserAllocLoginBuf", "FromDevice"));
 
     // The error path in the same function as the map: its own call of the wrapper stored into the same storage.
-    [Fact]
-    public Task ErrorPathUnmapsWithTheOtherDirection_Reports() => Verifier.Analyzer(
-        Source("{|#0:DmaDirection.Bidirectional|}", "DmaDirection.ToDevice", "DmaDirection.FromDevice"),
+    [Theory]
+    [MemberData(nameof(Headers))]
+    public Task ErrorPathUnmapsWithTheOtherDirection_Reports(string header) => Verifier.Analyzer(
+        Source(header, "{|#0:DmaDirection.Bidirectional|}", "DmaDirection.ToDevice", "DmaDirection.FromDevice"),
         Verifier.Diagnostic("P2P0021").WithLocation(0).WithLocation(1)
             .WithArguments("IbVerbs.IbDmaUnmapSingle", "conn.LoginReqDma", "direction", "Bidirectional", "IbVerbs.IbDmaMapSingle", "ToDevice"));
 
     // iSER as it is: every unmap with the direction of its map.
-    [Fact]
-    public Task SameDirections_NoDiagnostic() => Verifier.Analyzer(
-        Source("DmaDirection.ToDevice", "DmaDirection.ToDevice", "DmaDirection.FromDevice").Replace("{|#1:", string.Empty).Replace("{|#2:", string.Empty).Replace("{|#6:", string.Empty).Replace("{|#7:", string.Empty)
+    [Theory]
+    [MemberData(nameof(Headers))]
+    public Task SameDirections_NoDiagnostic(string header) => Verifier.Analyzer(
+        Source(header, "DmaDirection.ToDevice", "DmaDirection.ToDevice", "DmaDirection.FromDevice").Replace("{|#1:", string.Empty).Replace("{|#2:", string.Empty).Replace("{|#6:", string.Empty).Replace("{|#7:", string.Empty)
             .Replace(")|}|};", ");").Replace(")|};", ");").Replace("resp|};", "resp;"));
 }

@@ -16,19 +16,7 @@ public sealed class P2P0022WrapperTests
         using P2PDma.Memory;
         using P2PDma.Pci;
 
-        sealed class IbDevice { public PciDevice DmaDevice = null!; }
-
-        static class IbVerbs
-        {
-            public static DmaAddr IbDmaMapSingle(IbDevice dev, KernelBuffer cpuAddr, ulong size, DmaDirection direction) =>
-                Dma.MapSingle(dev.DmaDevice, cpuAddr, 0, size, direction);
-
-            public static bool IbDmaMappingError(IbDevice dev, DmaAddr dmaAddr) => Dma.MappingError(dev.DmaDevice, dmaAddr);
-
-            public static void IbDmaUnmapSingle(IbDevice dev, DmaAddr addr, ulong size, DmaDirection direction) =>
-                Dma.UnmapSingle(dev.DmaDevice, addr, size, direction);
-        }
-
+        HEADER
         sealed class IserConn
         {
             public IbDevice Dev = null!;
@@ -61,22 +49,53 @@ public sealed class P2P0022WrapperTests
         }
         """;
 
-    [Fact]
-    public Task SecondMappingFails_FirstLeftMapped_Reports() => Verifier.Analyzer(
-        Source.Replace("REQ_MAP", "{|#0:IbVerbs.IbDmaMapSingle(conn.Dev, conn.LoginReqBuf, 8192, DmaDirection.ToDevice)|}")
+    /// <summary>
+    /// The wrappers three ways: a driver's own one-line wrappers; include/rdma/ib_verbs.h since v5.10, each guarded by
+    /// <c>ib_uses_virt_dma</c>; and v4.9's, with a device's own DMA operations and an <c>else</c> on the unmap.
+    /// </summary>
+    public static TheoryData<string> Headers => new() { "own", "mainline", "dmaops" };
+
+    private const string OwnHeader = """
+        sealed class IbDevice { public PciDevice DmaDevice = null!; }
+
+        static class IbVerbs
+        {
+            public static DmaAddr IbDmaMapSingle(IbDevice dev, KernelBuffer cpuAddr, ulong size, DmaDirection direction) =>
+                Dma.MapSingle(dev.DmaDevice, cpuAddr, 0, size, direction);
+
+            public static bool IbDmaMappingError(IbDevice dev, DmaAddr dmaAddr) => Dma.MappingError(dev.DmaDevice, dmaAddr);
+
+            public static void IbDmaUnmapSingle(IbDevice dev, DmaAddr addr, ulong size, DmaDirection direction) =>
+                Dma.UnmapSingle(dev.DmaDevice, addr, size, direction);
+        }
+        """;
+
+    private static string Header(string which) => which switch
+    {
+        "mainline" => P2PAnalyzers.Tests.Kernel.IbVerbsHeader.Mainline,
+        "dmaops" => P2PAnalyzers.Tests.Kernel.IbVerbsHeader.WithDmaOps,
+        _ => OwnHeader,
+    };
+
+    [Theory]
+    [MemberData(nameof(Headers))]
+    public Task SecondMappingFails_FirstLeftMapped_Reports(string header) => Verifier.Analyzer(
+        Source.Replace("HEADER", Header(header)).Replace("REQ_MAP", "{|#0:IbVerbs.IbDmaMapSingle(conn.Dev, conn.LoginReqBuf, 8192, DmaDirection.ToDevice)|}")
             .Replace("UNWIND", string.Empty).Replace("RETURN", "{|#1:return -12;|}"),
         Verifier.Diagnostic("P2P0022").WithLocation(0).WithLocation(1).WithArguments("IbVerbs.IbDmaMapSingle", "at 'return -12;', which returns an error"));
 
     // The fix writes the library's unmap, whose device the wrapper's caller does not hold: none is offered.
-    [Fact]
-    public Task SecondMappingFails_NoFix() => Verifier.NoCodeFix<P2PAnalyzers.CodeFixes.Fixes.P2P0022MappingLeakedCodeFix>(
-        Source.Replace("REQ_MAP", "{|#0:IbVerbs.IbDmaMapSingle(conn.Dev, conn.LoginReqBuf, 8192, DmaDirection.ToDevice)|}")
+    [Theory]
+    [MemberData(nameof(Headers))]
+    public Task SecondMappingFails_NoFix(string header) => Verifier.NoCodeFix<P2PAnalyzers.CodeFixes.Fixes.P2P0022MappingLeakedCodeFix>(
+        Source.Replace("HEADER", Header(header)).Replace("REQ_MAP", "{|#0:IbVerbs.IbDmaMapSingle(conn.Dev, conn.LoginReqBuf, 8192, DmaDirection.ToDevice)|}")
             .Replace("UNWIND", string.Empty).Replace("RETURN", "{|#1:return -12;|}"),
         Verifier.Diagnostic("P2P0022").WithLocation(0).WithLocation(1).WithArguments("IbVerbs.IbDmaMapSingle", "at 'return -12;', which returns an error"));
 
     // iSER as it is: the request buffer unmapped before the error return.
-    [Fact]
-    public Task FirstUnmappedThroughTheWrapper_NoDiagnostic() => Verifier.Analyzer(
-        Source.Replace("REQ_MAP", "IbVerbs.IbDmaMapSingle(conn.Dev, conn.LoginReqBuf, 8192, DmaDirection.ToDevice)")
+    [Theory]
+    [MemberData(nameof(Headers))]
+    public Task FirstUnmappedThroughTheWrapper_NoDiagnostic(string header) => Verifier.Analyzer(
+        Source.Replace("HEADER", Header(header)).Replace("REQ_MAP", "IbVerbs.IbDmaMapSingle(conn.Dev, conn.LoginReqBuf, 8192, DmaDirection.ToDevice)")
             .Replace("UNWIND", "IbVerbs.IbDmaUnmapSingle(conn.Dev, req, 8192, DmaDirection.ToDevice);").Replace("RETURN", "return -12;"));
 }

@@ -10,18 +10,17 @@ namespace P2PAnalyzers.Tests.Rules;
 /// </summary>
 public sealed class P2P0024WrapperTests
 {
-    private const string Verbs = """
+    private const string Usings = """
         using P2PDma.Mapping;
+        using P2PDma.Addresses;
+        using P2PDma.Memory;
         using P2PDma.Pci;
 
-        sealed class IbDevice { public PciDevice DmaDevice = null!; }
+        """;
 
-        sealed class IserDataBuf
-        {
-            public SgTable Sg = SgTable.Alloc(4);
-            public int Size = 4;      // nents given to the map
-            public int DmaNents;      // what the map returned
-        }
+    // A driver's own one-line wrappers, as ib_verbs.h wrote them from v4.11 to v5.9.
+    private const string OwnHeader = """
+        sealed class IbDevice { public PciDevice DmaDevice = null!; }
 
         static class IbVerbs
         {
@@ -30,6 +29,15 @@ public sealed class P2P0024WrapperTests
 
             public static void IbDmaUnmapSg(IbDevice dev, SgTable sg, int nents, DmaDirection dir) =>
                 Dma.LegacyUnmapSg(dev.DmaDevice, sg, nents, dir);
+        }
+        """;
+
+    private const string Iser = """
+        sealed class IserDataBuf
+        {
+            public SgTable Sg = SgTable.Alloc(4);
+            public int Size = 4;      // nents given to the map
+            public int DmaNents;      // what the map returned
         }
 
         static class IserMemory
@@ -47,6 +55,8 @@ public sealed class P2P0024WrapperTests
                 IbVerbs.IbDmaUnmapSg(dev, data.Sg, NENTS_B, DmaDirection.ToDevice);
         }
         """;
+
+    private const string Verbs = Usings + OwnHeader + "\n" + Iser;
 
     // Each caller that hands the count is reported at its argument; the wrapper, which hands on what it is given, is not.
     [Fact]
@@ -79,6 +89,21 @@ public sealed class P2P0024WrapperTests
         Verifier.Diagnostic("P2P0024").WithLocation(0).WithLocation(2).WithLocation(2).WithLocation(4).WithLocation(5).WithArguments(
             "Dma.LegacyUnmapSg is given 'nents' as nents, the DMA segment count returned by Dma.LegacyMapSg, returned by IbVerbs.IbDmaMapSg, stored into IserDataBuf.DmaNents in IserDmaMapTaskData, passed as 'nents' to IbVerbs.IbDmaUnmapSg in IserDmaUnmapTaskData",
             "unmap and sync take the nents given to the map call"));
+
+    // ib_verbs.h as it is since v5.10: ib_dma_map_sg and ib_dma_unmap_sg over their _attrs forms, each guarded by
+    // ib_uses_virt_dma. The count still reaches the unmap's nents unchanged, two wrappers down.
+    [Fact]
+    public Task MainlineHeader_CallersHandTheCount_EachReported() => Verifier.Analyzer(
+        Usings + P2PAnalyzers.Tests.Kernel.IbVerbsHeader.Mainline
+                .Replace("return Dma.MapSg(dev.DmaDevice!, sg, nents, direction, dmaAttrs);", "return {|#2:Dma.MapSg(dev.DmaDevice!, sg, nents, direction, dmaAttrs)|};")
+                .Replace("IbDmaMapSgAttrs(dev, sg, nents, direction, DmaAttrs.None);", "{|#3:IbDmaMapSgAttrs(dev, sg, nents, direction, DmaAttrs.None)|};")
+            + "\n" + Iser.Replace("NENTS_A", "{|#0:data.DmaNents|}").Replace("NENTS_B", "{|#1:data.DmaNents|}"),
+        MainlineCount(0), MainlineCount(1));
+
+    private static Microsoft.CodeAnalysis.Testing.DiagnosticResult MainlineCount(int location) =>
+        Verifier.Diagnostic("P2P0024").WithLocation(location).WithLocation(2).WithLocation(2).WithLocation(3).WithLocation(4).WithArguments(
+            "IbVerbs.IbDmaUnmapSg is given 'data.DmaNents' as nents, the DMA segment count returned by Dma.MapSg, returned by IbVerbs.IbDmaMapSgAttrs, returned by IbVerbs.IbDmaMapSg, stored into IserDataBuf.DmaNents in IserDmaMapTaskData",
+            "unmap and sync take the nents given to the map call");
 
     private static Microsoft.CodeAnalysis.Testing.DiagnosticResult Count(int location) =>
         Verifier.Diagnostic("P2P0024").WithLocation(location).WithLocation(2).WithLocation(2).WithLocation(4).WithArguments(

@@ -9,11 +9,13 @@ using Microsoft.CodeAnalysis.Operations;
 namespace P2PAnalyzers.Analysis;
 
 /// <summary>
-/// A method of the compilation whose body is one call of the library, handing it some of its parameters unchanged:
-/// include/rdma/ib_verbs.h's <c>ib_dma_map_single(dev, cpu_addr, size, direction)</c> and
-/// <c>ib_dma_unmap_single(..)</c>, which every RDMA upper-layer driver maps and unmaps through. A call of one is read as
-/// the library call, its arguments taken through <see cref="Forwarded"/> (library parameter name to the wrapper's
-/// parameter ordinal).
+/// A method of the compilation that hands some of its parameters unchanged to one call of the library, after guards that
+/// leave without touching the DMA API (<see cref="WrapperBodies"/>), or to another such method: include/rdma/ib_verbs.h's
+/// <c>ib_dma_map_single(dev, cpu_addr, size, direction)</c>, <c>ib_dma_unmap_single(..)</c> and
+/// <c>ib_dma_map_sg</c> over <c>ib_dma_map_sg_attrs</c>, which every RDMA upper-layer driver maps and unmaps through. A
+/// call of one is read as the library call, its arguments taken through <see cref="Forwarded"/> (library parameter name
+/// to the wrapper's parameter ordinal). The guards' other way out (<c>ib_uses_virt_dma</c>: no DMA at all) is not
+/// followed: a caller must treat the result as the mapping it is on the path that maps.
 /// </summary>
 internal sealed record ThinWrapper(IMethodSymbol Library, ImmutableDictionary<string, int> Forwarded)
 {
@@ -25,8 +27,8 @@ internal sealed record ThinWrapper(IMethodSymbol Library, ImmutableDictionary<st
 }
 
 /// <summary>
-/// Finds <see cref="ThinWrapper"/>s, once per method and compilation; a body is bound only when its one call names the
-/// library's <c>Dma</c>. Only methods declared in this compilation can be one (one declaring syntax reference).
+/// Finds <see cref="ThinWrapper"/>s, once per method and compilation; a body is bound only when its tail call names the
+/// library's <c>Dma</c> or hands on one of its parameters. Only methods declared in this compilation can be one (one declaring syntax reference).
 /// </summary>
 internal static class ThinWrappers
 {
@@ -76,33 +78,84 @@ internal static class ThinWrappers
         AddressKey.Value(value) is IParameterReferenceOperation { Parameter: { ContainingSymbol: IMethodSymbol method } parameter }
         && Of(method, k) is ThinWrapper thin && thin.Forwarded.ContainsValue(parameter.Ordinal);
 
-    private static ThinWrapper? Find(IMethodSymbol method, KnownSymbols k)
+    // ib_dma_map_sg -> ib_dma_map_sg_attrs -> dma_map_sg_attrs: a wrapper of a wrapper is one, to this depth.
+    private const int MaxDepth = 3;
+
+    private static ThinWrapper? Find(IMethodSymbol method, KnownSymbols k, int depth = 0)
     {
         if (method.DeclaringSyntaxReferences[0].GetSyntax() is not MethodDeclarationSyntax declaration || declaration.ContainsDiagnostics
-            || OneCall(declaration) is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Expression: var receiver } } syntax
-            || MapArguments.LastName(receiver) != k.Dma?.Name
-            || SemanticModels.Of(k.Compilation, declaration.SyntaxTree).GetOperation(syntax) is not IInvocationOperation call
-            || !k.IsLibrary(call.TargetMethod))
+            || WrapperBodies.TailCall(declaration, k) is not InvocationExpressionSyntax syntax
+            || !MayForward(syntax, declaration, k, depth)
+            || SemanticModels.Of(k.Compilation, declaration.SyntaxTree).GetOperation(syntax) is not IInvocationOperation call)
         {
             return null;
         }
 
-        ImmutableDictionary<string, int> forwarded = call.Arguments
-            .Where(a => a.Parameter is not null && AddressKey.Value(a.Value) is IParameterReferenceOperation { Parameter.RefKind: RefKind.None } p
-                && SymbolEqualityComparer.Default.Equals(p.Parameter.ContainingSymbol?.OriginalDefinition, method))
-            .ToImmutableDictionary(a => a.Parameter!.Name, a => ((IParameterReferenceOperation)AddressKey.Value(a.Value)).Parameter.Ordinal);
-        return forwarded.IsEmpty ? null : new ThinWrapper(call.TargetMethod, forwarded);
+        // Library parameter name -> the ordinal of this method's parameter handed on unchanged to it.
+        ImmutableDictionary<string, int> forwarded;
+        IMethodSymbol library;
+        if (k.IsLibrary(call.TargetMethod))
+        {
+            library = call.TargetMethod;
+            forwarded = call.Arguments
+                .Where(a => a.Parameter is not null && ForwardedOrdinal(a, method) is not null)
+                .ToImmutableDictionary(a => a.Parameter!.Name, a => ForwardedOrdinal(a, method)!.Value);
+        }
+        else if (depth < MaxDepth && call.TargetMethod.OriginalDefinition is
+                { MethodKind: MethodKind.Ordinary, IsVirtual: false, IsAbstract: false, IsOverride: false, DeclaringSyntaxReferences.Length: 1 } inner
+            && !SymbolEqualityComparer.Default.Equals(inner, method)
+            && Find(inner, k, depth + 1) is ThinWrapper innerWrapper)
+        {
+            library = innerWrapper.Library;
+            forwarded = innerWrapper.Forwarded
+                .Select(p => (p.Key, Ordinal: call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == p.Value) is IArgumentOperation a ? ForwardedOrdinal(a, method) : null))
+                .Where(p => p.Ordinal is not null)
+                .ToImmutableDictionary(p => p.Key, p => p.Ordinal!.Value);
+        }
+        else
+        {
+            return null;
+        }
+
+        return forwarded.IsEmpty || CallsAnotherMapping(declaration, syntax, method, k, depth) ? null : new ThinWrapper(library, forwarded);
     }
 
-    // `=> Dma.X(..)`, `{ return Dma.X(..); }` or `{ Dma.X(..); }`.
-    private static ExpressionSyntax? OneCall(MethodDeclarationSyntax declaration) =>
-        declaration.ExpressionBody?.Expression
-        ?? (declaration.Body?.Statements is { Count: 1 } statements
-            ? statements[0] switch
+    // rdma_rw_map_sg picks pci_p2pdma_map_sg or ib_dma_map_sg by page type: a guard or arm that calls the DMA API, or
+    // another wrapper of it, makes the method a choice between mappings, not a wrapper of one. (DmaAddr.FromRaw on
+    // ib_verbs.h's virtual-DMA path is no mapping.)
+    private static bool CallsAnotherMapping(MethodDeclarationSyntax declaration, InvocationExpressionSyntax tail, IMethodSymbol method, KnownSymbols k, int depth)
+    {
+        SemanticModel? model = null;
+        foreach (InvocationExpressionSyntax other in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>())
+        {
+            if (other == tail || tail.Span.Contains(other.Span))
             {
-                ReturnStatementSyntax r => r.Expression,
-                ExpressionStatementSyntax e => e.Expression,
-                _ => null,
+                continue;
             }
-            : null);
+
+            model ??= SemanticModels.Of(k.Compilation, declaration.SyntaxTree);
+            if (model.GetSymbolInfo(other).Symbol is IMethodSymbol { OriginalDefinition: var called }
+                && (SymbolEqualityComparer.Default.Equals(called.ContainingType, k.Dma) || SymbolEqualityComparer.Default.Equals(called.ContainingType, k.PciP2PDma)
+                    || (depth < MaxDepth && called is { MethodKind: MethodKind.Ordinary, DeclaringSyntaxReferences.Length: 1 }
+                        && !SymbolEqualityComparer.Default.Equals(called, method) && Find(called, k, depth + 1) is not null)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static int? ForwardedOrdinal(IArgumentOperation argument, IMethodSymbol method) =>
+        argument.ArgumentKind != ArgumentKind.DefaultValue
+        && AddressKey.Value(argument.Value) is IParameterReferenceOperation { Parameter.RefKind: RefKind.None } p
+        && SymbolEqualityComparer.Default.Equals(p.Parameter.ContainingSymbol?.OriginalDefinition, method)
+            ? p.Parameter.Ordinal
+            : null;
+
+    // Bound only when the tail call is the library's Dma, or (for a wrapper of a wrapper) hands on a parameter by name.
+    private static bool MayForward(InvocationExpressionSyntax call, MethodDeclarationSyntax declaration, KnownSymbols k, int depth) =>
+        (call.Expression is MemberAccessExpressionSyntax { Expression: var receiver } && MapArguments.LastName(receiver) == k.Dma?.Name)
+        || (depth < MaxDepth && call.ArgumentList.Arguments.Any(a => a.Expression is IdentifierNameSyntax id
+            && declaration.ParameterList.Parameters.Any(p => p.Identifier.ValueText == id.Identifier.ValueText)));
 }
