@@ -14,7 +14,7 @@ namespace P2PAnalyzers.Tests.Kernel;
 /// that start_dma maps for the device, and the DCP reads source/destination/payload from it: those fields are declared
 /// DMA address sinks. writel() is a plain register write (no [DmaAddress]: it writes any value).
 /// Not part of this commit but a real bug in both trees: mxs_dcp_start_dma returns -ETIMEDOUT and -EINVAL with
-/// desc_phys still mapped (the unmap is only on the success path); marked as a known P2P0022 miss.
+/// desc_phys still mapped (the unmap is only on the success path): P2P0022 in both.
 /// </summary>
 public sealed class MxsDcpTests
 {
@@ -135,10 +135,9 @@ public sealed class MxsDcpTests
                 ulong ret;
                 DcpDmaDesc desc = sdcp.Coh.Desc[actx.Chan];
 
-                // MissedP2P0022: the -ETIMEDOUT/-EINVAL returns below leave desc_phys mapped. Missed because the address is
-                // first given to writel() (the command pointer register): P2P0022 takes any call handed the address as
-                // handing the mapping on (docs/rules/P2P0022.md, "handed on"), so the walk ends there.
-                DmaAddr descPhys = {|P2P0020:{|MissedP2P0022:Dma.MapSingle(sdcp.Dev, desc.Mem, 0, DcpDmaDesc.SizeOf, DmaDirection.ToDevice)|}|};
+                // P2P0022: the -ETIMEDOUT/-EINVAL returns below leave desc_phys mapped. writel() into the command pointer
+                // register programs the DCP with the address; it does not hand the mapping on.
+                DmaAddr descPhys = {|P2P0020:{|P2P0022:Dma.MapSingle(sdcp.Dev, desc.Mem, 0, DcpDmaDesc.SizeOf, DmaDirection.ToDevice)|}|};
 
                 ReinitCompletion(sdcp.Completion[chan]);
 
@@ -296,8 +295,8 @@ public sealed class MxsDcpTests
                 uint stat;
                 ulong ret;
                 DcpDmaDesc desc = sdcp.Coh.Desc[actx.Chan];
-                // MissedP2P0022 as before the fix (the timeout/error returns, after writel() handed the address on).
-                DmaAddr descPhys = {|MissedP2P0022:Dma.MapSingle(sdcp.Dev, desc.Mem, 0, DcpDmaDesc.SizeOf, DmaDirection.ToDevice)|};
+                // P2P0022 as before the fix (the timeout/error returns).
+                DmaAddr descPhys = {|P2P0022:Dma.MapSingle(sdcp.Dev, desc.Mem, 0, DcpDmaDesc.SizeOf, DmaDirection.ToDevice)|};
 
                 dmaErr = Dma.MappingError(sdcp.Dev, descPhys);
                 if (dmaErr)
@@ -489,11 +488,11 @@ public sealed class MxsDcpTests
     // check kept in a local was read as the failure test (MappingErrorKeptInALocalTests), this drew P2P0022 at all six
     // checked map calls and P2P0023 at the five unmaps after the run_aes/run_sha checks: false positives.
     [Fact]
-    public Task MxsDcp_AsFixed_EveryMappingChecked_OnlyTheKnownStartDmaMiss() =>
+    public Task MxsDcp_AsFixed_EveryMappingChecked_StillLeaksInStartDma() =>
         KernelVerify.RunAsync(Dcp, Fixed);
 
     [Fact]
-    public Task MxsDcp_AsFixed_CheckInBranch_OnlyTheKnownStartDmaMiss()
+    public Task MxsDcp_AsFixed_CheckInBranch_StillLeaksInStartDma()
     {
         Assert.Equal(6, FixedCheckInBranch.Split("if (Dma.MappingError(").Length - 1);
         Assert.DoesNotContain("dmaErr", FixedCheckInBranch);

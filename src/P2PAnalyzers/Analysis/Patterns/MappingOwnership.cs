@@ -459,9 +459,10 @@ internal sealed class MappingOwnership
             return inv.Arguments.Any(a => a.Parameter?.Ordinal == 1 && Carries(a.Value));
         }
 
-        // A byte-order helper (cpu_to_le64) keeps nothing; its result carries the address on.
+        // A byte-order helper (cpu_to_le64) keeps nothing; its result carries the address on. Nor does a register write
+        // (writel of the address into a command pointer register).
         return role is not (Role.MappingError or Role.SyncSingle or Role.DeviceDma) && _k.PassesValue(inv.TargetMethod) is null
-            && inv.Arguments.Any(a => Carries(a.Value) || IsFreshHolder(a.Value));
+            && inv.Arguments.Any(a => (Carries(a.Value) && !RegisterWrites.Writes(inv, a, _k)) || IsFreshHolder(a.Value));
     }
 
     /// <summary>
