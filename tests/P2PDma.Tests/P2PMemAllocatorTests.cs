@@ -96,4 +96,23 @@ public sealed class P2PMemAllocatorTests
         Assert.Contains("freed already", Assert.Throws<ArgumentException>("buffer", () => PciP2PDma.FreeMem(gpu, p2p)).Message);
         Assert.Throws<ArgumentNullException>("pdev", () => PciP2PDma.AllocMem(null!, 1));
     }
+
+    // dma_map_single of pci_alloc_p2pmem memory is dma_map_page_attrs of a ZONE_DEVICE page: refused (and warned about)
+    // with CONFIG_DMA_API_DEBUG, mapped as if it were RAM without it. RAM still maps with debugging on.
+    [Fact]
+    public void MapSingle_OfP2PMemory_RefusedUnderDebug()
+    {
+        PciTopology t = Topologies.SwitchSiblings();
+        PciDevice gpu = t.Device("gpu");
+        PciDevice nic = t.Device("nic");
+        PciP2PDma.AddResource(gpu, 0, 2 * Page);
+        KernelBuffer p2p = PciP2PDma.AllocMem(gpu, Page)!;
+        KernelBuffer ram = t.Memory.Kmalloc(Page);
+
+        Assert.False(Dma.MappingError(nic, Dma.MapSingle(nic, p2p, 0, Page, DmaDirection.ToDevice)));
+        t.DmaDebug.Enabled = true;
+        Assert.True(Dma.MappingError(nic, Dma.MapSingle(nic, p2p, 0, Page, DmaDirection.ToDevice)));
+        Assert.Contains(t.DmaDebug.Findings, f => f.Kind == Debugging.DmaDebugFindingKind.MapPageOfZoneDevicePage && f.Message.StartsWith("dma_map_single of", StringComparison.Ordinal));
+        Assert.False(Dma.MappingError(nic, Dma.MapSingle(nic, ram, 0, Page, DmaDirection.ToDevice)));
+    }
 }

@@ -22,10 +22,8 @@ public static partial class Dma
             return DmaAddr.MappingError; // dma_map_page_attrs: unlikely(attrs & DMA_ATTR_MMIO)
         }
 
-        if (dev.Topology.DmaDebug.Enabled && page.IsP2P)
+        if (RefusesZoneDevicePage(dev, page, "dma_map_page"))
         {
-            dev.Topology.DmaDebug.Report(DmaDebugFindingKind.MapPageOfZoneDevicePage, dev, DmaAddr.MappingError,
-                $"dma_map_page of {page}, a ZONE_DEVICE page (WARN_ON_ONCE(is_zone_device_page(page))): map P2P pages with the P2P-aware sg calls");
             return DmaAddr.MappingError;
         }
 
@@ -38,7 +36,8 @@ public static partial class Dma
 
     /// <summary>
     /// Maps <paramref name="size"/> bytes of a kernel buffer from <paramref name="offset"/> (<c>dma_map_single_attrs</c>;
-    /// <c>dma_map_single</c> without attributes).
+    /// <c>dma_map_single</c> without attributes). With DMA debugging on, P2P memory (a buffer from
+    /// <see cref="P2P.PciP2PDma.AllocMem"/>) is refused, as <see cref="MapPage"/> refuses a P2P page.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The range does not lie inside the buffer.</exception>
     public static DmaAddr MapSingle(PciDevice dev, KernelBuffer buffer, ulong offset, ulong size, DmaDirection dir, DmaAttrs attrs = DmaAttrs.None)
@@ -54,7 +53,26 @@ public static partial class Dma
                 $"0x{size:x} bytes at offset 0x{offset:x} do not fit a buffer of 0x{buffer.Size:x} bytes.");
         }
 
+        // dma_map_single_attrs is dma_map_page_attrs of virt_to_page(ptr): P2P memory (pci_alloc_p2pmem) is refused alike.
+        if (dev.Topology.Memory.TryPhysToPage(phys, out Page page) && RefusesZoneDevicePage(dev, page, "dma_map_single"))
+        {
+            return DmaAddr.MappingError;
+        }
+
         return MapTracked(dev, phys, size, dir, attrs, mmio: false, DmaMapFamily.Phys);
+    }
+
+    // dma_map_page_attrs: IS_ENABLED(CONFIG_DMA_API_DEBUG) && WARN_ON_ONCE(is_zone_device_page(page)).
+    private static bool RefusesZoneDevicePage(PciDevice dev, Page page, string call)
+    {
+        if (!dev.Topology.DmaDebug.Enabled || !page.IsP2P)
+        {
+            return false;
+        }
+
+        dev.Topology.DmaDebug.Report(DmaDebugFindingKind.MapPageOfZoneDevicePage, dev, DmaAddr.MappingError,
+            $"{call} of {page}, a ZONE_DEVICE page (WARN_ON_ONCE(is_zone_device_page(page))): map P2P pages with the P2P-aware sg calls");
+        return true;
     }
 
     /// <summary>Unmaps a <see cref="MapSingle"/> mapping (<c>dma_unmap_single_attrs</c>).</summary>
