@@ -37,6 +37,22 @@ public sealed class P2P0010PeerMemoryMappedWithoutMapTypeCodeFix : P2PCodeFix
             : null;
     }
 
+    /// <summary>
+    /// P2P memory given to the pre-6.2 <c>Dma.LegacyMapSg</c>: the same call through the P2P-aware <c>Dma.MapSg</c>, and the
+    /// method's <c>Dma.LegacyUnmapSg</c> of that table through <c>Dma.UnmapSg</c> (which skips the bus-address entries the
+    /// new mapping may make, and does what the legacy unmap did for every other entry).
+    /// </summary>
+    private protected override (SyntaxNode Root, string Title)? RewriteTitled(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax call
+            && LegacySgRewrite.Apply(root, model, call, cancellationToken) is SyntaxNode rewritten)
+        {
+            return (rewritten, "Map with the P2P-aware Dma.MapSg");
+        }
+
+        return base.RewriteTitled(root, model, diagnostic, cancellationToken);
+    }
+
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
         root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax call
         && MapP2PRewrite.Prepare(model, call, FactKey.Read(diagnostic.Properties), cancellationToken) is MapP2PRewrite.Plan plan

@@ -11,7 +11,9 @@ namespace P2PAnalyzers.Rules;
 /// <summary>
 /// P2P0010: a generic mapping call (<c>Dma.MapResource</c>, <c>MapPhys</c>, <c>MapPage</c>) applied to a P2P provider's
 /// BAR memory where no map-type decision for that provider and device is made on every path to the call (amdgpu, xe,
-/// habanalabs, the 2022 VFIO RFC). Calls gated by a distance check are P2P0011's.
+/// habanalabs, the 2022 VFIO RFC); or P2P memory (<c>PciP2PDma.AllocMem</c>, <c>AllocSgl</c>) given to
+/// <c>Dma.MapSingle</c> or the pre-6.2 <c>Dma.LegacyMapSg</c>, which map it as RAM. Calls gated by a distance check are
+/// P2P0011's.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class P2P0010PeerMemoryMappedWithoutMapTypeAnalyzer : FlowRuleAnalyzer
@@ -23,10 +25,11 @@ public sealed class P2P0010PeerMemoryMappedWithoutMapTypeAnalyzer : FlowRuleAnal
     private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
 
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
-        operation is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) is Role.MapResource or Role.MapPhys or Role.MapPage;
+        operation is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) is Role.MapResource or Role.MapPhys or Role.MapPage or Role.MapSingle or Role.MapSg;
 
-    // BAR-memory facts (a BAR's CPU address, a peer page made from one) are made only by reading a BAR's CpuStart or
-    // CpuRange in the body itself: without one, the generic mappings of a body (of RAM, mostly) cost no flow analysis.
+    // BAR-memory facts (a BAR's CPU address, a peer page made from one, P2P memory) are made only by reading a BAR's
+    // CpuStart or CpuRange or allocating P2P memory in the body itself: without one, the generic mappings of a body (of
+    // RAM, mostly) cost no flow analysis.
     private protected override bool Needs(Fact fact) => (fact.Kind == FactKind.CpuPhys && fact.Memory == MemoryKind.Bar) || fact.Kind == FactKind.PeerPage;
 
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)

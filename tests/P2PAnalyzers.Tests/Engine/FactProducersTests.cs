@@ -31,6 +31,7 @@ public sealed class FactProducersTests
         [Role.BufferPhys] = (null, "buf.Phys"),
         [Role.BufferVirtToPhys] = (null, "buf.VirtToPhys(0)"),
         [Role.PhysToPage] = (null, "mem.PhysToPage(phys)"),
+        [Role.P2PMemAlloc] = (null, "PciP2PDma.AllocMem(dev, 4096)"),
         [Role.BusStart] = (null, "bar.BusStart"),
         [Role.BusAddressOf] = (null, "bar.BusAddressOf(phys)"),
         [Role.BusRaw] = (null, "bus.Raw"),

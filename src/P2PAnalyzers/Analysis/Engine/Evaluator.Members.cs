@@ -91,7 +91,10 @@ internal sealed partial class Evaluator
             case Role.PhysToPage:
                 return ArgValue(0).Select(f => f.Kind == FactKind.CpuPhys && f.Memory == MemoryKind.Bar ? new Fact(FactKind.PeerPage, f.Origin, f.Memory, f.Key) : null);
             case Role.BufferVirtToPhys:
-                return FlowValue.Of(new Fact(FactKind.CpuPhys, At(), MemoryKind.Ram));
+                return PeerOrRam(receiver, At());
+            case Role.P2PMemAlloc:
+                // pci_alloc_p2pmem / pci_p2pmem_alloc_sgl: the buffer or list is a peer's BAR memory, whatever maps it.
+                return FlowValue.Of(new Fact(FactKind.PeerPage, At(), MemoryKind.Bar));
             case Role.AttachMap:
                 return FlowValue.Of(new Fact(FactKind.ImportedTable, At()));
             case Role.SgAlloc:
@@ -224,7 +227,9 @@ internal sealed partial class Evaluator
             case Role.SgPhys:
                 return FlowValue.Of(new Fact(FactKind.CpuPhys, At()));
             case Role.BufferPhys:
-                return FlowValue.Of(new Fact(FactKind.CpuPhys, At(), MemoryKind.Ram));
+                return PeerOrRam(receiver, At());
+            case Role.BufferPage:
+                return receiver.Where(f => f.Kind == FactKind.PeerPage);
             case Role.BusStart:
                 return FlowValue.Of(new Fact(FactKind.Bus, At()));
             case Role.BusRaw:
@@ -426,5 +431,12 @@ internal sealed partial class Evaluator
         {
             _recorder?.RecordUnchecked(at, State.Unchecked);
         }
+    }
+
+    // A buffer's physical address: BAR memory for P2P memory (pci_alloc_p2pmem), RAM otherwise.
+    private static FlowValue PeerOrRam(FlowValue buffer, Origin at)
+    {
+        FlowValue peer = buffer.Select(f => f.Kind == FactKind.PeerPage ? new Fact(FactKind.CpuPhys, f.Origin, MemoryKind.Bar, f.Key) : null);
+        return peer.IsEmpty ? FlowValue.Of(new Fact(FactKind.CpuPhys, at, MemoryKind.Ram)) : peer;
     }
 }

@@ -24,6 +24,7 @@ internal static class FactProducers
         Role.PhysRaw or Role.PhysFromRaw or Role.RangeStart or Role.PagePhys or Role.SgPhys => FactShapes.Of(FactKind.CpuPhys),
         Role.BufferPhys or Role.BufferVirtToPhys => FactShapes.Of(FactKind.CpuPhys, MemoryKind.Ram),
         Role.BarCpuStart or Role.BarCpuRange => FactShapes.Of(FactKind.CpuPhys, MemoryKind.Bar),
+        Role.P2PMemAlloc => FactShapes.Of(FactKind.PeerPage, MemoryKind.Bar),
         Role.PagePfn => FactShapes.Of(FactKind.Pfn),
         Role.BusStart or Role.BusAddressOf or Role.BusRaw or Role.BusFromRaw => FactShapes.Of(FactKind.Bus),
         Role.DmaRaw or Role.DmaFromRaw or Role.MapResource or Role.MapPhys or Role.MapPage or Role.MapSingle

@@ -16,7 +16,11 @@ internal enum Role : byte
     SgPage,
     BufferPhys,
     BufferVirtToPhys,
+    BufferPage,
     PhysToPage,
+
+    /// <summary>P2P memory (<c>pci_alloc_p2pmem</c>, <c>pci_p2pmem_alloc_sgl</c>): a buffer or a list of a peer's BAR pages.</summary>
+    P2PMemAlloc,
     RangeStart,
 
     // Bus and DMA addresses.

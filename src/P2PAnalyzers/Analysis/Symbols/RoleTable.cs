@@ -64,6 +64,7 @@ internal static class RoleTable
         Add(k.Page, "Pfn", Role.PagePfn);
         Add(k.Compilation.GetTypeByMetadataName("P2PDma.Memory.KernelBuffer"), "Phys", Role.BufferPhys);
         Add(k.Compilation.GetTypeByMetadataName("P2PDma.Memory.KernelBuffer"), "VirtToPhys", Role.BufferVirtToPhys);
+        Add(k.Compilation.GetTypeByMetadataName("P2PDma.Memory.KernelBuffer"), "Page", Role.BufferPage);
         Add(k.Compilation.GetTypeByMetadataName("P2PDma.Memory.SystemMemory"), "PhysToPage", Role.PhysToPage);
 
         Add(k.Dma, "MapResource", Role.MapResource);
@@ -103,6 +104,8 @@ internal static class RoleTable
         Add(k.PciP2PDma, "Distance", Role.Distance);
         Add(k.PciP2PDma, "DistanceMany", Role.DistanceMany);
         Add(k.PciP2PDma, "Provider", Role.ProviderGet);
+        Add(k.PciP2PDma, "AllocMem", Role.P2PMemAlloc);
+        Add(k.PciP2PDma, "AllocSgl", Role.P2PMemAlloc);
 
         Add(k.Scatterlist, "Phys", Role.SgPhys);
         Add(k.Scatterlist, "Page", Role.SgPage);
