@@ -24,8 +24,12 @@ public sealed class P2P0010PeerMemoryMappedWithoutMapTypeAnalyzer : FlowRuleAnal
 
     private protected override ImmutableArray<OperationKind> CandidateKinds { get; } = ImmutableArray.Create(OperationKind.Invocation);
 
+    // The library's generic maps, and their thin wrappers (ib_dma_map_sg), judged where the wrapper is called.
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
-        operation is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) is Role.MapResource or Role.MapPhys or Role.MapPage or Role.MapSingle or Role.MapSg;
+        operation is IInvocationOperation inv
+        && (IsGeneric(symbols.RoleOf(inv.TargetMethod)) || IsGeneric(ThinWrappers.WrappedRole(inv.TargetMethod, symbols)));
+
+    private static bool IsGeneric(Role role) => role is Role.MapResource or Role.MapPhys or Role.MapPage or Role.MapSingle or Role.MapSg;
 
     // BAR-memory facts (a BAR's CPU address, a peer page made from one, P2P memory) are made only by reading a BAR's
     // CpuStart or CpuRange or allocating P2P memory in the body itself: without one, the generic mappings of a body (of
@@ -35,18 +39,20 @@ public sealed class P2P0010PeerMemoryMappedWithoutMapTypeAnalyzer : FlowRuleAnal
     private protected override void Check(IOperation candidate, MethodFlow flow, KnownSymbols symbols, Action<Diagnostic> report)
     {
         var inv = (IInvocationOperation)candidate;
-        IOperation? device = MapTypeDecisions.Argument(inv, 0);
-        IOperation? memory = MapTypeDecisions.Argument(inv, 1);
-        if (device is null || memory is null
+        IMethodSymbol? library = ThinWrappers.LibraryOf(inv.TargetMethod, symbols);
+        // A wrapper hands on the device it was given as a member (ib_device->dma_device): its first argument names it.
+        IOperation? device = library is null ? null : ThinWrappers.Argument(inv, library.Parameters[0].Name, symbols)?.Value ?? MapTypeDecisions.Argument(inv, 0);
+        IOperation? memory = library is null ? null : ThinWrappers.Argument(inv, library.Parameters[1].Name, symbols)?.Value;
+        if (device is null || memory is null || ThinWrappers.IsForwarded(memory, symbols)
             || MapTypeDecisions.PeerMemory(flow.ValueOf(memory.Syntax)) is not Fact peer
             || flow.DecisionsAt(inv.Syntax) is null
-            || MapTypeDecisions.Cover(flow, inv)
+            || MapTypeDecisions.Cover(flow, inv, device, memory)
             || DistanceGates.Of(flow, symbols).Any(g => g.GatedCalls.Any(c => c.Syntax == inv.Syntax)))
         {
             return;
         }
 
         report(Diagnostic.Create(Descriptors.P2P0010PeerMemoryMappedWithoutMapType, inv.Syntax.GetLocation(), Reporting.Origins(peer), Reporting.SourceProperties(peer),
-            $"Dma.{inv.TargetMethod.Name}", peer.Origin.Describe(), Reporting.Text(device.Syntax)));
+            Origin.OfCall(inv.TargetMethod), peer.Origin.Describe(), Reporting.Text(device.Syntax)));
     }
 }

@@ -265,4 +265,51 @@ public sealed class P2P0010P2PMemoryTests
         }
         """,
         Verifier.Diagnostic("P2P0010").WithLocation(0).WithArguments("Dma.MapSingle", "PciP2PDma.AllocMem", "nic"));
+
+    // The legacy map reached through include/rdma/ib_verbs.h's ib_dma_map_sg (v4.11..v5.9, one call of dma_map_sg):
+    // reported where the wrapper is called with P2P memory, not inside the header.
+    [Fact]
+    public Task P2PListMappedThroughAWrapperOfTheLegacyMapSg_ReportedAtTheCall() => Verifier.Analyzer(Usings + """
+        sealed class IbDevice { public PciDevice DmaDevice = null!; }
+
+        static class IbVerbs
+        {
+            public static int IbDmaMapSg(IbDevice dev, SgTable sg, int nents, DmaDirection direction) =>
+                Dma.LegacyMapSg(dev.DmaDevice, sg, nents, direction);
+        }
+
+        static class Req
+        {
+            public static int Map(PciDevice p2pDev, IbDevice hca, ulong len)
+            {
+                SgTable? sgl = PciP2PDma.AllocSgl(p2pDev, len, out int nents);
+                return sgl is null ? -12 : {|#0:IbVerbs.IbDmaMapSg(hca, sgl, nents, DmaDirection.FromDevice)|};
+            }
+
+            public static int MapRam(IbDevice hca) => IbVerbs.IbDmaMapSg(hca, SgTable.Alloc(1), 1, DmaDirection.FromDevice);
+        }
+        """,
+        Verifier.Diagnostic("P2P0010").WithLocation(0).WithArguments("IbVerbs.IbDmaMapSg", "PciP2PDma.AllocSgl", "hca"));
+
+    // At a wrapper's call no fix is offered: the legacy call to change is inside the header, which other callers share.
+    [Fact]
+    public Task P2PListMappedThroughAWrapper_NoFix() => Verifier.NoCodeFix<P2PAnalyzers.CodeFixes.Fixes.P2P0010PeerMemoryMappedWithoutMapTypeCodeFix>(Usings + """
+        sealed class IbDevice { public PciDevice DmaDevice = null!; }
+
+        static class IbVerbs
+        {
+            public static int IbDmaMapSg(IbDevice dev, SgTable sg, int nents, DmaDirection direction) =>
+                Dma.LegacyMapSg(dev.DmaDevice, sg, nents, direction);
+        }
+
+        static class Req
+        {
+            public static int Map(PciDevice p2pDev, IbDevice hca, ulong len)
+            {
+                SgTable? sgl = PciP2PDma.AllocSgl(p2pDev, len, out int nents);
+                return sgl is null ? -12 : {|#0:IbVerbs.IbDmaMapSg(hca, sgl, nents, DmaDirection.FromDevice)|};
+            }
+        }
+        """,
+        Verifier.Diagnostic("P2P0010").WithLocation(0).WithArguments("IbVerbs.IbDmaMapSg", "PciP2PDma.AllocSgl", "hca"));
 }

@@ -106,6 +106,12 @@ internal sealed partial class Evaluator
         if (ThinWrappers.Of(method, _k) is ThinWrapper thin)
         {
             Role wrapped = _k.RoleOf(thin.Library);
+            if (FactProducers.IsSingleMap(wrapped) || wrapped == Role.MapSg)
+            {
+                // The decisions in force where a wrapper of a generic map is called, as at the library's own call.
+                _recorder?.RecordDecisions(inv.Syntax, State.Decisions);
+            }
+
             if (FactProducers.IsSingleMap(wrapped))
             {
                 // A thin wrapper of a single map (ib_dma_map_single) is that map where it is called: the mapping this

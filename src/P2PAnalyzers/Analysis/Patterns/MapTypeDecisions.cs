@@ -11,15 +11,16 @@ namespace P2PAnalyzers.Analysis;
 /// </summary>
 internal static class MapTypeDecisions
 {
-    public static bool Cover(MethodFlow flow, IInvocationOperation call)
+    public static bool Cover(MethodFlow flow, IInvocationOperation call) => Cover(flow, call, Argument(call, 0), Argument(call, 1));
+
+    /// <summary>As <see cref="Cover(MethodFlow, IInvocationOperation)"/>, with the device and memory the call maps given (a wrapper's arguments).</summary>
+    public static bool Cover(MethodFlow flow, IInvocationOperation call, IOperation? device, IOperation? memory)
     {
         if (flow.DecisionsAt(call.Syntax) is not ImmutableHashSet<MapTypeDecision> decisions || decisions.IsEmpty)
         {
             return false;
         }
 
-        IOperation? device = Argument(call, 0);
-        IOperation? memory = Argument(call, 1);
         FactKey deviceKey = device is null ? default : flow.ValueOf(device.Syntax).First(FactKind.Identity)?.Key ?? default;
         FactKey providerKey = memory is null ? default : PeerMemory(flow.ValueOf(memory.Syntax))?.Key ?? default;
         string? here = call.SemanticModel?.GetEnclosingSymbol(call.Syntax.SpanStart)?.ContainingType?.Name;
