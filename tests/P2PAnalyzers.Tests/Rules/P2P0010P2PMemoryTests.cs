@@ -312,4 +312,66 @@ public sealed class P2P0010P2PMemoryTests
         }
         """,
         Verifier.Diagnostic("P2P0010").WithLocation(0).WithArguments("IbVerbs.IbDmaMapSg", "PciP2PDma.AllocSgl", "hca"));
+
+    // rw.c (v4.20..v6.1) and nvme-pci's nvme_map_data before 6.2 pick the mapping by page type:
+    // `if (is_pci_p2pdma_page(sg_page(sg))) pci_p2pdma_map_sg(..) else dma_map_sg(..)`. The legacy arm never sees P2P
+    // memory, whatever the callers hand in.
+    [Fact]
+    public Task LegacyMapInTheArmWherePagesAreNotP2P_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Rw
+        {
+            public static int CtxInit(PciDevice hca, SgTable sg, int sgCnt)
+            {
+                int ret;
+                if (sg[0].Page!.IsP2P)
+                {
+                    ret = Dma.MapSg(hca, sg, sgCnt, DmaDirection.ToDevice);
+                }
+                else
+                {
+                    ret = Dma.LegacyMapSg(hca, sg, sgCnt, DmaDirection.ToDevice);
+                }
+
+                return ret;
+            }
+        }
+
+        static class Nvmet
+        {
+            public static int Read(PciDevice p2pDev, PciDevice hca)
+            {
+                SgTable? sgl = PciP2PDma.AllocSgl(p2pDev, 4096, out int nents);
+                return sgl is null ? -12 : Rw.CtxInit(hca, sgl, nents);
+            }
+        }
+        """);
+
+    // The other arm, or no test at all: the callers' P2P memory reaches the legacy call.
+    [Fact]
+    public Task LegacyMapOfAParameterTheCallersFillWithP2PMemory_Reports() => Verifier.Analyzer(Usings + """
+        static class Rw
+        {
+            public static int CtxSignatureInit(PciDevice hca, SgTable sg, int sgCnt)
+            {
+                int ret = {|#0:Dma.LegacyMapSg(hca, sg, sgCnt, DmaDirection.ToDevice)|};
+                if (ret == 0)
+                {
+                    return -12;
+                }
+
+                return ret;
+            }
+        }
+
+        static class Nvmet
+        {
+            public static int Read(PciDevice p2pDev, PciDevice hca)
+            {
+                SgTable? sgl = {|#1:PciP2PDma.AllocSgl(p2pDev, 4096, out int nents)|};
+                return sgl is null ? -12 : Rw.CtxSignatureInit(hca, {|#2:sgl|}, nents);
+            }
+        }
+        """,
+        Verifier.Diagnostic("P2P0010").WithLocation(0).WithLocation(1).WithLocation(2)
+            .WithArguments("Dma.LegacyMapSg", "PciP2PDma.AllocSgl, passed as 'sg' to Rw.CtxSignatureInit in Read", "hca"));
 }

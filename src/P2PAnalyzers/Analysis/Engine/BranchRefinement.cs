@@ -6,7 +6,8 @@ namespace P2PAnalyzers.Analysis;
 
 /// <summary>
 /// What a branch teaches the analysis: on the edge where an entry's bus-address flag, or a P2P mapping's
-/// <c>IsBusAddress</c> / <c>MapType</c>, says "not a bus address", the value no longer may be one.
+/// <c>IsBusAddress</c> / <c>MapType</c>, says "not a bus address", the value no longer may be one; where a page's
+/// <c>IsP2P</c> is false, the page, its entry and its table hold no P2P memory.
 /// </summary>
 internal static class BranchRefinement
 {
@@ -29,6 +30,10 @@ internal static class BranchRefinement
             // if (sg.IsDmaBusAddress) / if (mapping.IsBusAddress): the false edge has no bus address.
             case IPropertyReferenceOperation { Property.Name: "IsDmaBusAddress" or "IsBusAddress" } flag when !holds:
                 return Forget(state, flag.Instance);
+
+            // if (is_pci_p2pdma_page(sg_page(sg))) p2p map; else dma_map_sg(..): the false edge holds no P2P memory.
+            case IPropertyReferenceOperation { Property.Name: "IsP2P" } p2p when !holds:
+                return ForgetPeerMemory(state, p2p.Instance, valueOf);
 
             // if (mapping.MapType == P2PMapType.X) / != X
             case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } compare
@@ -66,8 +71,37 @@ internal static class BranchRefinement
         }
 
         // Values read later from fields set elsewhere are filtered on reading (Evaluator.ArrivingAt).
-        return state.WithoutBus(sources);
+        return state.RuleOut(sources);
     }
+
+    // The page tested, the entry it was read from (sg[0].Page), the table that entry is of: each loses its P2P memory.
+    private static FlowState ForgetPeerMemory(FlowState state, IOperation? page, System.Func<IOperation, FlowValue> valueOf)
+    {
+        for (IOperation? holder = page; holder is not null; holder = Holder(holder))
+        {
+            if (Evaluator.PathOf(holder) is AccessPath path)
+            {
+                FlowValue value = state.Values.TryGetValue(path, out FlowValue known) ? known : valueOf(holder);
+                if (value.Has(FactKind.PeerPage))
+                {
+                    // A parameter's or field's value arrives from the program on each read: ruled out by origin there.
+                    state = state.Set(path, value.Where(f => f.Kind != FactKind.PeerPage))
+                        .RuleOut(value.Facts.Where(f => f.Kind == FactKind.PeerPage).Select(f => f.Origin.Source));
+                }
+            }
+        }
+
+        return state;
+    }
+
+    // What a page or an entry was read from: sg[i].Page's entry, sg[i]'s table, buf.Page's buffer.
+    private static IOperation? Holder(IOperation operation) => operation switch
+    {
+        IConversionOperation c => c.Operand,
+        IPropertyReferenceOperation { Property.Name: "Page" } p => p.Instance,
+        IPropertyReferenceOperation { Property.IsIndexer: true } indexer => indexer.Instance,
+        _ => null,
+    };
 
     private static FlowState Forget(FlowState state, IOperation? instance)
     {

@@ -55,7 +55,7 @@ internal sealed partial class Evaluator
     private FlowValue Read(SummaryNode node)
     {
         FlowValue value = _context.Program.Read(node);
-        return State.NotBus.IsEmpty ? value : value.Where(f => !(f.Kind == FactKind.BusDma && State.NotBus.Contains(f.Origin.Source)));
+        return State.RuledOut.IsEmpty ? value : value.Where(f => !(f.Kind is FactKind.BusDma or FactKind.PeerPage && State.RuledOut.Contains(f.Origin.Source)));
     }
 
     /// <summary>The value of a condition's operand, evaluated again without recording (branch refinement).</summary>

@@ -21,12 +21,12 @@ internal sealed class FlowState
     {
     }
 
-    private FlowState(ImmutableDictionary<AccessPath, FlowValue> values, ImmutableHashSet<MapTypeDecision>? decisions, ImmutableHashSet<OriginSource> notBus,
+    private FlowState(ImmutableDictionary<AccessPath, FlowValue> values, ImmutableHashSet<MapTypeDecision>? decisions, ImmutableHashSet<OriginSource> ruledOut,
         ImmutableHashSet<OriginSource> uncheckedMaps)
     {
         Values = values;
         Decisions = decisions;
-        NotBus = notBus;
+        RuledOut = ruledOut;
         Unchecked = uncheckedMaps;
     }
 
@@ -37,22 +37,24 @@ internal sealed class FlowState
     /// </summary>
     public ImmutableHashSet<OriginSource> Unchecked { get; }
 
-    public FlowState WithUnchecked(OriginSource source) => new(Values, Decisions, NotBus, Unchecked.Add(source));
+    public FlowState WithUnchecked(OriginSource source) => new(Values, Decisions, RuledOut, Unchecked.Add(source));
 
     public FlowState WithChecked(System.Collections.Generic.IEnumerable<OriginSource> sources)
     {
         ImmutableHashSet<OriginSource> left = Unchecked.Except(sources);
-        return left.Count == Unchecked.Count ? this : new(Values, Decisions, NotBus, left);
+        return left.Count == Unchecked.Count ? this : new(Values, Decisions, RuledOut, left);
     }
 
     /// <summary>
-    /// The bus addresses (by where they were made) known not to be here on every path: a flag set beside them tested
-    /// false (nvme's <c>IOD_P2P_BUS_ADDR</c>). Must: joined by intersection. What keeps a bus address kept in a field
-    /// and the flag kept beside it, both read in a completion callback, apart from an unmap.
+    /// The facts (by where they were made) a branch ruled out on every path: bus addresses whose flag tested false
+    /// (nvme's <c>IOD_P2P_BUS_ADDR</c>), which keeps a bus address kept in a field and the flag kept beside it, both
+    /// read in a completion callback, apart from an unmap; and P2P memory whose page tested not P2P (rw.c's
+    /// <c>is_pci_p2pdma_page</c> arm), which keeps the callers' P2P memory out of the legacy arm. Must: joined by
+    /// intersection. Applied where values arrive from the rest of the program.
     /// </summary>
-    public ImmutableHashSet<OriginSource> NotBus { get; }
+    public ImmutableHashSet<OriginSource> RuledOut { get; }
 
-    public FlowState WithoutBus(System.Collections.Generic.IEnumerable<OriginSource> sources) => new(Values, Decisions, NotBus.Union(sources), Unchecked);
+    public FlowState RuleOut(System.Collections.Generic.IEnumerable<OriginSource> sources) => new(Values, Decisions, RuledOut.Union(sources), Unchecked);
 
     public ImmutableDictionary<AccessPath, FlowValue> Values { get; }
 
@@ -74,11 +76,11 @@ internal sealed class FlowState
         }
 
         values = value.IsEmpty ? values.Remove(path) : values.SetItem(path, value);
-        return new FlowState(values, Decisions, NotBus, Unchecked);
+        return new FlowState(values, Decisions, RuledOut, Unchecked);
     }
 
     public FlowState AddDecision(MapTypeDecision decision) =>
-        new(Values, (Decisions ?? ImmutableHashSet<MapTypeDecision>.Empty).Add(decision), NotBus, Unchecked);
+        new(Values, (Decisions ?? ImmutableHashSet<MapTypeDecision>.Empty).Add(decision), RuledOut, Unchecked);
 
     public IEnumerable<KeyValuePair<AccessPath, FlowValue>> Below(AccessPath path) =>
         Values.Where(kv => !kv.Key.Equals(path) && path.IsPrefixOf(kv.Key));
@@ -112,18 +114,18 @@ internal sealed class FlowState
             : b.Decisions is null || ReferenceEquals(a.Decisions, b.Decisions) ? a.Decisions
             : a.Decisions.IsSubsetOf(b.Decisions) ? a.Decisions
             : a.Decisions.Intersect(b.Decisions);
-        ImmutableHashSet<OriginSource> notBus = a.NotBus.IsEmpty || ReferenceEquals(a.NotBus, b.NotBus) ? a.NotBus
-            : b.NotBus.IsEmpty ? b.NotBus : a.NotBus.Intersect(b.NotBus);
+        ImmutableHashSet<OriginSource> ruledOut = a.RuledOut.IsEmpty || ReferenceEquals(a.RuledOut, b.RuledOut) ? a.RuledOut
+            : b.RuledOut.IsEmpty ? b.RuledOut : a.RuledOut.Intersect(b.RuledOut);
         ImmutableHashSet<OriginSource> @unchecked = b.Unchecked.IsEmpty || ReferenceEquals(a.Unchecked, b.Unchecked) ? a.Unchecked
             : a.Unchecked.IsEmpty ? b.Unchecked : a.Unchecked.Union(b.Unchecked);
-        return ReferenceEquals(values, a.Values) && ReferenceEquals(decisions, a.Decisions) && ReferenceEquals(notBus, a.NotBus)
+        return ReferenceEquals(values, a.Values) && ReferenceEquals(decisions, a.Decisions) && ReferenceEquals(ruledOut, a.RuledOut)
             && ReferenceEquals(@unchecked, a.Unchecked)
-            ? a : new FlowState(values, decisions, notBus, @unchecked);
+            ? a : new FlowState(values, decisions, ruledOut, @unchecked);
     }
 
     public bool SameAs(FlowState other)
     {
-        if (Values.Count != other.Values.Count || !SameDecisions(other) || !NotBus.SetEquals(other.NotBus) || !Unchecked.SetEquals(other.Unchecked))
+        if (Values.Count != other.Values.Count || !SameDecisions(other) || !RuledOut.SetEquals(other.RuledOut) || !Unchecked.SetEquals(other.Unchecked))
         {
             return false;
         }
