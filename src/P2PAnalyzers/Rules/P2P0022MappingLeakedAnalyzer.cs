@@ -46,7 +46,7 @@ public sealed class P2P0022MappingLeakedAnalyzer : FlowRuleAnalyzer
     private protected override bool IsCandidate(IOperation operation, ISymbol containingSymbol, KnownSymbols symbols) =>
         operation is IInvocationOperation inv && symbols.RoleOf(inv.TargetMethod) is var role
         && (FactProducers.IsSingleMap(role) || role is Role.MapSgTable or Role.MapSg or Role.MapSgAware
-            || (role == Role.None && (MappingHelpers.Maps(inv.TargetMethod, symbols) || FactProducers.IsSingleMap(ThinWrappers.RoleAsCalled(inv.TargetMethod, symbols)))));
+            || (role == Role.None && (MappingHelpers.Maps(inv.TargetMethod, symbols) || FactProducers.IsSingleMap(ThinWrappers.WrappedRole(inv.TargetMethod, symbols)))));
 
     // No fact pre-filter: a caller of a helper that maps (cx25821's hw_params) makes no fact itself, and the candidates
     // (map calls and such helpers' calls) are few.
@@ -58,7 +58,7 @@ public sealed class P2P0022MappingLeakedAnalyzer : FlowRuleAnalyzer
         // A single address that the function never unmaps or hands on anywhere is lost at any way out; otherwise (and for a
         // table, or what a helper mapped) only an error return or a throw is held to the unwinding convention.
         IOperation root = MethodFlow.RootOf(map);
-        bool anyExit = FactProducers.IsSingleMap(ThinWrappers.RoleAsCalled(map.TargetMethod, symbols)) && ownership.NeverReleased(root);
+        bool anyExit = FactProducers.IsSingleMap(ThinWrappers.LibraryRole(map.TargetMethod, symbols)) && ownership.NeverReleased(root);
         SyntaxNode body = root.Syntax;
         if (ErrorReturnPaths.FirstLeak(flow.Graph, map, ownership.Ends, ownership.Failed, ownership.HandsOn, anyExit, body) is ErrorReturnPaths.Leak leak)
         {

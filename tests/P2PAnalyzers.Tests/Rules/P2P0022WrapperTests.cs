@@ -98,4 +98,41 @@ public sealed class P2P0022WrapperTests
     public Task FirstUnmappedThroughTheWrapper_NoDiagnostic(string header) => Verifier.Analyzer(
         Source.Replace("HEADER", Header(header)).Replace("REQ_MAP", "IbVerbs.IbDmaMapSingle(conn.Dev, conn.LoginReqBuf, 8192, DmaDirection.ToDevice)")
             .Replace("UNWIND", "IbVerbs.IbDmaUnmapSingle(conn.Dev, req, 8192, DmaDirection.ToDevice);").Replace("RETURN", "return -12;"));
+
+    // A driver's own check helper that takes the address first (mtk_star_emac-style `priv` last): its argument map, not
+    // its position, says which argument is the address. Before, such a helper counted as handing the mapping on.
+    [Fact]
+    public Task CheckHelperWithTheAddressFirst_SecondFails_FirstLeftMapped_Reports() => Verifier.Analyzer("""
+        using P2PDma.Addresses;
+        using P2PDma.Mapping;
+        using P2PDma.Memory;
+        using P2PDma.Pci;
+
+        sealed class Priv { public PciDevice Dev = null!; public DmaAddr Req, Resp; }
+
+        static class Hw
+        {
+            static bool Failed(DmaAddr addr, Priv priv) => Dma.MappingError(priv.Dev, addr);
+
+            public static int Setup(Priv priv, KernelBuffer reqBuf, KernelBuffer respBuf)
+            {
+                DmaAddr req = {|#0:Dma.MapSingle(priv.Dev, reqBuf, 0, 4096, DmaDirection.ToDevice)|};
+                if (Failed(req, priv))
+                {
+                    return -12;
+                }
+
+                DmaAddr resp = Dma.MapSingle(priv.Dev, respBuf, 0, 4096, DmaDirection.FromDevice);
+                if (Failed(resp, priv))
+                {
+                    {|#1:return -12;|}
+                }
+
+                priv.Req = req;
+                priv.Resp = resp;
+                return 0;
+            }
+        }
+        """,
+        Verifier.Diagnostic("P2P0022").WithLocation(0).WithLocation(1).WithArguments("Dma.MapSingle", "at 'return -12;', which returns an error"));
 }

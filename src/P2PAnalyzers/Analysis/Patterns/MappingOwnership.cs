@@ -61,7 +61,7 @@ internal sealed class MappingOwnership
         _mapped = new System.Lazy<HashSet<string>>(() => map.SemanticModel is SemanticModel model
             ? new HashSet<string>(HelperMaps.MappedBy(map, model.Compilation, k), System.StringComparer.Ordinal)
             : new HashSet<string>(System.StringComparer.Ordinal));
-        Role role = ThinWrappers.RoleAsCalled(map.TargetMethod, k);
+        Role role = ThinWrappers.LibraryRole(map.TargetMethod, k);
         _table = role is Role.MapSgTable or Role.MapSg or Role.MapSgAware;
         _count = role is Role.MapSg or Role.MapSgAware;
         _tableText = _table ? SgEntryCounts.Table(map)?.Value.Syntax.ToString() : null;
@@ -233,9 +233,9 @@ internal sealed class MappingOwnership
     {
         if (condition is IInvocationOperation call)
         {
-            if (ThinWrappers.RoleAsCalled(call.TargetMethod, _k) == Role.MappingError)
+            if (ThinWrappers.LibraryRole(call.TargetMethod, _k) == Role.MappingError)
             {
-                return !_table && call.Arguments.Any(a => a.Parameter?.Ordinal == 1 && Carries(a.Value)) ? FailureTest.WhenTrue : FailureTest.None;
+                return !_table && ThinWrappers.Operand(call, _k) is IArgumentOperation tested && Carries(tested.Value) ? FailureTest.WhenTrue : FailureTest.None;
             }
 
             // A helper of the compilation handed the mapping (which may test it) has already handed it on: Ends.
@@ -341,8 +341,8 @@ internal sealed class MappingOwnership
             value = AddressKey.Value(not.Operand);
         }
 
-        return value is IInvocationOperation call && ThinWrappers.RoleAsCalled(call.TargetMethod, _k) == Role.MappingError
-            && call.Arguments.Any(a => a.Parameter?.Ordinal == 1 && Carries(a.Value)) ? !negated : null;
+        return value is IInvocationOperation call && ThinWrappers.LibraryRole(call.TargetMethod, _k) == Role.MappingError
+            && ThinWrappers.Operand(call, _k) is IArgumentOperation tested && Carries(tested.Value) ? !negated : null;
     }
 
     /// <summary>
@@ -440,7 +440,7 @@ internal sealed class MappingOwnership
             return false;
         }
 
-        Role role = ThinWrappers.RoleAsCalled(inv.TargetMethod, _k);
+        Role role = ThinWrappers.LibraryRole(inv.TargetMethod, _k);
         if (_table)
         {
             if (role is Role.UnmapSg or Role.UnmapSgTable || (_helper && FactProducers.IsSingleUnmap(role)))
@@ -456,7 +456,7 @@ internal sealed class MappingOwnership
 
         if (FactProducers.IsSingleUnmap(role))
         {
-            return inv.Arguments.Any(a => a.Parameter?.Ordinal == 1 && Carries(a.Value));
+            return ThinWrappers.Operand(inv, _k) is IArgumentOperation unmapped && Carries(unmapped.Value);
         }
 
         // A byte-order helper (cpu_to_le64) keeps nothing; its result carries the address on. Nor does a register write

@@ -55,20 +55,15 @@ internal static class ThinWrappers
     public static IMethodSymbol? LibraryOf(IMethodSymbol method, KnownSymbols k) =>
         k.IsLibrary(method) ? method : Of(method, k)?.Library;
 
+    /// <summary>The library role a call of <paramref name="method"/> has: its own, or that of the library call a thin wrapper stands for.</summary>
+    public static Role LibraryRole(IMethodSymbol method, KnownSymbols k) => k.RoleOf(method) is var own && own != Role.None ? own : WrappedRole(method, k);
+
     /// <summary>
-    /// The library role a call of <paramref name="method"/> has: its own, or, for a thin wrapper that hands on the
-    /// library's second argument (the address, buffer or table, after the device) at the same position
-    /// (<c>ib_dma_unmap_single(dev, addr, size, dir)</c>, <c>ib_dma_mapping_error(dev, addr)</c>), the role of the call it
-    /// wraps, so that what reads that argument by position reads the wrapper's alike.
+    /// The argument a call of the library, or of a thin wrapper of it, gives for the library's second parameter: the
+    /// address, buffer or table after the device (<c>ib_dma_unmap_single(dev, addr, ..)</c>, <c>ib_dma_mapping_error(dev, addr)</c>).
     /// </summary>
-    public static Role RoleAsCalled(IMethodSymbol method, KnownSymbols k)
-    {
-        Role own = k.RoleOf(method);
-        return own == Role.None && Of(method, k) is ThinWrapper thin && thin.Library.Parameters.Length > 1
-            && thin.Forwarded.TryGetValue(thin.Library.Parameters[1].Name, out int ordinal) && ordinal == 1
-            ? k.RoleOf(thin.Library)
-            : own;
-    }
+    public static IArgumentOperation? Operand(IInvocationOperation call, KnownSymbols k) =>
+        LibraryOf(call.TargetMethod, k) is { Parameters.Length: > 1 } library ? Argument(call, library.Parameters[1].Name, k) : null;
 
     /// <summary>
     /// Whether <paramref name="value"/>, given to the library call inside a thin wrapper, is a parameter the wrapper hands
