@@ -65,7 +65,7 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
         if (method.ContainingType.ToDisplayString() != "P2PDma.Mapping.Dma")
         {
             return !unwind && guardWhen is null && method.DeclaringSyntaxReferences.Length > 0
-                && (onlyLeaks || map.Parent is ExpressionStatementSyntax)
+                && (onlyLeaks || map.Parent is ExpressionStatementSyntax) && diagnostic.AdditionalLocations.Count == 1
                 ? HelperUnwind.Rewrite(root, model, map, exit, cancellationToken)
                 : null;
         }
@@ -96,6 +96,19 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
         if (!unwind)
         {
             targets.Add(exit);
+            // Further exits that only leaking paths reach (the analyzer lists them after the first when it is one too).
+            foreach (Location l in onlyLeaks ? diagnostic.AdditionalLocations.Skip(1) : Enumerable.Empty<Location>())
+            {
+                if (l.SourceTree != root.SyntaxTree
+                    || root.FindNode(l.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<StatementSyntax>() is not StatementSyntax further
+                    || further is not (ReturnStatementSyntax or ThrowStatementSyntax)
+                    || further.FirstAncestorOrSelf<BaseMethodDeclarationSyntax>() != function)
+                {
+                    return null;
+                }
+
+                targets.Add(further);
+            }
         }
         else if (targets.Count == 0)
         {

@@ -79,7 +79,9 @@ public sealed class P2P0022MappingLeakedAnalyzer : FlowRuleAnalyzer
                 : ImmutableDictionary<string, string?>.Empty;
             string where = end ? "where the function ends"
                 : $"at '{Reporting.Text(leak.Exit)}'" + (leak.Error ? ", which returns an error" : string.Empty);
+            // Where only leaking paths reach the exit, the other such exits follow it: the fix unmaps before each.
             IEnumerable<Location> locations = new[] { end ? EndOf(body) : leak.Exit.GetLocation() }
+                .Concat(leak.OnlyLeaksReachIt && !end ? leak.FurtherExits.Select(e => e.GetLocation()) : Enumerable.Empty<Location>())
                 .Concat(gotos?.Select(g => g.GetLocation()) ?? Enumerable.Empty<Location>())
                 .Concat(guard?.Select(g => g.Condition.GetLocation()) ?? Enumerable.Empty<Location>());
             report(Diagnostic.Create(Descriptors.P2P0022MappingLeaked, map.Syntax.GetLocation(), locations, properties, Name(map, symbols), where));

@@ -70,8 +70,9 @@ internal static partial class ErrorReturnPaths
             return null;
         }
 
-        Leak? whole = new Walker(graph, map.Syntax, ends, failed, handsOn, anyExit, body, exhaustive: true).Run();
-        return whole is Leak w && w.Exit == leak.Exit ? w : leak with { OnlyLeaksReachIt = false };
+        var walker = new Walker(graph, map.Syntax, ends, failed, handsOn, anyExit, body, exhaustive: true);
+        Leak? whole = walker.Run();
+        return whole is Leak w && w.Exit == leak.Exit ? w with { FurtherExits = walker.OnlyLeaking(except: w.Exit) } : leak with { OnlyLeaksReachIt = false };
     }
 
     /// <summary>
@@ -87,6 +88,13 @@ internal static partial class ErrorReturnPaths
         /// </summary>
         public IReadOnlyDictionary<(int Block, bool When), (bool Live, bool Other)> Edges { get; init; } =
             new Dictionary<(int Block, bool When), (bool Live, bool Other)>();
+
+        /// <summary>
+        /// The other leaking returns and throws that only leaking paths reach, in source order (mxs_dcp_start_dma's
+        /// -ETIMEDOUT and -EINVAL): where an unmap added before each, with the first, releases the mapping on every way
+        /// out. From the walk of every path only.
+        /// </summary>
+        public IReadOnlyList<SyntaxNode> FurtherExits { get; init; } = System.Array.Empty<SyntaxNode>();
     }
 
     private enum Status : byte
@@ -149,6 +157,10 @@ internal static partial class ErrorReturnPaths
             return _exits.Where(e => e.Value.Leaks).OrderBy(e => e.Key == _body ? e.Key.Span.End : e.Key.SpanStart)
                 .Select(e => (Leak?)new Leak(e.Key, !e.Value.Other, e.Value.Error) { Edges = _edges }).FirstOrDefault();
         }
+
+        /// <summary>After <see cref="Run"/>: the leaking exits other than <paramref name="except"/> that only leaking paths reach (not the body's end).</summary>
+        public IReadOnlyList<SyntaxNode> OnlyLeaking(SyntaxNode except) =>
+            _exits.Where(e => e.Value.Leaks && !e.Value.Other && e.Key != except && e.Key != _body).Select(e => e.Key).OrderBy(e => e.SpanStart).ToList();
 
         private bool HoldsMap(IOperation op) => PathConditions.Evaluates(op, _map);
 
