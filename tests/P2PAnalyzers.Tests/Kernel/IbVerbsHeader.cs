@@ -130,6 +130,8 @@ internal static class IbVerbsHeader
             public System.Func<IbDevice, DmaAddr, bool> MappingError = null!;
             public System.Func<IbDevice, KernelBuffer, ulong, DmaDirection, DmaAddr> MapSingle = null!;
             public System.Action<IbDevice, DmaAddr, ulong, DmaDirection> UnmapSingle = null!;
+            public System.Action<IbDevice, DmaAddr, ulong, DmaDirection> SyncSingleForCpu = null!;
+            public System.Action<IbDevice, DmaAddr, ulong, DmaDirection> SyncSingleForDevice = null!;
         }
 
         sealed class IbDevice
@@ -169,6 +171,30 @@ internal static class IbVerbsHeader
                 else
                 {
                     Dma.UnmapSingle(dev.DmaDevice, addr, size, direction);
+                }
+            }
+
+            public static void IbDmaSyncSingleForCpu(IbDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
+            {
+                if (dev.DmaOps is not null)
+                {
+                    dev.DmaOps.SyncSingleForCpu(dev, addr, size, dir);
+                }
+                else
+                {
+                    Dma.SyncSingleForCpu(dev.DmaDevice, addr, size, dir);
+                }
+            }
+
+            public static void IbDmaSyncSingleForDevice(IbDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
+            {
+                if (dev.DmaOps is not null)
+                {
+                    dev.DmaOps.SyncSingleForDevice(dev, addr, size, dir);
+                }
+                else
+                {
+                    Dma.SyncSingleForDevice(dev.DmaDevice, addr, size, dir);
                 }
             }
         }
