@@ -12,7 +12,8 @@ namespace P2PAnalyzers.Analysis;
 /// A method of the compilation that hands some of its parameters unchanged to one call of the library, after guards that
 /// leave without touching the DMA API (<see cref="WrapperBodies"/>), or to another such method: include/rdma/ib_verbs.h's
 /// <c>ib_dma_map_single(dev, cpu_addr, size, direction)</c>, <c>ib_dma_unmap_single(..)</c> and
-/// <c>ib_dma_map_sg</c> over <c>ib_dma_map_sg_attrs</c>, which every RDMA upper-layer driver maps and unmaps through. A
+/// <c>ib_dma_map_sg</c> over <c>ib_dma_map_sg_attrs</c> (a wrapper of a wrapper declared in the same file), which every
+/// RDMA upper-layer driver maps and unmaps through. A
 /// call of one is read as the library call, its arguments taken through <see cref="Forwarded"/> (library parameter name
 /// to the wrapper's parameter ordinal). The guards' other way out (<c>ib_uses_virt_dma</c>: no DMA at all) is not
 /// followed: a caller must treat the result as the mapping it is on the path that maps.
@@ -148,9 +149,24 @@ internal static class ThinWrappers
             ? p.Parameter.Ordinal
             : null;
 
-    // Bound only when the tail call is the library's Dma, or (for a wrapper of a wrapper) hands on a parameter by name.
+    // Bound only when the tail call is the library's Dma, or (for a wrapper of a wrapper) names a method of the same file
+    // whose own tail call reaches Dma so: read from syntax, since every call of a body asks (FactProducers.Of), and most
+    // small helpers hand their parameters on to something.
     private static bool MayForward(InvocationExpressionSyntax call, MethodDeclarationSyntax declaration, KnownSymbols k, int depth) =>
-        (call.Expression is MemberAccessExpressionSyntax { Expression: var receiver } && MapArguments.LastName(receiver) == k.Dma?.Name)
-        || (depth < MaxDepth && call.ArgumentList.Arguments.Any(a => a.Expression is IdentifierNameSyntax id
-            && declaration.ParameterList.Parameters.Any(p => p.Identifier.ValueText == id.Identifier.ValueText)));
+        CallsDma(call, k)
+        || (depth < MaxDepth && CalledName(call) is string name
+            && declaration.SyntaxTree.GetRoot().DescendantNodes(n => n is not (MethodDeclarationSyntax or BlockSyntax or ArrowExpressionClauseSyntax))
+                .OfType<MethodDeclarationSyntax>()
+                .Any(m => m.Identifier.ValueText == name && m != declaration && WrapperBodies.TailCall(m, k) is InvocationExpressionSyntax inner
+                    && MayForward(inner, m, k, depth + 1)));
+
+    private static bool CallsDma(InvocationExpressionSyntax call, KnownSymbols k) =>
+        call.Expression is MemberAccessExpressionSyntax { Expression: var receiver } && MapArguments.LastName(receiver) == k.Dma?.Name;
+
+    private static string? CalledName(InvocationExpressionSyntax call) => call.Expression switch
+    {
+        IdentifierNameSyntax id => id.Identifier.ValueText,
+        MemberAccessExpressionSyntax { Name: var name } => name.Identifier.ValueText,
+        _ => null,
+    };
 }
