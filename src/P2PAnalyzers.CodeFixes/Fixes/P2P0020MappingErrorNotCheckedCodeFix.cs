@@ -24,12 +24,29 @@ public sealed class P2P0020MappingErrorNotCheckedCodeFix : P2PCodeFix
 
     private protected override string Title(Diagnostic diagnostic) => "Check the mapping with Dma.MappingError";
 
+    /// <summary>A mapping made through a thin wrapper (ib_dma_map_single) is checked with the wrapper's own check.</summary>
+    private protected override (SyntaxNode Root, string Title)? RewriteTitled(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        Rewrite(root, model, diagnostic, cancellationToken) is SyntaxNode rewritten
+            ? (rewritten, Checker(root, model, diagnostic, cancellationToken) is IMethodSymbol check
+                ? $"Check the mapping with {check.ContainingType.Name}.{check.Name}"
+                : Title(diagnostic))
+            : null;
+
+    // The wrapper's check for a mapping made through a thin wrapper; null for the library's own map call.
+    private static IMethodSymbol? Checker(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is InvocationExpressionSyntax map
+        && !EarlyExits.IsLibraryDma(model, map)
+            ? WrapperChecks.For(model, map, cancellationToken)
+            : null;
+
     private protected override SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-        // (A thin wrapper's call, ib_dma_map_single, is not the library's: its device argument is not the one
-        // Dma.MappingError takes, and the check to write is the wrapper's own, ib_dma_mapping_error.)
+        // A thin wrapper's call (ib_dma_map_single) is checked with the wrapper's check (ib_dma_mapping_error), given the
+        // wrapper's device argument; the library's Dma.MappingError takes the PciDevice, which the caller does not hold.
         if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax map
-            || !EarlyExits.IsLibraryDma(model, map)
+            || (EarlyExits.IsLibraryDma(model, map) ? Names.Dma + ".MappingError"
+                : WrapperChecks.For(model, map, cancellationToken) is IMethodSymbol check ? check.ContainingType.ToMinimalDisplayString(model, map.SpanStart) + "." + check.Name
+                : null) is not string checkCall
             || map.ArgumentList.Arguments.FirstOrDefault()?.Expression is not ExpressionSyntax device
             || !Assignments.PathOnly(device)
             || Kept(map) is not (StatementSyntax statement, ExpressionSyntax kept, bool inline)
@@ -38,7 +55,7 @@ public sealed class P2P0020MappingErrorNotCheckedCodeFix : P2PCodeFix
             return null;
         }
 
-        ExpressionSyntax Failed(ExpressionSyntax mapping) => SyntaxFactory.ParseExpression($"{Names.Dma}.MappingError({device.WithoutTrivia()}, {mapping.WithoutTrivia()})");
+        ExpressionSyntax Failed(ExpressionSyntax mapping) => SyntaxFactory.ParseExpression($"{checkCall}({device.WithoutTrivia()}, {mapping.WithoutTrivia()})");
         ExpressionSyntax error = SyntaxFactory.ParseExpression(Names.DmaError + ".NoMemory");
         bool usedElsewhere = UsedElsewhere(diagnostic, statement);
         // Only the new condition and the new statements are simplified: statements copied from the function stay as written.
