@@ -62,20 +62,36 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
         // ran), only when the function drops the helper's result: it then cannot tell the helper's failure either, and
         // the unmaps after the test already run on those paths. A result it keeps may be what the test reads (`if (ret
         // != 0 || timeout) return`), where the copy would unmap what the failed helper never mapped.
+        // The unmap to write and where each of its arguments after the device comes from: the library's for its own map
+        // call; for a thin wrapper's (ib_dma_map_single), the unmap wrapper beside it (ib_dma_unmap_single).
+        string callee;
+        IReadOnlyList<WrapperUnmaps.Source> sources;
         if (method.ContainingType.ToDisplayString() != "P2PDma.Mapping.Dma")
         {
-            return !unwind && guardWhen is null && method.DeclaringSyntaxReferences.Length > 0
-                && (onlyLeaks || map.Parent is ExpressionStatementSyntax) && diagnostic.AdditionalLocations.Count == 1
-                ? HelperUnwind.Rewrite(root, model, map, exit, cancellationToken)
-                : null;
-        }
+            if (WrapperUnmap(model, map, method, cancellationToken) is not (IMethodSymbol unmapWrapper, var wrapperSources))
+            {
+                return !unwind && guardWhen is null && method.DeclaringSyntaxReferences.Length > 0
+                    && (onlyLeaks || map.Parent is ExpressionStatementSyntax) && diagnostic.AdditionalLocations.Count == 1
+                    ? HelperUnwind.Rewrite(root, model, map, exit, cancellationToken)
+                    : null;
+            }
 
-        if (!(unwind || guardWhen is not null || onlyLeaks))
+            callee = unmapWrapper.ContainingType.ToMinimalDisplayString(model, map.SpanStart) + "." + unmapWrapper.Name;
+            sources = wrapperSources;
+        }
+        else if (Unmaps.TryGetValue(method.Name, out var unmap))
+        {
+            callee = "global::P2PDma.Mapping.Dma." + unmap.Unmap;
+            sources = unmap.Repeats
+                .Select(name => name == "#" ? new WrapperUnmaps.Source(true, -1) : new WrapperUnmaps.Source(false, method.Parameters.IndexOf(method.Parameters.FirstOrDefault(p => p.Name == name)!)))
+                .ToList();
+        }
+        else
         {
             return null;
         }
 
-        if (!Unmaps.TryGetValue(method.Name, out var unmap)
+        if (!(unwind || guardWhen is not null || onlyLeaks)
             || map.ArgumentList.Arguments.Any(a => a.NameColon is not null || !a.RefKindKeyword.IsKind(SyntaxKind.None)))
         {
             return null;
@@ -117,9 +133,9 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
 
         var repeated = new List<string> { map.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString() };
         var checkedExpressions = new List<ExpressionSyntax> { map.ArgumentList.Arguments[0].Expression };
-        foreach (string name in unmap.Repeats)
+        foreach (WrapperUnmaps.Source source in sources)
         {
-            if (name == "#")
+            if (source.IsAddress)
             {
                 if (AddressLocal(map, model, cancellationToken) is (ILocalSymbol address, var addressStore)
                     && (addressStore is null ? !Assignments.WrittenIn(function, address, model, cancellationToken) : Stable.AssignedOnlyAt(address, function, model, addressStore, cancellationToken))
@@ -146,7 +162,7 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
                 return null;
             }
 
-            int ordinal = method.Parameters.IndexOf(method.Parameters.FirstOrDefault(p => p.Name == name)!);
+            int ordinal = source.MapOrdinal;
             if (ordinal < 0)
             {
                 return null;
@@ -167,7 +183,7 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
             return null;
         }
 
-        StatementSyntax call = FixDocument.Statement($"global::P2PDma.Mapping.Dma.{unmap.Unmap}({string.Join(", ", repeated)});");
+        StatementSyntax call = FixDocument.Statement($"{callee}({string.Join(", ", repeated)});");
         if (guardWhen is not null)
         {
             if (Guard(root, model, diagnostic, guardWhen, exit, cancellationToken) is not ExpressionSyntax guard)
@@ -252,6 +268,15 @@ public sealed class P2P0022MappingLeakedCodeFix : P2PCodeFix
             && model.GetSymbolInfo(name, cancellationToken).Symbol is ILocalSymbol assigned => (assigned, assignment),
         _ => null,
     };
+
+    // The unmap wrapper for a single map made through a thin wrapper (ib_dma_unmap_single for ib_dma_map_single).
+    private static (IMethodSymbol, IReadOnlyList<WrapperUnmaps.Source>)? WrapperUnmap(SemanticModel model, InvocationExpressionSyntax map, IMethodSymbol method, CancellationToken cancellationToken) =>
+        P2PAnalyzers.Analysis.KnownSymbols.TryGet(model.Compilation) is P2PAnalyzers.Analysis.KnownSymbols k
+        && P2PAnalyzers.Analysis.ThinWrappers.LibraryOf(method, k) is IMethodSymbol library && !SymbolEqualityComparer.Default.Equals(library, method)
+        && P2PAnalyzers.Analysis.FactProducers.IsSingleMap(k.RoleOf(library)) && Unmaps.TryGetValue(library.Name, out var unmap)
+        && WrapperUnmaps.For(model, map, unmap.Unmap, cancellationToken) is (IMethodSymbol found, var sources)
+            ? (found, sources)
+            : null;
 
     /// <summary>The unmap goes just before the exit; an exit that is a label's statement or an embedded statement keeps its place.</summary>
     private static SyntaxNode? Insert(SyntaxNode root, StatementSyntax exit, StatementSyntax call) => exit.Parent switch

@@ -37,8 +37,8 @@ internal static class WrapperChecks
             .FirstOrDefault();
     }
 
-    // The expression the wrapper hands the library as its device, with its first parameter's name replaced by "$".
-    private static string? DeviceOf(IMethodSymbol wrapper, KnownSymbols k)
+    /// <summary>The expression a wrapper hands the library as its device, its first parameter's name replaced by "$".</summary>
+    public static string? DeviceOf(IMethodSymbol wrapper, KnownSymbols k)
     {
         if (ThinWrappers.Of(wrapper, k) is not ThinWrapper thin || thin.Forwarded.ContainsValue(0)
             || wrapper.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is not MethodDeclarationSyntax declaration

@@ -84,11 +84,27 @@ public sealed class P2P0022WrapperTests
             .Replace("UNWIND", string.Empty).Replace("RETURN", "{|#1:return -12;|}"),
         Verifier.Diagnostic("P2P0022").WithLocation(0).WithLocation(1).WithArguments("IbVerbs.IbDmaMapSingle", "at 'return -12;', which returns an error"));
 
-    // The fix writes the library's unmap, whose device the wrapper's caller does not hold: none is offered.
+    // The fix writes the unmap wrapper beside the map wrapper, with the map call's device, size and direction: iSER's
+    // own unwinding (unmap_req:) as a call before the return.
     [Theory]
     [MemberData(nameof(Headers))]
-    public Task SecondMappingFails_NoFix(string header) => Verifier.NoCodeFix<P2PAnalyzers.CodeFixes.Fixes.P2P0022MappingLeakedCodeFix>(
+    public Task SecondMappingFails_FixUnmapsThroughTheWrapper(string header) => Verifier.CodeFix<P2PAnalyzers.CodeFixes.Fixes.P2P0022MappingLeakedCodeFix>(
         Source.Replace("HEADER", Header(header)).Replace("REQ_MAP", "{|#0:IbVerbs.IbDmaMapSingle(conn.Dev, conn.LoginReqBuf, 8192, DmaDirection.ToDevice)|}")
+            .Replace("UNWIND", string.Empty).Replace("RETURN", "{|#1:return -12;|}"),
+        Source.Replace("HEADER", Header(header)).Replace("REQ_MAP", "IbVerbs.IbDmaMapSingle(conn.Dev, conn.LoginReqBuf, 8192, DmaDirection.ToDevice)")
+            .Replace("            UNWIND", string.Empty).Replace("RETURN", "IbVerbs.IbDmaUnmapSingle(conn.Dev, req, 8192, DmaDirection.ToDevice);\n            return -12;"),
+        Verifier.Diagnostic("P2P0022").WithLocation(0).WithLocation(1).WithArguments("IbVerbs.IbDmaMapSingle", "at 'return -12;', which returns an error"));
+
+    // An unmap wrapper that takes the size from the device instead of its caller: nothing tells the fix what to hand it.
+    [Fact]
+    public Task UnmapWrapperWithoutTheSize_NoFix() => Verifier.NoCodeFix<P2PAnalyzers.CodeFixes.Fixes.P2P0022MappingLeakedCodeFix>(
+        Source.Replace("HEADER", OwnHeader.Replace("""
+                public static void IbDmaUnmapSingle(IbDevice dev, DmaAddr addr, ulong size, DmaDirection direction) =>
+                    Dma.UnmapSingle(dev.DmaDevice, addr, size, direction);
+            """, """
+                public static void IbDmaUnmapSingle(IbDevice dev, DmaAddr addr, DmaDirection direction) =>
+                    Dma.UnmapSingle(dev.DmaDevice, addr, 8192, direction);
+            """)).Replace("REQ_MAP", "{|#0:IbVerbs.IbDmaMapSingle(conn.Dev, conn.LoginReqBuf, 8192, DmaDirection.ToDevice)|}")
             .Replace("UNWIND", string.Empty).Replace("RETURN", "{|#1:return -12;|}"),
         Verifier.Diagnostic("P2P0022").WithLocation(0).WithLocation(1).WithArguments("IbVerbs.IbDmaMapSingle", "at 'return -12;', which returns an error"));
 
