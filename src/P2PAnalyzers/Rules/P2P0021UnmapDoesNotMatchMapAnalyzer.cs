@@ -122,11 +122,9 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
                     && mapped.Value != unmapped.Value
                     && !(Arrived(mapping) && mappings.Any(m => Arrived(m.Fact) && Made(m.Call!.Value, parameter, symbols)?.Value == unmapped.Value)))
                 {
-                    // A map made through a wrapper (ib_dma_map_single) gets no fix: the constant to copy is an argument of
-                    // the wrapper, which the fix does not read.
                     report(Diagnostic.Create(Descriptors.P2P0021UnmapDoesNotMatchMap, given!.Value.Syntax.GetLocation(),
                         mapping.Origin.Locations().Where(l => l.IsInSource),
-                        call.Value.Wrapper is not null ? ImmutableDictionary<string, string?>.Empty : ImmutableDictionary<string, string?>.Empty.Add(Parameter, parameter),
+                        ImmutableDictionary<string, string?>.Empty.Add(Parameter, parameter),
                         Origin.OfCall(unmap.TargetMethod), Reporting.Text(address.Value.Syntax),
                         parameter == MapArguments.Direction ? "direction" : "size", unmapped.Text, mapping.Origin.Describe(), mapped.Text));
                     return;

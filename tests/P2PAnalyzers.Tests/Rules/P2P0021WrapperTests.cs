@@ -108,6 +108,21 @@ public sealed class P2P0021WrapperTests
         Verifier.Diagnostic("P2P0021").WithLocation(0).WithLocation(1)
             .WithArguments("IbVerbs.IbDmaUnmapSingle", "conn.LoginReqDma", "direction", "Bidirectional", "IbVerbs.IbDmaMapSingle", "ToDevice"));
 
+    // The fix gives each wrapper unmap the direction its wrapper map was given (read through the map wrapper's argument map).
+    [Theory]
+    [MemberData(nameof(Headers))]
+    public Task TeardownUnmapsWithTheOtherDirections_FixTakesTheMapsDirections(string header) => Verifier.CodeFix<P2PAnalyzers.CodeFixes.Fixes.P2P0021UnmapDoesNotMatchMapCodeFix>(
+        Source(header, "DmaDirection.ToDevice", "{|#0:DmaDirection.FromDevice|}", "{|#3:DmaDirection.ToDevice|}"),
+        Source(header, "DmaDirection.ToDevice", "DmaDirection.ToDevice", "DmaDirection.FromDevice").Replace("{|#1:", string.Empty).Replace("{|#2:", string.Empty).Replace("{|#6:", string.Empty).Replace("{|#7:", string.Empty)
+            .Replace(")|}|};", ");").Replace(")|};", ");").Replace("resp|};", "resp;"),
+        new[]
+        {
+            Verifier.Diagnostic("P2P0021").WithLocation(0).WithLocation(1).WithLocation(6)
+                .WithArguments("IbVerbs.IbDmaUnmapSingle", "conn.LoginReqDma", "direction", "FromDevice", "IbVerbs.IbDmaMapSingle, stored into IserConn.LoginReqDma in IserAllocLoginBuf", "ToDevice"),
+            Verifier.Diagnostic("P2P0021").WithLocation(3).WithLocation(2).WithLocation(7)
+                .WithArguments("IbVerbs.IbDmaUnmapSingle", "conn.LoginRespDma", "direction", "ToDevice", "IbVerbs.IbDmaMapSingle, stored into IserConn.LoginRespDma in IserAllocLoginBuf", "FromDevice"),
+        });
+
     // iSER as it is: every unmap with the direction of its map.
     [Theory]
     [MemberData(nameof(Headers))]
