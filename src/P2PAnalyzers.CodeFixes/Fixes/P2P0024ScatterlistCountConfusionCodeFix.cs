@@ -73,7 +73,10 @@ public sealed class P2P0024ScatterlistCountConfusionCodeFix : P2PCodeFix
             ?? CountOfTheTable(given, mapTable, unmapTable, model, argument.SpanStart, cancellationToken);
         if (nents is null)
         {
-            return null;
+            // Overwritten with the returned count in this function: a copy taken just before the map call.
+            return mapModel == model && SavedNents.Rewrite(root, model, given, map, argument, cancellationToken) is (SyntaxNode saved, string name)
+                ? (saved, $"Keep the nents given to Dma.{map.TargetMethod.Name} in '{name}' and pass it")
+                : null;
         }
 
         SyntaxNode newRoot = root.ReplaceNode(argument.Expression, nents.WithTriviaFrom(argument.Expression));

@@ -190,14 +190,60 @@ public sealed class P2P0024CodeFixTests
         Usings + SgTableDriver.Replace("SYNC", "[|sgt.Nents|]").Replace("UNMAP", "[|sgt.Nents|]"),
         Usings + SgTableDriver.Replace("SYNC", "sgt.OrigNents").Replace("UNMAP", "sgt.OrigNents"));
 
+    // The nents overwritten with the count (rw.c's `sg_cnt = ret;`): a copy kept just before the map call, as pch_uart's
+    // fix kept orig_nent, and both unmaps given it (the second reuses the copy the first made).
     [Fact]
-    public Task NentsOverwrittenByTheCount_NoFix() => Verifier.NoCodeFix<P2P0024ScatterlistCountConfusionCodeFix>(Usings + """
+    public Task NentsOverwrittenByTheCount_KeptBeforeTheMap() => Verifier.CodeFix<P2P0024ScatterlistCountConfusionCodeFix>(Usings + """
         static class Driver
         {
-            static void Io(PciDevice dev, SgTable sg, int nents)
+            static int Io(PciDevice dev, SgTable sg, int nents, bool fail)
             {
                 nents = Dma.MapSg(dev, sg, nents, DmaDirection.FromDevice);
+                if (fail)
+                {
+                    Dma.UnmapSg(dev, sg, [|nents|], DmaDirection.FromDevice);
+                    return -5;
+                }
+
                 Dma.UnmapSg(dev, sg, [|nents|], DmaDirection.FromDevice);
+                return 0;
+            }
+        }
+        """, Usings + """
+        static class Driver
+        {
+            static int Io(PciDevice dev, SgTable sg, int nents, bool fail)
+            {
+                int origNents = nents;
+                nents = Dma.MapSg(dev, sg, nents, DmaDirection.FromDevice);
+                if (fail)
+                {
+                    Dma.UnmapSg(dev, sg, origNents, DmaDirection.FromDevice);
+                    return -5;
+                }
+
+                Dma.UnmapSg(dev, sg, origNents, DmaDirection.FromDevice);
+                return 0;
+            }
+        }
+        """);
+
+    // A goto from before the map into the unmap's label would reach the unmap without the copy: no fix.
+    [Fact]
+    public Task NentsOverwrittenWithAGotoBeforeTheMap_NoFix() => Verifier.NoCodeFix<P2P0024ScatterlistCountConfusionCodeFix>(Usings + """
+        static class Driver
+        {
+            static int Io(PciDevice dev, SgTable sg, int nents, bool skip)
+            {
+                if (skip)
+                {
+                    goto out_unmap;
+                }
+
+                nents = Dma.MapSg(dev, sg, nents, DmaDirection.FromDevice);
+            out_unmap:
+                Dma.UnmapSg(dev, sg, [|nents|], DmaDirection.FromDevice);
+                return 0;
             }
         }
         """);
