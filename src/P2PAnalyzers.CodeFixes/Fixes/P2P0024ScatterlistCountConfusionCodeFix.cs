@@ -73,14 +73,61 @@ public sealed class P2P0024ScatterlistCountConfusionCodeFix : P2PCodeFix
             ?? CountOfTheTable(given, mapTable, unmapTable, model, argument.SpanStart, cancellationToken);
         if (nents is null)
         {
-            // Overwritten with the returned count in this function: a copy taken just before the map call.
-            return mapModel == model && SavedNents.Rewrite(root, model, given, map, argument, cancellationToken) is (SyntaxNode saved, string name)
-                ? (saved, $"Keep the nents given to Dma.{map.TargetMethod.Name} in '{name}' and pass it")
-                : null;
+            // Overwritten with the returned count in this function: a copy taken just before the map call. A map made
+            // through a thin wrapper (rw.c's ib_dma_map_sg) is the wrapper's call in this function, its nents the
+            // argument the wrapper hands on.
+            bool here = mapModel == model;
+            if (WrapperCallHere(model, map, unmap, unmapTable, cancellationToken) is (IInvocationOperation outer, IOperation outerGiven))
+            {
+                (map, given, here) = (outer, outerGiven, true);
+                nents = SameFunction(given, unmap, model, model, argument, cancellationToken);
+            }
+
+            if (nents is null)
+            {
+                return here && SavedNents.Rewrite(root, model, given, map, argument, cancellationToken) is (SyntaxNode saved, string name)
+                    ? (saved, $"Keep the nents given to {Origin.OfCall(map.TargetMethod)} in '{name}' and pass it")
+                    : null;
+            }
         }
 
         SyntaxNode newRoot = root.ReplaceNode(argument.Expression, nents.WithTriviaFrom(argument.Expression));
         return (newRoot, $"Pass '{nents}', the nents given to Dma.{map.TargetMethod.Name}");
+    }
+
+    /// <summary>
+    /// For a library map call inside a thin wrapper, the one call of that wrapper (or of another wrapper of the same
+    /// library method) in the unmap's function that is given the table the unmap is given, and the argument it gives for
+    /// the library's nents.
+    /// </summary>
+    private static (IInvocationOperation, IOperation)? WrapperCallHere(SemanticModel model, IInvocationOperation map, IInvocationOperation unmap, IOperation unmapTable, CancellationToken cancellationToken)
+    {
+        if (KnownSymbols.TryGet(model.Compilation) is not KnownSymbols k || SgEntryCounts.Nents(map)?.Parameter?.Name is not string nentsName
+            || SgEntryCounts.Table(map)?.Parameter?.Name is not string tableName
+            || Scope.EnclosingFunction(unmap.Syntax) is not SyntaxNode function)
+        {
+            return null;
+        }
+
+        (IInvocationOperation, IOperation)? found = null;
+        foreach (InvocationExpressionSyntax call in function.DescendantNodes().OfType<InvocationExpressionSyntax>().Where(c => c.SpanStart < unmap.Syntax.SpanStart))
+        {
+            if (model.GetOperation(call, cancellationToken) is IInvocationOperation outer
+                && !SymbolEqualityComparer.Default.Equals(outer.TargetMethod.OriginalDefinition, map.TargetMethod.OriginalDefinition)
+                && SymbolEqualityComparer.Default.Equals(ThinWrappers.LibraryOf(outer.TargetMethod, k)?.OriginalDefinition, map.TargetMethod.OriginalDefinition)
+                && ThinWrappers.Argument(outer, tableName, k)?.Value is IOperation table && Same(Unwrap(table)!, Unwrap(unmapTable)!)
+                && ThinWrappers.Argument(outer, nentsName, k)?.Value is IOperation outerGiven)
+            {
+                if (found is not null)
+                {
+                    return null; // two such calls: which one made this mapping is not known here
+                }
+
+                found = (outer, outerGiven);
+            }
+        }
+
+        return found;
     }
 
     /// <summary>The map call: the first additional location (the analyzer puts it there), in <paramref name="mapModel"/>'s file.</summary>

@@ -11,18 +11,21 @@ namespace P2PAnalyzers.CodeFixes.Shared;
 /// The nents a map call was given, kept before the function overwrites it with the count the map returned (rw.c's
 /// <c>sg_cnt = ret;</c>, pch_uart's <c>priv-&gt;nent = nent</c>): a local declared just before the map's statement,
 /// <c>int origSgCnt = sgCnt;</c>, which the unmap is then given, as pch_uart's fix kept <c>orig_nent</c>. Offered when
-/// the nents is a local or parameter, the unmap is in the same function and the same block (or one inside it) after
-/// the map's statement, and no <c>goto</c> precedes the map's statement in the function (a jump from before it into a
-/// label after it would reach the unmap without the copy).
+/// the nents is a local or parameter, the unmap is in the same function and the same block (or one inside it) as the
+/// map's statement or a statement around it (rw.c's <c>if</c> that maps in either arm: nothing before the map in it may
+/// store into the nents), after it, and no <c>goto</c> precedes that statement in the function (a jump from before it
+/// into a label after it would reach the unmap without the copy).
 /// </summary>
 internal static class SavedNents
 {
     public static (SyntaxNode Root, string Name)? Rewrite(SyntaxNode root, SemanticModel model, IOperation given, IInvocationOperation map, ArgumentSyntax argument, CancellationToken cancellationToken)
     {
         if (given.Syntax is not IdentifierNameSyntax nents
-            || model.GetSymbolInfo(nents, cancellationToken).Symbol is not (ILocalSymbol or IParameterSymbol)
-            || map.Syntax.FirstAncestorOrSelf<StatementSyntax>() is not StatementSyntax statement
+            || model.GetSymbolInfo(nents, cancellationToken).Symbol is not ISymbol symbol || symbol is not (ILocalSymbol or IParameterSymbol)
+            || Outermost(map.Syntax, argument) is not StatementSyntax statement
             || statement.Parent is not BlockSyntax block
+            // rw.c maps in either arm of an `if`: the copy goes before the `if`, where nothing has changed the nents yet.
+            || statement.DescendantNodes().Any(n => n.Span.End <= map.Syntax.SpanStart && Assignments.Writes(n, symbol, model, cancellationToken))
             || Scope.EnclosingFunction(statement) is not SyntaxNode function
             || Scope.EnclosingFunction(argument) != function
             || !block.Span.Contains(argument.Span) || argument.SpanStart < statement.Span.End
@@ -45,5 +48,19 @@ internal static class SavedNents
         tracked = tracked.ReplaceNode(tracked.GetCurrentNode(argument.Expression)!, SyntaxFactory.IdentifierName(name).WithTriviaFrom(argument.Expression));
         StatementSyntax copy = FixDocument.Statement($"int {name} = {text};").WithLeadingTrivia(statement.GetLeadingTrivia());
         return (tracked.InsertNodesBefore(tracked.GetCurrentNode(statement)!, new[] { copy }), name);
+    }
+
+    // The statement around the map call whose block also holds the unmap: the map's own, or an `if` around it.
+    private static StatementSyntax? Outermost(SyntaxNode map, ArgumentSyntax unmapArgument)
+    {
+        for (StatementSyntax? statement = map.FirstAncestorOrSelf<StatementSyntax>(); statement is not null; statement = statement.Parent?.FirstAncestorOrSelf<StatementSyntax>())
+        {
+            if (statement.Parent is BlockSyntax block && block.Span.Contains(unmapArgument.Span))
+            {
+                return statement;
+            }
+        }
+
+        return null;
     }
 }
