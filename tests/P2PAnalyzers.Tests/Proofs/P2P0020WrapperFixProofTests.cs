@@ -1,8 +1,6 @@
 using System.Threading.Tasks;
 using P2PAnalyzers.CodeFixes.Fixes;
 using P2PAnalyzers.Tests.Fixes;
-using P2PAnalyzers.Tests.Infrastructure;
-using P2PAnalyzers.Tests.Kernel;
 using P2PDma.Debugging;
 using P2PDma.Pci;
 
@@ -38,7 +36,7 @@ public sealed class P2P0020WrapperFixProofTests
     [Fact]
     public async Task KrpingSetupBuffers_BeforeDrawsUncheckedMapError_AfterNone()
     {
-        string header = IbVerbsHeader.Mainline.Replace("sealed class IbDevice", "public sealed class IbDevice").Replace("static class IbVerbs", "public static class IbVerbs");
+        string header = IbVerbsProofs.Header;
         string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0020MappingErrorNotCheckedCodeFix(), "P2P0020", "IbDmaMapSingle", header, Driver);
         Assert.Contains("if (IbVerbs.IbDmaMappingError(cb.Dev, cb.RecvDmaAddr))", after[1]);
 
@@ -55,15 +53,10 @@ public sealed class P2P0020WrapperFixProofTests
     private static int Run(string header, string driver, PciTopology t)
     {
         t.DmaDebug.Enabled = true;
-        var assembly = ScenarioRunner.CompileFiles(KernelVerify.Usings + header, KernelVerify.Usings + driver);
-        object dev = assembly.GetType("IbDevice", throwOnError: true)!.GetConstructor(System.Type.EmptyTypes)!.Invoke(null);
-        dev.GetType().GetField("DmaDevice")!.SetValue(dev, t.Device("nic0"));
-        object cb = System.Activator.CreateInstance(assembly.GetType("Cb", throwOnError: true)!)!;
-        cb.GetType().GetField("Dev")!.SetValue(cb, dev);
-        cb.GetType().GetField("RecvBuf")!.SetValue(cb, t.Memory.Kmalloc(4096));
-        System.Type krping = assembly.GetType("Krping", throwOnError: true)!;
-        int ret = (int)krping.GetMethod("SetupBuffers")!.Invoke(null, new[] { cb })!;
-        krping.GetMethod("FreeBuffers")!.Invoke(null, new[] { cb });
+        var assembly = IbVerbsProofs.Compile(header, driver);
+        object cb = IbVerbsProofs.New(assembly, "Cb", t.Device("nic0"), ("RecvBuf", t.Memory.Kmalloc(4096)));
+        int ret = (int)IbVerbsProofs.Call(assembly, "Krping", "SetupBuffers", cb)!;
+        IbVerbsProofs.Call(assembly, "Krping", "FreeBuffers", cb);
         return ret;
     }
 }

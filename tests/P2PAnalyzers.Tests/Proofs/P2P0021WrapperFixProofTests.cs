@@ -1,8 +1,6 @@
 using System.Threading.Tasks;
 using P2PAnalyzers.CodeFixes.Fixes;
 using P2PAnalyzers.Tests.Fixes;
-using P2PAnalyzers.Tests.Infrastructure;
-using P2PAnalyzers.Tests.Kernel;
 using P2PDma.Debugging;
 using P2PDma.Pci;
 
@@ -39,7 +37,7 @@ public sealed class P2P0021WrapperFixProofTests
     [Fact]
     public async Task TeardownUnmapsFromDevice_BeforeDrawsTheDirectionFinding_AfterNone()
     {
-        string header = IbVerbsHeader.Mainline.Replace("sealed class IbDevice", "public sealed class IbDevice").Replace("static class IbVerbs", "public static class IbVerbs");
+        string header = IbVerbsProofs.Header;
         string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0021UnmapDoesNotMatchMapCodeFix(), "P2P0021", "FromDevice", header, Driver);
         Assert.Contains("IbVerbs.IbDmaUnmapSingle(conn.Dev, conn.LoginReqDma, 8192, DmaDirection.ToDevice)", after[1]);
 
@@ -56,15 +54,10 @@ public sealed class P2P0021WrapperFixProofTests
     private static int Run(string header, string driver, PciTopology t)
     {
         t.DmaDebug.Enabled = true;
-        var assembly = ScenarioRunner.CompileFiles(KernelVerify.Usings + header, KernelVerify.Usings + driver);
-        object dev = assembly.GetType("IbDevice", throwOnError: true)!.GetConstructor(System.Type.EmptyTypes)!.Invoke(null);
-        dev.GetType().GetField("DmaDevice")!.SetValue(dev, t.Device("nic0"));
-        object conn = System.Activator.CreateInstance(assembly.GetType("IserConn", throwOnError: true)!)!;
-        conn.GetType().GetField("Dev")!.SetValue(conn, dev);
-        conn.GetType().GetField("LoginReqBuf")!.SetValue(conn, t.Memory.Kmalloc(8192));
-        System.Type iser = assembly.GetType("Iser", throwOnError: true)!;
-        int ret = (int)iser.GetMethod("AllocLoginBuf")!.Invoke(null, new[] { conn })!;
-        iser.GetMethod("FreeLoginBuf")!.Invoke(null, new[] { conn });
+        var assembly = IbVerbsProofs.Compile(header, driver);
+        object conn = IbVerbsProofs.New(assembly, "IserConn", t.Device("nic0"), ("LoginReqBuf", t.Memory.Kmalloc(8192)));
+        int ret = (int)IbVerbsProofs.Call(assembly, "Iser", "AllocLoginBuf", conn)!;
+        IbVerbsProofs.Call(assembly, "Iser", "FreeLoginBuf", conn);
         return ret;
     }
 }

@@ -1,8 +1,6 @@
 using System.Threading.Tasks;
 using P2PAnalyzers.CodeFixes.Fixes;
 using P2PAnalyzers.Tests.Fixes;
-using P2PAnalyzers.Tests.Infrastructure;
-using P2PAnalyzers.Tests.Kernel;
 using P2PDma.Debugging;
 using P2PDma.Memory;
 using P2PDma.Pci;
@@ -50,7 +48,7 @@ public sealed class P2P0022WrapperFixProofTests
     [Fact]
     public async Task ResponseMappingFails_BeforeLeavesTheRequestMapped_AfterNone()
     {
-        string header = IbVerbsHeader.Mainline.Replace("sealed class IbDevice", "public sealed class IbDevice").Replace("static class IbVerbs", "public static class IbVerbs");
+        string header = IbVerbsProofs.Header;
         string[] after = await UnitFixHarness.ApplySoundAsync(new P2P0022MappingLeakedCodeFix(), "P2P0022", "IbDmaMapSingle", header, Driver);
         Assert.Contains("IbVerbs.IbDmaUnmapSingle(conn.Dev, req, 8192, DmaDirection.ToDevice);", after[1]);
 
@@ -80,14 +78,9 @@ public sealed class P2P0022WrapperFixProofTests
         _ = t.Memory.Kmalloc(32UL << 20); // the response buffer lies above 16 MiB, out of the HCA's reach
         KernelBuffer resp = t.Memory.Kmalloc(8192);
 
-        var assembly = ScenarioRunner.CompileFiles(KernelVerify.Usings + header, KernelVerify.Usings + driver);
-        object dev = assembly.GetType("IbDevice", throwOnError: true)!.GetConstructor(System.Type.EmptyTypes)!.Invoke(null);
-        dev.GetType().GetField("DmaDevice")!.SetValue(dev, t.Device("hca0"));
-        object conn = System.Activator.CreateInstance(assembly.GetType("IserConn", throwOnError: true)!)!;
-        conn.GetType().GetField("Dev")!.SetValue(conn, dev);
-        conn.GetType().GetField("LoginReqBuf")!.SetValue(conn, req);
-        conn.GetType().GetField("LoginRespBuf")!.SetValue(conn, resp);
-        int ret = (int)assembly.GetType("IserVerbs", throwOnError: true)!.GetMethod("IserAllocLoginBuf")!.Invoke(null, new[] { conn })!;
+        var assembly = IbVerbsProofs.Compile(header, driver);
+        object conn = IbVerbsProofs.New(assembly, "IserConn", t.Device("hca0"), ("LoginReqBuf", req), ("LoginRespBuf", resp));
+        int ret = (int)IbVerbsProofs.Call(assembly, "IserVerbs", "IserAllocLoginBuf", conn)!;
         return (t, ret);
     }
 }
