@@ -17,7 +17,7 @@ internal static class LegacySgRewrite
     public static SyntaxNode? Apply(SyntaxNode root, SemanticModel model, InvocationExpressionSyntax call, CancellationToken cancellationToken)
     {
         if (call.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "LegacyMapSg" } access
-            || model.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol { Name: "LegacyMapSg", ContainingType: { Name: "Dma", ContainingNamespace.Name: "Mapping" } }
+            || !EarlyExits.IsLibraryDma(model, call)
             || call.ArgumentList.Arguments.Count < 2
             || call.FirstAncestorOrSelf<MemberDeclarationSyntax>() is not MemberDeclarationSyntax member)
         {
@@ -28,7 +28,7 @@ internal static class LegacySgRewrite
         var unmaps = member.DescendantNodes().OfType<InvocationExpressionSyntax>()
             .Where(c => c.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "LegacyUnmapSg" }
                 && c.ArgumentList.Arguments.Count >= 2 && c.ArgumentList.Arguments[1].Expression.WithoutTrivia().ToString() == table
-                && model.GetSymbolInfo(c, cancellationToken).Symbol is IMethodSymbol { ContainingType: { Name: "Dma", ContainingNamespace.Name: "Mapping" } })
+                && EarlyExits.IsLibraryDma(model, c))
             .Select(c => (MemberAccessExpressionSyntax)c.Expression);
 
         return root.ReplaceNodes(unmaps.Append(access), (original, _) => original.WithName(

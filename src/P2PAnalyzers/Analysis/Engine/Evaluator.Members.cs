@@ -226,7 +226,7 @@ internal sealed partial class Evaluator
             case Role.BarCpuRange:
                 return FlowValue.Of(new Fact(FactKind.CpuPhys, At(), MemoryKind.Bar, BarKey(property.Instance, receiver)));
             case Role.PagePhys:
-                FlowValue peer = receiver.Select(f => f.Kind == FactKind.PeerPage ? new Fact(FactKind.CpuPhys, f.Origin, MemoryKind.Bar, f.Key) : null);
+                FlowValue peer = PeerPhys(receiver);
                 return peer.IsEmpty ? FlowValue.Of(new Fact(FactKind.CpuPhys, At())) : peer;
             case Role.PagePfn:
                 return FlowValue.Of(new Fact(FactKind.Pfn, At()));
@@ -442,7 +442,11 @@ internal sealed partial class Evaluator
     // A buffer's physical address: BAR memory for P2P memory (pci_alloc_p2pmem), RAM otherwise.
     private static FlowValue PeerOrRam(FlowValue buffer, Origin at)
     {
-        FlowValue peer = buffer.Select(f => f.Kind == FactKind.PeerPage ? new Fact(FactKind.CpuPhys, f.Origin, MemoryKind.Bar, f.Key) : null);
+        FlowValue peer = PeerPhys(buffer);
         return peer.IsEmpty ? FlowValue.Of(new Fact(FactKind.CpuPhys, at, MemoryKind.Ram)) : peer;
     }
+
+    // The physical address of a peer page or of P2P memory: the BAR's, with the page's origin.
+    private static FlowValue PeerPhys(FlowValue peer) =>
+        peer.Select(f => f.Kind == FactKind.PeerPage ? new Fact(FactKind.CpuPhys, f.Origin, MemoryKind.Bar, f.Key) : null);
 }
