@@ -324,6 +324,75 @@ public sealed class P2P0022Tests
         }
         """, Leak("Dma.MapSingle", "throw new InvalidOperationException(\"link down\");"));
 
+    // mtip32xx's exec_drive_taskfile (Mtip32xxTests has the whole function): the shared label unmaps under the kernel's
+    // `if (outbuf_dma)`. The false edge has the address zero, as the local started: nothing is mapped there.
+    [Fact]
+    public Task SharedLabelUnmapsUnderAZeroGuard_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Mtip
+        {
+            static int ExecDriveTaskfile(PciDevice dev, KernelBuffer outbuf, uint taskout, bool ok)
+            {
+                DmaAddr outbufDma = default;
+                int err = 0;
+                if (taskout != 0)
+                {
+                    outbufDma = Dma.MapSingle(dev, outbuf, 0, taskout, DmaDirection.ToDevice);
+                    if (Dma.MappingError(dev, outbufDma))
+                    {
+                        outbufDma = default;
+                        err = -12;
+                        goto abort;
+                    }
+                }
+
+                if (!ok)
+                {
+                    err = -5;
+                    goto abort;
+                }
+
+            abort:
+                if (outbufDma.Raw != 0)
+                    Dma.UnmapSingle(dev, outbufDma, taskout, DmaDirection.ToDevice);
+                return err;
+            }
+        }
+        """);
+
+    // A zero test says nothing of the paths where the address is not zero: the one that returns before the label leaks.
+    [Fact]
+    public Task ZeroGuardAtTheLabel_EarlierReturnStillLeaks_Reports() => Verifier.Analyzer(Usings + """
+        static class Mtip
+        {
+            static int ExecDriveTaskfile(PciDevice dev, KernelBuffer outbuf, uint taskout, bool ok, bool busy)
+            {
+                DmaAddr outbufDma = default;
+                int err = 0;
+                outbufDma = {|#0:Dma.MapSingle(dev, outbuf, 0, taskout, DmaDirection.ToDevice)|};
+                if (outbufDma.Raw == 0 || Dma.MappingError(dev, outbufDma))
+                {
+                    return -12;
+                }
+
+                if (busy)
+                {
+                    {|#1:return -16;|}
+                }
+
+                if (!ok)
+                {
+                    err = -5;
+                    goto abort;
+                }
+
+            abort:
+                if (outbufDma.Raw != 0)
+                    Dma.UnmapSingle(dev, outbufDma, taskout, DmaDirection.ToDevice);
+                return err;
+            }
+        }
+        """, Leak("Dma.MapSingle", "return -16;"));
+
     [Fact]
     public Task UnmapInFinally_NoDiagnostic() => Verifier.Analyzer(Usings + """
         static class Driver

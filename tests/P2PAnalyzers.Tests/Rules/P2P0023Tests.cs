@@ -719,6 +719,64 @@ public sealed class P2P0023Tests
         }
         """, Used("sfc.Daddr", "Dma.UnmapSingle, which frees it", "Dma.UnmapSingle unmapped it"));
 
+    // mtip32xx's exec_drive_taskfile after 5173cb814b36 (a flow test; Mtip32xxTests has the whole function): the failed
+    // mapping goes to abort:, whose `if (outbuf_dma)` guard is true for DMA_MAPPING_ERROR, so the unmap runs on it.
+    [Fact]
+    public Task FailedMappingUnderTheZeroGuard_Reports() => Verifier.Analyzer(Usings + """
+        static class Mtip
+        {
+            static int ExecDriveTaskfile(PciDevice dev, KernelBuffer outbuf, uint taskout)
+            {
+                DmaAddr outbufDma = default;
+                int err = 0;
+                if (taskout != 0)
+                {
+                    outbufDma = {|#2:Dma.MapSingle(dev, outbuf, 0, taskout, DmaDirection.ToDevice)|};
+                    if ({|#1:Dma.MappingError(dev, outbufDma)|})
+                    {
+                        err = -12;
+                        goto abort;
+                    }
+                }
+
+                err = outbuf.Read(0, 1)[0] == 0 ? -5 : 0;
+            abort:
+                if (outbufDma.Raw != 0)
+                    {|#0:Dma.UnmapSingle(dev, outbufDma, taskout, DmaDirection.ToDevice)|};
+                return err;
+            }
+        }
+        """, Used("outbufDma", "Dma.UnmapSingle, which frees it", "its mapping failed ('Dma.MappingError(dev, outbufDma)')"));
+
+    // The same guard after the failure path cleared the address (what mtip32xx should have written): nothing to report.
+    [Fact]
+    public Task FailedMappingClearedBeforeTheZeroGuard_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        static class Mtip
+        {
+            static int ExecDriveTaskfile(PciDevice dev, KernelBuffer outbuf, uint taskout)
+            {
+                DmaAddr outbufDma = default;
+                int err = 0;
+                if (taskout != 0)
+                {
+                    outbufDma = Dma.MapSingle(dev, outbuf, 0, taskout, DmaDirection.ToDevice);
+                    if (Dma.MappingError(dev, outbufDma))
+                    {
+                        outbufDma = default;
+                        err = -12;
+                        goto abort;
+                    }
+                }
+
+                err = outbuf.Read(0, 1)[0] == 0 ? -5 : 0;
+            abort:
+                if (outbufDma.Raw != 0)
+                    Dma.UnmapSingle(dev, outbufDma, taskout, DmaDirection.ToDevice);
+                return err;
+            }
+        }
+        """);
+
     // ---------------------------------------------------------------- table mappings
 
     // The shape nvme-pci's 2021 "fix error unwind in nvme_map_data" removed, with the table's unmap written in the

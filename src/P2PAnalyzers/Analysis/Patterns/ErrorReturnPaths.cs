@@ -19,6 +19,16 @@ internal enum FailureTest : byte
 
     /// <summary>The mapping failed where the condition is false (<c>if (ret == 0)</c> after <c>ret = dma_map_sgtable(..)</c>).</summary>
     WhenFalse,
+
+    /// <summary>
+    /// The address is zero where the condition is true (<c>if (!outbuf_dma)</c>): the kernel's "never mapped", as the
+    /// local started; no failed mapping is zero (<c>DMA_MAPPING_ERROR</c> is all ones), and the other edge says nothing
+    /// of success.
+    /// </summary>
+    ZeroWhenTrue,
+
+    /// <summary>The address is zero where the condition is false (mtip32xx's <c>abort: if (outbuf_dma) dma_unmap_single(..)</c>).</summary>
+    ZeroWhenFalse,
 }
 
 /// <summary>What a <see cref="FailureTest"/> says of an edge.</summary>
@@ -27,6 +37,10 @@ internal static class FailureTests
     /// <summary>Whether the edge where the condition is <paramref name="condition"/> is the mapping's failure.</summary>
     public static bool FailsOn(this FailureTest test, bool condition) =>
         (test == FailureTest.WhenTrue && condition) || (test == FailureTest.WhenFalse && !condition);
+
+    /// <summary>Whether the edge where the condition is <paramref name="condition"/> has the address zero.</summary>
+    public static bool ZeroOn(this FailureTest test, bool condition) =>
+        (test == FailureTest.ZeroWhenTrue && condition) || (test == FailureTest.ZeroWhenFalse && !condition);
 }
 
 /// <summary>
@@ -114,6 +128,7 @@ internal static partial class ErrorReturnPaths
         private readonly Func<IOperation, FailureTest> _failed;
         private readonly Func<IOperation, bool> _handsOn;
         private readonly HashSet<string> _retested;
+        private readonly ConditionsAhead? _ahead;
         private readonly bool _exhaustive;
         // Every exit reached, with whether some path leaks there and whether some path arrives there otherwise.
         private readonly Dictionary<SyntaxNode, (bool Leaks, bool Other, bool Error)> _exits = new();
@@ -144,6 +159,7 @@ internal static partial class ErrorReturnPaths
             _failed = failed;
             _handsOn = handsOn;
             _retested = PathConditions.Retested(graph);
+            _ahead = ConditionsAhead.Of(graph);
         }
 
         public Leak? Run()
@@ -199,7 +215,9 @@ internal static partial class ErrorReturnPaths
                 foreach ((ControlFlowBranch branch, bool condition) in PathConditions.Edges(block))
                 {
                     // The paths past the mapping's failure are followed too: an exit they reach is not only a leak's.
-                    bool failedHere = test.FailsOn(condition);
+                    // A zero address holds no mapping either (a mapping at bus address zero is not one the kernel's
+                    // `if (dma) unmap` idiom could release, and the idiom is everywhere).
+                    bool failedHere = test.FailsOn(condition) || test.ZeroOn(condition);
                     if (state.Conditions.Take(value, condition, _retested) is not PathConditions conditions)
                     {
                         continue; // the path already knows the other way
@@ -251,7 +269,8 @@ internal static partial class ErrorReturnPaths
                         Arrive(_body, s.Status == Status.Live && _anyExit, s.Tested, error: false, s.Conditions.Known);
                         return;
                     case ControlFlowBranchSemantics.Regular when branch.Destination is BasicBlock b && b.Kind == BasicBlockKind.Block:
-                        next.Add((b, s));
+                        // The guard walk reads what paths knew at the exits: it forgets nothing.
+                        next.Add((b, _ahead is null || Arrivals is not null ? s : s with { Conditions = _ahead.Trim(b.Ordinal, s.Conditions) }));
                         return;
                 }
             }

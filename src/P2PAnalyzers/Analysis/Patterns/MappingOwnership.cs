@@ -247,6 +247,11 @@ internal sealed class MappingOwnership
             return held;
         }
 
+        if (!_table && ZeroTest(condition) is FailureTest zero)
+        {
+            return zero;
+        }
+
         if (!_table || condition is not IBinaryOperation binary || !IsResult(binary.LeftOperand, binary.RightOperand, out long c, out bool mirrored))
         {
             return FailureTest.None;
@@ -277,6 +282,40 @@ internal sealed class MappingOwnership
                 (BinaryOperatorKind.Equals, 0) or (BinaryOperatorKind.GreaterThanOrEqual, 0) => FailureTest.WhenFalse,
                 _ => FailureTest.None,
             };
+    }
+
+    /// <summary>
+    /// A comparison of the mapped address (or its <c>Raw</c> value) with zero: <c>if (outbuf_dma)</c>, written
+    /// <c>outbufDma.Raw != 0</c>; null when the condition is none.
+    /// </summary>
+    private FailureTest? ZeroTest(IOperation condition)
+    {
+        if (condition is not IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary)
+        {
+            return null;
+        }
+
+        bool leftZero = IsZero(binary.LeftOperand);
+        IOperation other = leftZero ? binary.RightOperand : binary.LeftOperand;
+        if (!leftZero && !IsZero(binary.RightOperand))
+        {
+            return null;
+        }
+
+        other = AddressKey.Value(other);
+        if (other is IPropertyReferenceOperation { Property.Name: "Raw", Instance: { } instance } && IsDmaAddr(instance.Type))
+        {
+            other = instance;
+        }
+
+        return IsDmaAddr(other.Type) && Carries(other)
+            ? (binary.OperatorKind == BinaryOperatorKind.Equals ? FailureTest.ZeroWhenTrue : FailureTest.ZeroWhenFalse)
+            : null;
+
+        bool IsDmaAddr(ITypeSymbol? type) => SymbolEqualityComparer.Default.Equals(type, _k.DmaAddr);
+
+        static bool IsZero(IOperation value) =>
+            ErrorLocals.Constant(value) == 0 || AddressKey.Value(value) is IDefaultValueOperation;
     }
 
     /// <summary>

@@ -79,6 +79,7 @@ internal static class UnmappedUsePaths
         private readonly Dictionary<IOperation, List<(SyntaxNode Call, string Unmapped)>> _helpers = new();
         private readonly Dictionary<IOperation, List<MappingUse>> _usesIn = new();
         private readonly HashSet<string> _retested;
+        private readonly ConditionsAhead? _ahead;
         private readonly List<(MappingUse Use, SyntaxNode Site, UnmappedBy By)> _found = new();
         // How each use was reached: on some path after the unmap or failure, and on some path otherwise.
         private readonly Dictionary<SyntaxNode, (bool After, bool Other)> _reached = new();
@@ -97,6 +98,7 @@ internal static class UnmappedUsePaths
             _failed = failed;
             _isLibrary = isLibrary;
             _retested = PathConditions.Retested(graph);
+            _ahead = ConditionsAhead.Of(graph);
         }
 
         public IReadOnlyList<UnmappedUse> Run()
@@ -237,7 +239,13 @@ internal static class UnmappedUsePaths
                 {
                     // A path whose mapping failed takes a second test of it (the check kept in a local, ret = ..;
                     // if (ret) goto err) only on its failure edge.
-                    if (state.Status == Status.Failed && test != FailureTest.None && !test.FailsOn(condition))
+                    if (state.Status == Status.Failed && test is FailureTest.WhenTrue or FailureTest.WhenFalse && !test.FailsOn(condition))
+                    {
+                        continue;
+                    }
+
+                    // Nor does it take a test of the address against zero on the zero edge: DMA_MAPPING_ERROR is not zero.
+                    if (state.Status == Status.Failed && test.ZeroOn(condition))
                     {
                         continue;
                     }
@@ -277,7 +285,7 @@ internal static class UnmappedUsePaths
                 if (branch.Destination is BasicBlock b && b.Kind == BasicBlockKind.Block
                     && branch.Semantics is ControlFlowBranchSemantics.Regular)
                 {
-                    next.Add((b, s));
+                    next.Add((b, _ahead is null ? s : s with { Conditions = _ahead.Trim(b.Ordinal, s.Conditions) }));
                 }
                 else
                 {
