@@ -601,18 +601,13 @@ public sealed class AxienetTests
     public Task Axienet_BeforeFix_FourUncheckedMappingsIntoDescriptors_Reports() =>
         KernelVerify.RunAsync(Header, MainBeforeFix);
 
-    // As merged, the check reads the descriptor's u32 phys back (dma_mapping_error(ndev->dev.parent, cur_p->phys)).
-    // The analyzer reports all four mappings as unchecked. On a 64-bit dma_addr_t the check is indeed dead (the
-    // truncated 0xffffffff never equals DMA_MAPPING_ERROR), but the message says the check was not asked, and
-    // P2P0020's page says the mapping is followed through casts to built-in types and "the check may be asked of any
-    // of them": the check of the stored copy, re-widened with DmaAddr.FromRaw, is not recognised. On the 32-bit
-    // dma_addr_t targets of the time (MicroBlaze, Zynq-7000) the code is correct. The four messages, at each map call:
-    //   The address Dma.MapSingle returns reaches field 'Phys' is [DmaAddress] as '(uint)Dma.MapSingle(ndev.Parent, skb.Head, skb.DataOffset...' on a path where Dma.MappingError was not asked; check the mapping first
-    //   (the same, as '(uint)Dma.MapSingle(ndev.Parent, skb.Head, skb.DataOffset...', in axienet_start_xmit's head)
-    //   (the same, as '(uint)Dma.MapSingle(ndev.Parent, frag.Page, frag.Offset, ...', in axienet_start_xmit's fragment loop)
-    //   (the same, as '(uint)Dma.MapSingle(ndev.Parent, newSkb.Head, newSkb.Data...', in axienet_recv's refill)
-    // Axienet_AsFixed_CheckedThroughDmaAddrLocal_NoDiagnostic shows the same checks asked of a DmaAddr local are seen.
-    [Fact(Skip = "false positive: The address Dma.MapSingle returns reaches field 'Phys' is [DmaAddress] as '(uint)Dma.MapSingle(ndev.Parent, skb.Head, skb.DataOffset...' on a path where Dma.MappingError was not asked; check the mapping first (x4, one per map; each checked as Dma.MappingError(dev, DmaAddr.FromRaw(desc.Phys)) right after the store)")]
+    // As merged, the check reads the descriptor's u32 phys back (dma_mapping_error(ndev->dev.parent, cur_p->phys)),
+    // written DmaAddr.FromRaw(curP.Phys). That is the check debug.c counts, and right on the 32-bit dma_addr_t targets
+    // of the time (MicroBlaze, Zynq-7000); on a 64-bit dma_addr_t the truncated copy never equals DMA_MAPPING_ERROR,
+    // which the series' later 64-bit patch mended (Axienet_AsFixed_CheckedThroughDmaAddrLocal_NoDiagnostic). All four
+    // maps were reported as unchecked ("on a path where Dma.MappingError was not asked") until the check of a re-widened
+    // stored copy counted.
+    [Fact]
     public Task Axienet_AsFixed_EveryMappingChecked_NoDiagnostic()
     {
         // The replacements above must all have applied, or this would test the unfixed code.

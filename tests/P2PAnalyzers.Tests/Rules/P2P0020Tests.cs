@@ -23,6 +23,54 @@ public sealed class P2P0020Tests
     private static DiagnosticResult Unchecked(string map, string operand, string use) =>
         Verifier.Diagnostic("P2P0020").WithLocation(0).WithLocation(1).WithArguments(map, operand, use);
 
+    // xilinx_axienet after 71791dc8bdea (AxienetTests has the driver): the mapping stored into the descriptor's u32 and
+    // checked as that u32 made a DmaAddr again.
+    private const string AxiDescriptor = """
+        sealed class AxidmaBd
+        {
+            [DmaAddress] public uint Phys;
+            public uint Cntrl;
+        }
+
+        """;
+
+    [Fact]
+    public Task StoredRawCopyCheckedAfterFromRaw_NoDiagnostic() => Verifier.Analyzer(Usings + AxiDescriptor + """
+        static class Axienet
+        {
+            static int Xmit(PciDevice dev, KernelBuffer head, ulong len, AxidmaBd curP)
+            {
+                curP.Phys = (uint)Dma.MapSingle(dev, head, 0, len, DmaDirection.ToDevice).Raw;
+                if (Dma.MappingError(dev, DmaAddr.FromRaw(curP.Phys)))
+                {
+                    return -12;
+                }
+
+                curP.Cntrl = (uint)len;
+                return 0;
+            }
+        }
+        """);
+
+    // A check of another descriptor's copy checks nothing of this mapping.
+    [Fact]
+    public Task AnotherDescriptorsRawCopyChecked_Reports() => Verifier.Analyzer(Usings + AxiDescriptor + """
+        static class Axienet
+        {
+            static int Xmit(PciDevice dev, KernelBuffer head, ulong len, AxidmaBd curP, AxidmaBd prev)
+            {
+                curP.Phys = {|#1:(uint){|#0:Dma.MapSingle(dev, head, 0, len, DmaDirection.ToDevice)|}.Raw|};
+                if (Dma.MappingError(dev, DmaAddr.FromRaw(prev.Phys)))
+                {
+                    return -12;
+                }
+
+                curP.Cntrl = (uint)len;
+                return 0;
+            }
+        }
+        """, Unchecked("Dma.MapSingle", "(uint)Dma.MapSingle(dev, head, 0, len, DmaDirection.ToDev...", "field 'Phys' is [DmaAddress]"));
+
     // ---------------------------------------------------------------- the kernel's fixes
 
     [Fact]

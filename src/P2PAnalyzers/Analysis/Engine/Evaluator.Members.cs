@@ -53,7 +53,7 @@ internal sealed partial class Evaluator
 
                 return FlowValue.Of(new Fact(FactKind.Dma, At()));
             case Role.MappingError:
-                State = State.WithChecked(Sources(ArgValue(1)));
+                State = State.WithChecked(Sources(ArgValue(1)).Concat(Sources(RewidenedRaw(Arg(1)))));
                 return FlowValue.Empty;
             case Role.MapSg:
                 _recorder?.RecordDecisions(inv.Syntax, State.Decisions);
@@ -418,6 +418,31 @@ internal sealed partial class Evaluator
 
     private bool IsAddressType(ITypeSymbol type) =>
         _k.Is(type, _k.PhysAddr) || _k.Is(type, _k.PciBusAddr) || _k.Is(type, _k.DmaAddr);
+
+    /// <summary>
+    /// For a check asked of a stored raw address made a DmaAddr again (axienet's <c>dma_mapping_error(dev,
+    /// cur_p-&gt;phys)</c> of the descriptor's u32, <c>DmaAddr.FromRaw(curP.Phys)</c>): the mappings that raw value holds.
+    /// Only there: elsewhere FromRaw starts a new address, as a ring slot read back in a loop holds another mapping
+    /// on each turn. Only a read is evaluated again, never a call.
+    /// </summary>
+    private FlowValue RewidenedRaw(IOperation? address)
+    {
+        if (address is not IInvocationOperation { Arguments.Length: 1 } fromRaw || _k.RoleOf(fromRaw.TargetMethod) != Role.DmaFromRaw)
+        {
+            return FlowValue.Empty;
+        }
+
+        IOperation raw = fromRaw.Arguments[0].Value;
+        while (raw is IConversionOperation conversion)
+        {
+            raw = conversion.Operand;
+        }
+
+        return raw is IFieldReferenceOperation or ILocalReferenceOperation or IParameterReferenceOperation
+            or IPropertyReferenceOperation { Arguments.IsEmpty: true }
+            ? Eval(raw).Where(f => f.Kind == FactKind.Dma)
+            : FlowValue.Empty;
+    }
 
     /// <summary>The map calls the DMA addresses of <paramref name="value"/> come from.</summary>
     private static System.Collections.Generic.IEnumerable<OriginSource> Sources(FlowValue value)
