@@ -78,8 +78,10 @@ public sealed class P2P0020MappingErrorNotCheckedCodeFix : P2PCodeFix
             && block.Statements[next] is IfStatementSyntax test && ZeroTest.Of(test.Condition, kept))
         {
             // The function tests the mapping already, against zero (ath10k's `if (!paddr)`): the test becomes the check,
-            // and its branch stays the function's own way of handling the failure.
-            return root.ReplaceNode(test.Condition, FixDocument.Generated(Failed(kept)).WithTriviaFrom(test.Condition));
+            // and its branch stays the function's own way of handling the failure, still seeing the address zero where
+            // what follows may read it (ZeroTest.Reset: mtip32xx's abort: unmaps under `if (outbuf_dma)`).
+            bool keptInLocal = statement is LocalDeclarationStatementSyntax || model.GetSymbolInfo(kept, cancellationToken).Symbol is ILocalSymbol;
+            return root.ReplaceNode(test, ZeroTest.Reset(test.WithCondition(FixDocument.Generated(Failed(kept)).WithTriviaFrom(test.Condition)), kept, keptInLocal));
         }
         else if ((failure = EarlyExits.Failure(model, statement, error, usedElsewhere, map, out stays)) is null)
         {

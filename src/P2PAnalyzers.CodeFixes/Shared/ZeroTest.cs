@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -20,6 +21,28 @@ internal static class ZeroTest
 
         return condition is BinaryExpressionSyntax { RawKind: (int)SyntaxKind.EqualsExpression } equals
             && ((Reads(equals.Left, mapping) && IsZero(equals.Right)) || (Reads(equals.Right, mapping) && IsZero(equals.Left)));
+    }
+
+    /// <summary>
+    /// The zero test's branch, now taken on the mapping's failure, with the address set back to zero first, as the old
+    /// test left it: code after the branch may read zero as "never mapped" (mtip32xx's <c>abort: if (outbuf_dma)
+    /// dma_unmap_single(..)</c>, which unmapped the failed address once the kernel's fix made the same change without
+    /// it). Not where the address is a local and the branch leaves the function or the turn of the loop (ath10k's
+    /// <c>continue</c>); a field keeps what the branch leaves in it.
+    /// </summary>
+    public static IfStatementSyntax Reset(IfStatementSyntax check, ExpressionSyntax mapping, bool local)
+    {
+        StatementSyntax? last = check.Statement is BlockSyntax b ? b.Statements.LastOrDefault() : check.Statement;
+        if (local && last is ReturnStatementSyntax or ThrowStatementSyntax or ContinueStatementSyntax)
+        {
+            return check;
+        }
+
+        StatementSyntax reset = FixDocument.Generated(SyntaxFactory.ParseStatement($"{mapping.WithoutTrivia()} = default;"));
+        BlockSyntax body = check.Statement is BlockSyntax { Statements: [var first, ..] } block
+            ? block.WithStatements(block.Statements.Insert(0, reset.WithLeadingTrivia(first.GetLeadingTrivia()).WithTrailingTrivia(first.GetTrailingTrivia())))
+            : SyntaxFactory.Block(reset, check.Statement.WithoutLeadingTrivia());
+        return check.WithStatement(body).WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation);
     }
 
     private static bool Reads(ExpressionSyntax side, ExpressionSyntax mapping) =>

@@ -175,6 +175,61 @@ public sealed class P2P0020CodeFixTests
         }
         """);
 
+    // mtip32xx's exec_drive_taskfile before 5173cb814b36 (Mtip32xxTests has the whole function): the zero test becomes
+    // the check, and its branch still leaves the address zero, because abort: unmaps under `if (outbuf_dma)`. The
+    // kernel's fix changed only the test, and so unmaps the failed address there.
+    [Fact]
+    public Task Mtip32xxZeroTestBeforeAZeroGuardedUnmap_BecomesTheCheckAndClearsTheAddress() => Verifier.CodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + """
+        static class Mtip
+        {
+            static int ExecDriveTaskfile(PciDevice dev, KernelBuffer outbuf, uint taskout, System.Func<DmaAddr, int> issue)
+            {
+                DmaAddr outbufDma = default;
+                int err = 0;
+                if (taskout != 0)
+                {
+                    outbufDma = [|Dma.MapSingle(dev, outbuf, 0, taskout, DmaDirection.ToDevice)|];
+                    if (outbufDma.Raw == 0)
+                    {
+                        err = -12;
+                        goto abort;
+                    }
+                }
+
+                err = issue(outbufDma);
+            abort:
+                if (outbufDma.Raw != 0)
+                    Dma.UnmapSingle(dev, outbufDma, taskout, DmaDirection.ToDevice);
+                return err;
+            }
+        }
+        """, Usings + """
+        static class Mtip
+        {
+            static int ExecDriveTaskfile(PciDevice dev, KernelBuffer outbuf, uint taskout, System.Func<DmaAddr, int> issue)
+            {
+                DmaAddr outbufDma = default;
+                int err = 0;
+                if (taskout != 0)
+                {
+                    outbufDma = Dma.MapSingle(dev, outbuf, 0, taskout, DmaDirection.ToDevice);
+                    if (Dma.MappingError(dev, outbufDma))
+                    {
+                        outbufDma = default;
+                        err = -12;
+                        goto abort;
+                    }
+                }
+
+                err = issue(outbufDma);
+            abort:
+                if (outbufDma.Raw != 0)
+                    Dma.UnmapSingle(dev, outbufDma, taskout, DmaDirection.ToDevice);
+                return err;
+            }
+        }
+        """);
+
     // 8139cp's cp_refill_rx: a failure earlier in the loop goes to err_out, which cleans the rings (unmapping what the
     // loop mapped so far); the kernel's check goes there too. A plain return would leak those mappings.
     [Fact]
