@@ -14,7 +14,8 @@ namespace P2PAnalyzers.CodeFixes.Fixes;
 /// P2P0023: removes the redundant one of two unmaps, as the Amlogic A4 fix did: the reported unmap where every path to
 /// it has unmapped already, or the earlier unmap where every path from it reaches the reported one first and both are
 /// given the same arguments (the analyzer decides which on its walk: <see cref="P2P0023UseAfterUnmapAnalyzer.FixProperty"/>);
-/// or, for an unmap a map call's failure jumps to, routes the failure past it (<see cref="FailurePastUnmap"/>); or, for a
+/// or, for an unmap a map call's failure jumps to, routes the failure past it (<see cref="FailurePastUnmap"/>) or, where
+/// the unmap is under a zero guard, clears the address before the jump (<see cref="FailureClearsAddress"/>); or, for a
 /// helper's unmap on a mapping helper's failure, unmaps only where the helper mapped (<see cref="MappedFlag"/>).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(P2P0023UseAfterUnmapCodeFix)), Shared]
@@ -35,7 +36,7 @@ public sealed class P2P0023UseAfterUnmapCodeFix : P2PCodeFix
         {
             return diagnostic.Properties.ContainsKey(P2P0023UseAfterUnmapAnalyzer.HelperFailureProperty)
                 ? MappedFlag.Rewrite(root, model, diagnostic, cancellationToken)
-                : FailurePastUnmap.Rewrite(root, model, diagnostic, cancellationToken);
+                : FailurePastUnmap.Rewrite(root, model, diagnostic, cancellationToken) ?? FailureClearsAddress.Rewrite(root, diagnostic);
         }
 
         if (Call(root, diagnostic.Location) is not InvocationExpressionSyntax reported)

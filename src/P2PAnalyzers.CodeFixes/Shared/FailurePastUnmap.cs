@@ -24,10 +24,8 @@ internal static class FailurePastUnmap
 {
     public static SyntaxNode? Rewrite(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-        if (diagnostic.AdditionalLocations.FirstOrDefault() is not Location at || at.SourceTree != root.SyntaxTree
-            || root.FindNode(at.SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax test
-            || test.Parent is not IfStatementSyntax { Else: null } failure || failure.Condition != test || !HoldsOnFailure(test)
-            || Last(failure.Statement) is not GotoStatementSyntax { RawKind: (int)SyntaxKind.GotoStatement, Expression: IdentifierNameSyntax target } jump
+        if (FailureJump(root, diagnostic) is not (GotoStatementSyntax jump, _)
+            || jump.Expression is not IdentifierNameSyntax target
             || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not InvocationExpressionSyntax unmap
             || !EarlyExits.IsLibraryDma(model, unmap)
             || unmap.Parent is not ExpressionStatementSyntax { Parent: LabeledStatementSyntax label }
@@ -42,6 +40,18 @@ internal static class FailurePastUnmap
 
         return root.ReplaceNode(jump, leave.WithoutTrivia().WithTriviaFrom(jump));
     }
+
+    /// <summary>
+    /// The <c>goto</c> the failure test the diagnostic names (its first additional location) ends its branch with, and
+    /// that <c>if</c>: one without <c>else</c> whose condition holds on failure.
+    /// </summary>
+    public static (GotoStatementSyntax Jump, IfStatementSyntax Failure)? FailureJump(SyntaxNode root, Diagnostic diagnostic) =>
+        diagnostic.AdditionalLocations.FirstOrDefault() is Location at && at.SourceTree == root.SyntaxTree
+        && root.FindNode(at.SourceSpan, getInnermostNodeForTie: true) is ExpressionSyntax test
+        && test.Parent is IfStatementSyntax { Else: null } failure && failure.Condition == test && HoldsOnFailure(test)
+        && Last(failure.Statement) is GotoStatementSyntax { RawKind: (int)SyntaxKind.GotoStatement, Expression: IdentifierNameSyntax } jump
+            ? (jump, failure)
+            : null;
 
     private static StatementSyntax? Last(StatementSyntax branch) => branch is BlockSyntax block ? block.Statements.LastOrDefault() : branch;
 

@@ -49,7 +49,8 @@ internal static class ZeroTest
         side.IsEquivalentTo(mapping, topLevel: false)
         || (side is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Raw" } raw && raw.Expression.WithoutTrivia().IsEquivalentTo(mapping.WithoutTrivia(), topLevel: false));
 
-    private static bool IsZero(ExpressionSyntax side) => side switch
+    /// <summary>A zero: <c>0</c>, <c>default</c>, <c>default(T)</c>.</summary>
+    public static bool IsZero(ExpressionSyntax side) => side switch
     {
         LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NumericLiteralExpression } literal => literal.Token.Value is 0 or 0L or 0UL or 0U,
         LiteralExpressionSyntax { RawKind: (int)SyntaxKind.DefaultLiteralExpression } => true,

@@ -205,6 +205,44 @@ public sealed class P2P0023CodeFixTests
         }
         """);
 
+    // mtip32xx's exec_drive_taskfile after 5173cb814b36 (Mtip32xxTests has the whole function): the failure jumps to
+    // abort:, whose `if (outbuf_dma)` lets DMA_MAPPING_ERROR through. The failure clears the address before the jump.
+    private const string MtipBefore = """
+        static class Mtip
+        {
+            static int ExecDriveTaskfile(PciDevice dev, KernelBuffer outbuf, uint taskout, Func<DmaAddr, int> issue)
+            {
+                DmaAddr outbufDma = default;
+                int err = 0;
+                if (taskout != 0)
+                {
+                    outbufDma = Dma.MapSingle(dev, outbuf, 0, taskout, DmaDirection.ToDevice);
+                    if (Dma.MappingError(dev, outbufDma))
+                    {
+                        err = -12;
+                        goto abort;
+                    }
+                }
+
+                err = issue(outbufDma);
+            abort:
+                if (outbufDma.Raw != 0)
+                    [|Dma.UnmapSingle(dev, outbufDma, taskout, DmaDirection.ToDevice)|];
+                return err;
+            }
+        }
+        """;
+
+    [Fact]
+    public Task Mtip32xxFailureToAZeroGuardedUnmap_ClearsTheAddressBeforeTheJump() => Verifier.CodeFix<P2P0023UseAfterUnmapCodeFix>(Usings + MtipBefore,
+        Usings + MtipBefore.Replace("[|", string.Empty).Replace("|]", string.Empty)
+            .Replace("err = -12;\n                goto abort;", "err = -12;\n                outbufDma = default;\n                goto abort;"));
+
+    // After the label the address is also read without the guard: cleared, it would reach the device as zero.
+    [Fact]
+    public Task ZeroGuardedUnmapButAnUnguardedReadAfterTheLabel_NoFix() => Verifier.NoCodeFix<P2P0023UseAfterUnmapCodeFix>(Usings + MtipBefore.Replace(
+        "return err;", "Console.WriteLine(outbufDma);\n        return err;"));
+
     // The two unmaps are given different sizes: which one is right is the author's call.
     [Fact]
     public Task UnmapsDiffer_NoFix() => Verifier.NoCodeFix<P2P0023UseAfterUnmapCodeFix>(Usings + """

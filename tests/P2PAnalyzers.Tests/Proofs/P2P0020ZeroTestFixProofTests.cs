@@ -11,7 +11,8 @@ namespace P2PAnalyzers.Tests.Proofs;
 /// P2P0020's fix of a mapping tested against zero before an error label that unmaps under a zero guard, shaped as
 /// mtip32xx's exec_drive_taskfile: executed with a mapping that fails (a buffer above what the device addresses, no
 /// IOMMU). Before, the failed address goes to the drive; with the kernel's own fix (5173cb814b36: only the test
-/// changed) abort: unmaps DMA_MAPPING_ERROR; with ours the address is cleared on the failure and nothing is reported.
+/// changed) abort: unmaps DMA_MAPPING_ERROR; with ours the address is cleared on the failure and nothing is reported,
+/// and so with P2P0023's fix applied to the kernel's version.
 /// </summary>
 public sealed class P2P0020ZeroTestFixProofTests
 {
@@ -69,6 +70,13 @@ public sealed class P2P0020ZeroTestFixProofTests
         Assert.Equal(-12, oursResult);
         Assert.Empty(fixedRun.DmaDebug.Findings);
         Assert.Equal(0, fixedRun.DmaDebug.LiveMappings(fixedRun.Device("nic0")));
+
+        // P2P0023's fix of the kernel's version (FailureClearsAddress): the same outcome.
+        string mended = (await UnitFixHarness.ApplySoundAsync(new P2P0023UseAfterUnmapCodeFix(), "P2P0023", "UnmapSingle",
+            kernels.Replace("{|P2P0020:", string.Empty).Replace("|}", string.Empty)))[0];
+        (int mendedResult, PciTopology mendedRun, _) = Run(mended);
+        Assert.Equal(-12, mendedResult);
+        Assert.Empty(mendedRun.DmaDebug.Findings);
     }
 
     // nic0 addresses 16 MiB and sits behind no IOMMU: a buffer above that cannot be mapped.
