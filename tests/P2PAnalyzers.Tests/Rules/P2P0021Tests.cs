@@ -312,4 +312,62 @@ public sealed class P2P0021Tests
         "static void Abort(PciDevice d, Buf bi) => Dma.UnmapSingle(d, bi.Dma, 64, {|#0:DmaDirection.Bidirectional|});"),
         Verifier.Diagnostic("P2P0021").WithLocation(0).WithLocation(1).WithLocation(2)
             .WithArguments("Dma.UnmapSingle", "bi.Dma", "direction", "Bidirectional", "Dma.MapSingle, stored into Buf.Dma in Tx", "ToDevice"));
+
+    // drivers/dma/dmaengine.c's dmaengine_unmap as mv_xor's self tests use it (MvXorTests has the driver): addr[] holds
+    // to_cnt entries mapped DMA_TO_DEVICE, then from_cnt DMA_FROM_DEVICE, then bidi_cnt DMA_BIDIRECTIONAL, and the
+    // unmap splits it by those counts. No caller stores a bidirectional mapping, and none is unmapped so: no report.
+    [Fact]
+    public Task DmaengineUnmap_SplitsItsArrayByTheCounts_NoDiagnostic() => Verifier.Analyzer(Usings + """
+        class DmaengineUnmapData
+        {
+            public int ToCnt, FromCnt, BidiCnt;
+            public ulong Len;
+            public PciDevice Dev = null!;
+            public DmaAddr[] Addr = new DmaAddr[8];
+        }
+
+        static class Dmaengine
+        {
+            static void DmaengineUnmap(DmaengineUnmapData unmap)
+            {
+                int cnt = unmap.ToCnt;
+                int i;
+                for (i = 0; i < cnt; i++)
+                    Dma.UnmapPage(unmap.Dev, unmap.Addr[i], unmap.Len, DmaDirection.ToDevice);
+                cnt += unmap.FromCnt;
+                for (; i < cnt; i++)
+                    Dma.UnmapPage(unmap.Dev, unmap.Addr[i], unmap.Len, DmaDirection.FromDevice);
+                cnt += unmap.BidiCnt;
+                for (; i < cnt; i++)
+                {
+                    if (unmap.Addr[i].Raw == 0)
+                        continue;
+                    Dma.UnmapPage(unmap.Dev, unmap.Addr[i], unmap.Len, DmaDirection.Bidirectional);
+                }
+            }
+
+            static int MemcpySelfTest(PciDevice dev, KernelBuffer src, KernelBuffer dest, DmaengineUnmapData unmap)
+            {
+                unmap.Len = 4096;
+                unmap.Addr[0] = Dma.MapPage(dev, src.Page, 0, 4096, DmaDirection.ToDevice);
+                unmap.ToCnt = 1;
+                if (Dma.MappingError(dev, unmap.Addr[0]))
+                {
+                    DmaengineUnmap(unmap);
+                    return -12;
+                }
+
+                unmap.Addr[1] = Dma.MapPage(dev, dest.Page, 0, 4096, DmaDirection.FromDevice);
+                unmap.FromCnt = 1;
+                if (Dma.MappingError(dev, unmap.Addr[1]))
+                {
+                    DmaengineUnmap(unmap);
+                    return -12;
+                }
+
+                DmaengineUnmap(unmap);
+                return 0;
+            }
+        }
+        """);
 }
