@@ -1298,14 +1298,14 @@ public sealed class MvXorTests
                  * a DMA_INTERRUPT operation as a minimum-sized XOR operation.
                  * Hence, we only need to map the buffers at initialization-time.
                  */
-                // MissedP2P0022 (both maps): the dma_alloc_wc failure's return ErrPtr(-ENOMEM) and err_free_dma's
-                // return ErrPtr(ret) leave both dummy buffers mapped. Missed because the address is stored into a field of
-                // mv_chan, which came from devm_kzalloc (DevmKzallocChan, a call) rather than an object this function made
-                // with new, so the store reads as handing the mapping on; measured: with mv_chan made by `new MvXorChan {..}`
-                // in this function both P2P0022 are reported. The devres-managed struct is freed on probe failure, so
-                // nothing else owns the mappings.
-                mvChan.DummySrcAddr = {|P2P0020:{|MissedP2P0022:Dma.MapSingle(dmaDev.Dev, mvChan.DummySrc, 0, MvXorMinByteCount, DmaDirection.FromDevice)|}|};
-                mvChan.DummyDstAddr = {|P2P0020:{|MissedP2P0022:Dma.MapSingle(dmaDev.Dev, mvChan.DummyDst, 0, MvXorMinByteCount, DmaDirection.ToDevice)|}|};
+                // P2P0022 (both maps): the dma_alloc_wc failure's return ErrPtr(-ENOMEM) and err_free_dma's
+                // return ErrPtr(ret) leave both dummy buffers mapped. They are stored into mv_chan, which devm_kzalloc
+                // (DevmKzallocChan, returning a new object) made for this call: the store keeps them only as long as mv_chan,
+                // and the error return drops it (devres frees it on probe failure). Missed while only an object this function
+                // made with new counted as its own.
+                // Nothing else owns the mappings.
+                mvChan.DummySrcAddr = {|P2P0020:{|P2P0022:Dma.MapSingle(dmaDev.Dev, mvChan.DummySrc, 0, MvXorMinByteCount, DmaDirection.FromDevice)|}|};
+                mvChan.DummyDstAddr = {|P2P0020:{|P2P0022:Dma.MapSingle(dmaDev.Dev, mvChan.DummyDst, 0, MvXorMinByteCount, DmaDirection.ToDevice)|}|};
 
                 /* allocate coherent memory for hardware descriptors
                  * note: writecombine gives slightly better performance, but
@@ -1402,14 +1402,14 @@ public sealed class MvXorTests
     // allocation's failure unwinds to err_unmap_dst, and the labels unmap both on the way out.
     internal static readonly string ChannelFixed = ChannelBeforeFix
         .Replace(
-            "// MissedP2P0022 (both maps): the dma_alloc_wc failure's return ErrPtr(-ENOMEM) and err_free_dma's\n"
-            + "        // return ErrPtr(ret) leave both dummy buffers mapped. Missed because the address is stored into a field of\n"
-            + "        // mv_chan, which came from devm_kzalloc (DevmKzallocChan, a call) rather than an object this function made\n"
-            + "        // with new, so the store reads as handing the mapping on; measured: with mv_chan made by `new MvXorChan {..}`\n"
-            + "        // in this function both P2P0022 are reported. The devres-managed struct is freed on probe failure, so\n"
-            + "        // nothing else owns the mappings.\n"
-            + "        mvChan.DummySrcAddr = {|P2P0020:{|MissedP2P0022:Dma.MapSingle(dmaDev.Dev, mvChan.DummySrc, 0, MvXorMinByteCount, DmaDirection.FromDevice)|}|};\n"
-            + "        mvChan.DummyDstAddr = {|P2P0020:{|MissedP2P0022:Dma.MapSingle(dmaDev.Dev, mvChan.DummyDst, 0, MvXorMinByteCount, DmaDirection.ToDevice)|}|};\n",
+            "// P2P0022 (both maps): the dma_alloc_wc failure's return ErrPtr(-ENOMEM) and err_free_dma's\n"
+            + "        // return ErrPtr(ret) leave both dummy buffers mapped. They are stored into mv_chan, which devm_kzalloc\n"
+            + "        // (DevmKzallocChan, returning a new object) made for this call: the store keeps them only as long as mv_chan,\n"
+            + "        // and the error return drops it (devres frees it on probe failure). Missed while only an object this function\n"
+            + "        // made with new counted as its own.\n"
+            + "        // Nothing else owns the mappings.\n"
+            + "        mvChan.DummySrcAddr = {|P2P0020:{|P2P0022:Dma.MapSingle(dmaDev.Dev, mvChan.DummySrc, 0, MvXorMinByteCount, DmaDirection.FromDevice)|}|};\n"
+            + "        mvChan.DummyDstAddr = {|P2P0020:{|P2P0022:Dma.MapSingle(dmaDev.Dev, mvChan.DummyDst, 0, MvXorMinByteCount, DmaDirection.ToDevice)|}|};\n",
             "mvChan.DummySrcAddr = Dma.MapSingle(dmaDev.Dev, mvChan.DummySrc, 0, MvXorMinByteCount, DmaDirection.FromDevice);\n"
             + "        if (Dma.MappingError(dmaDev.Dev, mvChan.DummySrcAddr))\n"
             + "            return ErrPtr(-ENOMEM);\n"

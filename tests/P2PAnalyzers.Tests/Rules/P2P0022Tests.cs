@@ -393,6 +393,64 @@ public sealed class P2P0022Tests
         }
         """, Leak("Dma.MapSingle", "return -16;"));
 
+    // mv_xor_channel_add (MvXorTests has the driver): the channel comes from the driver's allocator (devm_kzalloc, a
+    // method returning a new object), the dummy buffer's mapping is stored into it, and the error return drops both.
+    private const string MvXorChannel = """
+        sealed class MvXorChan
+        {
+            public KernelBuffer DummySrc = null!;
+            public DmaAddr DummySrcAddr;
+            public KernelBuffer? Pool;
+        }
+
+        static class MvXor
+        {
+            static MvXorChan? DevmKzallocChan(SystemMemory mem) => new MvXorChan { DummySrc = mem.Kmalloc(128) };
+
+            static MvXorChan? ChannelAdd(PciDevice dev, SystemMemory mem, ulong poolSize)
+            {
+                MvXorChan? mvChan = ALLOC;
+                if (mvChan == null)
+                {
+                    return null;
+                }
+
+                mvChan.DummySrcAddr = {|#0:Dma.MapSingle(dev, mvChan.DummySrc, 0, 128, DmaDirection.FromDevice)|};
+                if (Dma.MappingError(dev, mvChan.DummySrcAddr))
+                {
+                    return null;
+                }
+
+                mvChan.Pool = poolSize > (1UL << 20) ? null : mem.Kmalloc(poolSize);
+                if (mvChan.Pool == null)
+                {
+                    {|#1:throw new InvalidOperationException("-ENOMEM");|}
+                }
+
+                return mvChan;
+            }
+
+            static readonly List<MvXorChan> Channels = new();
+
+            static MvXorChan Registered(SystemMemory mem)
+            {
+                var chan = new MvXorChan { DummySrc = mem.Kmalloc(128) };
+                Channels.Add(chan);
+                return chan;
+            }
+        }
+        """;
+
+    [Fact]
+    public Task MvXorChannelAdd_StoredIntoWhatItsAllocatorMade_Reports() =>
+        Verifier.Analyzer(Usings + MvXorChannel.Replace("ALLOC", "DevmKzallocChan(mem)"),
+            Leak("Dma.MapSingle", "throw new InvalidOperationException(\"-ENOMEM\");"));
+
+    // An object another owner keeps (a registered channel): the store hands the mapping on.
+    [Fact]
+    public Task StoredIntoAnObjectAListKeeps_NoDiagnostic() =>
+        Verifier.Analyzer(Usings + MvXorChannel.Replace("ALLOC", "Registered(mem)").Replace("{|#0:", string.Empty).Replace("|}", string.Empty).Replace("{|#1:", string.Empty));
+
     [Fact]
     public Task UnmapInFinally_NoDiagnostic() => Verifier.Analyzer(Usings + """
         static class Driver

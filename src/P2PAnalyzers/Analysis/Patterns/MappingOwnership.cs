@@ -121,7 +121,7 @@ internal sealed class MappingOwnership
                 };
                 if (local is not null)
                 {
-                    bool created = value is IObjectCreationOperation;
+                    bool created = value is IObjectCreationOperation || (value is not null && FreshObjectHelpers.Returns(value));
                     assigned[local] = (!assigned.TryGetValue(local, out bool before) || before) && created;
                 }
             }
