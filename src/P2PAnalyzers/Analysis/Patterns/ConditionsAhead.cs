@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 
 namespace P2PAnalyzers.Analysis;
@@ -12,15 +13,27 @@ namespace P2PAnalyzers.Analysis;
 /// </summary>
 internal sealed class ConditionsAhead
 {
+    // Made once per graph, and only for a walk whose paths remember something (most remember nothing).
+    private static readonly ConditionalWeakTable<ControlFlowGraph, StrongBox<ConditionsAhead?>> Cache = new();
+
     private readonly HashSet<string>[] _ahead;
 
     private ConditionsAhead(HashSet<string>[] ahead) => _ahead = ahead;
 
     /// <summary>
+    /// What a path entering <paramref name="block"/> of <paramref name="graph"/> still needs of
+    /// <paramref name="conditions"/>: all of it where the body has a finally (see <see cref="Of"/>).
+    /// </summary>
+    public static PathConditions Trim(ControlFlowGraph graph, int block, PathConditions conditions) =>
+        conditions.Known.IsEmpty || Cache.GetValue(graph, g => new StrongBox<ConditionsAhead?>(Of(g))).Value is not ConditionsAhead ahead
+            ? conditions
+            : ahead.Trim(block, conditions);
+
+    /// <summary>
     /// The texts ahead of each block of <paramref name="graph"/>; null when the body has a finally (its blocks run on
     /// ways out the successor edges do not show, so nothing is forgotten there).
     /// </summary>
-    public static ConditionsAhead? Of(ControlFlowGraph graph)
+    private static ConditionsAhead? Of(ControlFlowGraph graph)
     {
         if (graph.Blocks.Any(b => b.EnclosingRegion.Kind is ControlFlowRegionKind.Finally))
         {
@@ -58,7 +71,7 @@ internal sealed class ConditionsAhead
     }
 
     /// <summary><paramref name="conditions"/> without what no block from <paramref name="block"/> on tests.</summary>
-    public PathConditions Trim(int block, PathConditions conditions)
+    private PathConditions Trim(int block, PathConditions conditions)
     {
         HashSet<string> ahead = _ahead[block];
         return conditions.Known.IsEmpty || conditions.Known.Keys.All(ahead.Contains)

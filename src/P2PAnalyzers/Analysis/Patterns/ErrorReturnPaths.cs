@@ -128,7 +128,6 @@ internal static partial class ErrorReturnPaths
         private readonly Func<IOperation, FailureTest> _failed;
         private readonly Func<IOperation, bool> _handsOn;
         private readonly HashSet<string> _retested;
-        private readonly ConditionsAhead? _ahead;
         private readonly bool _exhaustive;
         // Every exit reached, with whether some path leaks there and whether some path arrives there otherwise.
         private readonly Dictionary<SyntaxNode, (bool Leaks, bool Other, bool Error)> _exits = new();
@@ -159,7 +158,6 @@ internal static partial class ErrorReturnPaths
             _failed = failed;
             _handsOn = handsOn;
             _retested = PathConditions.Retested(graph);
-            _ahead = ConditionsAhead.Of(graph);
         }
 
         public Leak? Run()
@@ -270,7 +268,7 @@ internal static partial class ErrorReturnPaths
                         return;
                     case ControlFlowBranchSemantics.Regular when branch.Destination is BasicBlock b && b.Kind == BasicBlockKind.Block:
                         // The guard walk reads what paths knew at the exits: it forgets nothing.
-                        next.Add((b, _ahead is null || Arrivals is not null ? s : s with { Conditions = _ahead.Trim(b.Ordinal, s.Conditions) }));
+                        next.Add((b, Arrivals is not null ? s : s with { Conditions = ConditionsAhead.Trim(_graph, b.Ordinal, s.Conditions) }));
                         return;
                 }
             }

@@ -79,7 +79,6 @@ internal static class UnmappedUsePaths
         private readonly Dictionary<IOperation, List<(SyntaxNode Call, string Unmapped)>> _helpers = new();
         private readonly Dictionary<IOperation, List<MappingUse>> _usesIn = new();
         private readonly HashSet<string> _retested;
-        private readonly ConditionsAhead? _ahead;
         private readonly List<(MappingUse Use, SyntaxNode Site, UnmappedBy By)> _found = new();
         // How each use was reached: on some path after the unmap or failure, and on some path otherwise.
         private readonly Dictionary<SyntaxNode, (bool After, bool Other)> _reached = new();
@@ -98,7 +97,6 @@ internal static class UnmappedUsePaths
             _failed = failed;
             _isLibrary = isLibrary;
             _retested = PathConditions.Retested(graph);
-            _ahead = ConditionsAhead.Of(graph);
         }
 
         public IReadOnlyList<UnmappedUse> Run()
@@ -285,7 +283,7 @@ internal static class UnmappedUsePaths
                 if (branch.Destination is BasicBlock b && b.Kind == BasicBlockKind.Block
                     && branch.Semantics is ControlFlowBranchSemantics.Regular)
                 {
-                    next.Add((b, _ahead is null ? s : s with { Conditions = _ahead.Trim(b.Ordinal, s.Conditions) }));
+                    next.Add((b, s with { Conditions = ConditionsAhead.Trim(_graph, b.Ordinal, s.Conditions) }));
                 }
                 else
                 {
