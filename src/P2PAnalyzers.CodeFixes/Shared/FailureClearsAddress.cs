@@ -55,26 +55,7 @@ internal static class FailureClearsAddress
     };
 
     /// <summary>The name a condition finds non-zero: <c>x.Raw != 0</c>, <c>x != default</c>, either side.</summary>
-    private static ExpressionSyntax? NonZeroTested(ExpressionSyntax condition)
-    {
-        while (condition is ParenthesizedExpressionSyntax p)
-        {
-            condition = p.Expression;
-        }
-
-        if (condition is not BinaryExpressionSyntax { RawKind: (int)SyntaxKind.NotEqualsExpression } test)
-        {
-            return null;
-        }
-
-        ExpressionSyntax side = ZeroTest.IsZero(test.Right) ? test.Left : ZeroTest.IsZero(test.Left) ? test.Right : null!;
-        return side switch
-        {
-            null => null,
-            MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Raw" } raw => raw.Expression,
-            _ => side,
-        };
-    }
+    private static ExpressionSyntax? NonZeroTested(ExpressionSyntax condition) => ZeroTest.Tested(condition, SyntaxKind.NotEqualsExpression);
 
     private static bool EveryReadGuarded(SyntaxNode function, ExpressionSyntax address, int from) =>
         function.DescendantNodes().OfType<ExpressionSyntax>()

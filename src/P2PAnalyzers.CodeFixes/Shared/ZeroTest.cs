@@ -12,15 +12,27 @@ namespace P2PAnalyzers.CodeFixes.Shared;
 /// </summary>
 internal static class ZeroTest
 {
-    public static bool Of(ExpressionSyntax condition, ExpressionSyntax mapping)
+    public static bool Of(ExpressionSyntax condition, ExpressionSyntax mapping) =>
+        Tested(condition, SyntaxKind.EqualsExpression)?.IsEquivalentTo(mapping.WithoutTrivia(), topLevel: false) == true;
+
+    /// <summary>
+    /// What <paramref name="condition"/> compares with zero by <paramref name="comparison"/> (<c>==</c> or <c>!=</c>),
+    /// its <c>.Raw</c> taken off: <c>x</c> for <c>x.Raw != 0</c> or <c>default == x</c>; null for any other condition.
+    /// </summary>
+    public static ExpressionSyntax? Tested(ExpressionSyntax condition, SyntaxKind comparison)
     {
         while (condition is ParenthesizedExpressionSyntax parenthesized)
         {
             condition = parenthesized.Expression;
         }
 
-        return condition is BinaryExpressionSyntax { RawKind: (int)SyntaxKind.EqualsExpression } equals
-            && ((Reads(equals.Left, mapping) && IsZero(equals.Right)) || (Reads(equals.Right, mapping) && IsZero(equals.Left)));
+        if (condition is not BinaryExpressionSyntax test || !test.IsKind(comparison))
+        {
+            return null;
+        }
+
+        ExpressionSyntax? side = IsZero(test.Right) ? test.Left : IsZero(test.Left) ? test.Right : null;
+        return side is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Raw" } raw ? raw.Expression.WithoutTrivia() : side?.WithoutTrivia();
     }
 
     /// <summary>
@@ -45,12 +57,7 @@ internal static class ZeroTest
         return check.WithStatement(body).WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation);
     }
 
-    private static bool Reads(ExpressionSyntax side, ExpressionSyntax mapping) =>
-        side.IsEquivalentTo(mapping, topLevel: false)
-        || (side is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Raw" } raw && raw.Expression.WithoutTrivia().IsEquivalentTo(mapping.WithoutTrivia(), topLevel: false));
-
-    /// <summary>A zero: <c>0</c>, <c>default</c>, <c>default(T)</c>.</summary>
-    public static bool IsZero(ExpressionSyntax side) => side switch
+    private static bool IsZero(ExpressionSyntax side) => side switch
     {
         LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NumericLiteralExpression } literal => literal.Token.Value is 0 or 0L or 0UL or 0U,
         LiteralExpressionSyntax { RawKind: (int)SyntaxKind.DefaultLiteralExpression } => true,

@@ -139,12 +139,16 @@ public sealed class P2P0021UnmapDoesNotMatchMapAnalyzer : FlowRuleAnalyzer
     /// elements apart itself (dmaengine_unmap's three loops over <c>addr[]</c>, by the counts the mapper kept).
     /// </summary>
     private static bool SplitsByIndex(IInvocationOperation unmap, IOperation address, string parameter, ulong value, KnownSymbols symbols) =>
-        AddressKey.MemberOf(address is IArrayElementReferenceOperation element ? element.ArrayReference : address) is ISymbol member
+        MemberRead(address) is ISymbol member
         && MethodFlow.RootOf(unmap).DescendantsAndSelf().OfType<IInvocationOperation>().Any(other =>
             other != unmap && ThinWrappers.LibraryOf(other.TargetMethod, symbols)?.Parameters.ElementAtOrDefault(1)?.Name is string name
             && ThinWrappers.Argument(other, name, symbols)?.Value is IOperation read
-            && SymbolEqualityComparer.Default.Equals(AddressKey.MemberOf(read is IArrayElementReferenceOperation e ? e.ArrayReference : read), member)
+            && SymbolEqualityComparer.Default.Equals(MemberRead(read), member)
             && MapArguments.Read(ThinWrappers.Argument(other, parameter, symbols), symbols) is MapArgument given && given.Value != value);
+
+    // The member an address is read from, itself or an element of it (unmap->addr[i]).
+    private static ISymbol? MemberRead(IOperation address) =>
+        AddressKey.MemberOf(address is IArrayElementReferenceOperation element ? element.ArrayReference : address);
 
     /// <summary>What the map call (of the library, or of a thin wrapper of it) was given for <paramref name="parameter"/>, when a constant.</summary>
     private static MapArgument? Made((InvocationExpressionSyntax Syntax, IMethodSymbol Method, ThinWrapper? Wrapper) map, string parameter, KnownSymbols symbols) =>
