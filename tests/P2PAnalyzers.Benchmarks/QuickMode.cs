@@ -104,6 +104,7 @@ public static class QuickMode
             (Cases.Empty, () => AnalyzerRuns.Run(compilation, AnalyzerSets.Empty, 0)),
             (Cases.EmptyOperation, () => AnalyzerRuns.Run(compilation, AnalyzerSets.EmptyOperation, 0)),
             (Cases.EmptyRuleShaped, () => AnalyzerRuns.Run(compilation, AnalyzerSets.EmptyRuleShaped, 0)),
+            (Cases.BindAhead, () => AnalyzerRuns.Run(compilation, AnalyzerSets.BindAhead, 0)),
             (Cases.AllP2P, () => AnalyzerRuns.Run(compilation, AnalyzerSets.AllP2P, expected)),
         };
         if (options.PerRule && size <= 1000)

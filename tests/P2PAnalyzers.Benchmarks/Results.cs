@@ -15,6 +15,7 @@ public static class Cases
     public const string EmptyOperation = "EmptyOperationAnalyzer";
     public const string AllP2P = "AllP2PAnalyzers";
     public const string EmptyRuleShaped = "EmptyRuleShapedAnalyzers";
+    public const string BindAhead = "BindAheadAnalyzer";
     public const string EmptyOperationAfterEdit = "EmptyOperationAnalyzerAfterEdit";
     public const string AllP2PAfterEdit = "AllP2PAnalyzersAfterEdit";
     public const string RulePrefix = "Rule_";
@@ -207,10 +208,11 @@ public sealed class Results
         Cases.Empty => 0,
         Cases.EmptyOperation => 1,
         Cases.EmptyRuleShaped => 2,
-        Cases.AllP2P => 3,
-        Cases.EmptyOperationAfterEdit => 4,
-        Cases.AllP2PAfterEdit => 5,
-        _ => 4,
+        Cases.BindAhead => 3,
+        Cases.AllP2P => 4,
+        Cases.EmptyOperationAfterEdit => 5,
+        Cases.AllP2PAfterEdit => 6,
+        _ => 5,
     };
 
     private static string Label(string name) => name switch
@@ -218,6 +220,7 @@ public sealed class Results
         Cases.Empty => "empty analyzer (compilation start)",
         Cases.EmptyOperation => "empty operation analyzer (invocation)",
         Cases.EmptyRuleShaped => "one no-op analyzer per rule, with its operation kinds",
+        Cases.BindAhead => "the design's floor: the bodies the summary collects bound and graphed, nothing evaluated",
         Cases.AllP2P => "**all P2P analyzers**",
         Cases.EmptyOperationAfterEdit => "empty operation analyzer, after an edit to another file",
         Cases.AllP2PAfterEdit => "**all P2P analyzers, after an edit to another file**",

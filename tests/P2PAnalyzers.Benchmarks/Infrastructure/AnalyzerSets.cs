@@ -21,6 +21,9 @@ public static class AnalyzerSets
 
     public static ImmutableArray<DiagnosticAnalyzer> EmptyOperation { get; } = ImmutableArray.Create<DiagnosticAnalyzer>(new EmptyOperationAnalyzer());
 
+    /// <summary>The whole-program design's floor: the empty operation analyzer plus the binding the summary does ahead.</summary>
+    public static ImmutableArray<DiagnosticAnalyzer> BindAhead { get; } = ImmutableArray.Create<DiagnosticAnalyzer>(new BindAheadAnalyzer());
+
     /// <summary>One <see cref="EmptyRuleShapedAnalyzer"/> per P2P rule, with that rule's candidate kinds.</summary>
     public static ImmutableArray<DiagnosticAnalyzer> EmptyRuleShaped { get; } = AllP2P
         .Select(a => (DiagnosticAnalyzer)new EmptyRuleShapedAnalyzer((ImmutableArray<OperationKind>)a.GetType()

@@ -265,8 +265,11 @@ internal readonly record struct PathConditions(ImmutableDictionary<ILocalSymbol,
             value = not.Operand;
         }
 
-        return (value.Syntax.ToString(), negated);
+        return (Texts.GetValue(value.Syntax, s => s.ToString()), negated);
     }
+
+    // A branch's text is asked at every step of every walk that passes it; the syntax does not change, so it is made once.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SyntaxNode, string> Texts = new();
 
     /// <summary>The operations of a region's blocks (a finally), branch values included.</summary>
     public static IEnumerable<IOperation> InRegion(ControlFlowGraph graph, ControlFlowRegion region)

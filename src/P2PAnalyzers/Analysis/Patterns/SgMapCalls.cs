@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -20,7 +21,7 @@ internal static class SgMapCalls
     /// <summary>One such call: where it is, the library method, and the member (if any) its nents argument reads.</summary>
     public readonly record struct MapCall(Location Location, string Method, ISymbol? Nents, string NentsText);
 
-    private static readonly ConditionalWeakTable<Compilation, System.Collections.Concurrent.ConcurrentDictionary<ISymbol, MapCall[]>> PerCompilation = new();
+    private static readonly ConditionalWeakTable<Compilation, PerCompilationState> PerCompilation = new();
 
     private static readonly string[] Names = { "MapSg", "LegacyMapSg" };
 
@@ -28,31 +29,66 @@ internal static class SgMapCalls
     /// The calls that map the table <paramref name="member"/> holds, in file and source order: only the bodies that name
     /// both a map call and the member are bound (the editor asks this for the open document's loops).
     /// </summary>
-    public static IReadOnlyList<MapCall> Of(ISymbol member, KnownSymbols k) =>
-        PerCompilation.GetValue(k.Compilation, _ => new System.Collections.Concurrent.ConcurrentDictionary<ISymbol, MapCall[]>(SymbolEqualityComparer.Default))
-            .GetOrAdd(member.OriginalDefinition, m => Find(m, k));
-
-    private static MapCall[] Find(ISymbol member, KnownSymbols k)
+    public static IReadOnlyList<MapCall> Of(ISymbol member, KnownSymbols k)
     {
-        var calls = new List<MapCall>();
-        foreach (SyntaxTree tree in k.Compilation.SyntaxTrees.OrderBy(t => t.FilePath, System.StringComparer.Ordinal))
+        PerCompilationState state = PerCompilation.GetValue(k.Compilation, c => new PerCompilationState(c));
+        return state.Calls.GetOrAdd(member.OriginalDefinition, m => Find(m, state.Files.Value, k));
+    }
+
+    /// <summary>What is asked once per compilation: the files with a body naming a map call, and the answers so far.</summary>
+    private sealed class PerCompilationState
+    {
+        public PerCompilationState(Compilation compilation) =>
+            Files = new Lazy<MapFile[]>(() => MapFiles(compilation), System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+
+        public Lazy<MapFile[]> Files { get; }
+
+        public System.Collections.Concurrent.ConcurrentDictionary<ISymbol, MapCall[]> Calls { get; } = new(SymbolEqualityComparer.Default);
+    }
+
+    /// <summary>A file, in path order, with the bodies that name <c>MapSg</c> or <c>LegacyMapSg</c>, ascending.</summary>
+    private readonly record struct MapFile(SyntaxTree Tree, TreeIndex Index, int[] MapBodies);
+
+    // Every member asked walks the same files: the files and their map bodies are found once, not once per member.
+    private static MapFile[] MapFiles(Compilation compilation)
+    {
+        var files = new List<MapFile>();
+        foreach (SyntaxTree tree in compilation.SyntaxTrees.OrderBy(t => t.FilePath, System.StringComparer.Ordinal))
         {
             TreeIndex index = TreeIndex.Of(tree);
-            ImmutableArray<int> naming = index.BodiesNaming(member.Name);
+            var bodies = new SortedSet<int>(Names.SelectMany(n => index.BodiesNaming(n)));
+            if (bodies.Count != 0)
+            {
+                files.Add(new MapFile(tree, index, bodies.ToArray()));
+            }
+        }
+
+        return files.ToArray();
+    }
+
+    private static MapCall[] Find(ISymbol member, MapFile[] files, KnownSymbols k)
+    {
+        var calls = new List<MapCall>();
+        foreach (MapFile file in files)
+        {
+            ImmutableArray<int> naming = file.Index.BodiesNaming(member.Name);
             if (naming.IsEmpty)
             {
                 continue;
             }
 
-            var bodies = new SortedSet<int>(Names.SelectMany(n => index.BodiesNaming(n)));
-            bodies.IntersectWith(naming);
             SemanticModel? model = null;
-            foreach (int body in bodies)
+            foreach (int body in file.MapBodies)
             {
-                foreach (InvocationExpressionSyntax syntax in index.Bodies[body].DescendantNodes().OfType<InvocationExpressionSyntax>()
+                if (!naming.Contains(body))
+                {
+                    continue;
+                }
+
+                foreach (InvocationExpressionSyntax syntax in file.Index.Bodies[body].DescendantNodes().OfType<InvocationExpressionSyntax>()
                     .Where(c => c.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "MapSg" or "LegacyMapSg" }))
                 {
-                    model ??= SemanticModels.Of(k.Compilation, tree);
+                    model ??= SemanticModels.Of(k.Compilation, file.Tree);
                     if (model.GetOperation(syntax) is IInvocationOperation call && SgEntryCounts.GivenTo(call, k) is (IArgumentOperation nents, IArgumentOperation table)
                         && SymbolEqualityComparer.Default.Equals(AddressKey.MemberOf(table.Value), member))
                     {
