@@ -16,18 +16,25 @@ namespace P2PAnalyzers.CodeFixes.Shared;
 /// </summary>
 internal static class EarlierMappings
 {
-    public static bool LeftMapped(SemanticModel model, StatementSyntax at)
+    public static bool LeftMapped(SemanticModel model, StatementSyntax at) => LeftMappedBy(model, at).Count != 0;
+
+    /// <summary>
+    /// The map calls before <paramref name="at"/> whose mapping the function unmaps only after it, each with what holds
+    /// the mapping and the unmaps after the point that name it.
+    /// </summary>
+    public static IReadOnlyList<(InvocationExpressionSyntax Map, ISymbol Storage, IReadOnlyList<InvocationExpressionSyntax> Unmaps)> LeftMappedBy(SemanticModel model, StatementSyntax at)
     {
+        var none = new List<(InvocationExpressionSyntax, ISymbol, IReadOnlyList<InvocationExpressionSyntax>)>();
         SyntaxNode? body = Scope.EnclosingFunction(at);
         if (body is null)
         {
-            return false;
+            return none;
         }
 
-        var unmappedAfter = UnmapsAfter(model, body, at).Select(c => StorageOf(model, Held(model, c))).OfType<ISymbol>().ToList();
+        var unmappedAfter = UnmapsAfter(model, body, at).Select(c => (Call: c, Symbol: StorageOf(model, Held(model, c)))).Where(u => u.Symbol is not null).ToList();
         if (unmappedAfter.Count == 0)
         {
-            return false;
+            return none;
         }
 
         // Stores between an earlier map and the fix point (the fix point's own included) end that mapping's claim.
@@ -42,8 +49,12 @@ internal static class EarlierMappings
         return EarlyExits.Own(body).OfType<InvocationExpressionSyntax>()
             .Where(c => c.SpanStart < at.SpanStart && IsMap(EarlyExits.NameOf(c.Expression)) && EarlyExits.IsLibraryDma(model, c))
             .Select(c => (Call: c, Symbol: MappedBy(model, c)))
-            .Any(m => m.Symbol is not null && unmappedAfter.Contains(m.Symbol, SymbolEqualityComparer.Default)
-                && !stores.Any(s => s.At > m.Call.Span.End && s.At < at.Span.End && SymbolEqualityComparer.Default.Equals(s.Symbol, m.Symbol)));
+            .Where(m => m.Symbol is not null
+                && !stores.Any(s => s.At > m.Call.Span.End && s.At < at.Span.End && SymbolEqualityComparer.Default.Equals(s.Symbol, m.Symbol)))
+            .Select(m => (m.Call, Storage: m.Symbol!, Unmaps: (IReadOnlyList<InvocationExpressionSyntax>)unmappedAfter
+                .Where(u => SymbolEqualityComparer.Default.Equals(u.Symbol, m.Symbol)).Select(u => u.Call).ToList()))
+            .Where(m => m.Unmaps.Count != 0)
+            .ToList();
     }
 
     // The library's unmaps after the point that a return there would skip (a finally around it runs anyway), and those in

@@ -39,9 +39,20 @@ internal static class EarlyExits
         }
 
         StatementSyntax[] leave = ErrorPath.Statements(model, at, error);
-        if ((kept && leave is [ReturnStatementSyntax { Expression: null }]) || LeavesAnEarlierMappingMapped(model, at))
+        if (kept && leave is [ReturnStatementSyntax { Expression: null }])
         {
             return null;
+        }
+
+        if (LeavesAnEarlierMappingMapped(model, at))
+        {
+            // What was mapped before and is unmapped only after is unmapped first, with the function's own unmaps.
+            if (EarlierUnmaps.For(model, at) is not { Length: > 0 } unmaps)
+            {
+                return null;
+            }
+
+            leave = unmaps.Concat(leave).ToArray();
         }
 
         if (!locked)

@@ -460,10 +460,10 @@ public sealed class P2P0020CodeFixTests
         """);
 
     // mxs-dcp's mxs_dcp_run_aes before df6313d707e5: the key is mapped, then the buffers, and all three are unmapped at
-    // the end. A return at the buffer's check would leave the key mapped (the kernel's fix unwound it through labels);
-    // the key's own check, with nothing mapped before it, stays offered.
+    // the end. A bare return at the buffer's check would leave the key mapped; the fix unmaps the key first, with the
+    // function's own unmap of it, as the kernel's fix unwound it through its labels.
     [Fact]
-    public Task EarlierMappingUnmappedOnlyAfter_NoFix() => Verifier.NoCodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + """
+    public Task EarlierMappingUnmappedOnlyAfter_UnmapsItFirst() => Verifier.CodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + """
         sealed class Dcp { public PciDevice Dev = null!; public KernelBuffer Key = null!; public KernelBuffer In = null!; }
 
         static class MxsDcp
@@ -482,12 +482,37 @@ public sealed class P2P0020CodeFixTests
                 return 0;
             }
         }
+        """, Usings + """
+        sealed class Dcp { public PciDevice Dev = null!; public KernelBuffer Key = null!; public KernelBuffer In = null!; }
+
+        static class MxsDcp
+        {
+            static int RunAes(Dcp sdcp)
+            {
+                DmaAddr keyPhys = Dma.MapSingle(sdcp.Dev, sdcp.Key, 0, 32, DmaDirection.ToDevice);
+                if (Dma.MappingError(sdcp.Dev, keyPhys))
+                {
+                    return -12;
+                }
+
+                DmaAddr srcPhys = Dma.MapSingle(sdcp.Dev, sdcp.In, 0, 512, DmaDirection.ToDevice);
+                if (Dma.MappingError(sdcp.Dev, srcPhys))
+                {
+                    Dma.UnmapSingle(sdcp.Dev, keyPhys, 32, DmaDirection.ToDevice);
+                    return (int)DmaError.NoMemory;
+                }
+
+                Dma.UnmapSingle(sdcp.Dev, srcPhys, 512, DmaDirection.ToDevice);
+                Dma.UnmapSingle(sdcp.Dev, keyPhys, 32, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
         """);
 
     // The same for a scatterlist mapped before (atmel-aes maps the source list, then the IV): dma_unmap_sg names the
     // list, not the count dma_map_sg returned, so the earlier mapping is the list's.
     [Fact]
-    public Task EarlierScatterlistUnmappedOnlyAfter_NoFix() => Verifier.NoCodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + """
+    public Task EarlierScatterlistUnmappedOnlyAfter_UnmapsItFirst() => Verifier.CodeFix<P2P0020MappingErrorNotCheckedCodeFix>(Usings + """
         sealed class Dd { public PciDevice Dev = null!; public KernelBuffer Iv = null!; }
 
         static class AtmelAes
@@ -501,6 +526,31 @@ public sealed class P2P0020CodeFixTests
                 }
 
                 DmaAddr iv = [|Dma.MapSingle(dd.Dev, dd.Iv, 0, 16, DmaDirection.ToDevice)|];
+                Dma.UnmapSingle(dd.Dev, iv, 16, DmaDirection.ToDevice);
+                Dma.UnmapSg(dd.Dev, src, nents, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
+        """, Usings + """
+        sealed class Dd { public PciDevice Dev = null!; public KernelBuffer Iv = null!; }
+
+        static class AtmelAes
+        {
+            static int Crypt(Dd dd, SgTable src, int nents)
+            {
+                int count = Dma.MapSg(dd.Dev, src, nents, DmaDirection.ToDevice);
+                if (count == 0)
+                {
+                    return -12;
+                }
+
+                DmaAddr iv = Dma.MapSingle(dd.Dev, dd.Iv, 0, 16, DmaDirection.ToDevice);
+                if (Dma.MappingError(dd.Dev, iv))
+                {
+                    Dma.UnmapSg(dd.Dev, src, nents, DmaDirection.ToDevice);
+                    return (int)DmaError.NoMemory;
+                }
+
                 Dma.UnmapSingle(dd.Dev, iv, 16, DmaDirection.ToDevice);
                 Dma.UnmapSg(dd.Dev, src, nents, DmaDirection.ToDevice);
                 return 0;
