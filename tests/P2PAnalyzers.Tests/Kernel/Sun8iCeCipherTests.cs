@@ -45,11 +45,13 @@ namespace P2PAnalyzers.Tests.Kernel;
 /// (<c>sun8i_ce_cipher_init</c>/<c>exit</c>) and the DES3 setkey.
 /// </para>
 /// <para>
-/// Measured: both P2P0023 sites caught (the table unmap on the dst map's failure edge, and the IV unmap past the zero
-/// guard), the three P2P0024 sites in unprepare caught in both versions; both tests skipped for one false positive
-/// pair, P2P0022 at the two <c>dma_map_sg</c> calls of <c>areq-&gt;src</c> (message: "The mapping Dma.MapSg made here is
-/// still mapped at 'return err;', which returns an error; unmap it on that path (or hand it on) before leaving"), on
-/// the unreachable <c>nr_sgs &gt; MAX_SG</c> arm (see the skip reason).
+/// Measured by the blind trial: both P2P0023 sites caught (the table unmap on the dst map's failure edge, and the IV
+/// unmap past the zero guard), the three P2P0024 sites in unprepare caught in both versions; both tests were skipped
+/// for one false positive pair, P2P0022 at the two <c>dma_map_sg</c> calls of <c>areq-&gt;src</c> ("The mapping
+/// Dma.MapSg made here is still mapped at 'return err;', which returns an error"), on the <c>nr_sgs &gt; MAX_SG</c> arm
+/// of the failure test, which cannot run: skencrypt/skdecrypt fall back to software when sg_nents_for_len(src) &gt;
+/// MAX_SG, and dma_map_sg returns at most the ns it was given. The range check beside the zero test is now read as the
+/// mapping's failure test (CountRangeChecks), and both tests run.
 /// </para>
 /// </summary>
 public sealed class Sun8iCeCipherTests
@@ -867,11 +869,11 @@ public sealed class Sun8iCeCipherTests
 
                 """);
 
-    [Fact(Skip = "false positive: P2P0022 at both Dma.MapSg(.., areq.Src, ns, ..) calls in Sun8iCeCipherPrepare: the only leaking path is the nrSgs > MAX_SG arm of the failure test, which cannot run: skencrypt/skdecrypt fall back to software when sg_nents_for_len(src) > MAX_SG, and dma_map_sg returns at most the ns it was given")]
+    [Fact]
     public Task Sun8iCeCipher_BeforeF31adc3e356f_UnmapsOnMapFailureEdges_Reports() =>
         KernelVerify.RunAsync(Crypto, Header, Core, CipherBeforeFix);
 
-    [Fact(Skip = "false positive: P2P0022 at both Dma.MapSg(.., areq.Src, ns, ..) calls in Sun8iCeCipherPrepare: the only leaking path is the nrSgs > MAX_SG arm of the failure test, which cannot run: skencrypt/skdecrypt fall back to software when sg_nents_for_len(src) > MAX_SG, and dma_map_sg returns at most the ns it was given (the code the fix leaves, shared with the before test)")]
+    [Fact]
     public Task Sun8iCeCipher_AsFixed_OnlyUnprepareNentsConfusionLeft()
     {
         // Both replacements must have applied, or this would test the unfixed code.

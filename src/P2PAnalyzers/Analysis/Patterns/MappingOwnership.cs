@@ -273,6 +273,8 @@ internal sealed class MappingOwnership
             {
                 (BinaryOperatorKind.Equals, 0) or (BinaryOperatorKind.LessThanOrEqual, 0) or (BinaryOperatorKind.LessThan, 1) => FailureTest.WhenTrue,
                 (BinaryOperatorKind.NotEquals, 0) or (BinaryOperatorKind.GreaterThan, 0) or (BinaryOperatorKind.GreaterThanOrEqual, 1) => FailureTest.WhenFalse,
+                (BinaryOperatorKind.GreaterThan, >= 1) or (BinaryOperatorKind.GreaterThanOrEqual, >= 2)
+                    when _result is not null && CountRangeChecks.BesideZeroTest(binary.Syntax, _result) => FailureTest.WhenTrue,
                 _ => FailureTest.None,
             }
             // dma_map_sgtable: a DmaError other than None (a negative errno) failed.
