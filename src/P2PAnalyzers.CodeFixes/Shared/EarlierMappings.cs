@@ -16,8 +16,6 @@ namespace P2PAnalyzers.CodeFixes.Shared;
 /// </summary>
 internal static class EarlierMappings
 {
-    public static bool LeftMapped(SemanticModel model, StatementSyntax at) => LeftMappedBy(model, at).Count != 0;
-
     /// <summary>
     /// The map calls before <paramref name="at"/> whose mapping the function unmaps only after it, each with what holds
     /// the mapping and the unmaps after the point that name it.

@@ -26,12 +26,13 @@ namespace P2PAnalyzers.CodeFixes.Shared;
 /// </remarks>
 internal static class EarlierUnmaps
 {
+    /// <summary>The unmaps to make before leaving at <paramref name="at"/>: none when nothing is left mapped; null when one cannot be copied.</summary>
     public static StatementSyntax[]? For(SemanticModel model, StatementSyntax at)
     {
         SyntaxNode? body = Scope.EnclosingFunction(at);
         if (body is null)
         {
-            return null;
+            return System.Array.Empty<StatementSyntax>();
         }
 
         var unmaps = new List<StatementSyntax>();

@@ -44,16 +44,13 @@ internal static class EarlyExits
             return null;
         }
 
-        if (LeavesAnEarlierMappingMapped(model, at))
+        // What was mapped before and is unmapped only after is unmapped first, with the function's own unmaps.
+        if (EarlierUnmaps.For(model, at) is not StatementSyntax[] unmaps)
         {
-            // What was mapped before and is unmapped only after is unmapped first, with the function's own unmaps.
-            if (EarlierUnmaps.For(model, at) is not { Length: > 0 } unmaps)
-            {
-                return null;
-            }
-
-            leave = unmaps.Concat(leave).ToArray();
+            return null;
         }
+
+        leave = unmaps.Concat(leave).ToArray();
 
         if (!locked)
         {
@@ -67,9 +64,6 @@ internal static class EarlyExits
     /// <summary>As <see cref="Failure(SemanticModel, StatementSyntax, ExpressionSyntax, bool, InvocationExpressionSyntax?, out bool)"/>, for a failure that is not a mapped buffer's.</summary>
     public static StatementSyntax[]? Failure(SemanticModel model, StatementSyntax at, ExpressionSyntax error, bool kept) =>
         Failure(model, at, error, kept, null, out _);
-
-    /// <summary>True when the function mapped something before <paramref name="at"/> that it unmaps only after it (<see cref="EarlierMappings"/>).</summary>
-    internal static bool LeavesAnEarlierMappingMapped(SemanticModel model, StatementSyntax at) => EarlierMappings.LeftMapped(model, at);
 
     /// <summary>
     /// True when leaving the function at <paramref name="at"/> would skip the release of a lock it took before

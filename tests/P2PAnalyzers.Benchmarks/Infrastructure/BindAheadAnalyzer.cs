@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Collections.Immutable;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -40,42 +41,26 @@ public sealed class BindAheadAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    /// <summary>Binds and builds the graph of each collected body; returns how many bodies had one.</summary>
+    /// <summary>Binds and builds the graph of each body the summary's first step collects; returns how many had one.</summary>
     private static int BindAll(KnownSymbols symbols)
     {
-        HashSet<string> producers = RoleTable.ProducerNames(symbols);
+        var trees = symbols.Compilation.SyntaxTrees.Select(TreeIndex.Of).ToList();
         int graphs = 0;
-        foreach (SyntaxTree tree in symbols.Compilation.SyntaxTrees)
+        foreach (var (t, body) in ProgramBuilder.FirstBodies(trees, symbols).Distinct())
         {
-            TreeIndex index = TreeIndex.Of(tree);
-            if (!index.ImportsLibrary)
+            IOperation? root = SemanticModels.Of(symbols.Compilation, trees[t].Tree).GetOperation(trees[t].Bodies[body]);
+            while (root?.Parent is IOperation parent)
             {
-                continue;
+                root = parent;
             }
 
-            var bodies = new SortedSet<int>();
-            foreach (string name in producers)
+            ControlFlowGraph? graph = root switch
             {
-                bodies.UnionWith(index.BodiesNaming(name));
-            }
-
-            SemanticModel model = SemanticModels.Of(symbols.Compilation, tree);
-            foreach (int body in bodies)
-            {
-                IOperation? root = model.GetOperation(index.Bodies[body]);
-                while (root?.Parent is IOperation parent)
-                {
-                    root = parent;
-                }
-
-                ControlFlowGraph? graph = root switch
-                {
-                    IMethodBodyOperation method => ControlFlowGraph.Create(method),
-                    IConstructorBodyOperation constructor => ControlFlowGraph.Create(constructor),
-                    _ => null,
-                };
-                graphs += graph is null ? 0 : 1;
-            }
+                IMethodBodyOperation method => ControlFlowGraph.Create(method),
+                IConstructorBodyOperation constructor => ControlFlowGraph.Create(constructor),
+                _ => null,
+            };
+            graphs += graph is null ? 0 : 1;
         }
 
         return graphs;

@@ -240,7 +240,7 @@ public sealed class MappingErrorKeptInALocalReviewTests
         }
         """, P2P0022.Diagnostic("P2P0022").WithLocation(0).WithLocation(1).WithArguments("Dma.MapSingle", "at 'return -12;', which returns an error"));
 
-    // ---- P2P0020 fix (EarlyExits.LeavesAnEarlierMappingMapped: over-broad declines) ----
+    // ---- P2P0020 fix (EarlierMappings, through EarlierUnmaps: over-broad declines) ----
 
     // 8. One local reused: the earlier mapping in `a` is handed on to a field; the only unmap after the fix point is
     //    the NEW mapping's own. Names match, so the fix is declined. Parent offers the fix; HEAD: no fix.

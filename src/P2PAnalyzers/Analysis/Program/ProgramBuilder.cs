@@ -94,24 +94,37 @@ internal sealed partial class ProgramBuilder : IProgramValues
         return value;
     }
 
-    private ProgramSummary Solve()
+    /// <summary>
+    /// The bodies the solve starts from, by position in <paramref name="trees"/> and body ordinal: those naming a member
+    /// of the fact table, in files that name the library (every file, when one imports it globally). Also the
+    /// benchmarks' floor of the design, which binds exactly these.
+    /// </summary>
+    internal static IEnumerable<(int Tree, int Body)> FirstBodies(IReadOnlyList<TreeIndex> trees, KnownSymbols symbols)
     {
-        bool everywhere = _trees.Any(t => t.GloballyImportsLibrary);
-        HashSet<string> producers = RoleTable.ProducerNames(_symbols);
-        for (int t = 0; t < _trees.Length; t++)
+        bool everywhere = trees.Any(t => t.GloballyImportsLibrary);
+        HashSet<string> producers = RoleTable.ProducerNames(symbols);
+        for (int t = 0; t < trees.Count; t++)
         {
-            if (!everywhere && !_trees[t].ImportsLibrary)
+            if (!everywhere && !trees[t].ImportsLibrary)
             {
                 continue;
             }
 
             foreach (string name in producers)
             {
-                foreach (int b in _trees[t].BodiesNaming(name))
+                foreach (int b in trees[t].BodiesNaming(name))
                 {
-                    _work.Add(new BodyRef(t, b));
+                    yield return (t, b);
                 }
             }
+        }
+    }
+
+    private ProgramSummary Solve()
+    {
+        foreach ((int tree, int body) in FirstBodies(_trees, _symbols))
+        {
+            _work.Add(new BodyRef(tree, body));
         }
 
         // A name is not a call: a body that names a producer's member (Start, Map, Raw in ordinary code) but makes no fact
